@@ -1,0 +1,1 @@
+"""Use cases of Starport behind ports: the application layer of the hexagon."""

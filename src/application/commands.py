@@ -1,0 +1,155 @@
+"""Commands: what a caller asks Starport to do, as plain immutable values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.money import Price
+from domain.perks import MemberStatus, PatronSource
+from domain.providers import Provider
+
+
+class Command:
+    pass
+
+
+@dataclass(frozen=True)
+class CreateSession(Command):
+    user_id: str
+    package_id: str
+    provider: Provider
+    telegram_user_id: int | None = None  # known when a Mini App or the bot creates it
+
+
+@dataclass(frozen=True)
+class StartDeepLink(Command):
+    """`/start pay_<session>`: the user opened the deep link in the bot's chat."""
+
+    session_id: str
+    telegram_user_id: int
+    chat_id: int
+    first_name: str = ""
+
+
+@dataclass(frozen=True)
+class ValidatePreCheckout(Command):
+    query_id: str
+    payer_telegram_id: int
+    payload: str
+    currency: str
+    total_amount: int
+
+
+@dataclass(frozen=True)
+class CompletePayment(Command):
+    provider: Provider
+    session_id: str
+    charge_id: str
+    paid: Price
+    payer_telegram_id: int | None = None
+    chat_id: int | None = None
+    exact: bool = True  # Stars are exact; a crypto payment may exceed the price
+
+
+@dataclass(frozen=True)
+class RefundPayment(Command):
+    """An admin returns a paid session's money through its provider."""
+
+    session_id: str
+    requested_by: str
+    reason: str = ""
+    allow_debt: bool = False
+
+
+@dataclass(frozen=True)
+class RecordProviderRefund(Command):
+    """The provider says it returned the money (Telegram's refunded_payment)."""
+
+    provider: Provider
+    charge_id: str
+    session_id: str | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class SpendCredits(Command):
+    user_id: str
+    credits: int
+    idempotency_key: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class MakePatron(Command):
+    telegram_user_id: int
+    user_id: str | None = None
+    source: PatronSource = PatronSource.ADMIN
+    until: datetime | None = None
+    first_name: str = ""
+
+
+@dataclass(frozen=True)
+class EndPatronage(Command):
+    telegram_user_id: int
+
+
+@dataclass(frozen=True)
+class ObserveMembership(Command):
+    """A chat_member update (or a check) says where the user stands in the channel."""
+
+    telegram_user_id: int
+    status: MemberStatus
+    invite_link: str | None = None
+    first_name: str = ""
+
+
+@dataclass(frozen=True)
+class VerifyMembership(Command):
+    telegram_user_id: int
+
+
+@dataclass(frozen=True)
+class AnswerJoinRequest(Command):
+    telegram_user_id: int
+
+
+@dataclass(frozen=True)
+class UpdateBotMessage(Command):
+    key: str
+    template: str
+    parse_mode: str | None
+    changed_by: str
+
+
+@dataclass(frozen=True)
+class ResetBotMessage(Command):
+    key: str
+    changed_by: str
+
+
+@dataclass(frozen=True)
+class ExpireSessions(Command):
+    batch: int = 500
+
+
+@dataclass(frozen=True)
+class Reconcile(Command):
+    provider: Provider
+    max_pages: int = 50
+
+
+@dataclass(frozen=True)
+class DispatchOutbox(Command):
+    batch: int = 100
+    item_ids: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class CheckMemberships(Command):
+    batch: int = 200
+
+
+@dataclass(frozen=True)
+class BulkInvite(Command):
+    batch: int = 200

@@ -1,0 +1,49 @@
+"""Use cases of the credits ledger: spend with an idempotency key, balance, statement."""
+
+from __future__ import annotations
+
+from application import commands as c
+from application.deps import Deps
+from application.views import BalanceView, LedgerLine, SpendResult
+from domain import ledger
+from domain.errors import IdempotencyConflict, InvalidAmount
+
+
+async def spend_credits(deps: Deps, cmd: c.SpendCredits) -> SpendResult:
+    if isinstance(cmd.credits, bool) or not isinstance(cmd.credits, int) or cmd.credits <= 0:
+        raise InvalidAmount("credits to spend must be a positive integer")
+    account_id = ledger.user_account(cmd.user_id)
+    entry = ledger.spend(
+        entry_id=deps.ids.new_id(), key=f"spend:{cmd.user_id}:{cmd.idempotency_key}",
+        user_id=cmd.user_id, credits=cmd.credits, reason=cmd.reason, now=deps.clock.now(),
+    )
+    async with deps.uow() as uow:
+        accounts = await uow.ledger.accounts(entry.accounts)  # locks the user's balance
+        earlier = await uow.ledger.entry_by_key(entry.idempotency_key)
+        if earlier is not None:
+            if not earlier.same_operation_as(entry):
+                raise IdempotencyConflict(
+                    f"idempotency key {cmd.idempotency_key!r} was used for another spend"
+                )
+            return SpendResult(balance=accounts[account_id].balance, replayed=True)
+        ledger.post(entry, accounts)
+        await uow.ledger.add(entry, accounts)
+        await uow.commit()
+    return SpendResult(balance=accounts[account_id].balance, replayed=False)
+
+
+async def get_balance(deps: Deps, user_id: str) -> BalanceView:
+    async with deps.uow() as uow:
+        balance = await uow.ledger.balance(ledger.user_account(user_id))
+    return BalanceView(user_id=user_id, balance=balance, debt=max(0, -balance))
+
+
+async def get_statement(deps: Deps, user_id: str, limit: int = 50) -> list[LedgerLine]:
+    account_id = ledger.user_account(user_id)
+    async with deps.uow() as uow:
+        entries = await uow.ledger.entries(account_id, limit)
+    return [
+        LedgerLine(entry_id=e.id, kind=e.kind.value, amount=e.amount_for(account_id),
+                   memo=e.memo, reference=e.reference, created_at=e.created_at)
+        for e in entries
+    ]

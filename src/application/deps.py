@@ -1,0 +1,53 @@
+"""What every use case is given: the unit of work factory, ports, catalog and settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from application.ports import ChannelGateway, Clock, IdGenerator, Messenger, PaymentProvider
+from application.unit_of_work import UnitOfWork
+from domain.catalog import Catalog
+from domain.errors import PerksDisabled, ProviderNotEnabled
+from domain.providers import Provider
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_username: str = "starport_bot"
+    bot_name: str = "Starport"
+    session_ttl: timedelta = timedelta(minutes=30)
+    channel_id: int | None = None
+    join_bonus_credits: int = 0
+    invite_ttl: timedelta = timedelta(days=1)
+    outbox_max_attempts: int = 8
+    outbox_lease: timedelta = timedelta(seconds=60)
+    dispatch_inline: bool = True  # deliver new outbox items right after commit (the job retries)
+    subscription_credits_package: str | None = None
+
+    def deep_link(self, session_id: str) -> str:
+        return f"https://t.me/{self.bot_username}?start=pay_{session_id}"
+
+
+@dataclass
+class Deps:
+    uow: Callable[[], UnitOfWork]
+    clock: Clock
+    ids: IdGenerator
+    catalog: Catalog
+    providers: Mapping[Provider, PaymentProvider]
+    messenger: Messenger
+    channel: ChannelGateway | None = None
+    settings: Settings = field(default_factory=Settings)
+
+    def provider(self, provider: Provider) -> PaymentProvider:
+        try:
+            return self.providers[provider]
+        except KeyError:
+            raise ProviderNotEnabled(f"payment method {provider.value} is not enabled") from None
+
+    def require_channel(self) -> tuple[ChannelGateway, int]:
+        if self.channel is None or self.settings.channel_id is None:
+            raise PerksDisabled("channel perks are off: no channel is configured")
+        return self.channel, self.settings.channel_id

@@ -1,0 +1,158 @@
+"""Scheduled use cases: expire stale sessions, reconcile with providers, patrons in batches."""
+
+from __future__ import annotations
+
+import logging
+
+from application import commands as c
+from application.deps import Deps
+from application.payments import complete_payment
+from application.perks import end_patronage, invite_patron, observe_membership
+from application.ports import PaidTransaction, ProviderError
+from application.views import JobCounts
+from domain.errors import DomainError
+from domain.money import CryptoAmount, FiatAmount
+from domain.providers import Provider
+
+log = logging.getLogger(__name__)
+PROGRESS_EVERY = 500
+
+
+async def expire_sessions(deps: Deps, cmd: c.ExpireSessions) -> JobCounts:
+    counts = JobCounts()
+    now = deps.clock.now()
+    async with deps.uow() as uow:
+        stale = await uow.sessions.expired_open(now, cmd.batch)
+        for session in stale:
+            if session.expire(now):
+                await uow.sessions.save(session)
+                counts.add("expired")
+        await uow.commit()
+    for session in stale:  # the provider's invoice goes too, so it cannot be paid any more
+        if session.invoice_id and session.provider is not Provider.TELEGRAM_STARS:
+            try:
+                await deps.provider(session.provider).cancel_invoice(session)
+                counts.add("invoices_cancelled")
+            except (ProviderError, DomainError) as exc:
+                log.warning("could not cancel invoice of %s: %s", session.id, exc)
+                counts.add("errors")
+    return counts
+
+
+async def reconcile(deps: Deps, cmd: c.Reconcile) -> JobCounts:
+    """Credit payments the provider has but we missed (a lost webhook), exactly once."""
+    counts = JobCounts()
+    provider = deps.provider(cmd.provider)
+    after: str | None = None
+    for _ in range(cmd.max_pages):  # sessions still waiting: ask the provider about each
+        async with deps.uow() as uow:
+            waiting = await uow.sessions.open_for(cmd.provider, 100, after)
+        if not waiting:
+            break
+        after = waiting[-1].id
+        counts.add("checked", len(waiting))
+        for tx in await provider.find_payments(waiting):
+            await _credit(deps, cmd.provider, tx, counts)
+    cursor_name = f"reconcile:{cmd.provider.value}"
+    async with deps.uow() as uow:
+        cursor = await uow.cursors.get(cursor_name)
+    for _ in range(cmd.max_pages):  # the provider's own transaction list, from the saved cursor
+        page = await provider.paid_transactions(cursor)
+        for tx in page.transactions:
+            counts.add("transactions")
+            await _credit(deps, cmd.provider, tx, counts)
+        if page.next_cursor is None or page.next_cursor == cursor:
+            break
+        cursor = page.next_cursor
+        async with deps.uow() as uow:
+            await uow.cursors.set(cursor_name, cursor)
+            await uow.commit()
+    return counts
+
+
+async def _credit(deps: Deps, provider: Provider, tx: PaidTransaction, counts: JobCounts) -> None:
+    if tx.session_id is None:
+        counts.add("unmatched")
+        return
+    exact = not isinstance(tx.paid, CryptoAmount | FiatAmount)
+    try:
+        outcome = await complete_payment(deps, c.CompletePayment(
+            provider=provider, session_id=tx.session_id, charge_id=tx.charge_id, paid=tx.paid,
+            payer_telegram_id=tx.payer_telegram_id, exact=exact))
+    except DomainError as exc:
+        log.warning("reconciliation could not credit %s: %s", tx.charge_id, exc)
+        counts.add("errors")
+        return
+    if outcome.credited:
+        counts.add("credited")
+    elif outcome.rejected_reason:
+        counts.add("rejected")
+    else:
+        counts.add("already_credited")
+
+
+async def check_memberships(deps: Deps, cmd: c.CheckMemberships) -> JobCounts:
+    """For every patron: see where they stand, invite the missing, remove the lapsed."""
+    channel, channel_id = deps.require_channel()
+    counts = JobCounts()
+    after: int | None = None
+    while True:
+        async with deps.uow() as uow:
+            patrons = await uow.patrons.page(after, cmd.batch)
+        if not patrons:
+            return counts
+        after = patrons[-1].telegram_user_id
+        for patron in patrons:
+            now = deps.clock.now()
+            try:
+                if patron.active and not patron.entitled_at(now):
+                    await end_patronage(deps, c.EndPatronage(patron.telegram_user_id))
+                    counts.add("removed")
+                    continue
+                if not patron.active:
+                    continue
+                counts.add("checked")
+                status = await channel.member_status(channel_id, patron.telegram_user_id)
+                if await observe_membership(deps, c.ObserveMembership(
+                        patron.telegram_user_id, status)):
+                    counts.add("bonuses")
+                if status.in_channel:
+                    counts.add("joined")
+                elif await invite_patron(deps, patron.telegram_user_id) is not None:
+                    counts.add("invited")
+            except Exception as exc:
+                log.warning("membership check of %s failed: %s", patron.telegram_user_id, exc)
+                counts.add("errors")
+            _progress("membership check", counts)
+
+
+async def bulk_invite(deps: Deps, cmd: c.BulkInvite) -> JobCounts:
+    """Invite every entitled patron who is not in the channel and holds no usable invite."""
+    deps.require_channel()
+    counts = JobCounts()
+    after: int | None = None
+    while True:
+        async with deps.uow() as uow:
+            patrons = await uow.patrons.page(after, cmd.batch)
+        if not patrons:
+            return counts
+        after = patrons[-1].telegram_user_id
+        for patron in patrons:
+            if not patron.entitled_at(deps.clock.now()):
+                continue
+            counts.add("checked")
+            try:
+                if await invite_patron(deps, patron.telegram_user_id) is not None:
+                    counts.add("invited")
+                else:
+                    counts.add("skipped")
+            except Exception as exc:
+                log.warning("invite of %s failed: %s", patron.telegram_user_id, exc)
+                counts.add("errors")
+            _progress("bulk invite", counts)
+
+
+def _progress(name: str, counts: JobCounts) -> None:
+    done = counts["checked"] + counts["removed"]
+    if done and done % PROGRESS_EVERY == 0:
+        log.info("%s progress: %s", name, counts.counts)

@@ -1,0 +1,92 @@
+"""The message bus: runs a command's use case, retries it on a write conflict, and then
+handles the events its transactions committed."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from application import bot_messages, credits, jobs, outbox, payments, perks, refunds
+from application import commands as c
+from application.deps import Deps
+from application.notify import OutboxQueued
+from application.unit_of_work import Conflict, committed_events
+from domain.events import Event
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+EventHandler = Callable[[Event], Awaitable[None]]
+
+HANDLERS: dict[type[c.Command], Callable[[Deps, Any], Awaitable[Any]]] = {
+    c.CreateSession: payments.create_session,
+    c.StartDeepLink: payments.start_deep_link,
+    c.ValidatePreCheckout: payments.validate_pre_checkout,
+    c.CompletePayment: payments.complete_payment,
+    c.RefundPayment: refunds.refund_payment,
+    c.RecordProviderRefund: refunds.record_provider_refund,
+    c.SpendCredits: credits.spend_credits,
+    c.MakePatron: perks.make_patron,
+    c.EndPatronage: perks.end_patronage,
+    c.ObserveMembership: perks.observe_membership,
+    c.VerifyMembership: perks.verify_membership,
+    c.AnswerJoinRequest: perks.answer_join_request,
+    c.UpdateBotMessage: bot_messages.update_bot_message,
+    c.ResetBotMessage: bot_messages.reset_bot_message,
+    c.ExpireSessions: jobs.expire_sessions,
+    c.Reconcile: jobs.reconcile,
+    c.DispatchOutbox: outbox.dispatch_outbox,
+    c.CheckMemberships: jobs.check_memberships,
+    c.BulkInvite: jobs.bulk_invite,
+}
+
+
+class MessageBus:
+    def __init__(self, deps: Deps, conflict_retries: int = 8) -> None:
+        self.deps = deps
+        self.conflict_retries = conflict_retries
+        self._subscribers: dict[type[Event], list[EventHandler]] = defaultdict(list)
+
+    def subscribe(self, event_type: type[Event], handler: EventHandler) -> None:
+        """Observers (metrics, logs) of committed events; their failures are only logged."""
+        self._subscribers[event_type].append(handler)
+
+    async def handle(self, command: c.Command) -> Any:
+        handler = HANDLERS[type(command)]
+        queue: list[Event] = []
+        token = committed_events.set(queue)
+        try:
+            result = await self._run(handler, command)
+        finally:
+            committed_events.reset(token)
+        await self._handle_events(queue)
+        return result
+
+    async def _run(self, handler: Callable[[Deps, Any], Awaitable[T]], command: c.Command) -> T:
+        for attempt in range(1, self.conflict_retries + 1):
+            try:
+                return await handler(self.deps, command)
+            except Conflict:
+                if attempt == self.conflict_retries:
+                    raise
+                log.info("write conflict on %s, retrying (%d)", type(command).__name__, attempt)
+        raise AssertionError("unreachable")
+
+    async def _handle_events(self, queue: list[Event]) -> None:
+        outbox_ids: list[str] = []
+        while queue:
+            event = queue.pop(0)
+            if isinstance(event, OutboxQueued):
+                outbox_ids.extend(event.item_ids)
+            for subscriber in self._subscribers[type(event)]:
+                try:
+                    await subscriber(event)
+                except Exception:
+                    log.exception("event subscriber failed for %s", type(event).__name__)
+        if outbox_ids and self.deps.settings.dispatch_inline:
+            try:
+                await self.handle(c.DispatchOutbox(batch=len(outbox_ids),
+                                                   item_ids=tuple(outbox_ids)))
+            except Exception:
+                log.exception("inline outbox dispatch failed; the job will retry")

@@ -1,0 +1,189 @@
+"""Use cases of a purchase: create a session, open it in the bot, pre-checkout, complete."""
+
+from __future__ import annotations
+
+from application import commands as c
+from application.deps import Deps
+from application.notify import enqueue, invoice_item, load_message, send_template
+from application.ports import ProviderError, StarsInvoiceRequest
+from application.unit_of_work import UnitOfWork
+from application.views import PaymentOutcome, PreCheckoutAnswer, SessionView
+from domain import ledger
+from domain.errors import AmountMismatch, DomainError, SessionNotFound
+from domain.money import Stars
+from domain.providers import Provider
+from domain.sessions import PaymentSession
+
+# Which bot message explains each pre-checkout refusal.
+_CHECKOUT_ERRORS = {
+    "session_expired": "checkout_expired",
+    "foreign_payer": "checkout_wrong_user",
+    "amount_mismatch": "checkout_wrong_amount",
+}
+
+
+def invoice_texts(deps: Deps, session: PaymentSession) -> tuple[str, str]:
+    """Title (<= 32 characters) and description (<= 255) of a session's invoice."""
+    title = package_title(deps, session)
+    package = next((p for p in deps.catalog if p.id == session.package_id), None)
+    description = (package.description if package else "") or f"{session.credits} credits"
+    return title[:32], description[:255]
+
+
+def package_title(deps: Deps, session: PaymentSession) -> str:
+    """The package's title, or a plain one if the package has left the catalog since."""
+    package = next((p for p in deps.catalog if p.id == session.package_id), None)
+    return package.title if package else f"{session.credits} credits"
+
+
+def view(deps: Deps, session: PaymentSession) -> SessionView:
+    return SessionView.of(session, deps.settings.deep_link(session.id))
+
+
+async def create_session(deps: Deps, cmd: c.CreateSession) -> SessionView:
+    provider = deps.provider(cmd.provider)
+    package = deps.catalog.purchasable(cmd.package_id, cmd.provider)
+    now = deps.clock.now()
+    session = PaymentSession.open(
+        session_id=deps.ids.new_id(), user_id=cmd.user_id, package=package,
+        provider=cmd.provider, now=now, expires_at=now + deps.settings.session_ttl,
+        telegram_user_id=cmd.telegram_user_id,
+    )
+    async with deps.uow() as uow:
+        await uow.sessions.add(session)
+        await uow.commit()
+    # The provider is called outside any transaction; a failure leaves a session that can still
+    # be paid through the deep link (Stars) or is marked failed (Crypto Pay has no other way).
+    title, description = invoice_texts(deps, session)
+    try:
+        invoice = await provider.create_invoice(session, title, description)
+    except ProviderError as exc:
+        if cmd.provider is Provider.TELEGRAM_STARS:
+            return view(deps, session)
+        async with deps.uow() as uow:
+            failed = await _get(uow, session.id)
+            failed.fail(f"invoice could not be created: {exc}")
+            await uow.sessions.save(failed)
+            await uow.commit()
+        raise
+    async with deps.uow() as uow:
+        session = await _get(uow, session.id)
+        session.mark_invoiced(invoice.invoice_id, invoice.url, deps.clock.now())
+        await uow.sessions.save(session)
+        await uow.commit()
+    return view(deps, session)
+
+
+async def get_session(deps: Deps, session_id: str) -> SessionView:
+    async with deps.uow() as uow:
+        return view(deps, await _get(uow, session_id))
+
+
+async def start_deep_link(deps: Deps, cmd: c.StartDeepLink) -> SessionView:
+    """Link the Telegram user to the session and send the Stars invoice into the chat."""
+    now = deps.clock.now()
+    async with deps.uow() as uow:
+        session = await _get(uow, cmd.session_id)
+        try:
+            session.link_telegram_user(cmd.telegram_user_id, now)
+            if session.provider is not Provider.TELEGRAM_STARS:
+                raise AmountMismatch("this session is paid with Crypto Pay, not Stars")
+        except DomainError as exc:
+            key = _CHECKOUT_ERRORS.get(exc.code, "checkout_unavailable")
+            await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id, key=key,
+                                now=now, session_id=session.id, reason=exc.message)
+            await uow.commit()
+            raise
+        session.mark_invoiced(None, None, now)
+        await uow.sessions.save(session)
+        await send_template(
+            uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id, key="session_ready", now=now,
+            first_name=cmd.first_name, package_title=package_title(deps, session),
+            credits=session.credits,
+            amount=str(session.price), session_id=session.id,
+        )
+        title, description = invoice_texts(deps, session)
+        assert isinstance(session.price, Stars)
+        request = StarsInvoiceRequest(chat_id=cmd.chat_id, title=title, description=description,
+                                      payload=session.id, stars=session.price.amount)
+        await enqueue(uow, invoice_item(deps.ids.new_id(), request, now))
+        await uow.commit()
+    return view(deps, session)
+
+
+async def validate_pre_checkout(deps: Deps, cmd: c.ValidatePreCheckout) -> PreCheckoutAnswer:
+    """Decide whether Telegram may take the Stars, and answer it (10-second deadline)."""
+    answer = await _judge_pre_checkout(deps, cmd)
+    await deps.messenger.answer_pre_checkout(cmd.query_id, answer.error_message)
+    return answer
+
+
+async def _judge_pre_checkout(deps: Deps, cmd: c.ValidatePreCheckout) -> PreCheckoutAnswer:
+    now = deps.clock.now()
+    async with deps.uow() as uow:
+        session = await uow.sessions.get(cmd.payload)
+        try:
+            if session is None:
+                raise SessionNotFound(f"no payment session {cmd.payload!r}")
+            if cmd.currency != Stars.currency or cmd.total_amount <= 0:
+                raise AmountMismatch(f"expected XTR, got {cmd.currency}")
+            session.check_pre_checkout(cmd.payer_telegram_id, Stars(cmd.total_amount), now)
+        except DomainError as exc:
+            key = _CHECKOUT_ERRORS.get(exc.code, "checkout_unavailable")
+            message = await load_message(uow, key)
+            text = message.render(session_id=cmd.payload, reason=exc.message)
+            return PreCheckoutAnswer(ok=False, error_key=key, error_message=text)
+        if session.telegram_user_id is None:  # an invoice link opened without the deep link
+            session.link_telegram_user(cmd.payer_telegram_id, now)
+            await uow.sessions.save(session)
+            await uow.commit()
+    return PreCheckoutAnswer(ok=True)
+
+
+async def complete_payment(deps: Deps, cmd: c.CompletePayment) -> PaymentOutcome:
+    """Credit a confirmed payment exactly once, keyed by the provider's charge id."""
+    now = deps.clock.now()
+    key = f"payment:{cmd.provider.value}:{cmd.charge_id}"
+    async with deps.uow() as uow:
+        session = await _get(uow, cmd.session_id)  # locked: one payment per session at a time
+        if await uow.ledger.entry_by_key(key) is not None:
+            return PaymentOutcome(session.id, credited=False)
+        chat_id = cmd.chat_id or session.telegram_user_id
+        try:
+            if not session.mark_paid(charge_id=cmd.charge_id, paid=cmd.paid, now=now,
+                                     exact=cmd.exact):
+                return PaymentOutcome(session.id, credited=False)
+        except AmountMismatch as exc:
+            session.fail(exc.message)
+            await uow.sessions.save(session)
+            if chat_id is not None:
+                await send_template(uow, item_id=deps.ids.new_id(), chat_id=chat_id,
+                                    key="payment_failed", now=now, reason=exc.message,
+                                    session_id=session.id)
+            await uow.commit()
+            return PaymentOutcome(session.id, credited=False, rejected_reason=exc.message)
+        entry = ledger.purchase(
+            entry_id=deps.ids.new_id(), key=key, user_id=session.user_id,
+            sales_account=cmd.provider.sales_account, credits=session.credits,
+            session_id=session.id, now=now,
+        )
+        accounts = await uow.ledger.accounts(entry.accounts)
+        ledger.post(entry, accounts)
+        await uow.ledger.add(entry, accounts)
+        await uow.sessions.save(session)
+        balance = accounts[ledger.user_account(session.user_id)].balance
+        if chat_id is not None:
+            await send_template(
+                uow, item_id=deps.ids.new_id(), chat_id=chat_id, key="payment_success", now=now,
+                first_name="", package_title=package_title(deps, session), credits=session.credits,
+                amount=str(session.price), balance=balance, session_id=session.id,
+            )
+        await uow.commit()
+    return PaymentOutcome(session.id, credited=True, balance=balance)
+
+
+async def _get(uow: UnitOfWork, session_id: str) -> PaymentSession:
+    session = await uow.sessions.get(session_id)
+    if session is None:
+        raise SessionNotFound(f"no payment session {session_id!r}")
+    return session

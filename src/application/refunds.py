@@ -1,0 +1,86 @@
+"""Use cases of refunds: an admin's refund through the provider, and one the provider reports."""
+
+from __future__ import annotations
+
+from application import commands as c
+from application.deps import Deps
+from application.notify import send_template
+from application.unit_of_work import UnitOfWork
+from application.views import RefundResult
+from domain import ledger
+from domain.errors import InsufficientCredits, RefundNotAllowed, SessionNotFound
+from domain.refunds import Refund, RefundInitiator
+from domain.sessions import PaymentSession, SessionStatus
+
+
+async def refund_payment(deps: Deps, cmd: c.RefundPayment) -> RefundResult:
+    """Check first that the credits can come back, then return the money, then record it."""
+    async with deps.uow() as uow:
+        session = await _session(uow, cmd.session_id)
+        if session.status is SessionStatus.REFUNDED:
+            return await _result_of_earlier(uow, session)
+        if session.status is not SessionStatus.PAID:
+            raise RefundNotAllowed(f"session {session.id} is {session.status}, not paid")
+        balance = await uow.ledger.balance(ledger.user_account(session.user_id))
+        if balance < session.credits and not cmd.allow_debt:
+            raise InsufficientCredits(
+                f"user {session.user_id} holds {balance} of the {session.credits} credits "
+                "to take back; refund with allowDebt to leave a debt"
+            )
+    await deps.provider(session.provider).refund(session)
+    # The money is back with the user now, so the record is made whatever the balance is.
+    return await _record(deps, session.id, RefundInitiator.ADMIN, cmd.reason)
+
+
+async def record_provider_refund(deps: Deps, cmd: c.RecordProviderRefund) -> RefundResult:
+    session_id = cmd.session_id
+    if session_id is None:
+        raise SessionNotFound(f"no session for charge {cmd.charge_id}")
+    async with deps.uow() as uow:
+        session = await _session(uow, session_id)
+        if session.charge_id not in (None, cmd.charge_id):
+            raise RefundNotAllowed(f"charge {cmd.charge_id} is not session {session.id}'s")
+    return await _record(deps, session_id, RefundInitiator.PROVIDER, cmd.reason)
+
+
+async def _record(deps: Deps, session_id: str, by: RefundInitiator, reason: str) -> RefundResult:
+    now = deps.clock.now()
+    async with deps.uow() as uow:
+        session = await _session(uow, session_id)
+        if session.status is SessionStatus.REFUNDED:
+            return await _result_of_earlier(uow, session)
+        entry = ledger.refund(
+            entry_id=deps.ids.new_id(), key=f"refund:{session.id}", user_id=session.user_id,
+            credits=session.credits, session_id=session.id, now=now, by_provider=True,
+        )
+        accounts = await uow.ledger.accounts(entry.accounts)
+        ledger.post(entry, accounts)
+        user = accounts[ledger.user_account(session.user_id)]
+        session.mark_refunded(now, initiated_by=by.value, debt=user.debt)
+        await uow.ledger.add(entry, accounts)
+        await uow.sessions.save(session)
+        await uow.refunds.add(Refund(
+            id=deps.ids.new_id(), session_id=session.id, user_id=session.user_id,
+            provider=session.provider.value, charge_id=session.charge_id or "",
+            credits=session.credits, initiated_by=by, created_at=now, reason=reason,
+            debt=user.debt,
+        ))
+        if session.telegram_user_id is not None:
+            await send_template(uow, item_id=deps.ids.new_id(), chat_id=session.telegram_user_id,
+                                key="payment_refunded", now=now, credits=session.credits,
+                                balance=user.balance, session_id=session.id)
+        await uow.commit()
+    return RefundResult(session.id, session.credits, user.debt, already_refunded=False)
+
+
+async def _result_of_earlier(uow: UnitOfWork, session: PaymentSession) -> RefundResult:
+    earlier = await uow.refunds.for_session(session.id)
+    debt = earlier.debt if earlier else 0
+    return RefundResult(session.id, session.credits, debt, already_refunded=True)
+
+
+async def _session(uow: UnitOfWork, session_id: str) -> PaymentSession:
+    session = await uow.sessions.get(session_id)
+    if session is None:
+        raise SessionNotFound(f"no payment session {session_id!r}")
+    return session

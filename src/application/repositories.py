@@ -1,0 +1,143 @@
+"""Repository ports: how the use cases load and save aggregates inside a unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from application.ports import OutboxItem
+from domain.bot_messages import BotMessage
+from domain.events import BotMessageChanged
+from domain.ledger import Account, JournalEntry
+from domain.perks import Invite, JoinBonus, Membership, Patron
+from domain.providers import Provider
+from domain.refunds import Refund
+from domain.sessions import PaymentSession
+
+
+class SessionRepository(Protocol):
+    async def add(self, session: PaymentSession) -> None: ...
+
+    async def get(self, session_id: str) -> PaymentSession | None:
+        """Load for change: SQL implementations lock the row until the unit of work ends."""
+        ...
+
+    async def by_invoice(self, provider: Provider, invoice_id: str) -> PaymentSession | None: ...
+
+    async def save(self, session: PaymentSession) -> None: ...
+
+    async def expired_open(self, now: datetime, limit: int) -> Sequence[PaymentSession]: ...
+
+    async def open_for(self, provider: Provider, limit: int, after_id: str | None
+                       ) -> Sequence[PaymentSession]: ...
+
+
+class LedgerRepository(Protocol):
+    async def accounts(self, ids: Sequence[str]) -> dict[str, Account]:
+        """The named accounts, created at zero when new, locked (in id order) for change."""
+        ...
+
+    async def entry_by_key(self, idempotency_key: str) -> JournalEntry | None: ...
+
+    async def add(self, entry: JournalEntry, accounts: dict[str, Account]) -> None:
+        """Store the entry and the accounts' new balances; a reused key raises Conflict."""
+        ...
+
+    async def balance(self, account_id: str) -> int: ...
+
+    async def entries(self, account_id: str, limit: int, before: datetime | None = None
+                      ) -> Sequence[JournalEntry]:
+        """Newest first."""
+        ...
+
+    async def total(self) -> int:
+        """The sum of every posting ever recorded (zero in a sound ledger)."""
+        ...
+
+
+class RefundRepository(Protocol):
+    async def add(self, refund: Refund) -> None: ...
+
+    async def for_session(self, session_id: str) -> Refund | None: ...
+
+
+class PatronRepository(Protocol):
+    async def get(self, telegram_user_id: int) -> Patron | None: ...
+
+    async def add(self, patron: Patron) -> None: ...
+
+    async def save(self, patron: Patron) -> None: ...
+
+    async def page(self, after_telegram_id: int | None, limit: int) -> Sequence[Patron]:
+        """Every patron (active or not), by Telegram id ascending, for batch jobs."""
+        ...
+
+
+class MembershipRepository(Protocol):
+    async def get(self, telegram_user_id: int) -> Membership | None: ...
+
+    async def save(self, membership: Membership) -> None: ...
+
+
+class InviteRepository(Protocol):
+    async def add(self, invite: Invite) -> None: ...
+
+    async def save(self, invite: Invite) -> None: ...
+
+    async def for_user(self, telegram_user_id: int) -> Sequence[Invite]: ...
+
+    async def by_link(self, link: str) -> Invite | None: ...
+
+
+class BonusRepository(Protocol):
+    async def get(self, telegram_user_id: int) -> JoinBonus | None: ...
+
+    async def add(self, bonus: JoinBonus) -> None: ...
+
+
+class BotMessageRepository(Protocol):
+    async def get(self, key: str) -> BotMessage | None:
+        """None when the key still has its shipped default."""
+        ...
+
+    async def save(self, message: BotMessage) -> None: ...
+
+    async def record_change(self, change: BotMessageChanged) -> None: ...
+
+    async def history(self, key: str, limit: int) -> Sequence[BotMessageChanged]:
+        """Newest first."""
+        ...
+
+
+class InboxRepository(Protocol):
+    """External ids already handled (Telegram update ids, Crypto Pay deliveries)."""
+
+    async def seen(self, source: str, key: str) -> bool: ...
+
+    async def record(self, source: str, key: str, now: datetime) -> bool:
+        """False when it was already recorded."""
+        ...
+
+
+class OutboxRepository(Protocol):
+    async def add(self, item: OutboxItem) -> None: ...
+
+    async def claim(self, now: datetime, lease_until: datetime, limit: int,
+                    ids: Sequence[str] | None = None) -> Sequence[OutboxItem]:
+        """Due pending items (or the named ones) whose lease has run out, leased to the caller."""
+        ...
+
+    async def save(self, item: OutboxItem) -> None: ...
+
+    async def get(self, item_id: str) -> OutboxItem | None: ...
+
+    async def count(self, status: str) -> int: ...
+
+
+class CursorRepository(Protocol):
+    """Small named values kept by jobs (reconciliation cursors)."""
+
+    async def get(self, name: str) -> str | None: ...
+
+    async def set(self, name: str, value: str) -> None: ...

@@ -1,0 +1,100 @@
+"""Results handed back to callers: plain values, no aggregates leak out of a use case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from domain.sessions import PaymentSession
+
+
+@dataclass(frozen=True)
+class SessionView:
+    id: str
+    user_id: str
+    package_id: str
+    provider: str
+    status: str
+    amount: str
+    currency: str
+    credits: int
+    created_at: datetime
+    expires_at: datetime
+    deep_link: str | None
+    invoice_link: str | None
+    pay_url: str | None
+    paid_at: datetime | None
+    refunded_at: datetime | None
+    failure_reason: str | None
+
+    @classmethod
+    def of(cls, s: PaymentSession, deep_link: str | None) -> SessionView:
+        is_stars = s.provider.value == "telegram_stars"
+        return cls(
+            id=s.id, user_id=s.user_id, package_id=s.package_id, provider=s.provider.value,
+            status=s.status.value, amount=str(s.price.amount), currency=s.price.currency,
+            credits=s.credits, created_at=s.created_at, expires_at=s.expires_at,
+            deep_link=deep_link if is_stars else None,
+            invoice_link=s.invoice_url if is_stars else None,
+            pay_url=None if is_stars else s.invoice_url,
+            paid_at=s.paid_at, refunded_at=s.refunded_at, failure_reason=s.failure_reason,
+        )
+
+
+@dataclass(frozen=True)
+class PaymentOutcome:
+    session_id: str
+    credited: bool  # False: a replay of a payment already recorded, or a rejected one
+    rejected_reason: str | None = None
+    balance: int | None = None
+
+
+@dataclass(frozen=True)
+class PreCheckoutAnswer:
+    ok: bool
+    error_key: str | None = None
+    error_message: str | None = None
+
+
+@dataclass(frozen=True)
+class BalanceView:
+    user_id: str
+    balance: int
+    debt: int
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    entry_id: str
+    kind: str
+    amount: int
+    memo: str
+    reference: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class SpendResult:
+    balance: int
+    replayed: bool
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    session_id: str
+    credits: int
+    debt: int
+    already_refunded: bool
+
+
+@dataclass
+class JobCounts:
+    """What a batch job did; printed by `starport jobs run` and returned by the admin API."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, name: str, n: int = 1) -> None:
+        self.counts[name] = self.counts.get(name, 0) + n
+
+    def __getitem__(self, name: str) -> int:
+        return self.counts.get(name, 0)

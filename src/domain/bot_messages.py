@@ -1,0 +1,130 @@
+"""Admin-editable bot messages: each key has allowed placeholders and a shipped default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from domain import events
+from domain.errors import InvalidTemplate, UnknownMessageKey
+from domain.templates import PARSE_MODES, check_html, check_placeholders, fill
+
+MAX_LENGTH = 4096  # Telegram's limit for a message text
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDefinition:
+    key: str
+    default: str
+    placeholders: frozenset[str]
+    purpose: str
+    parse_mode: str | None = None
+
+
+def _define(key: str, purpose: str, default: str, *names: str) -> MessageDefinition:
+    return MessageDefinition(key, default, frozenset(names), purpose)
+
+
+DEFINITIONS: dict[str, MessageDefinition] = {
+    d.key: d
+    for d in (
+        _define("bot_welcome", "answer to /start",
+                "Welcome, {first_name}! Buy credits with /buy and see them with /balance.",
+                "first_name", "bot_name"),
+        _define("session_ready", "shown with the invoice of a payment session",
+                "{package_title}: {credits} credits for {amount}. Tap Pay to continue.",
+                "first_name", "package_title", "credits", "amount", "session_id"),
+        _define("payment_success", "after a payment is credited",
+                "Payment received: {credits} credits added. Your balance: {balance} credits.",
+                "first_name", "package_title", "credits", "amount", "balance", "session_id"),
+        _define("payment_failed", "when a payment cannot be accepted",
+                "We could not accept this payment: {reason}", "reason", "session_id"),
+        _define("checkout_expired", "pre-checkout refused: the session expired",
+                "This payment link has expired. Please start a new purchase.", "session_id"),
+        _define("checkout_wrong_user", "pre-checkout refused: another user's session",
+                "This payment link belongs to another account.", "session_id"),
+        _define("checkout_wrong_amount", "pre-checkout refused: the price does not match",
+                "The price has changed. Please start a new purchase.", "session_id"),
+        _define("checkout_unavailable", "pre-checkout refused: anything else",
+                "This purchase is not available any more.", "session_id", "reason"),
+        _define("payment_refunded", "after a refund",
+                "Your payment was refunded; {credits} credits were removed. Balance: {balance}.",
+                "credits", "balance", "session_id"),
+        _define("balance_info", "answer to /balance",
+                "Your balance: {balance} credits.", "balance", "first_name"),
+        _define("terms_info", "answer to /terms",
+                "Credits are digital goods delivered instantly after payment. "
+                "Refunds are handled through /paysupport.", "bot_name"),
+        _define("support_info", "answer to /support and /paysupport",
+                "Need help with a payment? Write to us here and include your payment date.",
+                "bot_name"),
+        _define("channel_invite", "the patron's invite to the channel",
+                "You are a patron! Join the channel with this single-use link "
+                "(valid until {expires_at}): {invite_link}",
+                "first_name", "invite_link", "expires_at"),
+        _define("bonus_granted", "after the one-time join bonus",
+                "Thanks for joining the channel! {credits} bonus credits added. "
+                "Balance: {balance}.", "credits", "balance", "first_name"),
+    )
+}
+
+
+def definition(key: str) -> MessageDefinition:
+    try:
+        return DEFINITIONS[key]
+    except KeyError:
+        raise UnknownMessageKey(f"unknown bot message key {key!r}") from None
+
+
+@dataclass(eq=False)
+class BotMessage:
+    """The current text of one bot message; shipped default until an admin changes it."""
+
+    key: str
+    template: str
+    parse_mode: str | None = None
+    updated_by: str | None = None
+    updated_at: datetime | None = None
+    events: list[events.Event] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def default(cls, key: str) -> BotMessage:
+        d = definition(key)
+        return cls(key=key, template=d.default, parse_mode=d.parse_mode)
+
+    @property
+    def is_default(self) -> bool:
+        d = definition(self.key)
+        return self.template == d.default and self.parse_mode == d.parse_mode
+
+    def change(self, template: str, parse_mode: str | None, by: str, now: datetime) -> bool:
+        validate(self.key, template, parse_mode)
+        if template == self.template and parse_mode == self.parse_mode:
+            return False
+        previous = self.template
+        self.template, self.parse_mode = template, parse_mode
+        self.updated_by, self.updated_at = by, now
+        self.events.append(events.BotMessageChanged(self.key, previous, template, by, now))
+        return True
+
+    def reset(self, by: str, now: datetime) -> bool:
+        d = definition(self.key)
+        return self.change(d.default, d.parse_mode, by, now)
+
+    def render(self, **values: object) -> str:
+        allowed = definition(self.key).placeholders
+        return fill(self.template, {k: v for k, v in values.items() if k in allowed},
+                    self.parse_mode)
+
+
+def validate(key: str, template: str, parse_mode: str | None) -> None:
+    d = definition(key)
+    if parse_mode not in PARSE_MODES:
+        raise InvalidTemplate(f"parse mode must be one of {PARSE_MODES}, got {parse_mode!r}")
+    if not template.strip():
+        raise InvalidTemplate("a bot message cannot be empty")
+    if len(template) > MAX_LENGTH:
+        raise InvalidTemplate(f"a bot message has at most {MAX_LENGTH} characters")
+    check_placeholders(template, d.placeholders)
+    if parse_mode == "HTML":
+        check_html(template)

@@ -1,0 +1,74 @@
+"""The credit package catalog: what a user can buy and at which price per provider."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from domain.errors import InvalidAmount, PackageUnavailable, UnknownPackage
+from domain.money import CryptoAmount, FiatAmount, Price, Stars
+from domain.providers import Provider
+
+
+@dataclass(frozen=True, slots=True)
+class CreditPackage:
+    """A package of credits with its prices; a package without a price for a provider
+    cannot be bought through that provider."""
+
+    id: str
+    title: str
+    credits: int
+    stars: Stars | None = None
+    crypto: CryptoAmount | FiatAmount | None = None
+    description: str = ""
+    active: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.id or len(self.id) > 64 or not all(c.isalnum() or c in "-_" for c in self.id):
+            raise InvalidAmount(f"package id must be 1-64 letters, digits, '-' or '_': {self.id!r}")
+        if isinstance(self.credits, bool) or not isinstance(self.credits, int) or self.credits <= 0:
+            raise InvalidAmount(f"package {self.id} must grant a positive number of credits")
+        if self.stars is None and self.crypto is None:
+            raise InvalidAmount(f"package {self.id} has no price")
+        if not self.title:
+            raise InvalidAmount(f"package {self.id} has no title")
+
+    def price_for(self, provider: Provider) -> Price:
+        price: Price | None = self.stars if provider is Provider.TELEGRAM_STARS else self.crypto
+        if price is None:
+            raise PackageUnavailable(f"package {self.id} cannot be bought with {provider.value}")
+        return price
+
+
+class Catalog:
+    """The packages on sale, keyed by id (order kept for display)."""
+
+    def __init__(self, packages: Iterable[CreditPackage]) -> None:
+        self._packages: dict[str, CreditPackage] = {}
+        for package in packages:
+            if package.id in self._packages:
+                raise InvalidAmount(f"duplicate package id {package.id}")
+            self._packages[package.id] = package
+
+    def __iter__(self) -> Iterator[CreditPackage]:
+        return iter(self._packages.values())
+
+    def __len__(self) -> int:
+        return len(self._packages)
+
+    def active(self) -> list[CreditPackage]:
+        return [p for p in self._packages.values() if p.active]
+
+    def get(self, package_id: str) -> CreditPackage:
+        try:
+            return self._packages[package_id]
+        except KeyError:
+            raise UnknownPackage(f"unknown package {package_id!r}") from None
+
+    def purchasable(self, package_id: str, provider: Provider) -> CreditPackage:
+        """The package if it is on sale through `provider`, else a typed error."""
+        package = self.get(package_id)
+        if not package.active:
+            raise PackageUnavailable(f"package {package_id} is no longer on sale")
+        package.price_for(provider)
+        return package

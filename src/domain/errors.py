@@ -1,0 +1,87 @@
+"""Typed domain errors; the edges map each one to an HTTP status or a bot message once."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every rule the domain refuses; `code` is stable for clients."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidAmount(DomainError):
+    code = "invalid_amount"
+
+
+class UnknownPackage(DomainError):
+    code = "unknown_package"
+
+
+class PackageUnavailable(DomainError):
+    code = "package_unavailable"
+
+
+class ProviderNotEnabled(DomainError):
+    code = "provider_not_enabled"
+
+
+class SessionNotFound(DomainError):
+    code = "session_not_found"
+
+
+class SessionExpired(DomainError):
+    code = "session_expired"
+
+
+class SessionNotPayable(DomainError):
+    code = "session_not_payable"
+
+
+class ForeignPayer(DomainError):
+    code = "foreign_payer"
+
+
+class AmountMismatch(DomainError):
+    code = "amount_mismatch"
+
+
+class InvalidTransition(DomainError):
+    code = "invalid_transition"
+
+
+class UnbalancedEntry(DomainError):
+    code = "unbalanced_entry"
+
+
+class InsufficientCredits(DomainError):
+    code = "insufficient_credits"
+
+
+class IdempotencyConflict(DomainError):
+    """The same idempotency key was reused for a different operation."""
+
+    code = "idempotency_conflict"
+
+
+class RefundNotAllowed(DomainError):
+    code = "refund_not_allowed"
+
+
+class UnknownMessageKey(DomainError):
+    code = "unknown_message_key"
+
+
+class InvalidTemplate(DomainError):
+    code = "invalid_template"
+
+
+class NotAPatron(DomainError):
+    code = "not_a_patron"
+
+
+class PerksDisabled(DomainError):
+    code = "perks_disabled"

@@ -1,0 +1,163 @@
+"""The double-entry credits ledger: accounts, immutable journal entries, and the posting rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from domain.errors import InsufficientCredits, InvalidAmount, UnbalancedEntry
+
+USER_PREFIX = "user:"
+BONUS_ACCOUNT = "promo:bonus"
+REFUNDS_ACCOUNT = "refunds"
+USAGE_ACCOUNT = "usage"
+MAX_KEY_LENGTH = 200
+
+
+def user_account(user_id: str) -> str:
+    return f"{USER_PREFIX}{user_id}"
+
+
+class EntryKind(StrEnum):
+    PURCHASE = "purchase"
+    SPEND = "spend"
+    REFUND = "refund"
+    BONUS = "bonus"
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """One side of an entry: a signed number of credits moved into (+) or out of (-) an account."""
+
+    account: str
+    amount: int
+
+    def __post_init__(self) -> None:
+        if not self.account:
+            raise UnbalancedEntry("a posting needs an account")
+        if isinstance(self.amount, bool) or not isinstance(self.amount, int) or self.amount == 0:
+            raise UnbalancedEntry(f"a posting moves a non-zero whole amount, got {self.amount!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """An immutable set of postings that sum to zero, recorded at most once per idempotency key.
+    Mistakes and refunds are corrected by new entries, never by editing this one."""
+
+    id: str
+    idempotency_key: str
+    kind: EntryKind
+    postings: tuple[Posting, ...]
+    created_at: datetime
+    memo: str = ""
+    reference: str | None = None
+    allow_overdraft: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.idempotency_key or len(self.idempotency_key) > MAX_KEY_LENGTH:
+            raise InvalidAmount(f"an idempotency key has 1-{MAX_KEY_LENGTH} characters")
+        if len(self.postings) < 2:
+            raise UnbalancedEntry("an entry has at least two postings")
+        if sum(p.amount for p in self.postings) != 0:
+            raise UnbalancedEntry(f"postings of entry {self.idempotency_key} do not sum to zero")
+        accounts = [p.account for p in self.postings]
+        if len(set(accounts)) != len(accounts):
+            raise UnbalancedEntry("an entry names each account once")
+
+    @property
+    def accounts(self) -> list[str]:
+        return sorted(p.account for p in self.postings)
+
+    def amount_for(self, account: str) -> int:
+        return sum(p.amount for p in self.postings if p.account == account)
+
+    def same_operation_as(self, other: JournalEntry) -> bool:
+        """True when `other` (recorded under the same key) describes the same movement."""
+        return self.kind == other.kind and set(self.postings) == set(other.postings)
+
+
+@dataclass(eq=False)
+class Account:
+    """An account's cached balance. User accounts may not be overdrawn by a spend; system
+    accounts (sales, promotions, refunds, usage) are sources and sinks and may go negative."""
+
+    id: str
+    balance: int = 0
+    version: int = 0
+
+    @property
+    def guarded(self) -> bool:
+        return self.id.startswith(USER_PREFIX)
+
+    @property
+    def debt(self) -> int:
+        return -self.balance if self.guarded and self.balance < 0 else 0
+
+
+def post(entry: JournalEntry, accounts: Mapping[str, Account]) -> None:
+    """Apply an entry to the accounts it names, all or nothing."""
+    missing = [a for a in entry.accounts if a not in accounts]
+    if missing:
+        raise UnbalancedEntry(f"accounts not loaded for posting: {missing}")
+    for p in entry.postings:
+        account = accounts[p.account]
+        after = account.balance + p.amount
+        if account.guarded and p.amount < 0 and after < 0 and not entry.allow_overdraft:
+            raise InsufficientCredits(
+                f"{account.id} holds {account.balance} credits, {-p.amount} needed"
+            )
+    for p in entry.postings:
+        accounts[p.account].balance += p.amount
+        accounts[p.account].version += 1
+
+
+def purchase(
+    *, entry_id: str, key: str, user_id: str, sales_account: str, credits: int,
+    session_id: str, now: datetime,
+) -> JournalEntry:
+    return JournalEntry(
+        id=entry_id, idempotency_key=key, kind=EntryKind.PURCHASE, created_at=now,
+        postings=(Posting(user_account(user_id), credits), Posting(sales_account, -credits)),
+        memo="credit package purchase", reference=session_id,
+    )
+
+
+def spend(
+    *, entry_id: str, key: str, user_id: str, credits: int, reason: str, now: datetime
+) -> JournalEntry:
+    return JournalEntry(
+        id=entry_id, idempotency_key=key, kind=EntryKind.SPEND, created_at=now,
+        postings=(Posting(user_account(user_id), -credits), Posting(USAGE_ACCOUNT, credits)),
+        memo=reason,
+    )
+
+
+def refund(
+    *, entry_id: str, key: str, user_id: str, credits: int, session_id: str, now: datetime,
+    by_provider: bool,
+) -> JournalEntry:
+    """Take a refunded purchase's credits back. A refund the provider already made is recorded
+    even if it leaves the user in debt; an admin's refund may not."""
+    return JournalEntry(
+        id=entry_id, idempotency_key=key, kind=EntryKind.REFUND, created_at=now,
+        postings=(Posting(user_account(user_id), -credits), Posting(REFUNDS_ACCOUNT, credits)),
+        memo="provider refund" if by_provider else "refund", reference=session_id,
+        allow_overdraft=by_provider,
+    )
+
+
+def bonus(
+    *, entry_id: str, key: str, user_id: str, credits: int, memo: str, now: datetime
+) -> JournalEntry:
+    return JournalEntry(
+        id=entry_id, idempotency_key=key, kind=EntryKind.BONUS, created_at=now,
+        postings=(Posting(user_account(user_id), credits), Posting(BONUS_ACCOUNT, -credits)),
+        memo=memo,
+    )
+
+
+def total(entries: Iterable[JournalEntry]) -> int:
+    """The sum of every posting: zero for any ledger, whatever happened to it."""
+    return sum(p.amount for e in entries for p in e.postings)

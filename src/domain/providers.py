@@ -1,0 +1,14 @@
+"""The payment providers Starport knows, by their configuration names."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Provider(StrEnum):
+    TELEGRAM_STARS = "telegram_stars"
+    CRYPTOPAY = "cryptopay"
+
+    @property
+    def sales_account(self) -> str:
+        return f"sales:{self.value}"

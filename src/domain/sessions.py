@@ -1,0 +1,199 @@
+"""The PaymentSession aggregate: one attempt by one user to buy one package through one provider."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from domain import events
+from domain.catalog import CreditPackage
+from domain.errors import (
+    AmountMismatch,
+    ForeignPayer,
+    InvalidTransition,
+    RefundNotAllowed,
+    SessionExpired,
+    SessionNotPayable,
+)
+from domain.money import CryptoAmount, FiatAmount, Price, Stars
+from domain.providers import Provider
+
+
+class SessionStatus(StrEnum):
+    PENDING = "pending"
+    INVOICED = "invoiced"
+    PAID = "paid"
+    REFUNDED = "refunded"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+    @property
+    def is_open(self) -> bool:
+        """Still waiting for the user to pay."""
+        return self in (SessionStatus.PENDING, SessionStatus.INVOICED)
+
+
+# A payment arriving after expiry, cancellation or failure is still honoured: money was taken.
+_PAYABLE = {
+    SessionStatus.PENDING,
+    SessionStatus.INVOICED,
+    SessionStatus.EXPIRED,
+    SessionStatus.CANCELLED,
+    SessionStatus.FAILED,
+}
+
+
+@dataclass(eq=False)
+class PaymentSession:
+    id: str
+    user_id: str
+    package_id: str
+    provider: Provider
+    price: Price
+    credits: int
+    created_at: datetime
+    expires_at: datetime
+    status: SessionStatus = SessionStatus.PENDING
+    telegram_user_id: int | None = None
+    invoice_id: str | None = None
+    invoice_url: str | None = None
+    charge_id: str | None = None
+    paid_at: datetime | None = None
+    refunded_at: datetime | None = None
+    failure_reason: str | None = None
+    version: int = 0
+    events: list[events.Event] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        session_id: str,
+        user_id: str,
+        package: CreditPackage,
+        provider: Provider,
+        now: datetime,
+        expires_at: datetime,
+        telegram_user_id: int | None = None,
+    ) -> PaymentSession:
+        if expires_at <= now:
+            raise InvalidTransition("a session must expire after it is created")
+        session = cls(
+            id=session_id,
+            user_id=user_id,
+            package_id=package.id,
+            provider=provider,
+            price=package.price_for(provider),
+            credits=package.credits,
+            created_at=now,
+            expires_at=expires_at,
+            telegram_user_id=telegram_user_id,
+        )
+        session.events.append(events.SessionCreated(session_id, user_id, provider.value))
+        return session
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def is_expired_at(self, now: datetime) -> bool:
+        return now >= self.expires_at
+
+    def link_telegram_user(self, telegram_user_id: int, now: datetime) -> None:
+        """Bind the session to the Telegram account that opened its deep link."""
+        self._require_open(now)
+        if self.telegram_user_id not in (None, telegram_user_id):
+            raise ForeignPayer("this payment session belongs to another Telegram user")
+        self.telegram_user_id = telegram_user_id
+
+    def mark_invoiced(self, invoice_id: str | None, invoice_url: str | None, now: datetime) -> None:
+        self._require_open(now)
+        self.invoice_id = invoice_id or self.invoice_id
+        self.invoice_url = invoice_url or self.invoice_url
+        self.status = SessionStatus.INVOICED
+
+    def check_pre_checkout(self, payer_telegram_id: int, price: Price, now: datetime) -> None:
+        """Telegram asks whether to take the money: only for an open, unexpired session of
+        this payer, at exactly the package price."""
+        self._require_open(now)
+        if self.telegram_user_id is not None and self.telegram_user_id != payer_telegram_id:
+            raise ForeignPayer("this payment session belongs to another Telegram user")
+        self._check_amount(price, exact=True)
+
+    def mark_paid(self, *, charge_id: str, paid: Price, now: datetime, exact: bool = True) -> bool:
+        """Record the provider's confirmation. Returns False when this very charge was already
+        recorded (a replay), raises when the session cannot take this payment."""
+        if self.status in (SessionStatus.PAID, SessionStatus.REFUNDED):
+            if self.charge_id == charge_id:
+                return False
+            raise SessionNotPayable(f"session {self.id} was already paid by another charge")
+        if self.status not in _PAYABLE:
+            raise InvalidTransition(f"session {self.id} cannot be paid from {self.status}")
+        self._check_amount(paid, exact=exact)
+        late = not self.status.is_open or self.is_expired_at(now)
+        self.status = SessionStatus.PAID
+        self.charge_id = charge_id
+        self.paid_at = now
+        self.failure_reason = None
+        self.events.append(
+            events.PaymentCompleted(self.id, self.user_id, self.provider.value, self.credits, late)
+        )
+        return True
+
+    def mark_refunded(self, now: datetime, *, initiated_by: str, debt: int) -> bool:
+        """Returns False when already refunded (a replay of the refund)."""
+        if self.status is SessionStatus.REFUNDED:
+            return False
+        if self.status is not SessionStatus.PAID:
+            raise RefundNotAllowed(f"session {self.id} is {self.status}, only a paid one refunds")
+        self.status = SessionStatus.REFUNDED
+        self.refunded_at = now
+        self.events.append(
+            events.PaymentRefunded(self.id, self.user_id, self.credits, initiated_by, debt)
+        )
+        return True
+
+    def expire(self, now: datetime) -> bool:
+        if not self.status.is_open or not self.is_expired_at(now):
+            return False
+        self.status = SessionStatus.EXPIRED
+        self.events.append(events.SessionExpired(self.id))
+        return True
+
+    def cancel(self) -> None:
+        if not self.status.is_open:
+            raise InvalidTransition(f"session {self.id} is {self.status} and cannot be cancelled")
+        self.status = SessionStatus.CANCELLED
+
+    def fail(self, reason: str) -> None:
+        """A payment attempt went wrong (e.g. an underpayment): flagged, nothing credited."""
+        if self.status in (SessionStatus.PAID, SessionStatus.REFUNDED):
+            raise InvalidTransition(f"session {self.id} is {self.status} and cannot fail")
+        self.status = SessionStatus.FAILED
+        self.failure_reason = reason
+        self.events.append(events.PaymentRejected(self.id, reason))
+
+    # -- rules -----------------------------------------------------------------------------
+
+    def _require_open(self, now: datetime) -> None:
+        if self.status is SessionStatus.EXPIRED or (
+            self.status.is_open and self.is_expired_at(now)
+        ):
+            raise SessionExpired(f"payment session {self.id} has expired")
+        if not self.status.is_open:
+            raise SessionNotPayable(f"payment session {self.id} is {self.status}")
+
+    def _check_amount(self, paid: Price, *, exact: bool) -> None:
+        expected = self.price
+        if type(paid) is not type(expected) or paid.currency != expected.currency:
+            raise AmountMismatch(
+                f"session {self.id} costs {expected}, the payment was in {paid.currency}"
+            )
+        if isinstance(paid, Stars) or exact:
+            if paid != expected:
+                raise AmountMismatch(f"session {self.id} costs {expected}, not {paid}")
+            return
+        assert isinstance(paid, CryptoAmount | FiatAmount)
+        assert isinstance(expected, CryptoAmount | FiatAmount)
+        if paid.amount < expected.amount:
+            raise AmountMismatch(f"underpaid: session {self.id} costs {expected}, got {paid}")
