@@ -1,0 +1,1 @@
+"""Implementations of the application's ports: Telegram, Crypto Pay, SQL, memory, clock, ids."""

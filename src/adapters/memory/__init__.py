@@ -1,0 +1,1 @@
+"""In-memory adapters: repositories, unit of work and fakes of the outside world."""

@@ -1,0 +1,120 @@
+"""Fake payment providers that keep their own books, like the real ones, in memory."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from application.ports import (
+    Invoice,
+    PaidTransaction,
+    ProviderError,
+    TransactionPage,
+)
+from domain.money import CryptoAmount, FiatAmount, Price
+from domain.sessions import PaymentSession
+
+
+@dataclass
+class FakeStarsProvider:
+    """Telegram Stars as seen by Starport: invoice links, refunds, a transaction list."""
+
+    name: str = "telegram_stars"
+    transactions: list[PaidTransaction] = field(default_factory=list)
+    refunded: list[str] = field(default_factory=list)
+    fail_invoices: bool = False
+    page_size: int = 100
+
+    async def create_invoice(self, session: PaymentSession, title: str, description: str
+                             ) -> Invoice:
+        if self.fail_invoices:
+            raise ProviderError("createInvoiceLink failed")
+        return Invoice(invoice_id=None, url=f"https://t.me/$fake_{session.id}")
+
+    async def refund(self, session: PaymentSession) -> None:
+        if session.charge_id is None:
+            raise ProviderError(f"session {session.id} has no charge to refund")
+        if session.charge_id not in self.refunded:  # a second refund is a success, as on Telegram
+            self.refunded.append(session.charge_id)
+
+    def record_payment(self, tx: PaidTransaction) -> None:
+        """What Telegram would list in getStarTransactions after a user paid."""
+        self.transactions.append(tx)
+
+    async def paid_transactions(self, cursor: str | None) -> TransactionPage:
+        start = int(cursor or 0)
+        page = self.transactions[start:start + self.page_size]
+        return TransactionPage(page, str(start + len(page)) if page else None)
+
+    async def find_payments(self, sessions: Sequence[PaymentSession]
+                            ) -> Sequence[PaidTransaction]:
+        return []
+
+    async def cancel_invoice(self, session: PaymentSession) -> None:
+        return None
+
+
+@dataclass
+class FakeCryptoInvoice:
+    invoice_id: str
+    session_id: str
+    price: Price
+    status: str = "active"
+    paid: Price | None = None
+    paid_at: datetime | None = None
+
+
+@dataclass
+class FakeCryptoPayProvider:
+    """Crypto Pay's invoices, in memory: pay them, underpay them, lose their webhook."""
+
+    name: str = "cryptopay"
+    invoices: dict[str, FakeCryptoInvoice] = field(default_factory=dict)
+    deleted: list[str] = field(default_factory=list)
+
+    async def create_invoice(self, session: PaymentSession, title: str, description: str
+                             ) -> Invoice:
+        invoice_id = str(1000 + len(self.invoices))
+        self.invoices[invoice_id] = FakeCryptoInvoice(invoice_id, session.id, session.price)
+        return Invoice(invoice_id, url=f"https://t.me/CryptoBot?start=IV{invoice_id}",
+                       mini_app_url=f"https://t.me/CryptoBot/app?startapp=invoice-IV{invoice_id}")
+
+    def pay(self, invoice_id: str, now: datetime, amount: Decimal | None = None) -> PaidTransaction:
+        invoice = self.invoices[invoice_id]
+        price = invoice.price
+        assert isinstance(price, CryptoAmount | FiatAmount)
+        paid: Price = (replace_amount(price, amount) if amount is not None else price)
+        invoice.status, invoice.paid, invoice.paid_at = "paid", paid, now
+        return PaidTransaction(charge_id=invoice_id, session_id=invoice.session_id, paid=paid,
+                               paid_at=now)
+
+    async def refund(self, session: PaymentSession) -> None:
+        raise ProviderError("Crypto Pay has no refund method: return the funds with a transfer")
+
+    async def paid_transactions(self, cursor: str | None) -> TransactionPage:
+        return TransactionPage([], None)
+
+    async def find_payments(self, sessions: Sequence[PaymentSession]
+                            ) -> Sequence[PaidTransaction]:
+        wanted = {s.invoice_id for s in sessions}
+        return [
+            PaidTransaction(i.invoice_id, i.session_id, i.paid, i.paid_at)
+            for i in self.invoices.values()
+            if i.invoice_id in wanted and i.status == "paid" and i.paid and i.paid_at
+        ]
+
+    async def cancel_invoice(self, session: PaymentSession) -> None:
+        if session.invoice_id in self.invoices:
+            self.invoices[session.invoice_id].status = "expired"
+            self.deleted.append(session.invoice_id)
+
+
+def replace_amount(price: CryptoAmount | FiatAmount, amount: Decimal) -> Price:
+    if isinstance(price, CryptoAmount):
+        return CryptoAmount(amount, price.asset)
+    return FiatAmount(amount, price.code)
+
+
+

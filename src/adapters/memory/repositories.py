@@ -1,0 +1,260 @@
+"""In-memory repositories over transactional tables; they behave as the SQL ones do."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from adapters.memory.table import Table, TxView
+from application.ports import OutboxItem
+from application.unit_of_work import Conflict
+from domain.bot_messages import BotMessage
+from domain.events import BotMessageChanged
+from domain.ledger import Account, JournalEntry
+from domain.perks import Invite, JoinBonus, Membership, Patron
+from domain.providers import Provider
+from domain.refunds import Refund
+from domain.sessions import PaymentSession
+
+
+@dataclass
+class MemoryStore:
+    """Everything the in-memory back end holds, shared by its units of work."""
+
+    sessions: Table[str, PaymentSession] = field(default_factory=Table)
+    accounts: Table[str, Account] = field(default_factory=Table)
+    entries: Table[str, JournalEntry] = field(default_factory=Table)  # by idempotency key
+    refunds: Table[str, Refund] = field(default_factory=Table)
+    patrons: Table[int, Patron] = field(default_factory=Table)
+    memberships: Table[int, Membership] = field(default_factory=Table)
+    invites: Table[str, Invite] = field(default_factory=Table)
+    bonuses: Table[int, JoinBonus] = field(default_factory=Table)
+    bot_messages: Table[str, BotMessage] = field(default_factory=Table)
+    bot_message_changes: Table[int, BotMessageChanged] = field(default_factory=Table)
+    inbox: Table[tuple[str, str], datetime] = field(default_factory=Table)
+    outbox: Table[str, OutboxItem] = field(default_factory=Table)
+    cursors: Table[str, str] = field(default_factory=Table)
+
+
+class MemorySessions:
+    def __init__(self, view: TxView[str, PaymentSession]) -> None:
+        self._v = view
+
+    async def add(self, session: PaymentSession) -> None:
+        if self._v.exists(session.id):
+            raise Conflict(f"session {session.id} exists")
+        self._v.put(session.id, session)
+
+    async def get(self, session_id: str) -> PaymentSession | None:
+        return self._v.get(session_id)
+
+    async def by_invoice(self, provider: Provider, invoice_id: str) -> PaymentSession | None:
+        return next((s for s in self._v.values()
+                     if s.provider is provider and s.invoice_id == invoice_id), None)
+
+    async def save(self, session: PaymentSession) -> None:
+        self._v.put(session.id, session)
+
+    async def expired_open(self, now: datetime, limit: int) -> Sequence[PaymentSession]:
+        found = [s for s in self._v.values() if s.status.is_open and s.expires_at <= now]
+        return sorted(found, key=lambda s: s.expires_at)[:limit]
+
+    async def open_for(self, provider: Provider, limit: int, after_id: str | None
+                       ) -> Sequence[PaymentSession]:
+        found = [s for s in self._v.values() if s.provider is provider and s.status.is_open
+                 and s.invoice_id is not None and (after_id is None or s.id > after_id)]
+        return sorted(found, key=lambda s: s.id)[:limit]
+
+
+class MemoryLedger:
+    def __init__(self, accounts: TxView[str, Account], entries: TxView[str, JournalEntry]
+                 ) -> None:
+        self._accounts = accounts
+        self._entries = entries
+
+    async def accounts(self, ids: Sequence[str]) -> dict[str, Account]:
+        found: dict[str, Account] = {}
+        for account_id in sorted(set(ids)):
+            account = self._accounts.get(account_id)
+            if account is None:
+                account = Account(account_id)
+                self._accounts.put(account_id, account)
+            found[account_id] = account
+        return found
+
+    async def entry_by_key(self, idempotency_key: str) -> JournalEntry | None:
+        return self._entries.get(idempotency_key)
+
+    async def add(self, entry: JournalEntry, accounts: dict[str, Account]) -> None:
+        if self._entries.exists(entry.idempotency_key):
+            raise Conflict(f"entry {entry.idempotency_key} exists")
+        self._entries.put(entry.idempotency_key, entry)
+        for account in accounts.values():
+            self._accounts.put(account.id, account)
+
+    async def balance(self, account_id: str) -> int:
+        account = self._accounts.get(account_id)
+        return account.balance if account else 0
+
+    async def entries(self, account_id: str, limit: int, before: datetime | None = None
+                      ) -> Sequence[JournalEntry]:
+        found = [e for e in self._entries.values()
+                 if any(p.account == account_id for p in e.postings)
+                 and (before is None or e.created_at < before)]
+        return sorted(found, key=lambda e: (e.created_at, e.id), reverse=True)[:limit]
+
+    async def total(self) -> int:
+        return sum(p.amount for e in self._entries.values() for p in e.postings)
+
+
+class MemoryRefunds:
+    def __init__(self, view: TxView[str, Refund]) -> None:
+        self._v = view
+
+    async def add(self, refund: Refund) -> None:
+        if self._v.exists(refund.session_id):
+            raise Conflict(f"session {refund.session_id} already refunded")
+        self._v.put(refund.session_id, refund)
+
+    async def for_session(self, session_id: str) -> Refund | None:
+        return self._v.get(session_id)
+
+
+class MemoryPatrons:
+    def __init__(self, view: TxView[int, Patron]) -> None:
+        self._v = view
+
+    async def get(self, telegram_user_id: int) -> Patron | None:
+        return self._v.get(telegram_user_id)
+
+    async def add(self, patron: Patron) -> None:
+        if self._v.exists(patron.telegram_user_id):
+            raise Conflict(f"patron {patron.telegram_user_id} exists")
+        self._v.put(patron.telegram_user_id, patron)
+
+    async def save(self, patron: Patron) -> None:
+        self._v.put(patron.telegram_user_id, patron)
+
+    async def page(self, after_telegram_id: int | None, limit: int) -> Sequence[Patron]:
+        found = [p for p in self._v.values()
+                 if after_telegram_id is None or p.telegram_user_id > after_telegram_id]
+        return sorted(found, key=lambda p: p.telegram_user_id)[:limit]
+
+
+class MemoryMemberships:
+    def __init__(self, view: TxView[int, Membership]) -> None:
+        self._v = view
+
+    async def get(self, telegram_user_id: int) -> Membership | None:
+        return self._v.get(telegram_user_id)
+
+    async def save(self, membership: Membership) -> None:
+        self._v.put(membership.telegram_user_id, membership)
+
+
+class MemoryInvites:
+    def __init__(self, view: TxView[str, Invite]) -> None:
+        self._v = view
+
+    async def add(self, invite: Invite) -> None:
+        self._v.put(invite.link, invite)
+
+    async def save(self, invite: Invite) -> None:
+        self._v.put(invite.link, invite)
+
+    async def for_user(self, telegram_user_id: int) -> Sequence[Invite]:
+        found = [i for i in self._v.values() if i.telegram_user_id == telegram_user_id]
+        return sorted(found, key=lambda i: i.created_at)
+
+    async def by_link(self, link: str) -> Invite | None:
+        return self._v.get(link)
+
+
+class MemoryBonuses:
+    def __init__(self, view: TxView[int, JoinBonus]) -> None:
+        self._v = view
+
+    async def get(self, telegram_user_id: int) -> JoinBonus | None:
+        return self._v.get(telegram_user_id)
+
+    async def add(self, bonus: JoinBonus) -> None:
+        if self._v.exists(bonus.telegram_user_id):
+            raise Conflict(f"bonus for {bonus.telegram_user_id} exists")
+        self._v.put(bonus.telegram_user_id, bonus)
+
+
+class MemoryBotMessages:
+    def __init__(self, messages: TxView[str, BotMessage],
+                 changes: TxView[int, BotMessageChanged]) -> None:
+        self._messages = messages
+        self._changes = changes
+
+    async def get(self, key: str) -> BotMessage | None:
+        return self._messages.get(key)
+
+    async def save(self, message: BotMessage) -> None:
+        self._messages.put(message.key, message)
+
+    async def record_change(self, change: BotMessageChanged) -> None:
+        number = len(list(self._changes.values())) + 1
+        self._changes.put(number, change)
+
+    async def history(self, key: str, limit: int) -> Sequence[BotMessageChanged]:
+        found = [c for c in self._changes.values() if c.key == key]
+        return sorted(found, key=lambda c: c.changed_at, reverse=True)[:limit]
+
+
+class MemoryInbox:
+    def __init__(self, view: TxView[tuple[str, str], datetime]) -> None:
+        self._v = view
+
+    async def seen(self, source: str, key: str) -> bool:
+        return self._v.exists((source, key))
+
+    async def record(self, source: str, key: str, now: datetime) -> bool:
+        if self._v.exists((source, key)):
+            return False
+        self._v.put((source, key), now)
+        return True
+
+
+class MemoryOutbox:
+    def __init__(self, view: TxView[str, OutboxItem]) -> None:
+        self._v = view
+
+    async def add(self, item: OutboxItem) -> None:
+        self._v.put(item.id, item)
+
+    async def claim(self, now: datetime, lease_until: datetime, limit: int,
+                    ids: Sequence[str] | None = None) -> Sequence[OutboxItem]:
+        wanted = set(ids) if ids is not None else None
+        due = [i for i in self._v.values() if i.status == "pending"
+               and ((wanted is not None and i.id in wanted) or (wanted is None
+                    and i.available_at <= now))
+               and (i.lease_until is None or i.lease_until <= now)]
+        claimed = sorted(due, key=lambda i: (i.available_at, i.created_at, i.id))[:limit]
+        for item in claimed:
+            item.lease_until = lease_until
+            self._v.put(item.id, item)
+        return [replace(i) for i in claimed]
+
+    async def save(self, item: OutboxItem) -> None:
+        self._v.put(item.id, item)
+
+    async def get(self, item_id: str) -> OutboxItem | None:
+        return self._v.get(item_id)
+
+    async def count(self, status: str) -> int:
+        return sum(1 for i in self._v.values() if i.status == status)
+
+
+class MemoryCursors:
+    def __init__(self, view: TxView[str, str]) -> None:
+        self._v = view
+
+    async def get(self, name: str) -> str | None:
+        return self._v.get(name)
+
+    async def set(self, name: str, value: str) -> None:
+        self._v.put(name, value)

@@ -1,0 +1,66 @@
+"""The in-memory unit of work: transactions run one at a time and publish on commit."""
+
+from __future__ import annotations
+
+import asyncio
+
+from adapters.memory import repositories as r
+from adapters.memory.table import TxView
+from application.unit_of_work import UnitOfWork
+
+
+class MemoryUnitOfWork(UnitOfWork):
+    def __init__(self, store: r.MemoryStore, lock: asyncio.Lock) -> None:
+        super().__init__()
+        self._store = store
+        self._lock = lock
+        self._views: list[TxView] = []  # type: ignore[type-arg]
+
+    async def _begin(self) -> None:
+        await self._lock.acquire()
+        s = self._store
+        track = self.track
+        views = {
+            "sessions": TxView(s.sessions, track), "accounts": TxView(s.accounts),
+            "entries": TxView(s.entries), "refunds": TxView(s.refunds),
+            "patrons": TxView(s.patrons, track), "memberships": TxView(s.memberships, track),
+            "invites": TxView(s.invites), "bonuses": TxView(s.bonuses),
+            "bot_messages": TxView(s.bot_messages, track),
+            "changes": TxView(s.bot_message_changes), "inbox": TxView(s.inbox),
+            "outbox": TxView(s.outbox), "cursors": TxView(s.cursors),
+        }
+        self._views = list(views.values())
+        self.sessions = r.MemorySessions(views["sessions"])
+        self.ledger = r.MemoryLedger(views["accounts"], views["entries"])
+        self.refunds = r.MemoryRefunds(views["refunds"])
+        self.patrons = r.MemoryPatrons(views["patrons"])
+        self.memberships = r.MemoryMemberships(views["memberships"])
+        self.invites = r.MemoryInvites(views["invites"])
+        self.bonuses = r.MemoryBonuses(views["bonuses"])
+        self.bot_messages = r.MemoryBotMessages(views["bot_messages"], views["changes"])
+        self.inbox = r.MemoryInbox(views["inbox"])
+        self.outbox = r.MemoryOutbox(views["outbox"])
+        self.cursors = r.MemoryCursors(views["cursors"])
+
+    async def _commit(self) -> None:
+        for view in self._views:
+            view.flush()
+        self._views = []
+
+    async def _rollback(self) -> None:
+        self._views = []
+
+    async def _close(self) -> None:
+        if self._lock.locked():
+            self._lock.release()
+
+
+class MemoryDatabase:
+    """The factory the container hands to use cases: one store, one writer at a time."""
+
+    def __init__(self) -> None:
+        self.store = r.MemoryStore()
+        self._lock = asyncio.Lock()
+
+    def __call__(self) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self.store, self._lock)
