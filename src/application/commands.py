@@ -153,3 +153,19 @@ class CheckMemberships(Command):
 @dataclass(frozen=True)
 class BulkInvite(Command):
     batch: int = 200
+
+
+@dataclass(frozen=True)
+class Reply(Command):
+    """Answer a chat with one of the bot messages (/start, /terms, /support, ...)."""
+
+    chat_id: int
+    key: str
+    first_name: str = ""
+
+
+@dataclass(frozen=True)
+class ReplyBalance(Command):
+    chat_id: int
+    user_id: str
+    first_name: str = ""

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from application import bot_messages, credits, jobs, outbox, payments, perks, refunds
+from application import bot_messages, credits, jobs, outbox, payments, perks, refunds, replies
 from application import commands as c
 from application.deps import Deps
 from application.notify import OutboxQueued
@@ -39,6 +39,8 @@ HANDLERS: dict[type[c.Command], Callable[[Deps, Any], Awaitable[Any]]] = {
     c.DispatchOutbox: outbox.dispatch_outbox,
     c.CheckMemberships: jobs.check_memberships,
     c.BulkInvite: jobs.bulk_invite,
+    c.Reply: replies.reply,
+    c.ReplyBalance: replies.reply_balance,
 }
 
 

@@ -1,0 +1,79 @@
+"""Telegram Stars as a PaymentProvider: invoice links, refunds, the Star transaction list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from adapters.telegram.client import BotApiClient
+from adapters.telegram.errors import TelegramError
+from adapters.telegram.invoices import LabeledPrice
+from application.ports import Invoice, PaidTransaction, ProviderError, TransactionPage
+from domain.money import Stars
+from domain.sessions import PaymentSession
+
+PAGE = 100
+
+
+class TelegramStarsProvider:
+    name = "telegram_stars"
+
+    def __init__(self, client: BotApiClient) -> None:
+        self._client = client
+
+    async def create_invoice(self, session: PaymentSession, title: str, description: str
+                             ) -> Invoice:
+        assert isinstance(session.price, Stars)
+        try:
+            link = await self._client.create_invoice_link(
+                title=title, description=description, payload=session.id,
+                prices=[LabeledPrice(label=title, amount=session.price.amount)],
+            )
+        except TelegramError as exc:
+            raise ProviderError(f"createInvoiceLink failed: {exc}") from exc
+        return Invoice(invoice_id=None, url=link)
+
+    async def refund(self, session: PaymentSession) -> None:
+        if session.charge_id is None or session.telegram_user_id is None:
+            raise ProviderError(f"session {session.id} has no Telegram charge to refund")
+        try:  # CHARGE_ALREADY_REFUNDED is answered as success by the client
+            await self._client.refund_star_payment(session.telegram_user_id, session.charge_id)
+        except TelegramError as exc:
+            raise ProviderError(f"refundStarPayment failed: {exc}") from exc
+
+    async def paid_transactions(self, cursor: str | None) -> TransactionPage:
+        """Incoming Star payments; the cursor is how many transactions were read so far."""
+        offset = int(cursor or 0)
+        try:
+            result = await self._client.get_star_transactions(offset=offset, limit=PAGE)
+        except TelegramError as exc:
+            raise ProviderError(f"getStarTransactions failed: {exc}") from exc
+        raw = result.get("transactions", []) if isinstance(result, dict) else []
+        found = [tx for tx in (_incoming(t) for t in raw) if tx is not None]
+        return TransactionPage(found, str(offset + len(raw)) if raw else None)
+
+    async def find_payments(self, sessions: Sequence[PaymentSession]
+                            ) -> Sequence[PaidTransaction]:
+        return ()  # Telegram has no per-invoice lookup; the transaction list covers it
+
+    async def cancel_invoice(self, session: PaymentSession) -> None:
+        return None  # an invoice link cannot be withdrawn; pre-checkout refuses it instead
+
+
+def _incoming(tx: dict[str, object]) -> PaidTransaction | None:
+    source = tx.get("source")
+    if not isinstance(source, dict) or source.get("type") != "user":
+        return None  # outgoing (a refund) or not from a user
+    amount = tx.get("amount")
+    if not isinstance(amount, int) or amount <= 0:
+        return None
+    payload = source.get("invoice_payload")
+    user = source.get("user")
+    date = tx.get("date")
+    return PaidTransaction(
+        charge_id=str(tx.get("id")),
+        session_id=payload if isinstance(payload, str) and payload else None,
+        paid=Stars(amount),
+        paid_at=datetime.fromtimestamp(date if isinstance(date, int) else 0, UTC),
+        payer_telegram_id=user.get("id") if isinstance(user, dict) else None,  # type: ignore[arg-type]
+    )

@@ -1,0 +1,279 @@
+"""The `starport` command: serve, migrate, manage the Telegram webhook, run jobs, edit messages."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from entrypoints.config import StarportConfig
+
+BOT_COMMANDS = [
+    ("start", "Welcome and menu"),
+    ("buy", "Buy credits"),
+    ("balance", "Your credits"),
+    ("terms", "Terms of service"),
+    ("support", "Get help"),
+    ("paysupport", "Help with a payment"),
+]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        config = StarportConfig()
+    except ValueError as exc:
+        print(f"starport: configuration error: {exc}", file=sys.stderr)
+        return 2
+    from entrypoints.observability import configure_logging
+
+    configure_logging(config.starport_log_format, config.starport_log_level)
+    try:
+        result: int = args.run(config, args)
+    except KeyboardInterrupt:
+        return 130
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="starport", description=__doc__)
+    sub = p.add_subparsers()
+
+    serve = sub.add_parser("serve", help="run the HTTP server (and the scheduled jobs)")
+    serve.add_argument("--no-jobs", action="store_true", help="do not run scheduled jobs here")
+    serve.set_defaults(run=_serve)
+
+    db = sub.add_parser("db", help="database migrations").add_subparsers()
+    up = db.add_parser("upgrade", help="apply migrations (default: to head)")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(run=_db_upgrade)
+    down = db.add_parser("downgrade", help="revert migrations to a revision")
+    down.add_argument("revision")
+    down.set_defaults(run=_db_downgrade)
+
+    tg = sub.add_parser("telegram", help="the bot's webhook and commands").add_subparsers()
+    sw = tg.add_parser("set-webhook", help="point Telegram at URL (the webhook route)")
+    sw.add_argument("url")
+    sw.add_argument("--drop-pending", action="store_true")
+    sw.set_defaults(run=_set_webhook)
+    tg.add_parser("webhook-info").set_defaults(run=_telegram("webhook-info"))
+    dw = tg.add_parser("delete-webhook")
+    dw.add_argument("--drop-pending", action="store_true")
+    dw.set_defaults(run=_telegram("delete-webhook"))
+    tg.add_parser("set-commands").set_defaults(run=_telegram("set-commands"))
+
+    jobs = sub.add_parser("jobs", help="scheduled jobs").add_subparsers()
+    jobs.add_parser("list").set_defaults(run=_jobs_list)
+    run = jobs.add_parser("run", help="run one job once and print its counts")
+    run.add_argument("name")
+    run.set_defaults(run=_jobs_run)
+    jobs.add_parser("schedule", help="run every job on its interval").set_defaults(
+        run=_jobs_schedule)
+
+    msgs = sub.add_parser("messages", help="the bot's admin-editable texts").add_subparsers()
+    msgs.add_parser("list").set_defaults(run=_messages("list"))
+    show = msgs.add_parser("show")
+    show.add_argument("key")
+    show.set_defaults(run=_messages("show"))
+    st = msgs.add_parser("set")
+    st.add_argument("key")
+    st.add_argument("--file", required=True, type=Path, help="the new text ('-' for stdin)")
+    st.add_argument("--parse-mode", choices=["HTML", "MarkdownV2"], default=None)
+    st.add_argument("--by", default="cli")
+    st.set_defaults(run=_messages("set"))
+    rs = msgs.add_parser("reset")
+    rs.add_argument("key")
+    rs.add_argument("--by", default="cli")
+    rs.set_defaults(run=_messages("reset"))
+    hist = msgs.add_parser("history")
+    hist.add_argument("key")
+    hist.set_defaults(run=_messages("history"))
+    return p
+
+
+def _with_runtime(config: StarportConfig, work: Callable[[Any], Awaitable[int]]) -> int:
+    from entrypoints.container import build_runtime
+
+    async def go() -> int:
+        runtime = build_runtime(config)
+        try:
+            return await work(runtime)
+        finally:
+            await runtime.aclose()
+
+    return asyncio.run(go())
+
+
+def _print(data: Any) -> None:
+    print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+
+
+def _serve(config: StarportConfig, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from entrypoints.container import build_runtime
+    from entrypoints.http.app import create_app
+    from entrypoints.jobs.scheduler import run_schedule
+
+    async def go() -> int:
+        runtime = build_runtime(config)
+        app = create_app(runtime)
+        server = uvicorn.Server(uvicorn.Config(
+            app, host=config.starport_host, port=config.starport_port, log_config=None,
+            access_log=False, proxy_headers=True))
+        stop = asyncio.Event()
+        jobs = None if args.no_jobs else asyncio.create_task(run_schedule(runtime, stop))
+        if config.sandbox:
+            print(f"Starport (sandbox Telegram and Crypto Pay) on {config.base_url} — "
+                  "see README 'Try a purchase'", file=sys.stderr)
+        try:
+            await server.serve()
+        finally:
+            stop.set()
+            if jobs is not None:
+                await jobs
+        return 0
+
+    return asyncio.run(go())
+
+
+def _db_upgrade(config: StarportConfig, args: argparse.Namespace) -> int:
+    if config.starport_repository == "memory":
+        print("STARPORT_REPOSITORY=memory: nothing to migrate")
+        return 0
+    from adapters.sql.migrate import upgrade
+
+    upgrade(config.database_url, args.revision)
+    print(f"database at {args.revision}")
+    return 0
+
+
+def _db_downgrade(config: StarportConfig, args: argparse.Namespace) -> int:
+    from adapters.sql.migrate import downgrade
+
+    downgrade(config.database_url, args.revision)
+    print(f"database at {args.revision}")
+    return 0
+
+
+def _set_webhook(config: StarportConfig, args: argparse.Namespace) -> int:
+    if not config.telegram_webhook_secret:
+        print("starport: set TELEGRAM_WEBHOOK_SECRET first: the webhook refuses unsigned updates",
+              file=sys.stderr)
+        return 2
+
+    async def work(runtime: Any) -> int:
+        ok = await runtime.telegram.set_webhook(
+            args.url, secret_token=config.telegram_webhook_secret,
+            allowed_updates=["message", "callback_query", "pre_checkout_query", "chat_member",
+                             "chat_join_request", "my_chat_member"],
+            drop_pending_updates=args.drop_pending or None)
+        print("webhook set" if ok else "Telegram refused the webhook")
+        return 0 if ok else 1
+
+    return _with_runtime(config, work)
+
+
+def _telegram(action: str) -> Callable[[StarportConfig, argparse.Namespace], int]:
+    def run(config: StarportConfig, args: argparse.Namespace) -> int:
+        async def work(runtime: Any) -> int:
+            if action == "webhook-info":
+                _print(await runtime.telegram.get_webhook_info())
+            elif action == "delete-webhook":
+                await runtime.telegram.delete_webhook(
+                    drop_pending_updates=args.drop_pending or None)
+                print("webhook deleted")
+            else:
+                from adapters.telegram.objects import BotCommand
+
+                await runtime.telegram.set_my_commands(
+                    [BotCommand(name, text) for name, text in BOT_COMMANDS])
+                print("commands set: " + ", ".join(f"/{n}" for n, _ in BOT_COMMANDS))
+            return 0
+
+        return _with_runtime(config, work)
+
+    return run
+
+
+def _jobs_list(config: StarportConfig, args: argparse.Namespace) -> int:
+    from entrypoints.jobs.registry import JOBS
+
+    for job in JOBS.values():
+        every = f"every {job.interval_seconds:g}s" if job.interval_seconds else "on demand"
+        print(f"{job.name:28} {every}")
+    return 0
+
+
+def _jobs_run(config: StarportConfig, args: argparse.Namespace) -> int:
+    from entrypoints.jobs.registry import JOBS, run_job
+
+    if args.name not in JOBS:
+        print(f"starport: unknown job {args.name!r}; jobs: {', '.join(JOBS)}", file=sys.stderr)
+        return 2
+
+    async def work(runtime: Any) -> int:
+        counts = await run_job(runtime, args.name)
+        _print({"job": args.name, "counts": counts.counts})
+        return 0
+
+    return _with_runtime(config, work)
+
+
+def _jobs_schedule(config: StarportConfig, args: argparse.Namespace) -> int:
+    from entrypoints.jobs.scheduler import run_schedule
+
+    async def work(runtime: Any) -> int:
+        await run_schedule(runtime)
+        return 0
+
+    return _with_runtime(config, work)
+
+
+def _messages(action: str) -> Callable[[StarportConfig, argparse.Namespace], int]:
+    def run(config: StarportConfig, args: argparse.Namespace) -> int:
+        from dataclasses import asdict
+
+        from application import bot_messages as bm
+        from application import commands as c
+        from domain.errors import DomainError
+
+        async def work(runtime: Any) -> int:
+            deps, bus = runtime.deps, runtime.bus
+            try:
+                if action == "list":
+                    for view in await bm.list_bot_messages(deps):
+                        flag = "default" if view.is_default else f"edited by {view.updated_by}"
+                        print(f"{view.key:24} {flag:24} {view.purpose}")
+                elif action == "show":
+                    _print(asdict(await bm.get_bot_message(deps, args.key)))
+                elif action == "set":
+                    text = (sys.stdin.read() if str(args.file) == "-"
+                            else args.file.read_text(encoding="utf-8"))
+                    view = await bus.handle(c.UpdateBotMessage(
+                        args.key, text.rstrip("\n"), args.parse_mode, args.by))
+                    _print(asdict(view))
+                elif action == "reset":
+                    _print(asdict(await bus.handle(c.ResetBotMessage(args.key, args.by))))
+                else:
+                    _print([asdict(h) for h in await bm.bot_message_history(deps, args.key)])
+            except DomainError as exc:
+                print(f"starport: {exc.message}", file=sys.stderr)
+                return 1
+            return 0
+
+        return _with_runtime(config, work)
+
+    return run
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""The one composition root: configuration in, a running Runtime out. The only module that
+names concrete adapters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from dependency_injector import containers, providers
+
+from adapters.catalog_toml import load_catalog
+from adapters.clock import SystemClock
+from adapters.cryptopay.client import CryptoPayClient
+from adapters.cryptopay.provider import CryptoPayProvider
+from adapters.ids import RandomIds
+from adapters.memory.unit_of_work import MemoryDatabase
+from adapters.telegram.client import BotApiClient
+from adapters.telegram.gateways import TelegramChannel, TelegramMessenger
+from adapters.telegram.stars_provider import TelegramStarsProvider
+from application.deps import Deps, Settings
+from application.messagebus import MessageBus
+from application.ports import PaymentProvider
+from domain.providers import Provider
+from entrypoints.config import StarportConfig
+from entrypoints.runtime import Runtime
+
+
+def _sql_database(url: str) -> Any:
+    from adapters.sql.database import SqlDatabase  # imported lazily: memory mode needs no driver
+
+    return SqlDatabase(url)
+
+
+def _enabled(names: list[str], **available: Callable[[], PaymentProvider]
+             ) -> Mapping[Provider, PaymentProvider]:
+    """Only the providers PAYMENT_PROVIDERS names are built."""
+    return {Provider(name): available[name]() for name in names}
+
+
+def _settings(config: StarportConfig) -> Settings:
+    return Settings(
+        bot_username=config.telegram_bot_username,
+        bot_name=config.starport_bot_name,
+        session_ttl=timedelta(minutes=config.starport_session_ttl_minutes),
+        channel_id=config.telegram_channel_id,
+        join_bonus_credits=config.starport_join_bonus_credits,
+        invite_ttl=timedelta(hours=config.starport_invite_ttl_hours),
+    )
+
+
+class Container(containers.DeclarativeContainer):
+    config = providers.Dependency(instance_of=StarportConfig)
+    on_bot_api_call = providers.Object(None)
+
+    clock = providers.Singleton(SystemClock)
+    ids = providers.Singleton(RandomIds)
+    catalog = providers.Singleton(load_catalog, config.provided.starport_catalog)
+    database = providers.Selector(
+        config.provided.starport_repository,
+        sql=providers.Singleton(_sql_database, config.provided.database_url),
+        memory=providers.Singleton(MemoryDatabase),
+    )
+
+    bot_api = providers.Singleton(
+        BotApiClient,
+        token=config.provided.telegram_bot_token,
+        base_url=config.provided.telegram_api_url,
+        test_env=config.provided.telegram_test_env,
+        on_call=on_bot_api_call,
+    )
+    cryptopay_api = providers.Singleton(
+        CryptoPayClient,
+        base_url=config.provided.cryptopay_api_url,
+        token=config.provided.cryptopay_api_token,
+    )
+    stars = providers.Singleton(TelegramStarsProvider, bot_api)
+    cryptopay = providers.Singleton(
+        CryptoPayProvider, cryptopay_api, bot_username=config.provided.telegram_bot_username)
+    payment_providers = providers.Singleton(
+        _enabled, config.provided.providers,
+        telegram_stars=stars.provider, cryptopay=cryptopay.provider,
+    )
+    messenger = providers.Singleton(TelegramMessenger, bot_api)
+    channel = providers.Singleton(TelegramChannel, bot_api)
+    settings = providers.Singleton(_settings, config)
+
+    deps = providers.Singleton(
+        Deps, uow=database, clock=clock, ids=ids, catalog=catalog,
+        providers=payment_providers, messenger=messenger, channel=channel, settings=settings,
+    )
+    bus = providers.Singleton(MessageBus, deps)
+
+
+def build_runtime(config: StarportConfig | None = None, *,
+                  on_bot_api_call: Callable[[str, str, float], None] | None = None,
+                  **overrides: Any) -> Runtime:
+    """Wire everything from configuration; `overrides` replace providers by name (tests)."""
+    config = config or StarportConfig()
+    container = Container(config=config)
+    container.on_bot_api_call.override(on_bot_api_call)
+    for name, value in overrides.items():
+        getattr(container, name).override(providers.Object(value))
+    database = container.database()
+    runtime = Runtime(
+        config=config, deps=container.deps(), bus=container.bus(),
+        ping=getattr(database, "ping", _always_up),
+        telegram=container.bot_api(),
+        cryptopay=container.cryptopay_api() if config.cryptopay_api_token else None,
+    )
+    runtime.closers.append(runtime.telegram.aclose)
+    if runtime.cryptopay is not None:
+        runtime.closers.append(runtime.cryptopay.aclose)
+    if hasattr(database, "dispose"):
+        runtime.closers.append(database.dispose)
+    if config.sandbox:
+        _attach_sandbox(runtime)
+    return runtime
+
+
+def _attach_sandbox(runtime: Runtime) -> None:
+    from sandbox.cryptopay import SandboxCryptoPay
+    from sandbox.telegram import SandboxTelegram
+
+    config = runtime.config
+    runtime.sandbox_telegram = SandboxTelegram(default_token=config.telegram_bot_token or "")
+    runtime.sandbox_cryptopay = SandboxCryptoPay(
+        token=config.cryptopay_api_token or "",
+        webhook_url=f"{config.base_url}/api/cryptopay/webhook",
+    )
+    runtime.closers.append(runtime.sandbox_telegram.aclose)
+    runtime.starters.append(lambda: connect_sandbox(runtime))
+
+
+async def connect_sandbox(runtime: Runtime) -> None:
+    """Point the sandbox Telegram's webhook at this server (in-process: no HTTP during start)."""
+    sandbox = runtime.sandbox_telegram
+    if sandbox is None:
+        return
+    config = runtime.config
+    await sandbox.call(config.telegram_bot_token, "setWebhook", {
+        "url": f"{config.base_url}/api/telegram/webhook",
+        "secret_token": config.telegram_webhook_secret,
+        "allowed_updates": ["message", "callback_query", "pre_checkout_query",
+                            "chat_member", "chat_join_request", "my_chat_member"],
+    })
+
+
+async def _always_up() -> None:
+    return None

@@ -1,0 +1,1 @@
+"""The scheduled-job entrypoint: named jobs, run once or on their intervals."""

@@ -1,0 +1,51 @@
+"""The named jobs, the command each one runs, and how often the scheduler runs it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from application import commands as c
+from application.views import JobCounts
+from domain.providers import Provider
+from entrypoints.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    command: Callable[[], c.Command]
+    interval_seconds: float
+    needs: str | None = None  # "channel", or a provider name that must be enabled
+
+
+JOBS: dict[str, Job] = {
+    job.name: job
+    for job in (
+        Job("expire-sessions", lambda: c.ExpireSessions(), 60),
+        Job("dispatch-outbox", lambda: c.DispatchOutbox(), 5),
+        Job("reconcile-telegram-stars", lambda: c.Reconcile(Provider.TELEGRAM_STARS), 300,
+            needs="telegram_stars"),
+        Job("reconcile-cryptopay", lambda: c.Reconcile(Provider.CRYPTOPAY), 120,
+            needs="cryptopay"),
+        Job("check-memberships", lambda: c.CheckMemberships(), 3600, needs="channel"),
+        Job("bulk-invite", lambda: c.BulkInvite(), 0, needs="channel"),  # on demand only
+    )
+}
+
+
+def applicable(runtime: Runtime, job: Job) -> bool:
+    if job.needs is None:
+        return True
+    if job.needs == "channel":
+        return runtime.config.telegram_channel_id is not None
+    return job.needs in runtime.config.providers
+
+
+async def run_job(runtime: Runtime, name: str) -> JobCounts:
+    try:
+        job = JOBS[name]
+    except KeyError:
+        raise KeyError(f"unknown job {name!r}; jobs: {', '.join(JOBS)}") from None
+    result = await runtime.bus.handle(job.command())
+    return result if isinstance(result, JobCounts) else JobCounts()

@@ -1,0 +1,35 @@
+"""What the entrypoints run on: the bus, the use cases' dependencies, and the live adapters."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from application.deps import Deps
+from application.messagebus import MessageBus
+from entrypoints.config import StarportConfig
+
+
+@dataclass
+class Runtime:
+    config: StarportConfig
+    deps: Deps
+    bus: MessageBus
+    ping: Callable[[], Awaitable[None]]  # raises when the database cannot be reached
+    telegram: Any = None  # adapters.telegram BotApiClient, for the CLI and health checks
+    cryptopay: Any = None  # adapters.cryptopay CryptoPayClient
+    sandbox_telegram: Any = None  # sandbox objects when STARPORT_SANDBOX is on
+    sandbox_cryptopay: Any = None
+    starters: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    async def start(self) -> None:
+        """Called once the server is up (the HTTP app's lifespan calls it)."""
+        for start in self.starters:
+            await start()
+
+    async def aclose(self) -> None:
+        for close in reversed(self.closers):
+            await close()
+        self.closers.clear()
