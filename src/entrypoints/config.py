@@ -25,6 +25,8 @@ class StarportConfig(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     telegram_test_env: bool = False
     telegram_channel_id: int | None = None
+    telegram_rate_per_second: float = Field(default=30.0, gt=0)  # Bot API calls, overall
+    telegram_chat_interval_seconds: float = Field(default=1.0, ge=0)  # messages per chat
     cryptopay_api_token: str | None = None
     cryptopay_api_url: str = "https://pay.crypt.bot/api"
     cryptopay_webhook_tolerance_seconds: int = Field(default=300, ge=1)

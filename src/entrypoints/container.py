@@ -18,6 +18,7 @@ from adapters.memory.unit_of_work import MemoryDatabase
 from adapters.telegram.client import BotApiClient
 from adapters.telegram.gateways import TelegramChannel, TelegramMessenger
 from adapters.telegram.stars_provider import TelegramStarsProvider
+from adapters.telegram.throttle import Throttle
 from application.deps import Deps, Settings
 from application.messagebus import MessageBus
 from application.ports import PaymentProvider
@@ -81,8 +82,11 @@ class Container(containers.DeclarativeContainer):
         _enabled, config.provided.providers,
         telegram_stars=stars.provider, cryptopay=cryptopay.provider,
     )
-    messenger = providers.Singleton(TelegramMessenger, bot_api)
-    channel = providers.Singleton(TelegramChannel, bot_api)
+    throttle = providers.Singleton(
+        Throttle, per_second=config.provided.telegram_rate_per_second,
+        per_chat_interval=config.provided.telegram_chat_interval_seconds)
+    messenger = providers.Singleton(TelegramMessenger, bot_api, throttle)
+    channel = providers.Singleton(TelegramChannel, bot_api, throttle)
     settings = providers.Singleton(_settings, config)
 
     deps = providers.Singleton(

@@ -13,6 +13,7 @@ from adapters.telegram.errors import (
 )
 from adapters.telegram.invoices import LabeledPrice
 from adapters.telegram.objects import InlineButton, inline_keyboard
+from adapters.telegram.throttle import Throttle
 from application.ports import (
     ChannelNotAdmin,
     OutgoingMessage,
@@ -26,8 +27,11 @@ _NO_RIGHTS = ("not enough rights", "CHAT_ADMIN_REQUIRED", "need administrator ri
 
 
 class TelegramMessenger:
-    def __init__(self, client: BotApiClient) -> None:
+    """Messages and invoices are paced by the throttle; pre-checkout answers never wait."""
+
+    def __init__(self, client: BotApiClient, throttle: Throttle | None = None) -> None:
         self._client = client
+        self._throttle = throttle or Throttle()
 
     async def send_message(self, message: OutgoingMessage) -> None:
         markup = None
@@ -36,6 +40,7 @@ class TelegramMessenger:
                 [InlineButton(b.text, url=b.url, callback_data=b.callback_data) for b in row]
                 for row in message.buttons
             ])
+        await self._throttle.wait(message.chat_id)
         try:
             await self._client.send_message(message.chat_id, message.text, message.parse_mode,
                                             markup)
@@ -44,6 +49,7 @@ class TelegramMessenger:
 
     async def send_invoice(self, invoice: StarsInvoiceRequest) -> None:
         assert invoice.chat_id is not None
+        await self._throttle.wait(invoice.chat_id)
         try:
             await self._client.send_invoice(
                 invoice.chat_id, invoice.title, invoice.description, invoice.payload,
@@ -58,10 +64,12 @@ class TelegramMessenger:
 
 
 class TelegramChannel:
-    def __init__(self, client: BotApiClient) -> None:
+    def __init__(self, client: BotApiClient, throttle: Throttle | None = None) -> None:
         self._client = client
+        self._throttle = throttle or Throttle()
 
     async def member_status(self, channel_id: int, telegram_user_id: int) -> MemberStatus:
+        await self._throttle.wait()
         try:
             member = await self._client.get_chat_member(channel_id, telegram_user_id)
         except TelegramBadRequest as exc:
@@ -71,6 +79,7 @@ class TelegramChannel:
         return member_status(member)
 
     async def create_invite(self, channel_id: int, name: str, expires_at: datetime) -> str:
+        await self._throttle.wait()
         try:
             link = await self._client.create_chat_invite_link(
                 channel_id, member_limit=1, expire_date=expires_at, name=name[:32])
@@ -79,6 +88,7 @@ class TelegramChannel:
         return str(link["invite_link"])
 
     async def revoke_invite(self, channel_id: int, link: str) -> None:
+        await self._throttle.wait()
         try:
             await self._client.revoke_chat_invite_link(channel_id, link)
         except TelegramError as exc:
@@ -86,7 +96,9 @@ class TelegramChannel:
 
     async def remove_member(self, channel_id: int, telegram_user_id: int) -> None:
         try:
+            await self._throttle.wait()
             await self._client.ban_chat_member(channel_id, telegram_user_id)
+            await self._throttle.wait()
             await self._client.unban_chat_member(channel_id, telegram_user_id,
                                                  only_if_banned=True)
         except TelegramError as exc:
@@ -94,6 +106,7 @@ class TelegramChannel:
 
     async def answer_join_request(self, channel_id: int, telegram_user_id: int, approve: bool
                                   ) -> None:
+        await self._throttle.wait()
         try:
             if approve:
                 await self._client.approve_chat_join_request(channel_id, telegram_user_id)
