@@ -50,6 +50,8 @@ class CompletePayment(Command):
     payer_telegram_id: int | None = None
     chat_id: int | None = None
     exact: bool = True  # Stars are exact; a crypto payment may exceed the price
+    subscription_until: datetime | None = None  # a Star subscription's paid-up end
+    is_recurring: bool = False
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from application import commands as c
+from application.completion import complete_payment
 from application.deps import Deps
-from application.payments import complete_payment
 from application.perks import end_patronage, invite_patron, observe_membership
 from application.ports import PaidTransaction, ProviderError
 from application.views import JobCounts

@@ -8,7 +8,17 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from application import bot_messages, credits, jobs, outbox, payments, perks, refunds, replies
+from application import (
+    bot_messages,
+    completion,
+    credits,
+    jobs,
+    outbox,
+    payments,
+    perks,
+    refunds,
+    replies,
+)
 from application import commands as c
 from application.deps import Deps
 from application.notify import OutboxQueued
@@ -23,7 +33,7 @@ HANDLERS: dict[type[c.Command], Callable[[Deps, Any], Awaitable[Any]]] = {
     c.CreateSession: payments.create_session,
     c.StartDeepLink: payments.start_deep_link,
     c.ValidatePreCheckout: payments.validate_pre_checkout,
-    c.CompletePayment: payments.complete_payment,
+    c.CompletePayment: completion.complete_payment,
     c.RefundPayment: refunds.refund_payment,
     c.RecordProviderRefund: refunds.record_provider_refund,
     c.SpendCredits: credits.spend_credits,

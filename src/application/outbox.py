@@ -15,6 +15,7 @@ from application.ports import (
     StarsInvoiceRequest,
 )
 from application.views import JobCounts
+from domain.providers import Provider
 
 log = logging.getLogger(__name__)
 
@@ -72,5 +73,8 @@ async def deliver(deps: Deps, item: OutboxItem) -> None:
     elif item.kind == "remove_member":
         channel, _ = deps.require_channel()
         await channel.remove_member(item.chat_id, int(p["telegram_user_id"]))
+    elif item.kind == "cancel_subscription":
+        provider = deps.provider(Provider.TELEGRAM_STARS)
+        await provider.cancel_subscription(int(p["telegram_user_id"]), str(p["charge_id"]))
     else:
         raise ValueError(f"unknown outbox item kind {item.kind!r}")

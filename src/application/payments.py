@@ -1,14 +1,13 @@
-"""Use cases of a purchase: create a session, open it in the bot, pre-checkout, complete."""
+"""Use cases before the money moves: create a session, open it in the bot, pre-checkout."""
 
 from __future__ import annotations
 
 from application import commands as c
 from application.deps import Deps
 from application.notify import enqueue, invoice_item, load_message, send_template
-from application.ports import ProviderError, StarsInvoiceRequest
+from application.ports import Button, ProviderError, StarsInvoiceRequest
 from application.unit_of_work import UnitOfWork
-from application.views import PaymentOutcome, PreCheckoutAnswer, SessionView
-from domain import ledger
+from application.views import PreCheckoutAnswer, SessionView
 from domain.errors import AmountMismatch, DomainError, SessionNotFound
 from domain.money import Stars
 from domain.providers import Provider
@@ -96,12 +95,18 @@ async def start_deep_link(deps: Deps, cmd: c.StartDeepLink) -> SessionView:
             raise
         session.mark_invoiced(None, None, now)
         await uow.sessions.save(session)
+        # Telegram bills subscriptions only through invoice links, not invoices in chat.
+        subscribe = session.subscription_period is not None and session.invoice_url is not None
+        buttons = ((Button("Subscribe", url=session.invoice_url),),) if subscribe else ()
         await send_template(
             uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id, key="session_ready", now=now,
-            first_name=cmd.first_name, package_title=package_title(deps, session),
-            credits=session.credits,
+            buttons=buttons, first_name=cmd.first_name,
+            package_title=package_title(deps, session), credits=session.credits,
             amount=str(session.price), session_id=session.id,
         )
+        if session.subscription_period is not None:
+            await uow.commit()
+            return view(deps, session)
         title, description = invoice_texts(deps, session)
         assert isinstance(session.price, Stars)
         request = StarsInvoiceRequest(chat_id=cmd.chat_id, title=title, description=description,
@@ -138,48 +143,6 @@ async def _judge_pre_checkout(deps: Deps, cmd: c.ValidatePreCheckout) -> PreChec
             await uow.sessions.save(session)
             await uow.commit()
     return PreCheckoutAnswer(ok=True)
-
-
-async def complete_payment(deps: Deps, cmd: c.CompletePayment) -> PaymentOutcome:
-    """Credit a confirmed payment exactly once, keyed by the provider's charge id."""
-    now = deps.clock.now()
-    key = f"payment:{cmd.provider.value}:{cmd.charge_id}"
-    async with deps.uow() as uow:
-        session = await _get(uow, cmd.session_id)  # locked: one payment per session at a time
-        if await uow.ledger.entry_by_key(key) is not None:
-            return PaymentOutcome(session.id, credited=False)
-        chat_id = cmd.chat_id or session.telegram_user_id
-        try:
-            if not session.mark_paid(charge_id=cmd.charge_id, paid=cmd.paid, now=now,
-                                     exact=cmd.exact):
-                return PaymentOutcome(session.id, credited=False)
-        except AmountMismatch as exc:
-            session.fail(exc.message)
-            await uow.sessions.save(session)
-            if chat_id is not None:
-                await send_template(uow, item_id=deps.ids.new_id(), chat_id=chat_id,
-                                    key="payment_failed", now=now, reason=exc.message,
-                                    session_id=session.id)
-            await uow.commit()
-            return PaymentOutcome(session.id, credited=False, rejected_reason=exc.message)
-        entry = ledger.purchase(
-            entry_id=deps.ids.new_id(), key=key, user_id=session.user_id,
-            sales_account=cmd.provider.sales_account, credits=session.credits,
-            session_id=session.id, now=now,
-        )
-        accounts = await uow.ledger.accounts(entry.accounts)
-        ledger.post(entry, accounts)
-        await uow.ledger.add(entry, accounts)
-        await uow.sessions.save(session)
-        balance = accounts[ledger.user_account(session.user_id)].balance
-        if chat_id is not None:
-            await send_template(
-                uow, item_id=deps.ids.new_id(), chat_id=chat_id, key="payment_success", now=now,
-                first_name="", package_title=package_title(deps, session), credits=session.credits,
-                amount=str(session.price), balance=balance, session_id=session.id,
-            )
-        await uow.commit()
-    return PaymentOutcome(session.id, credited=True, balance=balance)
 
 
 async def _get(uow: UnitOfWork, session_id: str) -> PaymentSession:

@@ -121,6 +121,10 @@ async def end_patronage(deps: Deps, cmd: c.EndPatronage) -> bool:
                 await uow.invites.save(invite)
                 await enqueue(uow, _channel_item(deps, "revoke_invite", channel_id, now,
                                                  link=invite.link))
+        if patron.subscription_charge_id:  # stop the Star subscription's next charges
+            await enqueue(uow, _channel_item(
+                deps, "cancel_subscription", cmd.telegram_user_id, now,
+                telegram_user_id=cmd.telegram_user_id, charge_id=patron.subscription_charge_id))
         if await _in_channel(uow, cmd.telegram_user_id):
             await enqueue(uow, _channel_item(deps, "remove_member", channel_id, now,
                                              telegram_user_id=cmd.telegram_user_id))

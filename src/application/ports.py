@@ -73,6 +73,10 @@ class PaymentProvider(Protocol):
 
     async def cancel_invoice(self, session: PaymentSession) -> None: ...
 
+    async def cancel_subscription(self, telegram_user_id: int, charge_id: str) -> None:
+        """Stop a recurring subscription's next charges (Stars: editUserStarSubscription)."""
+        ...
+
 
 class ProviderError(Exception):
     """A provider refused or could not be reached; the use case decides what it means."""

@@ -22,6 +22,7 @@ class CreditPackage:
     crypto: CryptoAmount | FiatAmount | None = None
     description: str = ""
     active: bool = True
+    subscription: bool = False  # a monthly Star subscription that makes the buyer a patron
 
     def __post_init__(self) -> None:
         if not self.id or len(self.id) > 64 or not all(c.isalnum() or c in "-_" for c in self.id):
@@ -32,6 +33,8 @@ class CreditPackage:
             raise InvalidAmount(f"package {self.id} has no price")
         if not self.title:
             raise InvalidAmount(f"package {self.id} has no title")
+        if self.subscription and (self.stars is None or self.crypto is not None):
+            raise InvalidAmount(f"subscription package {self.id} is priced in Stars only")
 
     def price_for(self, provider: Provider) -> Price:
         price: Price | None = self.stars if provider is Provider.TELEGRAM_STARS else self.crypto

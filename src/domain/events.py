@@ -28,6 +28,14 @@ class PaymentCompleted(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class SubscriptionRenewed(Event):
+    session_id: str
+    user_id: str
+    charge_id: str
+    credits: int
+
+
+@dataclass(frozen=True, slots=True)
 class PaymentRejected(Event):
     session_id: str
     reason: str

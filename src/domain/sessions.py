@@ -19,6 +19,8 @@ from domain.errors import (
 from domain.money import CryptoAmount, FiatAmount, Price, Stars
 from domain.providers import Provider
 
+SUBSCRIPTION_PERIOD = 2_592_000  # 30 days: the only period Telegram accepts
+
 
 class SessionStatus(StrEnum):
     PENDING = "pending"
@@ -63,6 +65,7 @@ class PaymentSession:
     paid_at: datetime | None = None
     refunded_at: datetime | None = None
     failure_reason: str | None = None
+    subscription_period: int | None = None  # seconds between Star subscription charges
     version: int = 0
     events: list[events.Event] = field(default_factory=list, repr=False)
 
@@ -90,6 +93,7 @@ class PaymentSession:
             created_at=now,
             expires_at=expires_at,
             telegram_user_id=telegram_user_id,
+            subscription_period=SUBSCRIPTION_PERIOD if package.subscription else None,
         )
         session.events.append(events.SessionCreated(session_id, user_id, provider.value))
         return session
@@ -139,6 +143,16 @@ class PaymentSession:
             events.PaymentCompleted(self.id, self.user_id, self.provider.value, self.credits, late)
         )
         return True
+
+    def check_renewal(self, *, charge_id: str, paid: Price) -> None:
+        """A later charge of a Star subscription: the session stays paid, each charge counts."""
+        if self.subscription_period is None:
+            raise SessionNotPayable(f"session {self.id} is not a subscription")
+        if self.status is not SessionStatus.PAID:
+            raise InvalidTransition(f"session {self.id} is {self.status}: no renewal")
+        if charge_id == self.charge_id:
+            raise InvalidTransition("a renewal has a charge of its own")
+        self._check_amount(paid, exact=True)
 
     def mark_refunded(self, now: datetime, *, initiated_by: str, debt: int) -> bool:
         """Returns False when already refunded (a replay of the refund)."""

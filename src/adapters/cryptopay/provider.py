@@ -75,6 +75,9 @@ class CryptoPayProvider:
             "Crypto Pay has no refund method: return the funds with a transfer, then record it"
         )
 
+    async def cancel_subscription(self, telegram_user_id: int, charge_id: str) -> None:
+        raise ProviderError("Crypto Pay has no subscriptions")
+
     async def paid_transactions(self, cursor: str | None) -> TransactionPage:
         return TransactionPage((), None)  # waiting sessions are polled by find_payments instead
 

@@ -24,6 +24,7 @@ class FakeStarsProvider:
     name: str = "telegram_stars"
     transactions: list[PaidTransaction] = field(default_factory=list)
     refunded: list[str] = field(default_factory=list)
+    cancelled_subscriptions: list[tuple[int, str]] = field(default_factory=list)
     fail_invoices: bool = False
     page_size: int = 100
 
@@ -32,6 +33,9 @@ class FakeStarsProvider:
         if self.fail_invoices:
             raise ProviderError("createInvoiceLink failed")
         return Invoice(invoice_id=None, url=f"https://t.me/$fake_{session.id}")
+
+    async def cancel_subscription(self, telegram_user_id: int, charge_id: str) -> None:
+        self.cancelled_subscriptions.append((telegram_user_id, charge_id))
 
     async def refund(self, session: PaymentSession) -> None:
         if session.charge_id is None:
@@ -92,6 +96,9 @@ class FakeCryptoPayProvider:
 
     async def refund(self, session: PaymentSession) -> None:
         raise ProviderError("Crypto Pay has no refund method: return the funds with a transfer")
+
+    async def cancel_subscription(self, telegram_user_id: int, charge_id: str) -> None:
+        raise ProviderError("Crypto Pay has no subscriptions")
 
     async def paid_transactions(self, cursor: str | None) -> TransactionPage:
         return TransactionPage([], None)

@@ -28,6 +28,7 @@ class TelegramStarsProvider:
             link = await self._client.create_invoice_link(
                 title=title, description=description, payload=session.id,
                 prices=[LabeledPrice(label=title, amount=session.price.amount)],
+                subscription_period=session.subscription_period,
             )
         except TelegramError as exc:
             raise ProviderError(f"createInvoiceLink failed: {exc}") from exc
@@ -40,6 +41,13 @@ class TelegramStarsProvider:
             await self._client.refund_star_payment(session.telegram_user_id, session.charge_id)
         except TelegramError as exc:
             raise ProviderError(f"refundStarPayment failed: {exc}") from exc
+
+    async def cancel_subscription(self, telegram_user_id: int, charge_id: str) -> None:
+        try:
+            await self._client.edit_user_star_subscription(telegram_user_id, charge_id,
+                                                           is_canceled=True)
+        except TelegramError as exc:
+            raise ProviderError(f"editUserStarSubscription failed: {exc}") from exc
 
     async def paid_transactions(self, cursor: str | None) -> TransactionPage:
         """Incoming Star payments; the cursor is how many transactions were read so far."""

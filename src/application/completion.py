@@ -1,0 +1,111 @@
+"""Completing a payment: credit it exactly once; a Star subscription also makes a patron."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from application import commands as c
+from application.deps import Deps
+from application.notify import send_template
+from application.payments import package_title
+from application.perks import invite_patron
+from application.unit_of_work import UnitOfWork
+from application.views import PaymentOutcome
+from domain import ledger
+from domain.errors import AmountMismatch, DomainError, SessionNotFound
+from domain.perks import Patron, PatronSource
+from domain.sessions import PaymentSession, SessionStatus
+
+log = logging.getLogger(__name__)
+
+
+async def complete_payment(deps: Deps, cmd: c.CompletePayment) -> PaymentOutcome:
+    """Credit a confirmed payment exactly once, keyed by the provider's charge id."""
+    now = deps.clock.now()
+    key = f"payment:{cmd.provider.value}:{cmd.charge_id}"
+    async with deps.uow() as uow:
+        session = await uow.sessions.get(cmd.session_id)  # locked: one payment at a time
+        if session is None:
+            raise SessionNotFound(f"no payment session {cmd.session_id!r}")
+        if await uow.ledger.entry_by_key(key) is not None:
+            return PaymentOutcome(session.id, credited=False)
+        chat_id = cmd.chat_id or session.telegram_user_id
+        renewal = (session.status is SessionStatus.PAID and session.charge_id != cmd.charge_id
+                   and session.subscription_period is not None)
+        try:
+            if renewal:
+                session.check_renewal(charge_id=cmd.charge_id, paid=cmd.paid)
+            elif not session.mark_paid(charge_id=cmd.charge_id, paid=cmd.paid, now=now,
+                                       exact=cmd.exact):
+                return PaymentOutcome(session.id, credited=False)
+        except AmountMismatch as exc:
+            return await _reject(deps, uow, session, exc, chat_id, now)
+        balance = await _credit(deps, uow, session, key, now)
+        became_patron = False
+        if session.subscription_period is not None:
+            became_patron = await _extend_patronage(deps, uow, session, cmd, now)
+        await uow.sessions.save(session)
+        if chat_id is not None:
+            await send_template(
+                uow, item_id=deps.ids.new_id(), chat_id=chat_id, key="payment_success", now=now,
+                first_name="", package_title=package_title(deps, session),
+                credits=session.credits, amount=str(session.price), balance=balance,
+                session_id=session.id,
+            )
+        await uow.commit()
+    if became_patron and deps.settings.channel_id is not None:
+        try:  # the membership check job invites anyone this misses
+            await invite_patron(deps, session.telegram_user_id or 0)
+        except (DomainError, Exception):
+            log.exception("could not invite new patron %s", session.telegram_user_id)
+    return PaymentOutcome(session.id, credited=True, balance=balance)
+
+
+async def _credit(deps: Deps, uow: UnitOfWork, session: PaymentSession, key: str,
+                  now: datetime) -> int:
+    entry = ledger.purchase(
+        entry_id=deps.ids.new_id(), key=key, user_id=session.user_id,
+        sales_account=session.provider.sales_account, credits=session.credits,
+        session_id=session.id, now=now,
+    )
+    accounts = await uow.ledger.accounts(entry.accounts)
+    ledger.post(entry, accounts)
+    await uow.ledger.add(entry, accounts)
+    return accounts[ledger.user_account(session.user_id)].balance
+
+
+async def _extend_patronage(deps: Deps, uow: UnitOfWork, session: PaymentSession,
+                            cmd: c.CompletePayment, now: datetime) -> bool:
+    """Returns True when the user was not entitled before this charge."""
+    telegram_id = session.telegram_user_id or cmd.payer_telegram_id
+    if telegram_id is None:
+        return False
+    period = timedelta(seconds=session.subscription_period or 0)
+    until = cmd.subscription_until or now + period
+    patron = await uow.patrons.get(telegram_id)
+    if patron is None:
+        patron = Patron(telegram_user_id=telegram_id, user_id=session.user_id,
+                        source=PatronSource.SUBSCRIPTION, since=now, until=until,
+                        subscription_charge_id=session.charge_id)
+        await uow.patrons.add(patron)
+        return True
+    was_entitled = patron.entitled_at(now)
+    patron.renew(until, now, charge_id=session.charge_id)
+    await uow.patrons.save(patron)
+    return not was_entitled
+
+
+async def _reject(deps: Deps, uow: UnitOfWork, session: PaymentSession, exc: AmountMismatch,
+                  chat_id: int | None, now: datetime) -> PaymentOutcome:
+    """The money does not match: nothing is credited, the session is flagged, the user told."""
+    if session.status is not SessionStatus.PAID:
+        session.fail(exc.message)
+        await uow.sessions.save(session)
+    log.warning("payment for %s rejected: %s", session.id, exc.message)
+    if chat_id is not None:
+        await send_template(uow, item_id=deps.ids.new_id(), chat_id=chat_id,
+                            key="payment_failed", now=now, reason=exc.message,
+                            session_id=session.id)
+    await uow.commit()
+    return PaymentOutcome(session.id, credited=False, rejected_reason=exc.message)
