@@ -1,0 +1,55 @@
+"""Crypto Pay (Crypto Bot) API adapter: client, models, errors and webhook verification."""
+
+from adapters.cryptopay.client import MAINNET_URL, TESTNET_URL, TOKEN_HEADER, CryptoPayClient
+from adapters.cryptopay.enums import CurrencyType, InvoiceStatus, PaidButtonName
+from adapters.cryptopay.errors import (
+    CryptoPayError,
+    CryptoPayUnavailable,
+    ExpiresInInvalid,
+    InvalidParameter,
+    InvalidResponse,
+    InvalidSignature,
+    InvoiceNotFound,
+    MalformedUpdate,
+    MethodDisabled,
+    MethodNotFound,
+    TooManyRequests,
+    Unauthorized,
+)
+from adapters.cryptopay.invoice import Invoice
+from adapters.cryptopay.models import App, Balance, CryptoPayUpdate, Currency, ExchangeRate
+from adapters.cryptopay.signature import SIGNATURE_HEADER, sign, verify_signature
+from adapters.cryptopay.webhook import parse_update, verify_and_parse
+
+__all__ = [
+    "MAINNET_URL",
+    "SIGNATURE_HEADER",
+    "TESTNET_URL",
+    "TOKEN_HEADER",
+    "App",
+    "Balance",
+    "CryptoPayClient",
+    "CryptoPayError",
+    "CryptoPayUnavailable",
+    "CryptoPayUpdate",
+    "Currency",
+    "CurrencyType",
+    "ExchangeRate",
+    "ExpiresInInvalid",
+    "InvalidParameter",
+    "InvalidResponse",
+    "InvalidSignature",
+    "Invoice",
+    "InvoiceNotFound",
+    "InvoiceStatus",
+    "MalformedUpdate",
+    "MethodDisabled",
+    "MethodNotFound",
+    "PaidButtonName",
+    "TooManyRequests",
+    "Unauthorized",
+    "parse_update",
+    "sign",
+    "verify_and_parse",
+    "verify_signature",
+]

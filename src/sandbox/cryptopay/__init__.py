@@ -1,0 +1,20 @@
+"""Emulated Crypto Pay API (invoices, balances, signed webhooks, a payer) served over HTTP."""
+
+from sandbox.cryptopay.app import create_app
+from sandbox.cryptopay.emulator import DEFAULT_TOKEN, PayResult, SandboxCryptoPay
+from sandbox.cryptopay.errors import ApiError
+from sandbox.cryptopay.signing import SIGNATURE_HEADER, sign
+from sandbox.cryptopay.webhooks import Delivery, WebhookMode, WebhookPolicy
+
+__all__ = [
+    "DEFAULT_TOKEN",
+    "SIGNATURE_HEADER",
+    "ApiError",
+    "Delivery",
+    "PayResult",
+    "SandboxCryptoPay",
+    "WebhookMode",
+    "WebhookPolicy",
+    "create_app",
+    "sign",
+]
