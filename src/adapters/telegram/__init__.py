@@ -1,0 +1,46 @@
+"""Telegram Bot API adapter: an async client with typed errors and local Stars invoice rules."""
+
+from adapters.telegram.client import BotApiClient, OnCall
+from adapters.telegram.errors import (
+    BotBlocked,
+    ChatNotFound,
+    InvalidInvoice,
+    TelegramBadRequest,
+    TelegramBadResponse,
+    TelegramConflict,
+    TelegramError,
+    TelegramForbidden,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorized,
+)
+from adapters.telegram.invoices import SUBSCRIPTION_PERIOD, LabeledPrice, stars_invoice
+from adapters.telegram.objects import BotCommand, InlineButton, inline_keyboard
+from adapters.telegram.ratelimit import RetryPolicy
+
+__all__ = [
+    "SUBSCRIPTION_PERIOD",
+    "BotApiClient",
+    "BotBlocked",
+    "BotCommand",
+    "ChatNotFound",
+    "InlineButton",
+    "InvalidInvoice",
+    "LabeledPrice",
+    "OnCall",
+    "RetryPolicy",
+    "TelegramBadRequest",
+    "TelegramBadResponse",
+    "TelegramConflict",
+    "TelegramError",
+    "TelegramForbidden",
+    "TelegramNetworkError",
+    "TelegramNotFound",
+    "TelegramRetryAfter",
+    "TelegramServerError",
+    "TelegramUnauthorized",
+    "inline_keyboard",
+    "stars_invoice",
+]
