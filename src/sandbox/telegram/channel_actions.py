@@ -1,0 +1,93 @@
+"""ChannelActions: create channels, set the bot's rights, users join, leave or ask to join."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from sandbox.telegram.actions import ActorBase
+from sandbox.telegram.chats import admit, change_status
+from sandbox.telegram.delivery import Delivery
+from sandbox.telegram.errors import SandboxError
+from sandbox.telegram.models import Channel, InviteLink
+
+_channel_ids = itertools.count(1000000001)
+BOT_STATUSES = ("administrator", "member", "left")
+
+
+class ChannelActions(ActorBase):
+    def create_channel(
+        self,
+        chat_id: int | None = None,
+        title: str = "Sandbox Channel",
+        username: str | None = None,
+        *,
+        bot_status: str = "administrator",
+    ) -> Channel:
+        """A channel (id like -100...) where this bot is administrator, member or absent."""
+        if chat_id is None:
+            chat_id = -1000000000000 - next(_channel_ids)
+        channel = self.world.channels.get(chat_id) or Channel(chat_id, title, username)
+        channel.title, channel.username = title, username
+        self.world.channels[chat_id] = channel
+        self.set_bot_status(chat_id, bot_status)
+        return channel
+
+    def set_bot_status(self, chat_id: int | str, status: str) -> None:
+        if status not in BOT_STATUSES:
+            raise SandboxError(f"bot status must be one of {', '.join(BOT_STATUSES)}")
+        self.channel(chat_id).bot_status[self.bot.user.id] = status
+
+    def _link(self, channel: Channel, invite_link: str | None) -> InviteLink | None:
+        if invite_link is None:
+            return None
+        link = channel.invite_links.get(invite_link)
+        if link is None or not link.usable(self.sandbox.now()):
+            raise SandboxError("INVITE_HASH_EXPIRED", 409)
+        return link
+
+    async def join_channel(
+        self, user_id: int, chat_id: int | str, *, invite_link: str | None = None, wait: bool = True
+    ) -> Delivery:
+        """The user joins (through `invite_link` if given, consuming its member_limit); a link
+        that creates join requests makes a join request instead. Returns the update's fate."""
+        user, channel = self.user(user_id), self.channel(chat_id)
+        status = channel.status_of(user.id)
+        if status == "kicked":
+            raise SandboxError("USER_BANNED_IN_CHANNEL", 409)
+        if status == "member":
+            raise SandboxError("USER_ALREADY_PARTICIPANT", 409)
+        link = self._link(channel, invite_link)
+        if link is not None and link.creates_join_request:
+            return await self.request_join(user_id, chat_id, invite_link=invite_link, wait=wait)
+        return await admit(self.ctx(), channel, user, link, by=user, wait=wait)
+
+    async def leave_channel(
+        self, user_id: int, chat_id: int | str, *, wait: bool = True
+    ) -> Delivery:
+        user, channel = self.user(user_id), self.channel(chat_id)
+        if channel.status_of(user.id) != "member":
+            raise SandboxError("USER_NOT_PARTICIPANT", 409)
+        return await change_status(self.ctx(), channel, user, "left", by=user, wait=wait)
+
+    async def request_join(
+        self, user_id: int, chat_id: int | str, *, invite_link: str | None = None, wait: bool = True
+    ) -> Delivery:
+        """A chat_join_request update; the bot approves or declines it."""
+        user, channel = self.user(user_id), self.channel(chat_id)
+        if channel.status_of(user.id) in ("member", "kicked"):
+            raise SandboxError("USER_ALREADY_PARTICIPANT or banned", 409)
+        link = self._link(channel, invite_link)
+        if user.id not in channel.join_requests and link is not None:
+            link.pending += 1
+        channel.join_requests[user.id] = link.invite_link if link else None
+        self.bot.started.add(user.id)  # a join request lets the bot write to the user
+        request: dict[str, Any] = {
+            "chat": channel.chat(),
+            "from": user.to_json(),
+            "user_chat_id": user.id,
+            "date": self.sandbox.now(),
+        }
+        if link is not None:
+            request["invite_link"] = link.to_json()
+        return await self.bot.hub.publish("chat_join_request", request, wait=wait)
