@@ -1,0 +1,1 @@
+"""Acceptance scenarios (pytest-bdd), one feature per file, grouped by capability."""

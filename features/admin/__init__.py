@@ -1,0 +1,1 @@
+"""What admins change: the bot's messages."""

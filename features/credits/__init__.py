@@ -1,0 +1,1 @@
+"""Spending credits from the ledger."""

@@ -1,0 +1,281 @@
+"""The driver: what a scenario can do to Starport and see of it, in the user's terms.
+
+Step definitions talk only to a `Driver`; each implementation reaches Starport its own way
+(use cases on memory adapters, HTTP against a running server and the sandboxes, ...). Everything
+a driver returns is a plain value defined here, so a Then step never sees an aggregate, an ORM row
+or an HTTP response. A refusal by Starport (a domain rule, a 4xx) is raised as `Refused`.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+
+class PaymentMethod(StrEnum):
+    """As the host app names them in `POST /api/payments/create-session`."""
+
+    TELEGRAM_STARS = "telegram"
+    CRYPTO_PAY = "cryptopay"
+
+
+class Job(StrEnum):
+    """Scheduled jobs, by the names `starport jobs run NAME` takes."""
+
+    EXPIRE_SESSIONS = "expire-sessions"
+    RECONCILE_TELEGRAM_STARS = "reconcile-telegram-stars"
+    RECONCILE_CRYPTOPAY = "reconcile-cryptopay"
+    DISPATCH_OUTBOX = "dispatch-outbox"
+    CHECK_MEMBERSHIPS = "check-memberships"
+    BULK_INVITE = "bulk-invite"
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone in a scenario: a user of the host app with their own Telegram account."""
+
+    name: str
+    user_id: str  # the host application's id of the user
+    telegram_id: int
+
+
+@dataclass(frozen=True)
+class Package:
+    id: str
+    title: str
+    credits: int
+    stars: int | None = None
+    crypto: str | None = None  # "1.5 TON", "5 USD"
+
+
+@dataclass(frozen=True)
+class Shop:
+    """How the shop is set up before anything happens in a scenario."""
+
+    packages: tuple[Package, ...]
+    payment_link_ttl: timedelta = timedelta(minutes=30)
+    patrons_channel: bool = False
+    join_bonus: int = 0
+
+
+@dataclass(frozen=True)
+class Session:
+    """A purchase in progress (or done), as the host app sees it."""
+
+    id: str
+    user_id: str
+    package: str
+    method: PaymentMethod
+    status: str  # pending | invoiced | paid | refunded | expired | cancelled | failed
+    amount: Decimal
+    currency: str
+    credits: int
+    expires_at: datetime
+    deep_link: str | None = None
+    invoice_link: str | None = None
+    pay_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """A message the bot sent into a user's chat."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChatInvoice:
+    """A Stars invoice the bot sent into a user's chat."""
+
+    title: str
+    description: str
+    stars: int
+
+
+@dataclass(frozen=True)
+class PaymentAttempt:
+    accepted: bool  # False: refused before the money was taken (pre-checkout)
+    refusal_shown: str | None = None  # what Telegram showed the payer when refused
+    credited: bool = False
+
+
+@dataclass(frozen=True)
+class Balance:
+    credits: int
+    debt: int
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    kind: str  # purchase | spend | refund | bonus
+    credits: int  # signed, from the user's point of view
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class SpendReceipt:
+    balance: int
+    replayed: bool  # True: the same spend was already recorded under that key
+
+
+@dataclass(frozen=True)
+class RefundReceipt:
+    credits_taken: int
+    debt: int
+    already_refunded: bool
+
+
+@dataclass(frozen=True)
+class InviteLink:
+    link: str
+    uses_allowed: int
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class JobReport:
+    job: Job
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+class Refused(Exception):
+    """Starport said no: `code` is the stable error code a client would see."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class Driver(abc.ABC):
+    """Everything the scenarios do. An ABC, so a driver that misses a method fails at once."""
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def start(self, shop: Shop) -> None:
+        """Open the shop: configure the catalog, channel and time limits; nothing exists yet."""
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+    # -- buying ----------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def create_session(
+        self, user: Person, package: str, method: PaymentMethod, *, in_mini_app: bool = False
+    ) -> Session:
+        """The host app (or, with `in_mini_app`, the user's Mini App) starts a purchase."""
+
+    @abc.abstractmethod
+    async def session(self, session: Session) -> Session:
+        """The purchase as it stands now."""
+
+    @abc.abstractmethod
+    async def open_deep_link(self, tg_user: Person, session: Session) -> None:
+        """The user taps the purchase's deep link and lands in the bot's chat."""
+
+    @abc.abstractmethod
+    async def open_invoice_link(self, tg_user: Person, session: Session) -> None:
+        """The Mini App opens the purchase's invoice link for the user."""
+
+    @abc.abstractmethod
+    async def pay(
+        self, tg_user: Person, session: Session, amount: int | None = None
+    ) -> PaymentAttempt:
+        """The user pays the Stars invoice (of `amount` Stars if given, else the price):
+        Telegram asks the pre-checkout question, and only if accepted takes the Stars and
+        reports the successful payment."""
+
+    @abc.abstractmethod
+    async def crypto_pay(
+        self, session: Session, amount: Decimal | None = None, lose_webhook: bool = False
+    ) -> PaymentAttempt:
+        """The user pays the Crypto Pay invoice (`amount` of its asset if given, else the
+        price). With `lose_webhook` Crypto Pay records the payment but we never hear of it."""
+
+    @abc.abstractmethod
+    async def deliver_payment_again(self, session: Session) -> PaymentAttempt:
+        """The provider delivers its latest payment notification for the session once more
+        (or, after a lost webhook, at last)."""
+
+    @abc.abstractmethod
+    async def money_returned(self, session: Session) -> bool:
+        """Whether the provider gave the payer their money back."""
+
+    # -- refunds ---------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def admin_refund(self, session: Session) -> RefundReceipt: ...
+
+    @abc.abstractmethod
+    async def provider_refund(self, session: Session) -> RefundReceipt:
+        """The provider reports a refund it made on its own (Telegram's refunded_payment)."""
+
+    # -- credits ---------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def spend(
+        self, user: Person, credits: int, key: str, reason: str = ""
+    ) -> SpendReceipt: ...
+
+    @abc.abstractmethod
+    async def balance(self, user: Person) -> Balance: ...
+
+    @abc.abstractmethod
+    async def statement(self, user: Person) -> list[StatementLine]:
+        """The user's ledger lines, newest first."""
+
+    # -- the chat --------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def messages_to(self, tg_user: Person) -> list[ChatMessage]:
+        """Every message the bot sent the user, oldest first."""
+
+    @abc.abstractmethod
+    async def invoices_to(self, tg_user: Person) -> list[ChatInvoice]: ...
+
+    # -- the patrons' channel --------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def make_patron(self, tg_user: Person) -> InviteLink | None:
+        """An admin makes the user a patron; the invite created for them, if any."""
+
+    @abc.abstractmethod
+    async def join_channel(self, tg_user: Person) -> None:
+        """The user joins the channel, through the last invite link the bot sent them."""
+
+    @abc.abstractmethod
+    async def leave_channel(self, tg_user: Person) -> None: ...
+
+    @abc.abstractmethod
+    async def request_to_join(self, tg_user: Person) -> bool:
+        """The user asks to join the channel; True when the request was approved."""
+
+    # -- admin -----------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def edit_bot_message(self, key: str, text: str) -> str:
+        """An admin changes a bot message; the text now in force."""
+
+    @abc.abstractmethod
+    async def bot_message(self, key: str) -> str:
+        """The text of a bot message as the admin sees it."""
+
+    # -- time and jobs ---------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def advance_time(self, delta: timedelta) -> None: ...
+
+    @abc.abstractmethod
+    async def run_job(self, job: Job) -> JobReport: ...

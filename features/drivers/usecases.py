@@ -1,0 +1,321 @@
+"""The use-case driver: scenarios run through the message bus on the in-memory adapters.
+
+The outside world is played by the fakes: Telegram by the recording messenger, the channel and
+the Stars provider; Crypto Pay by its fake. What Telegram or Crypto Pay would send us (a
+pre-checkout query, a successful payment, a webhook) becomes the command its handler would send.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from adapters.clock import FakeClock
+from adapters.ids import SequentialIds
+from adapters.memory.providers import FakeCryptoPayProvider, FakeStarsProvider
+from adapters.memory.telegram import FakeChannel, RecordingMessenger
+from adapters.memory.unit_of_work import MemoryDatabase
+from application import bot_messages, credits, payments
+from application import commands as c
+from application.bot_messages import BotMessageView
+from application.deps import Deps, Settings
+from application.messagebus import MessageBus
+from application.ports import PaidTransaction, ProviderError
+from application.views import SessionView
+from domain.catalog import Catalog, CreditPackage
+from domain.errors import DomainError
+from domain.money import CryptoAmount, FiatAmount, Stars, parse_decimal
+from domain.perks import MemberStatus
+from domain.providers import Provider
+from features.drivers.base import (
+    Balance,
+    Button,
+    ChatInvoice,
+    ChatMessage,
+    Driver,
+    InviteLink,
+    Job,
+    JobReport,
+    Package,
+    PaymentAttempt,
+    PaymentMethod,
+    Person,
+    RefundReceipt,
+    Refused,
+    Session,
+    Shop,
+    SpendReceipt,
+    StatementLine,
+)
+
+CHANNEL_ID = -1001234567890
+PROVIDERS = {
+    PaymentMethod.TELEGRAM_STARS: Provider.TELEGRAM_STARS,
+    PaymentMethod.CRYPTO_PAY: Provider.CRYPTOPAY,
+}
+
+
+class UseCaseDriver(Driver):
+    async def start(self, shop: Shop) -> None:
+        self.clock = FakeClock()
+        self.messenger = RecordingMessenger()
+        self.channel = FakeChannel()
+        self.stars = FakeStarsProvider()
+        self.cryptopay = FakeCryptoPayProvider()
+        self._numbers = itertools.count(1)
+        # The last payment notification each provider sent (or would have) per session.
+        self._notices: dict[str, c.CompletePayment] = {}
+        self.deps = Deps(
+            uow=MemoryDatabase(),
+            clock=self.clock,
+            ids=SequentialIds(),
+            catalog=Catalog(_package(p) for p in shop.packages),
+            providers={Provider.TELEGRAM_STARS: self.stars, Provider.CRYPTOPAY: self.cryptopay},
+            messenger=self.messenger,
+            channel=self.channel,
+            settings=Settings(
+                session_ttl=shop.payment_link_ttl,
+                channel_id=CHANNEL_ID if shop.patrons_channel else None,
+                join_bonus_credits=shop.join_bonus,
+            ),
+        )
+        self.bus = MessageBus(self.deps)
+
+    async def close(self) -> None:
+        return None
+
+    # -- buying ----------------------------------------------------------------------------
+
+    async def create_session(
+        self, user: Person, package: str, method: PaymentMethod, *, in_mini_app: bool = False
+    ) -> Session:
+        view = await self._handle(
+            c.CreateSession(
+                user_id=user.user_id,
+                package_id=package,
+                provider=PROVIDERS[method],
+                telegram_user_id=user.telegram_id if in_mini_app else None,
+            )
+        )
+        return _session(view)
+
+    async def session(self, session: Session) -> Session:
+        return _session(await self._call(payments.get_session(self.deps, session.id)))
+
+    async def open_deep_link(self, tg_user: Person, session: Session) -> None:
+        # The bot answers a link it cannot honour in the chat; like the webhook, nothing raises.
+        with contextlib.suppress(Refused):
+            await self._handle(
+                c.StartDeepLink(session.id, tg_user.telegram_id, tg_user.telegram_id, tg_user.name)
+            )
+
+    async def open_invoice_link(self, tg_user: Person, session: Session) -> None:
+        # Opening the link is between the Mini App and Telegram; Starport hears of it only at
+        # the pre-checkout. The link must exist, though.
+        if not (await self.session(session)).invoice_link:
+            raise Refused("no_invoice_link", f"purchase {session.id} has no invoice link")
+
+    async def pay(
+        self, tg_user: Person, session: Session, amount: int | None = None
+    ) -> PaymentAttempt:
+        stars = int(session.amount) if amount is None else amount
+        query_id = f"pcq{next(self._numbers)}"
+        await self._handle(
+            c.ValidatePreCheckout(query_id, tg_user.telegram_id, session.id, Stars.currency, stars)
+        )
+        refusal = self.messenger.pre_checkout_answers[query_id]
+        if refusal is not None:
+            return PaymentAttempt(accepted=False, refusal_shown=refusal)
+        charge_id = f"stxTEST{next(self._numbers):08d}"
+        self.stars.record_payment(
+            PaidTransaction(
+                charge_id, session.id, Stars(stars), self.clock.now(), tg_user.telegram_id
+            )
+        )
+        notice = c.CompletePayment(
+            Provider.TELEGRAM_STARS,
+            session.id,
+            charge_id,
+            Stars(stars),
+            tg_user.telegram_id,
+            tg_user.telegram_id,
+        )
+        return await self._notify(notice)
+
+    async def crypto_pay(
+        self, session: Session, amount: Decimal | None = None, lose_webhook: bool = False
+    ) -> PaymentAttempt:
+        invoice = next(
+            (i for i in self.cryptopay.invoices.values() if i.session_id == session.id), None
+        )
+        if invoice is None:
+            raise Refused("no_invoice", f"purchase {session.id} has no Crypto Pay invoice")
+        tx = self.cryptopay.pay(invoice.invoice_id, self.clock.now(), amount)
+        notice = c.CompletePayment(
+            Provider.CRYPTOPAY, session.id, tx.charge_id, tx.paid, exact=False
+        )
+        if lose_webhook:
+            self._notices[session.id] = notice
+            return PaymentAttempt(accepted=True)
+        return await self._notify(notice)
+
+    async def deliver_payment_again(self, session: Session) -> PaymentAttempt:
+        return await self._notify(self._notices[session.id])
+
+    async def money_returned(self, session: Session) -> bool:
+        notice = self._notices.get(session.id)
+        return notice is not None and notice.charge_id in self.stars.refunded
+
+    async def _notify(self, notice: c.CompletePayment) -> PaymentAttempt:
+        self._notices[notice.session_id] = notice
+        outcome = await self._handle(notice)
+        return PaymentAttempt(accepted=True, credited=outcome.credited)
+
+    # -- refunds ---------------------------------------------------------------------------
+
+    async def admin_refund(self, session: Session) -> RefundReceipt:
+        return _receipt(await self._handle(c.RefundPayment(session.id, requested_by="admin")))
+
+    async def provider_refund(self, session: Session) -> RefundReceipt:
+        notice = self._notices[session.id]
+        return _receipt(
+            await self._handle(
+                c.RecordProviderRefund(notice.provider, notice.charge_id, session.id)
+            )
+        )
+
+    # -- credits ---------------------------------------------------------------------------
+
+    async def spend(self, user: Person, credits: int, key: str, reason: str = "") -> SpendReceipt:
+        result = await self._handle(c.SpendCredits(user.user_id, credits, key, reason))
+        return SpendReceipt(result.balance, result.replayed)
+
+    async def balance(self, user: Person) -> Balance:
+        view = await self._call(credits.get_balance(self.deps, user.user_id))
+        return Balance(view.balance, view.debt)
+
+    async def statement(self, user: Person) -> list[StatementLine]:
+        lines = await self._call(credits.get_statement(self.deps, user.user_id))
+        return [StatementLine(line.kind, line.amount, line.memo) for line in lines]
+
+    # -- the chat --------------------------------------------------------------------------
+
+    async def messages_to(self, tg_user: Person) -> list[ChatMessage]:
+        return [
+            ChatMessage(m.text, tuple(Button(b.text, b.url) for row in m.buttons for b in row))
+            for m in self.messenger.messages
+            if m.chat_id == tg_user.telegram_id
+        ]
+
+    async def invoices_to(self, tg_user: Person) -> list[ChatInvoice]:
+        return [
+            ChatInvoice(i.title, i.description, i.stars)
+            for i in self.messenger.invoices
+            if i.chat_id == tg_user.telegram_id
+        ]
+
+    # -- the patrons' channel --------------------------------------------------------------
+
+    async def make_patron(self, tg_user: Person) -> InviteLink | None:
+        invite = await self._handle(
+            c.MakePatron(tg_user.telegram_id, user_id=tg_user.user_id, first_name=tg_user.name)
+        )
+        if invite is None:
+            return None
+        return InviteLink(invite.link, invite.member_limit, invite.expires_at)
+
+    async def join_channel(self, tg_user: Person) -> None:
+        links = [b.url for m in await self.messages_to(tg_user) for b in m.buttons if b.url]
+        link = links[-1] if links else None
+        self.channel.members[tg_user.telegram_id] = MemberStatus.MEMBER
+        await self._handle(
+            c.ObserveMembership(tg_user.telegram_id, MemberStatus.MEMBER, link, tg_user.name)
+        )
+
+    async def leave_channel(self, tg_user: Person) -> None:
+        self.channel.members[tg_user.telegram_id] = MemberStatus.LEFT
+        await self._handle(c.ObserveMembership(tg_user.telegram_id, MemberStatus.LEFT))
+
+    async def request_to_join(self, tg_user: Person) -> bool:
+        await self._handle(c.AnswerJoinRequest(tg_user.telegram_id))
+        return self.channel.join_answers[tg_user.telegram_id]  # what Telegram was told
+
+    # -- admin -----------------------------------------------------------------------------
+
+    async def edit_bot_message(self, key: str, text: str) -> str:
+        view: BotMessageView = await self._handle(
+            c.UpdateBotMessage(key, text, None, changed_by="admin")
+        )
+        return view.template
+
+    async def bot_message(self, key: str) -> str:
+        view: BotMessageView = await self._call(bot_messages.get_bot_message(self.deps, key))
+        return view.template
+
+    # -- time and jobs ---------------------------------------------------------------------
+
+    async def advance_time(self, delta: timedelta) -> None:
+        self.clock.advance(delta)
+
+    async def run_job(self, job: Job) -> JobReport:
+        command: c.Command = {
+            Job.EXPIRE_SESSIONS: c.ExpireSessions(),
+            Job.RECONCILE_TELEGRAM_STARS: c.Reconcile(Provider.TELEGRAM_STARS),
+            Job.RECONCILE_CRYPTOPAY: c.Reconcile(Provider.CRYPTOPAY),
+            Job.DISPATCH_OUTBOX: c.DispatchOutbox(),
+            Job.CHECK_MEMBERSHIPS: c.CheckMemberships(),
+            Job.BULK_INVITE: c.BulkInvite(),
+        }[job]
+        counts = await self._handle(command)
+        return JobReport(job, dict(counts.counts))
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    async def _handle(self, command: c.Command) -> Any:
+        return await self._call(self.bus.handle(command))
+
+    @staticmethod
+    async def _call(awaitable: Any) -> Any:
+        """Starport's refusals become `Refused`, as an HTTP driver turns a 4xx into one."""
+        try:
+            return await awaitable
+        except DomainError as exc:
+            raise Refused(exc.code, exc.message) from exc
+        except ProviderError as exc:
+            raise Refused("provider_error", str(exc)) from exc
+
+
+def _package(p: Package) -> CreditPackage:
+    crypto: CryptoAmount | FiatAmount | None = None
+    if p.crypto:
+        amount, code = p.crypto.split()
+        crypto = (
+            FiatAmount(parse_decimal(amount), code)
+            if code in {"USD", "EUR", "RUB"}
+            else CryptoAmount(parse_decimal(amount), code)
+        )
+    return CreditPackage(p.id, p.title, p.credits, Stars(p.stars) if p.stars else None, crypto)
+
+
+def _session(view: SessionView) -> Session:
+    return Session(
+        id=view.id,
+        user_id=view.user_id,
+        package=view.package_id,
+        method=next(m for m, p in PROVIDERS.items() if p.value == view.provider),
+        status=view.status,
+        amount=Decimal(view.amount),
+        currency=view.currency,
+        credits=view.credits,
+        expires_at=view.expires_at,
+        deep_link=view.deep_link,
+        invoice_link=view.invoice_link,
+        pay_url=view.pay_url,
+    )
+
+
+def _receipt(result: Any) -> RefundReceipt:
+    return RefundReceipt(result.credits, result.debt, result.already_refunded)

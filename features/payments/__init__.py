@@ -1,0 +1,1 @@
+"""Buying credit packages: Stars through the bot or a Mini App, Crypto Pay."""

@@ -1,0 +1,1 @@
+"""The patrons' channel: invites, membership, the join bonus."""

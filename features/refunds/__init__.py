@@ -1,0 +1,1 @@
+"""Refunds by an admin and refunds the provider reports."""
