@@ -32,7 +32,7 @@ Feature: Admins write the bot's messages
       | Your balance: {balance credits | the placeholder braces do not match |
 
   # Known bug: the payment confirmation is always rendered with an empty first name.
-  @known_bug
+
   Scenario: The payment confirmation can greet Ann by her first name
     When an admin changes the "payment_success" message to "Thanks, {first_name}! +{credits} credits."
     And Ann buys the Starter package with Telegram Stars

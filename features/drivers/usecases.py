@@ -142,6 +142,7 @@ class UseCaseDriver(Driver):
             Stars(stars),
             tg_user.telegram_id,
             tg_user.telegram_id,
+            first_name=tg_user.name,
         )
         return await self._notify(notice)
 

@@ -38,7 +38,7 @@ Feature: Buying credits with Telegram Stars through the bot
 
   # Known bug: the bot queues its answer, but the message bus skips handling the committed
   # events when the use case then raises, so the answer waits for the outbox job.
-  @known_bug
+
   Scenario: Opening a payment link that has expired tells Ann at once to start again
     Given payment links expire after 30 minutes
     And Ann has chosen the Starter package to pay with Telegram Stars

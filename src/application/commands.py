@@ -52,6 +52,7 @@ class CompletePayment(Command):
     exact: bool = True  # Stars are exact; a crypto payment may exceed the price
     subscription_until: datetime | None = None  # a Star subscription's paid-up end
     is_recurring: bool = False
+    first_name: str = ""
 
 
 @dataclass(frozen=True)

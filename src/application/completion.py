@@ -49,7 +49,7 @@ async def complete_payment(deps: Deps, cmd: c.CompletePayment) -> PaymentOutcome
         if chat_id is not None:
             await send_template(
                 uow, item_id=deps.ids.new_id(), chat_id=chat_id, key="payment_success", now=now,
-                first_name="", package_title=package_title(deps, session),
+                first_name=cmd.first_name, package_title=package_title(deps, session),
                 credits=session.credits, amount=str(session.price), balance=balance,
                 session_id=session.id,
             )

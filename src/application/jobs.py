@@ -19,16 +19,33 @@ PROGRESS_EVERY = 500
 
 
 async def expire_sessions(deps: Deps, cmd: c.ExpireSessions) -> JobCounts:
+    """Expire sessions nobody paid in time. A provider that can be asked (Crypto Pay) is asked
+    first, so a payment whose webhook was lost is credited instead of expired."""
     counts = JobCounts()
     now = deps.clock.now()
     async with deps.uow() as uow:
-        stale = await uow.sessions.expired_open(now, cmd.batch)
-        for session in stale:
-            if session.expire(now):
+        stale = list(await uow.sessions.expired_open(now, cmd.batch))
+    unsure: set[str] = set()
+    for provider in {s.provider for s in stale if s.invoice_id}:
+        waiting = [s for s in stale if s.provider is provider and s.invoice_id]
+        try:
+            for tx in await deps.provider(provider).find_payments(waiting):
+                await _credit(deps, provider, tx, counts)
+        except (ProviderError, DomainError) as exc:
+            log.warning("could not ask %s about %d stale sessions: %s", provider, len(waiting),
+                        exc)
+            counts.add("errors")
+            unsure.update(s.id for s in waiting)  # try again on the next run
+    expired = []
+    async with deps.uow() as uow:
+        for stale_session in stale:
+            session = await uow.sessions.get(stale_session.id)
+            if session is not None and session.id not in unsure and session.expire(now):
                 await uow.sessions.save(session)
+                expired.append(session)
                 counts.add("expired")
         await uow.commit()
-    for session in stale:  # the provider's invoice goes too, so it cannot be paid any more
+    for session in expired:  # the provider's invoice goes too, so it cannot be paid any more
         if session.invoice_id and session.provider is not Provider.TELEGRAM_STARS:
             try:
                 await deps.provider(session.provider).cancel_invoice(session)

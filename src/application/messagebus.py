@@ -70,8 +70,11 @@ class MessageBus:
         token = committed_events.set(queue)
         try:
             result = await self._run(handler, command)
-        finally:
+        except BaseException:
             committed_events.reset(token)
+            await self._handle_events(queue)  # what was committed before the failure stands
+            raise
+        committed_events.reset(token)
         await self._handle_events(queue)
         return result
 

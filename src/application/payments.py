@@ -8,7 +8,7 @@ from application.notify import enqueue, invoice_item, load_message, send_templat
 from application.ports import Button, ProviderError, StarsInvoiceRequest
 from application.unit_of_work import UnitOfWork
 from application.views import PreCheckoutAnswer, SessionView
-from domain.errors import AmountMismatch, DomainError, SessionNotFound
+from domain.errors import AmountMismatch, DomainError, SessionNotFound, SessionNotPayable
 from domain.money import Stars
 from domain.providers import Provider
 from domain.sessions import PaymentSession
@@ -86,7 +86,7 @@ async def start_deep_link(deps: Deps, cmd: c.StartDeepLink) -> SessionView:
         try:
             session.link_telegram_user(cmd.telegram_user_id, now)
             if session.provider is not Provider.TELEGRAM_STARS:
-                raise AmountMismatch("this session is paid with Crypto Pay, not Stars")
+                raise SessionNotPayable("this session is paid with Crypto Pay, not Stars")
         except DomainError as exc:
             key = _CHECKOUT_ERRORS.get(exc.code, "checkout_unavailable")
             await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id, key=key,

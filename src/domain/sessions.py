@@ -200,14 +200,12 @@ class PaymentSession:
     def _check_amount(self, paid: Price, *, exact: bool) -> None:
         expected = self.price
         if type(paid) is not type(expected) or paid.currency != expected.currency:
-            raise AmountMismatch(
-                f"session {self.id} costs {expected}, the payment was in {paid.currency}"
-            )
+            raise AmountMismatch(f"the price is {expected}, the payment was in {paid.currency}")
         if isinstance(paid, Stars) or exact:
             if paid != expected:
-                raise AmountMismatch(f"session {self.id} costs {expected}, not {paid}")
+                raise AmountMismatch(f"the price is {expected}, not {paid}")
             return
         assert isinstance(paid, CryptoAmount | FiatAmount)
         assert isinstance(expected, CryptoAmount | FiatAmount)
         if paid.amount < expected.amount:
-            raise AmountMismatch(f"underpaid: session {self.id} costs {expected}, got {paid}")
+            raise AmountMismatch(f"{paid} was paid, less than the price of {expected}")

@@ -113,8 +113,9 @@ class FakeCryptoPayProvider:
         ]
 
     async def cancel_invoice(self, session: PaymentSession) -> None:
-        if session.invoice_id in self.invoices:
-            self.invoices[session.invoice_id].status = "expired"
+        invoice = self.invoices.get(session.invoice_id or "")
+        if invoice is not None and invoice.status == "active":  # a paid one stays paid
+            invoice.status = "expired"
             self.deleted.append(session.invoice_id)
 
 
