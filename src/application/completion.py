@@ -13,11 +13,12 @@ from application.perks import invite_patron
 from application.unit_of_work import UnitOfWork
 from application.views import PaymentOutcome
 from domain import ledger
-from domain.errors import AmountMismatch, DomainError, SessionNotFound
+from domain.errors import AmountMismatch, SessionNotFound
 from domain.perks import Patron, PatronSource
 from domain.sessions import PaymentSession, SessionStatus
 
 log = logging.getLogger(__name__)
+REJECTED = "payment-rejected"
 
 
 async def complete_payment(deps: Deps, cmd: c.CompletePayment) -> PaymentOutcome:
@@ -30,6 +31,9 @@ async def complete_payment(deps: Deps, cmd: c.CompletePayment) -> PaymentOutcome
             raise SessionNotFound(f"no payment session {cmd.session_id!r}")
         if await uow.ledger.entry_by_key(key) is not None:
             return PaymentOutcome(session.id, credited=False)
+        if await uow.inbox.seen(REJECTED, key):  # a replay of a payment we already refused
+            return PaymentOutcome(session.id, credited=False,
+                                  rejected_reason=session.failure_reason or "rejected")
         chat_id = cmd.chat_id or session.telegram_user_id
         renewal = (session.status is SessionStatus.PAID and session.charge_id != cmd.charge_id
                    and session.subscription_period is not None)
@@ -40,11 +44,11 @@ async def complete_payment(deps: Deps, cmd: c.CompletePayment) -> PaymentOutcome
                                        exact=cmd.exact):
                 return PaymentOutcome(session.id, credited=False)
         except AmountMismatch as exc:
-            return await _reject(deps, uow, session, exc, chat_id, now)
+            return await _reject(deps, uow, session, exc, chat_id, key, now)
         balance = await _credit(deps, uow, session, key, now)
-        became_patron = False
+        patron_id: int | None = None
         if session.subscription_period is not None:
-            became_patron = await _extend_patronage(deps, uow, session, cmd, now)
+            patron_id = await _extend_patronage(deps, uow, session, cmd, now)
         await uow.sessions.save(session)
         if chat_id is not None:
             await send_template(
@@ -54,11 +58,11 @@ async def complete_payment(deps: Deps, cmd: c.CompletePayment) -> PaymentOutcome
                 session_id=session.id,
             )
         await uow.commit()
-    if became_patron and deps.settings.channel_id is not None:
+    if patron_id is not None and deps.settings.channel_id is not None:
         try:  # the membership check job invites anyone this misses
-            await invite_patron(deps, session.telegram_user_id or 0)
-        except (DomainError, Exception):
-            log.exception("could not invite new patron %s", session.telegram_user_id)
+            await invite_patron(deps, patron_id, cmd.first_name)
+        except Exception:  # the payment stands regardless
+            log.exception("could not invite new patron %s", patron_id)
     return PaymentOutcome(session.id, credited=True, balance=balance)
 
 
@@ -76,11 +80,11 @@ async def _credit(deps: Deps, uow: UnitOfWork, session: PaymentSession, key: str
 
 
 async def _extend_patronage(deps: Deps, uow: UnitOfWork, session: PaymentSession,
-                            cmd: c.CompletePayment, now: datetime) -> bool:
-    """Returns True when the user was not entitled before this charge."""
+                            cmd: c.CompletePayment, now: datetime) -> int | None:
+    """The patron's Telegram id when they were not entitled before this charge (to invite)."""
     telegram_id = session.telegram_user_id or cmd.payer_telegram_id
     if telegram_id is None:
-        return False
+        return None
     period = timedelta(seconds=session.subscription_period or 0)
     until = cmd.subscription_until or now + period
     patron = await uow.patrons.get(telegram_id)
@@ -89,16 +93,18 @@ async def _extend_patronage(deps: Deps, uow: UnitOfWork, session: PaymentSession
                         source=PatronSource.SUBSCRIPTION, since=now, until=until,
                         subscription_charge_id=session.charge_id)
         await uow.patrons.add(patron)
-        return True
+        return telegram_id
     was_entitled = patron.entitled_at(now)
     patron.renew(until, now, charge_id=session.charge_id)
     await uow.patrons.save(patron)
-    return not was_entitled
+    return None if was_entitled else telegram_id
 
 
 async def _reject(deps: Deps, uow: UnitOfWork, session: PaymentSession, exc: AmountMismatch,
-                  chat_id: int | None, now: datetime) -> PaymentOutcome:
-    """The money does not match: nothing is credited, the session is flagged, the user told."""
+                  chat_id: int | None, key: str, now: datetime) -> PaymentOutcome:
+    """The money does not match: nothing is credited, the session is flagged, the user told
+    (once: a replay of the same charge is recognised)."""
+    await uow.inbox.record(REJECTED, key, now)
     if session.status is not SessionStatus.PAID:
         session.fail(exc.message)
         await uow.sessions.save(session)

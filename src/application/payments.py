@@ -82,7 +82,13 @@ async def start_deep_link(deps: Deps, cmd: c.StartDeepLink) -> SessionView:
     """Link the Telegram user to the session and send the Stars invoice into the chat."""
     now = deps.clock.now()
     async with deps.uow() as uow:
-        session = await _get(uow, cmd.session_id)
+        session = await uow.sessions.get(cmd.session_id)
+        if session is None:  # a mistyped or foreign link: tell the user rather than stay silent
+            await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id,
+                                key="checkout_unavailable", now=now, session_id=cmd.session_id,
+                                reason="unknown payment link")
+            await uow.commit()
+            raise SessionNotFound(f"no payment session {cmd.session_id!r}")
         try:
             session.link_telegram_user(cmd.telegram_user_id, now)
             if session.provider is not Provider.TELEGRAM_STARS:

@@ -39,8 +39,33 @@ async def record_provider_refund(deps: Deps, cmd: c.RecordProviderRefund) -> Ref
     async with deps.uow() as uow:
         session = await _session(uow, session_id)
         if session.charge_id not in (None, cmd.charge_id):
-            raise RefundNotAllowed(f"charge {cmd.charge_id} is not session {session.id}'s")
+            # A later charge of a Star subscription: refunded on its own, the session stays.
+            paid = await uow.ledger.entry_by_key(f"payment:{cmd.provider.value}:{cmd.charge_id}")
+            if paid is None or paid.reference != session.id:
+                raise RefundNotAllowed(f"charge {cmd.charge_id} is not session {session.id}'s")
+            return await _refund_renewal(deps, uow, session, cmd.provider.value, cmd.charge_id)
     return await _record(deps, session_id, RefundInitiator.PROVIDER, cmd.reason)
+
+
+async def _refund_renewal(deps: Deps, uow: UnitOfWork, session: PaymentSession, provider: str,
+                          charge_id: str) -> RefundResult:
+    key = f"refund:{provider}:{charge_id}"
+    if await uow.ledger.entry_by_key(key) is not None:
+        return RefundResult(session.id, session.credits, 0, already_refunded=True)
+    now = deps.clock.now()
+    entry = ledger.refund(entry_id=deps.ids.new_id(), key=key, user_id=session.user_id,
+                          credits=session.credits, session_id=session.id, now=now,
+                          by_provider=True)
+    accounts = await uow.ledger.accounts(entry.accounts)
+    ledger.post(entry, accounts)
+    await uow.ledger.add(entry, accounts)
+    user = accounts[ledger.user_account(session.user_id)]
+    if session.telegram_user_id is not None:
+        await send_template(uow, item_id=deps.ids.new_id(), chat_id=session.telegram_user_id,
+                            key="payment_refunded", now=now, credits=session.credits,
+                            balance=user.balance, session_id=session.id)
+    await uow.commit()
+    return RefundResult(session.id, session.credits, user.debt, already_refunded=False)
 
 
 async def _record(deps: Deps, session_id: str, by: RefundInitiator, reason: str) -> RefundResult:

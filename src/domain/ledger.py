@@ -113,10 +113,17 @@ def post(entry: JournalEntry, accounts: Mapping[str, Account]) -> None:
         accounts[p.account].version += 1
 
 
+def _positive(credits: int) -> int:
+    if isinstance(credits, bool) or not isinstance(credits, int) or credits <= 0:
+        raise InvalidAmount(f"credits moved by an entry must be a positive integer: {credits!r}")
+    return credits
+
+
 def purchase(
     *, entry_id: str, key: str, user_id: str, sales_account: str, credits: int,
     session_id: str, now: datetime,
 ) -> JournalEntry:
+    _positive(credits)
     return JournalEntry(
         id=entry_id, idempotency_key=key, kind=EntryKind.PURCHASE, created_at=now,
         postings=(Posting(user_account(user_id), credits), Posting(sales_account, -credits)),
@@ -127,6 +134,7 @@ def purchase(
 def spend(
     *, entry_id: str, key: str, user_id: str, credits: int, reason: str, now: datetime
 ) -> JournalEntry:
+    _positive(credits)
     return JournalEntry(
         id=entry_id, idempotency_key=key, kind=EntryKind.SPEND, created_at=now,
         postings=(Posting(user_account(user_id), -credits), Posting(USAGE_ACCOUNT, credits)),
@@ -140,6 +148,7 @@ def refund(
 ) -> JournalEntry:
     """Take a refunded purchase's credits back. A refund the provider already made is recorded
     even if it leaves the user in debt; an admin's refund may not."""
+    _positive(credits)
     return JournalEntry(
         id=entry_id, idempotency_key=key, kind=EntryKind.REFUND, created_at=now,
         postings=(Posting(user_account(user_id), -credits), Posting(REFUNDS_ACCOUNT, credits)),
@@ -151,6 +160,7 @@ def refund(
 def bonus(
     *, entry_id: str, key: str, user_id: str, credits: int, memo: str, now: datetime
 ) -> JournalEntry:
+    _positive(credits)
     return JournalEntry(
         id=entry_id, idempotency_key=key, kind=EntryKind.BONUS, created_at=now,
         postings=(Posting(user_account(user_id), credits), Posting(BONUS_ACCOUNT, -credits)),

@@ -55,11 +55,14 @@ class Patron:
         """Extend (or restore) the patronage; a renewal never shortens it."""
         if until is not None and until <= now:
             raise InvalidTransition("a patronage renewal must end in the future")
-        self.active = True
-        if until is None or self.until is None:
-            self.until = until
-        else:
+        if until is None:
+            self.until = None  # open-ended from now on
+        elif self.until is not None and self.active:
             self.until = max(self.until, until)
+        elif not self.active:
+            self.until = until
+        # else: an open-ended patronage stays open-ended
+        self.active = True
         self.subscription_charge_id = charge_id or self.subscription_charge_id
 
     def end(self, now: datetime) -> bool:

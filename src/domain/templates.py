@@ -76,7 +76,7 @@ def check_html(template: str) -> None:
 def escape(value: object, parse_mode: str | None) -> str:
     text = str(value)
     if parse_mode == "HTML":
-        return html.escape(text, quote=False)
+        return html.escape(text, quote=True)
     if parse_mode == "MarkdownV2":
         return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
     return text

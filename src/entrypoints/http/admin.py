@@ -1,0 +1,123 @@
+"""Admin routes (`Bearer <STARPORT_ADMIN_TOKEN>`): refunds, bot messages, jobs, patrons."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from structlog.contextvars import bind_contextvars
+
+from application import bot_messages
+from application import commands as c
+from application.views import JobCounts, RefundResult
+from domain.providers import Provider
+from entrypoints.http import serialize
+from entrypoints.http.auth import require_admin, runtime_of
+from entrypoints.http.errors import ApiError, parse_body
+from entrypoints.http.schemas import BotMessageBody, PatronBody, RefundBody, iso
+
+JOBS: dict[str, Callable[[], c.Command]] = {
+    "expire-sessions": c.ExpireSessions,
+    "reconcile-telegram-stars": lambda: c.Reconcile(Provider.TELEGRAM_STARS),
+    "reconcile-cryptopay": lambda: c.Reconcile(Provider.CRYPTOPAY),
+    "dispatch-outbox": c.DispatchOutbox,
+    "check-memberships": c.CheckMemberships,
+    "bulk-invite": c.BulkInvite,
+}
+
+
+Handler = Callable[[Request, str], Awaitable[Any]]
+
+
+def admin(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """Authenticate first (nothing is parsed before), then answer the handler's JSON."""
+
+    async def endpoint(request: Request) -> Response:
+        who = require_admin(request)
+        result = await handler(request, who)
+        return result if isinstance(result, Response) else JSONResponse(result)
+
+    return endpoint
+
+
+async def refund(request: Request, who: str) -> Any:
+    session_id = request.path_params["session_id"]
+    bind_contextvars(session_id=session_id)
+    body = await parse_body(request, RefundBody)
+    result: RefundResult = await runtime_of(request).bus.handle(c.RefundPayment(
+        session_id=session_id, requested_by=who, reason=body.reason, allow_debt=body.allow_debt))
+    return serialize.refund(result)
+
+
+async def list_messages(request: Request, who: str) -> Any:
+    views = await bot_messages.list_bot_messages(runtime_of(request).deps)
+    return [serialize.bot_message(v) for v in views]
+
+
+async def get_message(request: Request, who: str) -> Any:
+    view = await bot_messages.get_bot_message(runtime_of(request).deps, request.path_params["key"])
+    return serialize.bot_message(view)
+
+
+async def put_message(request: Request, who: str) -> Any:
+    body = await parse_body(request, BotMessageBody)
+    view = await runtime_of(request).bus.handle(c.UpdateBotMessage(
+        key=request.path_params["key"], template=body.template, parse_mode=body.parse_mode,
+        changed_by=who))
+    return serialize.bot_message(view)
+
+
+async def reset_message(request: Request, who: str) -> Any:
+    view = await runtime_of(request).bus.handle(
+        c.ResetBotMessage(key=request.path_params["key"], changed_by=who))
+    return serialize.bot_message(view)
+
+
+async def message_history(request: Request, who: str) -> Any:
+    changes = await bot_messages.bot_message_history(runtime_of(request).deps,
+                                                     request.path_params["key"])
+    return [serialize.bot_message_change(x) for x in changes]
+
+
+async def run_job(request: Request, who: str) -> Any:
+    name = request.path_params["name"]
+    if name not in JOBS:
+        raise ApiError(404, "unknown_job", f"unknown job {name!r}; known: {sorted(JOBS)}")
+    bind_contextvars(job=name)
+    counts: JobCounts = await runtime_of(request).bus.handle(JOBS[name]())
+    return serialize.job(name, counts)
+
+
+async def make_patron(request: Request, who: str) -> Any:
+    body = await parse_body(request, PatronBody)
+    invite = await runtime_of(request).bus.handle(c.MakePatron(
+        telegram_user_id=body.telegram_user_id, user_id=body.user_id, until=body.until,
+        first_name=body.first_name))
+    data = {"telegramUserId": body.telegram_user_id,
+            "userId": body.user_id or str(body.telegram_user_id),
+            "until": iso(body.until), "invite": serialize.invite(invite)}
+    return JSONResponse(data, status_code=201)
+
+
+async def end_patron(request: Request, who: str) -> Any:
+    raw = request.path_params["telegram_user_id"]
+    if not raw.isdigit():
+        raise ApiError(422, "invalid_request", "telegramUserId must be a positive integer")
+    ended = await runtime_of(request).bus.handle(c.EndPatronage(int(raw)))
+    return {"telegramUserId": int(raw), "ended": ended}
+
+
+ROUTES = [
+    Route("/api/admin/payments/{session_id}/refund", admin(refund), methods=["POST"]),
+    Route("/api/admin/bot-messages", admin(list_messages), methods=["GET"]),
+    Route("/api/admin/bot-messages/{key}", admin(get_message), methods=["GET"]),
+    Route("/api/admin/bot-messages/{key}", admin(put_message), methods=["PUT"]),
+    Route("/api/admin/bot-messages/{key}/reset", admin(reset_message), methods=["POST"]),
+    Route("/api/admin/bot-messages/{key}/history", admin(message_history), methods=["GET"]),
+    Route("/api/admin/jobs/{name}/run", admin(run_job), methods=["POST"]),
+    Route("/api/admin/patrons", admin(make_patron), methods=["POST"]),
+    Route("/api/admin/patrons/{telegram_user_id}", admin(end_patron), methods=["DELETE"]),
+]

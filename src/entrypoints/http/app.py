@@ -1,0 +1,70 @@
+"""The Starlette application: webhooks, REST, admin and operator routes over one Runtime."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Mount
+
+from entrypoints.http import admin, cryptopay_webhook, ops, payments, telegram_webhook, users
+from entrypoints.http.errors import EXCEPTION_HANDLERS
+from entrypoints.http.middleware import RequestContext
+from entrypoints.observability import Metrics
+from entrypoints.runtime import Runtime
+
+
+def create_app(runtime: Runtime, metrics: Metrics | None = None) -> Starlette:
+    """Serve `runtime`. Metrics: the container's (whose `record_bot_api_call` it gave the
+    Telegram client), else a fresh registry of this app's own. Shutdown closes the runtime."""
+    metrics = metrics or Metrics()
+    metrics.attach(runtime.bus)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await runtime.aclose()
+
+    routes: list[BaseRoute] = [
+        *telegram_webhook.ROUTES, *cryptopay_webhook.ROUTES, *payments.ROUTES, *users.ROUTES,
+        *admin.ROUTES, *ops.ROUTES, *sandbox_mounts(runtime),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(RequestContext, metrics=metrics)],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    app.state.metrics = metrics
+    return app
+
+
+def sandbox_mounts(runtime: Runtime) -> list[Mount]:
+    """The emulated Telegram and Crypto Pay under /sandbox, when the runtime carries them
+    (as ASGI apps, or as the sandbox objects those apps are built from)."""
+    mounts = []
+    for name, attribute in (("telegram", runtime.sandbox_telegram),
+                            ("cryptopay", runtime.sandbox_cryptopay)):
+        app = _as_app(name, attribute)
+        if app is not None:
+            mounts.append(Mount(f"/sandbox/{name}", app=app))
+    return mounts
+
+
+def _as_app(name: str, sandbox: Any) -> Any:
+    if sandbox is None or isinstance(sandbox, Starlette):
+        return sandbox
+    # Imported only when a sandbox is on: production never loads the emulators.
+    if name == "telegram":
+        from sandbox.telegram import create_app as telegram_app
+
+        return telegram_app(sandbox)
+    from sandbox.cryptopay import create_app as cryptopay_app
+
+    return cryptopay_app(sandbox)

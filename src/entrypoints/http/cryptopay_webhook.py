@@ -1,0 +1,107 @@
+"""`POST /api/cryptopay/webhook`: verify the signature over the raw body, then credit once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import structlog
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from structlog.contextvars import bind_contextvars
+
+from adapters.cryptopay import (
+    SIGNATURE_HEADER,
+    CurrencyType,
+    Invoice,
+    MalformedUpdate,
+    parse_update,
+    verify_signature,
+)
+from application import commands as c
+from application.views import PaymentOutcome
+from domain.errors import DomainError
+from domain.money import CryptoAmount, FiatAmount, Price
+from domain.providers import Provider
+from entrypoints.http.auth import runtime_of
+from entrypoints.http.errors import error_response
+from entrypoints.observability import Metrics
+
+log = structlog.get_logger("starport.cryptopay")
+SOURCE = "cryptopay"
+CENT = Decimal("0.01")
+
+
+def paid_price(invoice: Invoice) -> Price:
+    """What was paid, in the invoice's own currency: the paid asset amount for a crypto invoice;
+    for a fiat one the paid amount at Crypto Pay's rate, to the cent (or the invoice amount when
+    Crypto Pay gives no rate)."""
+    if invoice.currency_type is CurrencyType.FIAT:
+        if invoice.fiat is None:
+            raise MalformedUpdate("UPDATE_MALFORMED:fiat")
+        amount = invoice.amount
+        if invoice.paid_amount is not None and invoice.paid_fiat_rate is not None:
+            amount = (invoice.paid_amount * invoice.paid_fiat_rate).quantize(CENT, ROUND_HALF_UP)
+        return FiatAmount(amount, invoice.fiat)
+    asset = invoice.paid_asset or invoice.asset
+    if asset is None:
+        raise MalformedUpdate("UPDATE_MALFORMED:asset")
+    paid = invoice.paid_amount if invoice.paid_amount is not None else invoice.amount
+    return CryptoAmount(paid, asset)
+
+
+async def cryptopay_webhook(request: Request) -> Response:
+    runtime = runtime_of(request)
+    metrics: Metrics = request.app.state.metrics
+    raw = await request.body()  # the exact bytes: never verify re-serialised JSON
+    token = runtime.config.cryptopay_api_token or ""
+    if not verify_signature(token, raw, request.headers.get(SIGNATURE_HEADER)):
+        metrics.record_webhook(SOURCE, "bad_signature")
+        log.warning("cryptopay.bad_signature")
+        return error_response(401, "invalid_signature", "missing or wrong signature")
+    try:
+        update = parse_update(raw)
+    except MalformedUpdate as exc:
+        metrics.record_webhook(SOURCE, "malformed")
+        return error_response(400, "malformed_update", str(exc))
+    bind_contextvars(update_id=update.update_id, invoice_id=update.payload.invoice_id)
+    tolerance = timedelta(seconds=runtime.config.cryptopay_webhook_tolerance_seconds)
+    if abs(runtime.deps.clock.now() - update.request_date) > tolerance:
+        metrics.record_webhook(SOURCE, "stale")
+        log.warning("cryptopay.stale_update", request_date=update.request_date.isoformat())
+        return error_response(400, "stale_update", "request_date is outside the tolerance")
+    if update.update_type != "invoice_paid" or not update.payload.is_paid:
+        metrics.record_webhook(SOURCE, "ignored")
+        return JSONResponse({"ok": True, "outcome": "ignored"})
+    return await _credit(request, update.payload, metrics)
+
+
+async def _credit(request: Request, invoice: Invoice, metrics: Metrics) -> Response:
+    if not invoice.payload:
+        metrics.record_webhook(SOURCE, "unmatched")
+        log.error("cryptopay.invoice_without_session")  # not ours to credit: say so, loudly
+        return JSONResponse({"ok": True, "outcome": "unmatched"})
+    bind_contextvars(session_id=invoice.payload)
+    try:
+        outcome: PaymentOutcome = await runtime_of(request).bus.handle(c.CompletePayment(
+            provider=Provider.CRYPTOPAY, session_id=invoice.payload,
+            charge_id=str(invoice.invoice_id), paid=paid_price(invoice), exact=False))
+    except (DomainError, MalformedUpdate) as exc:
+        # Retrying would not change the answer; the money needs a human (logged as an error).
+        code = getattr(exc, "code", "malformed")
+        metrics.record_webhook(SOURCE, "refused")
+        log.error("cryptopay.payment_refused", code=code, reason=str(exc))
+        return JSONResponse({"ok": True, "outcome": f"refused:{code}"})
+    except Exception:
+        metrics.record_webhook(SOURCE, "error")
+        log.exception("cryptopay.payment_failed")
+        return error_response(503, "unavailable", "the payment could not be recorded; retry")
+    label = ("credited" if outcome.credited
+             else "rejected" if outcome.rejected_reason else "already_credited")
+    metrics.record_webhook(SOURCE, label)
+    log.info("cryptopay.update_handled", outcome=label, reason=outcome.rejected_reason)
+    return JSONResponse({"ok": True, "outcome": label})
+
+
+ROUTES = [Route("/api/cryptopay/webhook", cryptopay_webhook, methods=["POST"])]

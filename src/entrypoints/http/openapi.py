@@ -1,0 +1,129 @@
+"""The OpenAPI 3.1 document of every route: request bodies from the pydantic models."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from pydantic import BaseModel
+
+from entrypoints.http import schemas as s
+
+S = dict[str, Any]
+_ERROR: S = {"$ref": "#/components/schemas/Error"}
+_OBJ: S = {"type": "object"}
+_SESSION: S = {"$ref": "#/components/schemas/Session"}
+_PACKAGE: S = {"$ref": "#/components/schemas/Package"}
+_HOST: list[S] = [{"apiToken": []}, {"miniApp": []}]
+_ADMIN: list[S] = [{"adminToken": []}]
+
+# (method, path, summary, tag, security, body model, success status, success schema, errors)
+_ROUTES: list[tuple[str, str, str, str, list[S] | None, type[BaseModel] | None, int, S,
+                    tuple[int, ...]]] = [
+    ("post", "/api/telegram/webhook", "Telegram updates (X-Telegram-Bot-Api-Secret-Token)",
+     "webhooks", [{"telegramSecret": []}], None, 200, _OBJ, (400, 403, 503)),
+    ("post", "/api/cryptopay/webhook", "Crypto Pay updates (crypto-pay-api-signature, raw body)",
+     "webhooks", [{"cryptoPaySignature": []}], None, 200, _OBJ, (400, 401, 503)),
+    ("get", "/api/packages", "Credit packages on sale, with prices per payment method",
+     "payments", [], None, 200, {"type": "array", "items": _PACKAGE}, ()),
+    ("post", "/api/payments/create-session", "Open a payment session for a package", "payments",
+     _HOST, s.CreateSessionBody, 201, _SESSION, (400, 401, 403, 404, 409, 422, 502)),
+    ("get", "/api/payments/sessions/{sessionId}", "A payment session (a Mini App: its own)",
+     "payments", _HOST, None, 200, _SESSION, (401, 404)),
+    ("get", "/api/users/{userId}/balance", "Balance and debt of a user", "credits", _HOST, None,
+     200, _OBJ, (401, 403)),
+    ("get", "/api/users/{userId}/ledger", "A user's ledger lines, newest first (?limit=1..500)",
+     "credits", _HOST, None, 200, _OBJ, (401, 403, 422)),
+    ("post", "/api/users/{userId}/spend", "Spend credits once per idempotencyKey", "credits",
+     _HOST, s.SpendBody, 200, _OBJ, (401, 403, 409, 422)),
+    ("post", "/api/admin/payments/{sessionId}/refund", "Refund a paid session", "admin", _ADMIN,
+     s.RefundBody, 200, _OBJ, (401, 404, 409, 502)),
+    ("get", "/api/admin/bot-messages", "Every bot message", "admin", _ADMIN, None, 200,
+     {"type": "array", "items": _OBJ}, (401, 404)),
+    ("get", "/api/admin/bot-messages/{key}", "One bot message", "admin", _ADMIN, None, 200, _OBJ,
+     (401, 404)),
+    ("put", "/api/admin/bot-messages/{key}", "Change a bot message (audited)", "admin", _ADMIN,
+     s.BotMessageBody, 200, _OBJ, (401, 404, 422)),
+    ("post", "/api/admin/bot-messages/{key}/reset", "Back to the shipped default", "admin",
+     _ADMIN, None, 200, _OBJ, (401, 404)),
+    ("get", "/api/admin/bot-messages/{key}/history", "Changes of a bot message, newest first",
+     "admin", _ADMIN, None, 200, {"type": "array", "items": _OBJ}, (401, 404)),
+    ("post", "/api/admin/jobs/{name}/run", "Run a job now: expire-sessions, "
+     "reconcile-telegram-stars, reconcile-cryptopay, dispatch-outbox, check-memberships, "
+     "bulk-invite", "admin", _ADMIN, None, 200, _OBJ, (401, 404, 409)),
+    ("post", "/api/admin/patrons", "Make a patron (and invite them to the channel)", "admin",
+     _ADMIN, s.PatronBody, 201, _OBJ, (401, 404, 409, 422)),
+    ("delete", "/api/admin/patrons/{telegramUserId}", "End a patronage", "admin", _ADMIN, None,
+     200, _OBJ, (401, 404, 409)),
+    ("get", "/healthz", "200 when the database answers, else 503", "operations", [], None, 200,
+     _OBJ, (503,)),
+    ("get", "/metrics", "Prometheus metrics (text exposition format)", "operations", [], None,
+     200, {"type": "string"}, ()),
+    ("get", "/openapi.json", "This document", "operations", [], None, 200, _OBJ, ()),
+]
+
+_COMPONENTS: S = {
+    "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["code", "message"],
+        "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
+    "Package": {"type": "object", "properties": {
+        "id": {"type": "string"}, "title": {"type": "string"}, "credits": {"type": "integer"},
+        "prices": {"type": "object", "properties": {
+            "telegram_stars": {"type": "integer"},
+            "cryptopay": {"type": "object", "properties": {
+                "amount": {"type": "string"}, "currency": {"type": "string"}}}}}}},
+    "Session": {"type": "object", "properties": {
+        name: {"type": kind} if kind != "str?" else {"type": ["string", "null"]}
+        for name, kind in [
+            ("sessionId", "string"), ("userId", "string"), ("packageId", "string"),
+            ("paymentMethod", "string"), ("status", "string"), ("amount", "string"),
+            ("currency", "string"), ("credits", "integer"), ("createdAt", "string"),
+            ("expiresAt", "string"), ("deepLink", "str?"), ("invoiceLink", "str?"),
+            ("payUrl", "str?"), ("paidAt", "str?"), ("refundedAt", "str?"),
+            ("failureReason", "str?")]}},
+}
+_SECURITY: S = {
+    "apiToken": {"type": "http", "scheme": "bearer", "description": "STARPORT_API_TOKEN"},
+    "miniApp": {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "`tma <Telegram WebApp initData>`"},
+    "adminToken": {"type": "http", "scheme": "bearer", "description": "STARPORT_ADMIN_TOKEN"},
+    "telegramSecret": {"type": "apiKey", "in": "header",
+                       "name": "X-Telegram-Bot-Api-Secret-Token"},
+    "cryptoPaySignature": {"type": "apiKey", "in": "header", "name": "crypto-pay-api-signature"},
+}
+
+
+def _operation(route: tuple[Any, ...]) -> tuple[str, str, S]:
+    method, path, summary, tag, security, body, status, schema, errors = route
+    op: S = {"summary": summary, "tags": [tag], "operationId": f"{method}_{path}",
+             "responses": {str(status): {"description": "success",
+                                         "content": {"application/json": {"schema": schema}}}}}
+    params = [p.strip("{}") for p in path.split("/") if p.startswith("{")]
+    if params:
+        op["parameters"] = [{"name": p, "in": "path", "required": True,
+                             "schema": {"type": "string"}} for p in params]
+    if path.endswith("/ledger"):
+        op["parameters"].append({"name": "limit", "in": "query",
+                                 "schema": {"type": "integer", "minimum": 1, "maximum": 500}})
+    if security is not None:
+        op["security"] = security
+    if body is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": body.model_json_schema(by_alias=True)}}}
+    for code in errors:
+        op["responses"][str(code)] = {"description": "error",
+                                      "content": {"application/json": {"schema": _ERROR}}}
+    return method, path, op
+
+
+@functools.cache
+def document() -> S:
+    paths: S = {}
+    for route in _ROUTES:
+        method, path, op = _operation(route)
+        paths.setdefault(path, {})[method] = op
+    return {"openapi": "3.1.0",
+            "info": {"title": "Starport", "version": "0.1.0",
+                     "description": "Payments and perks backend for Telegram bots."},
+            "paths": paths,
+            "components": {"schemas": _COMPONENTS, "securitySchemes": _SECURITY}}

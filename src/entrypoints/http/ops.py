@@ -1,0 +1,44 @@
+"""Operator routes: health (database reachable), Prometheus metrics, the OpenAPI document."""
+
+from __future__ import annotations
+
+import asyncio
+
+import structlog
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from entrypoints.http.auth import runtime_of
+from entrypoints.http.openapi import document
+from entrypoints.observability import Metrics
+
+log = structlog.get_logger("starport.http")
+PING_TIMEOUT = 5.0
+
+
+async def healthz(request: Request) -> Response:
+    try:
+        await asyncio.wait_for(runtime_of(request).ping(), PING_TIMEOUT)
+    except Exception as exc:
+        log.warning("health.unavailable", error=type(exc).__name__)
+        return JSONResponse({"status": "unavailable", "error": type(exc).__name__},
+                            status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+async def metrics(request: Request) -> Response:
+    registry: Metrics = request.app.state.metrics
+    body, content_type = registry.render()
+    return Response(body, media_type=content_type)
+
+
+async def openapi(request: Request) -> Response:
+    return JSONResponse(document())
+
+
+ROUTES = [
+    Route("/healthz", healthz, methods=["GET"]),
+    Route("/metrics", metrics, methods=["GET"]),
+    Route("/openapi.json", openapi, methods=["GET"]),
+]

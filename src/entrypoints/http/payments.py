@@ -1,0 +1,63 @@
+"""Routes of a purchase: the package list, creating a payment session, reading one."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from structlog.contextvars import bind_contextvars
+
+from application import commands as c
+from application.payments import get_session
+from application.views import SessionView
+from domain.errors import SessionNotFound
+from entrypoints.http import serialize
+from entrypoints.http.auth import authenticate, runtime_of
+from entrypoints.http.errors import parse_body
+from entrypoints.http.schemas import CreateSessionBody
+
+
+async def list_packages(request: Request) -> Response:
+    """Public: what is on sale, with a price per enabled payment method."""
+    runtime = runtime_of(request)
+    enabled = {p.value for p in runtime.deps.providers}
+    packages = []
+    for package in runtime.deps.catalog.active():
+        data = serialize.package(package)
+        data["prices"] = {k: v for k, v in data["prices"].items() if k in enabled}
+        if data["prices"]:
+            packages.append(data)
+    return JSONResponse(packages)
+
+
+async def create_session(request: Request) -> Response:
+    caller = authenticate(request)
+    body = await parse_body(request, CreateSessionBody)
+    user_id = caller.user_for(body.user_id)
+    telegram_user_id = caller.telegram_user_id if caller.is_mini_app else body.telegram_user_id
+    bind_contextvars(user_id=user_id)
+    view: SessionView = await runtime_of(request).bus.handle(c.CreateSession(
+        user_id=user_id, package_id=body.package_id, provider=body.provider,
+        telegram_user_id=telegram_user_id,
+    ))
+    bind_contextvars(session_id=view.id)
+    return JSONResponse(serialize.session(view), status_code=201,
+                        headers={"Location": f"/api/payments/sessions/{view.id}"})
+
+
+async def read_session(request: Request) -> Response:
+    caller = authenticate(request)
+    session_id = request.path_params["session_id"]
+    bind_contextvars(session_id=session_id)
+    view = await get_session(runtime_of(request).deps, session_id)
+    if caller.is_mini_app and view.user_id != str(caller.telegram_user_id):
+        # Someone else's session does not exist, as far as this Mini App can tell.
+        raise SessionNotFound(f"no payment session {session_id!r}")
+    return JSONResponse(serialize.session(view))
+
+
+ROUTES = [
+    Route("/api/packages", list_packages, methods=["GET"]),
+    Route("/api/payments/create-session", create_session, methods=["POST"]),
+    Route("/api/payments/sessions/{session_id}", read_session, methods=["GET"]),
+]

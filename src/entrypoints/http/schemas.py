@@ -1,0 +1,63 @@
+"""Request bodies of the REST API (camelCase on the wire), validated strictly."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic.alias_generators import to_camel
+
+from domain.providers import Provider
+
+PAYMENT_METHODS: dict[str, Provider] = {
+    "telegram": Provider.TELEGRAM_STARS,
+    "telegram_stars": Provider.TELEGRAM_STARS,
+    "cryptopay": Provider.CRYPTOPAY,
+}
+USER_ID = r"^[A-Za-z0-9_.:@-]+$"  # also the shape of a userId in a path
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=False, extra="forbid",
+                              str_strip_whitespace=True, frozen=True)
+
+
+class CreateSessionBody(Body):
+    package_id: str = Field(min_length=1, max_length=64)
+    payment_method: Literal["telegram", "telegram_stars", "cryptopay"]
+    user_id: str | None = Field(default=None, min_length=1, max_length=128, pattern=USER_ID)
+    telegram_user_id: StrictInt | None = Field(default=None, gt=0)
+
+    @property
+    def provider(self) -> Provider:
+        return PAYMENT_METHODS[self.payment_method]
+
+
+class SpendBody(Body):
+    credits: StrictInt = Field(gt=0, le=1_000_000_000)
+    idempotency_key: str = Field(min_length=1, max_length=128)
+    reason: str = Field(default="", max_length=500)
+
+
+class RefundBody(Body):
+    reason: str = Field(default="", max_length=500)
+    allow_debt: StrictBool = False
+
+
+class BotMessageBody(Body):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=False, extra="forbid",
+                              frozen=True)  # a template keeps its whitespace
+    template: str = Field(min_length=1, max_length=4096)
+    parse_mode: str | None = None
+
+
+class PatronBody(Body):
+    telegram_user_id: StrictInt = Field(gt=0)
+    user_id: str | None = Field(default=None, min_length=1, max_length=128, pattern=USER_ID)
+    until: AwareDatetime | None = None
+    first_name: str = Field(default="", max_length=64)
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None

@@ -1,0 +1,69 @@
+"""Views of the use cases as camelCase JSON; money stays exact (Stars int, Decimal as string)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from application.bot_messages import BotMessageView
+from application.views import BalanceView, JobCounts, LedgerLine, RefundResult, SessionView
+from domain.catalog import CreditPackage
+from domain.events import BotMessageChanged
+from domain.money import CryptoAmount, FiatAmount
+from domain.perks import Invite
+from entrypoints.http.schemas import iso
+
+
+def package(p: CreditPackage) -> dict[str, Any]:
+    prices: dict[str, Any] = {}
+    if p.stars is not None:
+        prices["telegram_stars"] = p.stars.amount
+    if isinstance(p.crypto, CryptoAmount | FiatAmount):
+        prices["cryptopay"] = {"amount": f"{p.crypto.amount:f}", "currency": p.crypto.currency}
+    return {"id": p.id, "title": p.title, "description": p.description, "credits": p.credits,
+            "prices": prices}
+
+
+def session(v: SessionView) -> dict[str, Any]:
+    return {
+        "sessionId": v.id, "userId": v.user_id, "packageId": v.package_id,
+        "paymentMethod": v.provider, "status": v.status, "amount": v.amount,
+        "currency": v.currency, "credits": v.credits, "createdAt": iso(v.created_at),
+        "expiresAt": iso(v.expires_at), "deepLink": v.deep_link, "invoiceLink": v.invoice_link,
+        "payUrl": v.pay_url, "paidAt": iso(v.paid_at), "refundedAt": iso(v.refunded_at),
+        "failureReason": v.failure_reason,
+    }
+
+
+def balance(v: BalanceView) -> dict[str, Any]:
+    return {"userId": v.user_id, "balance": v.balance, "debt": v.debt}
+
+
+def ledger_line(line: LedgerLine) -> dict[str, Any]:
+    return {"entryId": line.entry_id, "kind": line.kind, "amount": line.amount,
+            "memo": line.memo, "reference": line.reference, "createdAt": iso(line.created_at)}
+
+
+def refund(r: RefundResult) -> dict[str, Any]:
+    return {"sessionId": r.session_id, "credits": r.credits, "debt": r.debt,
+            "alreadyRefunded": r.already_refunded}
+
+
+def bot_message(m: BotMessageView) -> dict[str, Any]:
+    return {"key": m.key, "template": m.template, "parseMode": m.parse_mode,
+            "placeholders": list(m.placeholders), "purpose": m.purpose,
+            "isDefault": m.is_default, "updatedBy": m.updated_by, "updatedAt": m.updated_at}
+
+
+def bot_message_change(c: BotMessageChanged) -> dict[str, Any]:
+    return {"key": c.key, "previous": c.previous, "current": c.current,
+            "changedBy": c.changed_by, "changedAt": iso(c.changed_at)}
+
+
+def job(name: str, counts: JobCounts) -> dict[str, Any]:
+    return {"job": name, "counts": dict(counts.counts)}
+
+
+def invite(i: Invite | None) -> dict[str, Any] | None:
+    if i is None:
+        return None
+    return {"link": i.link, "expiresAt": iso(i.expires_at)}

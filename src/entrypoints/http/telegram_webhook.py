@@ -1,0 +1,65 @@
+"""`POST /api/telegram/webhook`: check the secret header, then hand the update to the router."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import time
+
+import structlog
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from entrypoints.http.auth import runtime_of
+from entrypoints.http.errors import error_response
+from entrypoints.observability import Metrics
+from entrypoints.telegram import MalformedUpdate, handle_update
+
+log = structlog.get_logger("starport.telegram")
+SECRET_HEADER = "x-telegram-bot-api-secret-token"
+SOURCE = "telegram"
+
+
+def _authentic(request: Request) -> bool:
+    """The secret set with setWebhook, compared in constant time. Without one configured we
+    refuse every update (anyone could forge payments), except in sandbox mode."""
+    config = runtime_of(request).config
+    secret = config.telegram_webhook_secret
+    if not secret:
+        return config.sandbox
+    given = request.headers.get(SECRET_HEADER, "")
+    return hmac.compare_digest(secret.encode(), given.encode())
+
+
+async def telegram_webhook(request: Request) -> Response:
+    metrics: Metrics = request.app.state.metrics
+    if not _authentic(request):
+        metrics.record_webhook(SOURCE, "forbidden")
+        log.warning("telegram.webhook_forbidden")
+        return error_response(403, "forbidden", "wrong or missing secret token")
+    try:
+        update = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        metrics.record_webhook(SOURCE, "malformed")
+        return error_response(400, "malformed_json", "the update is not valid JSON")
+    started = time.perf_counter()
+    try:
+        outcome = await handle_update(runtime_of(request), update)
+    except MalformedUpdate as exc:
+        metrics.record_webhook(SOURCE, "malformed")
+        log.warning("telegram.update_malformed", error=str(exc))
+        return error_response(400, "malformed_update", str(exc))
+    except Exception:
+        # Storage (or anything) failed: answer 5xx so Telegram delivers the update again.
+        metrics.record_webhook(SOURCE, "error")
+        log.exception("telegram.update_failed")
+        return error_response(503, "unavailable", "the update could not be handled; retry")
+    if outcome.startswith("pre_checkout"):
+        metrics.record_pre_checkout(time.perf_counter() - started)
+    metrics.record_webhook(SOURCE, outcome.partition(":")[0])
+    log.info("telegram.update_handled", outcome=outcome)
+    return JSONResponse({"ok": True, "outcome": outcome})
+
+
+ROUTES = [Route("/api/telegram/webhook", telegram_webhook, methods=["POST"])]

@@ -1,0 +1,146 @@
+"""Operations: structlog setup (JSON lines or console, secrets redacted) and Prometheus metrics."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable, MutableMapping
+from typing import Any
+
+import structlog
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client.exposition import generate_latest
+
+from adapters.telegram.redact import REDACTED, install_log_redaction, redact
+from application.messagebus import MessageBus
+from domain.events import Event, PaymentCompleted
+
+_HANDLER_NAME = "starport"
+
+
+class Redactor:
+    """A structlog processor that keeps the configured secrets (and bot tokens) out of lines."""
+
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+
+    def __call__(self, _logger: Any, _name: str, event: MutableMapping[str, Any]
+                 ) -> MutableMapping[str, Any]:
+        for key, value in event.items():
+            if isinstance(value, str):
+                event[key] = self.clean(value)
+        return event
+
+    def clean(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, REDACTED)
+        return redact(text)
+
+
+def configure_logging(fmt: str = "auto", level: str = "INFO",
+                      secrets: Iterable[str | None] = ()) -> None:
+    """JSON lines when stderr is not a terminal (or fmt="json"), a console renderer otherwise.
+    Standard-library loggers (the use cases') go through the same processors, context included."""
+    as_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        Redactor(secrets),
+    ]
+    renderer: Any = (structlog.processors.JSONRenderer() if as_json
+                     else structlog.dev.ConsoleRenderer())
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    structlog.processors.format_exc_info, renderer],
+    )
+    handler = _StderrHandler()
+    handler.set_name(_HANDLER_NAME)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)  # we log requests ourselves
+    install_log_redaction("httpx", "httpcore", "uvicorn.error")
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is now (test capture, a redirected stream)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
+class Metrics:
+    """Starport's Prometheus metrics, in a registry of their own (one per app, or shared by the
+    container). `record_bot_api_call` is the Telegram client's `on_call` hook."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.webhook_requests = Counter(
+            "starport_webhook_requests", "Webhook requests by source and outcome",
+            ["source", "outcome"], registry=r)
+        self.payments_credited = Counter(
+            "starport_payments_credited", "Payments credited to the ledger, by provider",
+            ["provider"], registry=r)
+        self.credits_sold = Counter(
+            "starport_credits_sold", "Credits granted by payments, by provider",
+            ["provider"], registry=r)
+        self.pre_checkout_seconds = Histogram(
+            "starport_pre_checkout_seconds", "Time to answer a pre_checkout_query (limit 10 s)",
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10), registry=r)
+        self.bot_api_calls = Counter(
+            "starport_bot_api_calls", "Bot API calls by method and outcome",
+            ["method", "outcome"], registry=r)
+        self.bot_api_seconds = Histogram(
+            "starport_bot_api_call_seconds", "Bot API call latency by method", ["method"],
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30), registry=r)
+        self.http_requests = Counter(
+            "starport_http_requests", "HTTP requests by route and status class",
+            ["route", "status"], registry=r)
+        self._buses: list[MessageBus] = []
+
+    def attach(self, bus: MessageBus) -> None:
+        """Count committed payments; attaching the same bus twice counts once."""
+        if any(b is bus for b in self._buses):
+            return
+        self._buses.append(bus)
+        bus.subscribe(PaymentCompleted, self.on_payment_completed)
+
+    async def on_payment_completed(self, event: Event) -> None:
+        if isinstance(event, PaymentCompleted):
+            self.payments_credited.labels(event.provider).inc()
+            self.credits_sold.labels(event.provider).inc(event.credits)
+
+    def record_webhook(self, source: str, outcome: str) -> None:
+        self.webhook_requests.labels(source, outcome).inc()
+
+    def record_pre_checkout(self, seconds: float) -> None:
+        self.pre_checkout_seconds.observe(seconds)
+
+    def record_bot_api_call(self, method: str, outcome: str, seconds: float) -> None:
+        self.bot_api_calls.labels(method, outcome).inc()
+        self.bot_api_seconds.labels(method).observe(seconds)
+
+    def record_http(self, route: str, status: int) -> None:
+        self.http_requests.labels(route, f"{status // 100}xx").inc()
+
+    def render(self) -> tuple[bytes, str]:
+        """The exposition text and its content type."""
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST

@@ -1,0 +1,146 @@
+"""The admin API: refunds, bot messages, jobs and patrons."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from http_harness import ADMIN, SERVER, Harness, successful_payment
+
+
+async def paid(h: Harness, user_id: str = "u1") -> str:
+    session = await h.create_session(user_id)
+    await h.send_update(h.update(message=successful_payment(9, session["sessionId"], 50, "c-1")))
+    return session["sessionId"]
+
+
+class TestRefunds:
+    async def test_a_refund_takes_the_credits_back_once(self, h: Harness) -> None:
+        session_id = await paid(h)
+
+        first = await h.client.post(f"/api/admin/payments/{session_id}/refund", headers=ADMIN,
+                                    json={"reason": "asked"})
+        again = await h.client.post(f"/api/admin/payments/{session_id}/refund", headers=ADMIN,
+                                    json={})
+
+        assert first.json() == {"sessionId": session_id, "credits": 100, "debt": 0,
+                                "alreadyRefunded": False}
+        assert again.json()["alreadyRefunded"] is True
+        assert h.stars.refunded == ["c-1"]
+        assert await h.balance("u1") == 0
+
+    async def test_a_refund_that_would_leave_a_debt_needs_allow_debt(self, h: Harness) -> None:
+        session_id = await paid(h)
+        await h.client.post("/api/users/u1/spend", headers=SERVER,
+                            json={"credits": 60, "idempotencyKey": "k"})
+
+        refused = await h.client.post(f"/api/admin/payments/{session_id}/refund",
+                                      headers=ADMIN, json={})
+        allowed = await h.client.post(f"/api/admin/payments/{session_id}/refund",
+                                      headers=ADMIN, json={"allowDebt": True})
+
+        assert refused.status_code == 409
+        assert refused.json()["error"]["code"] == "insufficient_credits"
+        assert allowed.json()["debt"] == 60
+        balance = await h.client.get("/api/users/u1/balance", headers=SERVER)
+        assert balance.json() == {"userId": "u1", "balance": -60, "debt": 60}
+
+    async def test_an_unpaid_session_cannot_be_refunded(self, h: Harness) -> None:
+        session = await h.create_session()
+        response = await h.client.post(f"/api/admin/payments/{session['sessionId']}/refund",
+                                       headers=ADMIN, json={})
+        assert response.status_code == 409
+        assert response.json()["error"]["code"] == "refund_not_allowed"
+
+    async def test_refunding_an_unknown_session_is_a_404(self, h: Harness) -> None:
+        response = await h.client.post("/api/admin/payments/nope/refund", headers=ADMIN, json={})
+        assert response.status_code == 404
+
+
+class TestBotMessages:
+    async def test_list_get_update_history_and_reset(self, h: Harness) -> None:
+        listed = await h.client.get("/api/admin/bot-messages", headers=ADMIN)
+        assert "bot_welcome" in {m["key"] for m in listed.json()}
+
+        put = await h.client.put("/api/admin/bot-messages/bot_welcome", headers=ADMIN, json={
+            "template": "Hi <b>{first_name}</b>!", "parseMode": "HTML"})
+        assert put.status_code == 200, put.text
+        assert put.json()["isDefault"] is False
+        assert put.json()["updatedBy"] == "admin"
+
+        got = await h.client.get("/api/admin/bot-messages/bot_welcome", headers=ADMIN)
+        assert got.json()["template"] == "Hi <b>{first_name}</b>!"
+        history = await h.client.get("/api/admin/bot-messages/bot_welcome/history",
+                                     headers=ADMIN)
+        assert history.json()[0]["current"] == "Hi <b>{first_name}</b>!"
+
+        reset = await h.client.post("/api/admin/bot-messages/bot_welcome/reset", headers=ADMIN)
+        assert reset.json()["isDefault"] is True
+
+    @pytest.mark.parametrize(("body", "code"), [
+        ({"template": "Hi {unknown}", "parseMode": None}, "invalid_template"),
+        ({"template": "Hi", "parseMode": "Markdown2000"}, "invalid_template"),
+        ({"template": ""}, "invalid_request"),
+        ({"text": "Hi"}, "invalid_request"),
+    ])
+    async def test_an_invalid_template_is_a_422(self, h: Harness, body: dict, code: str) -> None:
+        response = await h.client.put("/api/admin/bot-messages/bot_welcome", headers=ADMIN,
+                                      json=body)
+        assert response.status_code == 422
+        assert response.json()["error"]["code"] == code
+
+    async def test_an_unknown_key_is_a_404(self, h: Harness) -> None:
+        for response in (
+            await h.client.get("/api/admin/bot-messages/nope", headers=ADMIN),
+            await h.client.put("/api/admin/bot-messages/nope", headers=ADMIN,
+                               json={"template": "x"}),
+            await h.client.get("/api/admin/bot-messages/nope/history", headers=ADMIN),
+        ):
+            assert response.status_code == 404
+            assert response.json()["error"]["code"] == "unknown_message_key"
+
+
+class TestJobs:
+    async def test_expire_sessions_reports_its_counts(self, h: Harness) -> None:
+        await h.create_session()
+        h.clock.advance(timedelta(hours=1))
+
+        response = await h.client.post("/api/admin/jobs/expire-sessions/run", headers=ADMIN)
+
+        assert response.json() == {"job": "expire-sessions", "counts": {"expired": 1}}
+
+    @pytest.mark.parametrize("name", ["reconcile-telegram-stars", "reconcile-cryptopay",
+                                      "dispatch-outbox", "check-memberships", "bulk-invite"])
+    async def test_every_job_runs(self, h: Harness, name: str) -> None:
+        response = await h.client.post(f"/api/admin/jobs/{name}/run", headers=ADMIN)
+        assert response.status_code == 200
+        assert response.json()["job"] == name
+
+    async def test_an_unknown_job_is_a_404(self, h: Harness) -> None:
+        response = await h.client.post("/api/admin/jobs/rm-rf/run", headers=ADMIN)
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "unknown_job"
+
+
+class TestPatrons:
+    async def test_making_and_ending_a_patron(self, h: Harness) -> None:
+        made = await h.client.post("/api/admin/patrons", headers=ADMIN, json={
+            "telegramUserId": 77, "userId": "p77", "until": "2026-02-01T00:00:00Z"})
+        assert made.status_code == 201, made.text
+        assert made.json()["invite"]["link"].startswith("https://t.me/+")
+        assert made.json()["until"] == "2026-02-01T00:00:00+00:00"
+
+        ended = await h.client.delete("/api/admin/patrons/77", headers=ADMIN)
+        assert ended.json() == {"telegramUserId": 77, "ended": True}
+        assert h.channel.revoked  # the unused invite went with the patronage
+
+    @pytest.mark.parametrize("body", [{"telegramUserId": "77"}, {"telegramUserId": -1},
+                                      {"telegramUserId": 77, "until": "2026-02-01T00:00:00"}])
+    async def test_invalid_patron_bodies_are_a_422(self, h: Harness, body: dict) -> None:
+        response = await h.client.post("/api/admin/patrons", headers=ADMIN, json=body)
+        assert response.status_code == 422
+
+    async def test_ending_a_stranger_is_a_404(self, h: Harness) -> None:
+        response = await h.client.delete("/api/admin/patrons/12345", headers=ADMIN)
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_a_patron"

@@ -1,0 +1,251 @@
+"""The Telegram webhook: only Telegram gets in, each update counts once, payments are never lost."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from http_harness import (
+    BOT_USERNAME,
+    CHANNEL_ID,
+    Harness,
+    make_config,
+    make_harness,
+    pre_checkout,
+    private_message,
+    successful_payment,
+)
+
+PAYER = 5001
+
+
+async def paid_stars_session(h: Harness, user_id: str = "u1") -> dict:
+    session = await h.create_session(user_id)
+    update = h.update(message=successful_payment(PAYER, session["sessionId"], 50, "charge-1"))
+    response = await h.send_update(update)
+    assert response.json()["outcome"] == "credited"
+    return session
+
+
+class TestSecret:
+    @pytest.mark.parametrize("secret", [None, "", "wrong-secret", "tg-webhook-secret_012345678"])
+    async def test_a_missing_or_wrong_secret_is_refused_without_effect(
+            self, h: Harness, secret: str | None) -> None:
+        session = await h.create_session()
+        update = h.update(message=successful_payment(PAYER, session["sessionId"], 50, "c-1"))
+
+        response = await h.send_update(update, secret=secret)
+
+        assert response.status_code == 403
+        assert response.json()["error"]["code"] == "forbidden"
+        assert await h.balance("u1") == 0
+        assert h.entries() == 0
+
+    async def test_without_a_configured_secret_every_update_is_refused(self) -> None:
+        h = make_harness(make_config(telegram_webhook_secret=None))
+        async with h.client:
+            update = h.update(message=private_message(PAYER, "/start"))
+            response = await h.send_update(update, secret="")
+        assert response.status_code == 403
+        assert h.messenger.messages == []
+
+    async def test_in_sandbox_mode_a_missing_secret_is_tolerated(self) -> None:
+        h = make_harness(make_config(starport_sandbox=True, telegram_webhook_secret=""))
+        h.runtime.config.telegram_webhook_secret = None
+        async with h.client:
+            response = await h.send_update(h.update(message=private_message(PAYER, "/start")),
+                                           secret=None)
+        assert response.status_code == 200
+
+
+class TestMalformed:
+    @pytest.mark.parametrize("body", [b"{not json", b"", b"\xff\xfe", b"[1, 2"])
+    async def test_malformed_json_is_a_400_not_a_500(self, h: Harness, body: bytes) -> None:
+        response = await h.client.post("/api/telegram/webhook", content=body, headers={
+            "X-Telegram-Bot-Api-Secret-Token": "tg-webhook-secret_0123456789"})
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "malformed_json"
+
+    @pytest.mark.parametrize("update", [
+        [], "text", {"message": {}}, {"update_id": "7"},
+        {"update_id": 7, "message": {"chat": {"id": 1}, "successful_payment": "x"}},
+        {"update_id": 8, "pre_checkout_query": {"id": "q", "from": {"id": 1}}},
+    ])
+    async def test_a_malformed_update_is_a_400(self, h: Harness, update: object) -> None:
+        response = await h.send_update(update)  # type: ignore[arg-type]
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "malformed_update"
+
+
+class TestCommands:
+    async def test_start_answers_the_welcome(self, h: Harness) -> None:
+        response = await h.send_update(h.update(message=private_message(PAYER, "/start")))
+
+        assert response.json()["outcome"] == "start"
+        assert h.messenger.texts_to(PAYER) == [
+            "Welcome, Ann! Buy credits with /buy and see them with /balance."]
+
+    @pytest.mark.parametrize(("text", "starts"), [
+        ("/terms", "Credits are digital goods"), ("/support", "Need help"),
+        ("/paysupport", "Need help"), (f"/terms@{BOT_USERNAME}", "Credits are digital goods"),
+    ])
+    async def test_info_commands(self, h: Harness, text: str, starts: str) -> None:
+        await h.send_update(h.update(message=private_message(PAYER, text)))
+        assert h.messenger.texts_to(PAYER)[0].startswith(starts)
+
+    async def test_balance_is_the_telegram_users_own(self, h: Harness) -> None:
+        await paid_stars_session(h, user_id=str(PAYER))
+
+        await h.send_update(h.update(message=private_message(PAYER, "/balance")))
+
+        assert h.messenger.texts_to(PAYER)[-1] == "Your balance: 100 credits."
+
+    async def test_a_command_to_another_bot_or_in_a_group_is_ignored(self, h: Harness) -> None:
+        group = private_message(PAYER, "/balance")
+        group["chat"] = {"id": -42, "type": "group"}
+        for message in (private_message(PAYER, "/start@other_bot"), group,
+                        private_message(PAYER, "hello")):
+            response = await h.send_update(h.update(message=message))
+            assert response.json()["outcome"] == "ignored"
+        assert h.messenger.messages == []
+
+    async def test_a_deep_link_sends_the_invoice(self, h: Harness) -> None:
+        session = await h.create_session()
+
+        response = await h.send_update(h.update(
+            message=private_message(PAYER, f"/start pay_{session['sessionId']}")))
+
+        assert response.json()["outcome"] == "deep_link"
+        assert [i.payload for i in h.messenger.invoices] == [session["sessionId"]]
+        assert h.messenger.invoices[0].stars == 50
+
+    async def test_an_expired_deep_link_is_answered_200(self, h: Harness) -> None:
+        session = await h.create_session()
+        h.clock.advance(timedelta(hours=2))
+
+        response = await h.send_update(h.update(
+            message=private_message(PAYER, f"/start pay_{session['sessionId']}")))
+
+        assert response.status_code == 200
+        assert response.json()["outcome"] == "refused:session_expired"
+        assert h.messenger.invoices == []
+
+    async def test_an_unknown_update_type_is_ignored(self, h: Harness) -> None:
+        response = await h.send_update(h.update(edited_message=private_message(PAYER, "x")))
+        assert response.status_code == 200
+        assert response.json()["outcome"] == "ignored"
+
+
+class TestPayments:
+    async def test_pre_checkout_at_the_right_price_is_accepted(self, h: Harness) -> None:
+        session = await h.create_session()
+
+        response = await h.send_update(h.update(
+            pre_checkout_query=pre_checkout("q1", PAYER, session["sessionId"], 50)))
+
+        assert response.json()["outcome"] == "pre_checkout_ok"
+        assert h.messenger.pre_checkout_answers == {"q1": None}
+
+    @pytest.mark.parametrize(("total", "currency"), [(1, "XTR"), (49, "XTR"), (500, "XTR"),
+                                                     (50, "USD")])
+    async def test_a_tampered_amount_is_answered_not_ok(self, h: Harness, total: int,
+                                                        currency: str) -> None:
+        session = await h.create_session()
+
+        response = await h.send_update(h.update(pre_checkout_query=pre_checkout(
+            "q1", PAYER, session["sessionId"], total, currency)))
+
+        assert response.json()["outcome"] == "pre_checkout_refused"
+        assert h.messenger.pre_checkout_answers["q1"]  # an error text: Telegram will not charge
+        assert h.entries() == 0
+
+    async def test_successful_payment_credits_once(self, h: Harness) -> None:
+        session = await h.create_session()
+        update = h.update(message=successful_payment(PAYER, session["sessionId"], 50, "ch-1"))
+
+        first = await h.send_update(update)
+        replay = await h.send_update(update)
+        again = await h.send_update(h.update(
+            message=successful_payment(PAYER, session["sessionId"], 50, "ch-1")))
+
+        assert first.json()["outcome"] == "credited"
+        assert replay.json()["outcome"] == "duplicate"
+        assert again.json()["outcome"] == "already_credited"
+        assert await h.balance("u1") == 100
+        assert h.entries() == 1
+        assert "Payment received: 100 credits added" in h.messenger.texts_to(PAYER)[-1]
+
+    async def test_a_payment_of_the_wrong_amount_is_not_credited(self, h: Harness) -> None:
+        session = await h.create_session()
+        response = await h.send_update(h.update(
+            message=successful_payment(PAYER, session["sessionId"], 5, "ch-1")))
+        assert response.json()["outcome"] == "rejected"
+        assert await h.balance("u1") == 0
+
+    async def test_refunded_payment_takes_the_credits_back(self, h: Harness) -> None:
+        session = await paid_stars_session(h)
+        message = private_message(PAYER, "")
+        del message["text"]
+        message["refunded_payment"] = {
+            "currency": "XTR", "total_amount": 50, "invoice_payload": session["sessionId"],
+            "telegram_payment_charge_id": "charge-1"}
+
+        response = await h.send_update(h.update(message=message))
+
+        assert response.json()["outcome"] == "refund_recorded"
+        assert await h.balance("u1") == 0
+
+    async def test_storage_down_is_a_5xx_so_telegram_retries(self, h: Harness) -> None:
+        session = await h.create_session()
+        update = h.update(message=successful_payment(PAYER, session["sessionId"], 50, "ch-1"))
+        h.database.down = True
+
+        response = await h.send_update(update)
+
+        assert response.status_code == 503
+        h.database.down = False
+        retried = await h.send_update(update)
+        assert retried.json()["outcome"] == "credited"
+        assert await h.balance("u1") == 100
+
+
+class TestChannel:
+    def member_update(self, user: int, status: str, chat_id: int = CHANNEL_ID,
+                      link: str | None = None) -> dict:
+        person = {"id": user, "is_bot": False, "first_name": "Pat"}
+        change = {"chat": {"id": chat_id, "type": "channel", "title": "Patrons"},
+                  "from": person, "date": 1767268800,
+                  "old_chat_member": {"status": "left", "user": person},
+                  "new_chat_member": {"status": status, "user": person}}
+        if link:
+            change["invite_link"] = {"invite_link": link, "creates_join_request": False}
+        return change
+
+    async def test_a_patron_joining_gets_the_bonus_once(self, h: Harness) -> None:
+        await h.client.post("/api/admin/patrons", json={"telegramUserId": 77, "userId": "p77"},
+                            headers={"Authorization": "Bearer admin-token-0123456789abcdef"})
+        link = next(iter(h.channel.links))
+
+        joined = await h.send_update(h.update(chat_member=self.member_update(77, "member",
+                                                                             link=link)))
+        await h.send_update(h.update(chat_member=self.member_update(77, "left")))
+        again = await h.send_update(h.update(chat_member=self.member_update(77, "member")))
+
+        assert joined.json()["outcome"] == "bonus_granted"
+        assert again.json()["outcome"] == "membership"
+        assert await h.balance("p77") == 50
+
+    async def test_another_chats_members_are_ignored(self, h: Harness) -> None:
+        response = await h.send_update(h.update(chat_member=self.member_update(77, "member",
+                                                                               chat_id=-1)))
+        assert response.json()["outcome"] == "ignored"
+
+    async def test_join_requests_are_approved_for_patrons_only(self, h: Harness) -> None:
+        await h.client.post("/api/admin/patrons", json={"telegramUserId": 77},
+                            headers={"Authorization": "Bearer admin-token-0123456789abcdef"})
+        for user in (77, 78):
+            request = {"chat": {"id": CHANNEL_ID, "type": "channel", "title": "Patrons"},
+                       "from": {"id": user, "is_bot": False, "first_name": "X"},
+                       "user_chat_id": user, "date": 1767268800}
+            await h.send_update(h.update(chat_join_request=request))
+        assert h.channel.join_answers == {77: True, 78: False}
