@@ -28,9 +28,12 @@ async def dispatch_outbox(deps: Deps, cmd: c.DispatchOutbox) -> JobCounts:
     counts = JobCounts()
     now = deps.clock.now()
     async with deps.uow() as uow:
-        items = await uow.outbox.claim(now, now + deps.settings.outbox_lease, cmd.batch,
-                                       cmd.item_ids)
+        items = list(await uow.outbox.claim(now, now + deps.settings.outbox_lease, cmd.batch,
+                                            cmd.item_ids))
         await uow.commit()
+    if cmd.item_ids is not None:  # in the order they were queued: text first, then the invoice
+        order = {item_id: n for n, item_id in enumerate(cmd.item_ids)}
+        items.sort(key=lambda item: order.get(item.id, len(order)))
     for item in items:
         counts.add("claimed")
         try:

@@ -35,7 +35,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from entrypoints.observability import configure_logging
 
-    configure_logging(config.starport_log_format, config.starport_log_level)
+    secrets = [config.telegram_bot_token, config.telegram_webhook_secret,
+               config.cryptopay_api_token, config.starport_api_token, config.starport_admin_token]
+    configure_logging(config.starport_log_format, config.starport_log_level,
+                      secrets=[s for s in secrets if s])
     try:
         result: int = args.run(config, args)
     except KeyboardInterrupt:
@@ -122,10 +125,12 @@ def _serve(config: StarportConfig, args: argparse.Namespace) -> int:
     from entrypoints.container import build_runtime
     from entrypoints.http.app import create_app
     from entrypoints.jobs.scheduler import run_schedule
+    from entrypoints.observability import Metrics
 
     async def go() -> int:
-        runtime = build_runtime(config)
-        app = create_app(runtime)
+        metrics = Metrics()
+        runtime = build_runtime(config, on_bot_api_call=metrics.record_bot_api_call)
+        app = create_app(runtime, metrics)
         server = uvicorn.Server(uvicorn.Config(
             app, host=config.starport_host, port=config.starport_port, log_config=None,
             access_log=False, proxy_headers=True))

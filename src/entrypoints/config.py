@@ -69,6 +69,8 @@ class StarportConfig(BaseSettings):
         if self.sandbox:
             base = f"http://{self.starport_host}:{self.starport_port}"
             self.telegram_bot_token = self.telegram_bot_token or SANDBOX_BOT_TOKEN
+            if "telegram_bot_username" not in self.model_fields_set:  # the sandbox bot's name
+                self.telegram_bot_username = f"sandbox{self.telegram_bot_token.split(':')[0]}_bot"
             self.telegram_api_url = f"{base}/sandbox/telegram"
             self.cryptopay_api_token = self.cryptopay_api_token or SANDBOX_CRYPTOPAY_TOKEN
             self.cryptopay_api_url = f"{base}/sandbox/cryptopay/api"

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from adapters.cryptopay.client import CryptoPayClient
-from adapters.cryptopay.errors import CryptoPayError, InvoiceNotFound
+from adapters.cryptopay.errors import CryptoPayError, InvoiceNotFound, MalformedUpdate
 from adapters.cryptopay.invoice import Invoice as CryptoInvoice
+from adapters.cryptopay.paid import paid_price
 from application.ports import Invoice, PaidTransaction, ProviderError, TransactionPage
-from domain.money import CryptoAmount, FiatAmount, Price
+from domain.money import CryptoAmount, FiatAmount
 from domain.sessions import PaymentSession
 
 MAX_EXPIRES_IN = 2_678_400
@@ -16,22 +17,15 @@ MAX_EXPIRES_IN = 2_678_400
 DEFAULT_ACCEPTED_ASSETS: tuple[str, ...] = ()
 
 
-def paid_price(invoice: CryptoInvoice) -> Price:
-    """What the payer paid, in the invoice's own terms: the asset for a crypto invoice; for a
-    fiat invoice Crypto Pay converts and guarantees the fiat amount."""
-    if invoice.fiat:
-        return FiatAmount(invoice.amount, invoice.fiat)
-    asset = invoice.paid_asset or invoice.asset
-    if asset is None:
-        raise ProviderError(f"invoice {invoice.invoice_id} names no asset")
-    return CryptoAmount(invoice.paid_amount or invoice.amount, asset)
-
-
 def paid_transaction(invoice: CryptoInvoice) -> PaidTransaction | None:
     if not invoice.is_paid or invoice.paid_at is None:
         return None
+    try:
+        paid = paid_price(invoice)
+    except MalformedUpdate as exc:
+        raise ProviderError(f"invoice {invoice.invoice_id} is malformed: {exc}") from exc
     return PaidTransaction(charge_id=str(invoice.invoice_id), session_id=invoice.payload,
-                           paid=paid_price(invoice), paid_at=invoice.paid_at)
+                           paid=paid, paid_at=invoice.paid_at)
 
 
 class CryptoPayProvider:

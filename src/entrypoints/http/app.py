@@ -26,6 +26,7 @@ def create_app(runtime: Runtime, metrics: Metrics | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
+            await runtime.start()
             yield
         finally:
             await runtime.aclose()

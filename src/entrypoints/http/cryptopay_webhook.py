@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
 
 import structlog
 from starlette.requests import Request
@@ -13,16 +12,15 @@ from structlog.contextvars import bind_contextvars
 
 from adapters.cryptopay import (
     SIGNATURE_HEADER,
-    CurrencyType,
     Invoice,
     MalformedUpdate,
     parse_update,
     verify_signature,
 )
+from adapters.cryptopay.paid import paid_price
 from application import commands as c
 from application.views import PaymentOutcome
 from domain.errors import DomainError
-from domain.money import CryptoAmount, FiatAmount, Price
 from domain.providers import Provider
 from entrypoints.http.auth import runtime_of
 from entrypoints.http.errors import error_response
@@ -30,25 +28,6 @@ from entrypoints.observability import Metrics
 
 log = structlog.get_logger("starport.cryptopay")
 SOURCE = "cryptopay"
-CENT = Decimal("0.01")
-
-
-def paid_price(invoice: Invoice) -> Price:
-    """What was paid, in the invoice's own currency: the paid asset amount for a crypto invoice;
-    for a fiat one the paid amount at Crypto Pay's rate, to the cent (or the invoice amount when
-    Crypto Pay gives no rate)."""
-    if invoice.currency_type is CurrencyType.FIAT:
-        if invoice.fiat is None:
-            raise MalformedUpdate("UPDATE_MALFORMED:fiat")
-        amount = invoice.amount
-        if invoice.paid_amount is not None and invoice.paid_fiat_rate is not None:
-            amount = (invoice.paid_amount * invoice.paid_fiat_rate).quantize(CENT, ROUND_HALF_UP)
-        return FiatAmount(amount, invoice.fiat)
-    asset = invoice.paid_asset or invoice.asset
-    if asset is None:
-        raise MalformedUpdate("UPDATE_MALFORMED:asset")
-    paid = invoice.paid_amount if invoice.paid_amount is not None else invoice.amount
-    return CryptoAmount(paid, asset)
 
 
 async def cryptopay_webhook(request: Request) -> Response:
