@@ -172,3 +172,22 @@ class ReplyBalance(Command):
     chat_id: int
     user_id: str
     first_name: str = ""
+
+
+@dataclass(frozen=True)
+class ShowPackages(Command):
+    """`/buy`: the active packages as buttons."""
+
+    chat_id: int
+    first_name: str = ""
+
+
+@dataclass(frozen=True)
+class BuyFromChat(Command):
+    """A package button was pressed: a new session for that Telegram user, invoice in chat."""
+
+    callback_query_id: str
+    telegram_user_id: int
+    chat_id: int
+    package_id: str
+    first_name: str = ""

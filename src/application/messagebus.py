@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from application import (
     bot_messages,
+    chat,
     completion,
     credits,
     jobs,
@@ -51,6 +52,8 @@ HANDLERS: dict[type[c.Command], Callable[[Deps, Any], Awaitable[Any]]] = {
     c.BulkInvite: jobs.bulk_invite,
     c.Reply: replies.reply,
     c.ReplyBalance: replies.reply_balance,
+    c.ShowPackages: chat.show_packages,
+    c.BuyFromChat: chat.buy_from_chat,
 }
 
 

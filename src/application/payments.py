@@ -101,25 +101,30 @@ async def start_deep_link(deps: Deps, cmd: c.StartDeepLink) -> SessionView:
             raise
         session.mark_invoiced(None, None, now)
         await uow.sessions.save(session)
-        # Telegram bills subscriptions only through invoice links, not invoices in chat.
-        subscribe = session.subscription_period is not None and session.invoice_url is not None
-        buttons = ((Button("Subscribe", url=session.invoice_url),),) if subscribe else ()
-        await send_template(
-            uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id, key="session_ready", now=now,
-            buttons=buttons, first_name=cmd.first_name,
-            package_title=package_title(deps, session), credits=session.credits,
-            amount=str(session.price), session_id=session.id,
-        )
-        if session.subscription_period is not None:
-            await uow.commit()
-            return view(deps, session)
-        title, description = invoice_texts(deps, session)
-        assert isinstance(session.price, Stars)
-        request = StarsInvoiceRequest(chat_id=cmd.chat_id, title=title, description=description,
-                                      payload=session.id, stars=session.price.amount)
-        await enqueue(uow, invoice_item(deps.ids.new_id(), request, now))
+        await send_invoice_in_chat(deps, uow, session, cmd.chat_id, cmd.first_name)
         await uow.commit()
     return view(deps, session)
+
+
+async def send_invoice_in_chat(deps: Deps, uow: UnitOfWork, session: PaymentSession,
+                               chat_id: int, first_name: str) -> None:
+    """Queue the session's text and its Stars invoice for the chat, in that order."""
+    now = deps.clock.now()
+    # Telegram bills subscriptions only through invoice links, not invoices in chat.
+    subscribe = session.subscription_period is not None and session.invoice_url is not None
+    buttons = ((Button("Subscribe", url=session.invoice_url),),) if subscribe else ()
+    await send_template(
+        uow, item_id=deps.ids.new_id(), chat_id=chat_id, key="session_ready", now=now,
+        buttons=buttons, first_name=first_name, package_title=package_title(deps, session),
+        credits=session.credits, amount=str(session.price), session_id=session.id,
+    )
+    if session.subscription_period is not None:
+        return
+    title, description = invoice_texts(deps, session)
+    assert isinstance(session.price, Stars)
+    request = StarsInvoiceRequest(chat_id=chat_id, title=title, description=description,
+                                  payload=session.id, stars=session.price.amount)
+    await enqueue(uow, invoice_item(deps.ids.new_id(), request, now))
 
 
 async def validate_pre_checkout(deps: Deps, cmd: c.ValidatePreCheckout) -> PreCheckoutAnswer:

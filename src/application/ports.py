@@ -121,6 +121,11 @@ class Messenger(Protocol):
 
     async def answer_pre_checkout(self, query_id: str, error: str | None) -> None: ...
 
+    async def answer_callback(self, query_id: str, text: str | None = None,
+                              alert: bool = False) -> None:
+        """Stop the button's spinner (and show `text`) — Telegram expects it promptly."""
+        ...
+
 
 class ChannelGateway(Protocol):
     async def member_status(self, channel_id: int, telegram_user_id: int) -> MemberStatus: ...

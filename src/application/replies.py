@@ -5,22 +5,34 @@ from __future__ import annotations
 from application import commands as c
 from application.deps import Deps
 from application.notify import send_template
+from application.ports import Button
 from domain import ledger
+
+MENU = ((Button("Buy credits", callback_data="menu:buy"),
+         Button("Balance", callback_data="menu:balance")),
+        (Button("Support", callback_data="menu:support"),))
+RECENT = 5
 
 
 async def reply(deps: Deps, cmd: c.Reply) -> None:
+    buttons = MENU if cmd.key == "bot_welcome" else ()
     async with deps.uow() as uow:
         await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id, key=cmd.key,
-                            now=deps.clock.now(), first_name=cmd.first_name,
+                            now=deps.clock.now(), buttons=buttons, first_name=cmd.first_name,
                             bot_name=deps.settings.bot_name)
         await uow.commit()
 
 
 async def reply_balance(deps: Deps, cmd: c.ReplyBalance) -> int:
     async with deps.uow() as uow:
-        balance = await uow.ledger.balance(ledger.user_account(cmd.user_id))
+        account = ledger.user_account(cmd.user_id)
+        balance = await uow.ledger.balance(account)
+        entries = await uow.ledger.entries(account, RECENT)
+        recent = "\n".join(
+            f"{e.created_at:%Y-%m-%d} {e.amount_for(account):+d} {e.memo or e.kind.value}"
+            for e in entries)
         await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id,
                             key="balance_info", now=deps.clock.now(), balance=balance,
-                            first_name=cmd.first_name)
+                            first_name=cmd.first_name, recent=recent)
         await uow.commit()
     return balance

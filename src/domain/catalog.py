@@ -25,8 +25,9 @@ class CreditPackage:
     subscription: bool = False  # a monthly Star subscription that makes the buyer a patron
 
     def __post_init__(self) -> None:
-        if not self.id or len(self.id) > 64 or not all(c.isalnum() or c in "-_" for c in self.id):
-            raise InvalidAmount(f"package id must be 1-64 letters, digits, '-' or '_': {self.id!r}")
+        # 48 characters keep "buy:<id>" inside Telegram's 64-byte callback_data.
+        if not self.id or len(self.id) > 48 or not all(c.isalnum() or c in "-_" for c in self.id):
+            raise InvalidAmount(f"package id must be 1-48 letters, digits, '-' or '_': {self.id!r}")
         if isinstance(self.credits, bool) or not isinstance(self.credits, int) or self.credits <= 0:
             raise InvalidAmount(f"package {self.id} must grant a positive number of credits")
         if self.stars is None and self.crypto is None:

@@ -73,6 +73,12 @@ def _parser() -> argparse.ArgumentParser:
     dw.set_defaults(run=_telegram("delete-webhook"))
     tg.add_parser("set-commands").set_defaults(run=_telegram("set-commands"))
 
+    poll = sub.add_parser("poll", help="long-poll Telegram instead of a webhook (local dev)")
+    poll.add_argument("--delete-webhook", action="store_true",
+                      help="remove a webhook that is set (Telegram refuses polling otherwise)")
+    poll.add_argument("--no-jobs", action="store_true")
+    poll.set_defaults(run=_poll)
+
     jobs = sub.add_parser("jobs", help="scheduled jobs").add_subparsers()
     jobs.add_parser("list").set_defaults(run=_jobs_list)
     run = jobs.add_parser("run", help="run one job once and print its counts")
@@ -150,6 +156,30 @@ def _serve(config: StarportConfig, args: argparse.Namespace) -> int:
     return asyncio.run(go())
 
 
+def _poll(config: StarportConfig, args: argparse.Namespace) -> int:
+    from entrypoints.jobs.scheduler import run_schedule
+    from entrypoints.telegram.polling import WebhookIsSet, poll, prepare
+
+    async def work(runtime: Any) -> int:
+        try:
+            await prepare(runtime, args.delete_webhook)
+        except WebhookIsSet as exc:
+            print(f"starport: {exc}", file=sys.stderr)
+            return 2
+        stop = asyncio.Event()
+        jobs = None if args.no_jobs else asyncio.create_task(run_schedule(runtime, stop))
+        print("polling Telegram for updates (Ctrl-C to stop)", file=sys.stderr)
+        try:
+            await poll(runtime, stop)
+        finally:
+            stop.set()
+            if jobs is not None:
+                await jobs
+        return 0
+
+    return _with_runtime(config, work)
+
+
 def _db_upgrade(config: StarportConfig, args: argparse.Namespace) -> int:
     if config.starport_repository == "memory":
         print("STARPORT_REPOSITORY=memory: nothing to migrate")
@@ -175,11 +205,12 @@ def _set_webhook(config: StarportConfig, args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
 
+    from entrypoints.telegram.polling import ALLOWED_UPDATES
+
     async def work(runtime: Any) -> int:
         ok = await runtime.telegram.set_webhook(
             args.url, secret_token=config.telegram_webhook_secret,
-            allowed_updates=["message", "callback_query", "pre_checkout_query", "chat_member",
-                             "chat_join_request", "my_chat_member"],
+            allowed_updates=ALLOWED_UPDATES,
             drop_pending_updates=args.drop_pending or None)
         print("webhook set" if ok else "Telegram refused the webhook")
         return 0 if ok else 1

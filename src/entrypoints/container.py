@@ -25,6 +25,7 @@ from application.ports import PaymentProvider
 from domain.providers import Provider
 from entrypoints.config import StarportConfig
 from entrypoints.runtime import Runtime
+from entrypoints.telegram.polling import ALLOWED_UPDATES
 
 
 def _sql_database(url: str) -> Any:
@@ -145,8 +146,7 @@ async def connect_sandbox(runtime: Runtime) -> None:
     await sandbox.call(config.telegram_bot_token, "setWebhook", {
         "url": f"{config.base_url}/api/telegram/webhook",
         "secret_token": config.telegram_webhook_secret,
-        "allowed_updates": ["message", "callback_query", "pre_checkout_query",
-                            "chat_member", "chat_join_request", "my_chat_member"],
+        "allowed_updates": ALLOWED_UPDATES,
     })
 
 

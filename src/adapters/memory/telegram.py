@@ -19,6 +19,7 @@ class RecordingMessenger:
     messages: list[OutgoingMessage] = field(default_factory=list)
     invoices: list[StarsInvoiceRequest] = field(default_factory=list)
     pre_checkout_answers: dict[str, str | None] = field(default_factory=dict)
+    callback_answers: dict[str, str | None] = field(default_factory=dict)
     blocked: set[int] = field(default_factory=set)
     failures: int = 0  # the next N sends fail as a network error would
 
@@ -33,6 +34,10 @@ class RecordingMessenger:
 
     async def answer_pre_checkout(self, query_id: str, error: str | None) -> None:
         self.pre_checkout_answers[query_id] = error
+
+    async def answer_callback(self, query_id: str, text: str | None = None,
+                              alert: bool = False) -> None:
+        self.callback_answers[query_id] = text
 
     def texts_to(self, chat_id: int) -> list[str]:
         return [m.text for m in self.messages if m.chat_id == chat_id]

@@ -63,6 +63,12 @@ class TelegramMessenger:
                                                      error_message=error)
 
 
+    async def answer_callback(self, query_id: str, text: str | None = None,
+                              alert: bool = False) -> None:
+        await self._client.answer_callback_query(query_id, text=text,
+                                                 show_alert=alert or None)
+
+
 class TelegramChannel:
     def __init__(self, client: BotApiClient, throttle: Throttle | None = None) -> None:
         self._client = client

@@ -1,7 +1,8 @@
-"""Telegram updates to commands: one router shared by the webhook and (later) long polling."""
+"""Telegram updates to commands: one router shared by the webhook and long polling."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -9,6 +10,7 @@ import structlog
 from structlog.contextvars import bind_contextvars
 
 from application import commands as c
+from application.chat import BUY_PREFIX
 from application.views import PaymentOutcome, PreCheckoutAnswer, RefundResult
 from domain.errors import DomainError
 from domain.money import FiatAmount, Price, Stars
@@ -50,6 +52,8 @@ async def route_update(runtime: Runtime, update: dict[str, Any]) -> str:
         return await _pre_checkout(runtime, f.obj(update, "pre_checkout_query"))
     if "message" in update:
         return await _message(runtime, f.obj(update, "message"))
+    if "callback_query" in update:
+        return await _callback(runtime, f.obj(update, "callback_query"))
     if "chat_member" in update:
         return await _chat_member(runtime, f.obj(update, "chat_member"))
     if "chat_join_request" in update:
@@ -92,6 +96,9 @@ async def _message(runtime: Runtime, message: dict[str, Any]) -> str:
     if name == "/start":
         await runtime.bus.handle(c.Reply(chat_id, "bot_welcome", first_name))
         return "start"
+    if name == "/buy":
+        await runtime.bus.handle(c.ShowPackages(chat_id, first_name))
+        return "buy_menu"
     if name == "/balance":
         bind_contextvars(user_id=str(user))
         await runtime.bus.handle(c.ReplyBalance(chat_id, str(user), first_name))
@@ -115,10 +122,15 @@ async def _successful_payment(runtime: Runtime, message: dict[str, Any],
     charge_id = f.text(payment, "telegram_payment_charge_id")
     payer = f.integer(f.obj(message, "from"), "id")
     bind_contextvars(session_id=session_id, telegram_user_id=payer, charge_id=charge_id)
+    expiration = payment.get("subscription_expiration_date")
     outcome: PaymentOutcome = await runtime.bus.handle(c.CompletePayment(
         provider=Provider.TELEGRAM_STARS, session_id=session_id, charge_id=charge_id,
         paid=_paid(payment), payer_telegram_id=payer,
-        chat_id=f.integer(f.obj(message, "chat"), "id")))
+        chat_id=f.integer(f.obj(message, "chat"), "id"),
+        subscription_until=(datetime.fromtimestamp(expiration, UTC)
+                            if isinstance(expiration, int) else None),
+        is_recurring=payment.get("is_recurring") is True,
+        first_name=f.first_name(message.get("from"))))
     return _payment_label(outcome)
 
 
@@ -141,6 +153,32 @@ async def _refunded_payment(runtime: Runtime, refund: dict[str, Any]) -> str:
         reason="refunded by Telegram"))
     log.info("payment.refund_recorded", debt=result.debt, replay=result.already_refunded)
     return "refund_replayed" if result.already_refunded else "refund_recorded"
+
+
+async def _callback(runtime: Runtime, query: dict[str, Any]) -> str:
+    """Buttons of /buy (`buy:<package>`) and of the /start menu (`menu:<item>`)."""
+    user = f.obj(query, "from")
+    user_id, first_name = f.integer(user, "id"), f.first_name(user)
+    query_id = f.text(query, "id")
+    data = query.get("data") if isinstance(query.get("data"), str) else ""
+    message = query.get("message")
+    chat = message.get("chat") if isinstance(message, dict) else None
+    chat_id = f.integer(chat, "id") if isinstance(chat, dict) else user_id
+    bind_contextvars(telegram_user_id=user_id)
+    if data.startswith(BUY_PREFIX):
+        session = await runtime.bus.handle(c.BuyFromChat(
+            query_id, user_id, chat_id, data.removeprefix(BUY_PREFIX), first_name))
+        return "buy" if session is not None else "buy_unavailable"
+    await runtime.deps.messenger.answer_callback(query_id)
+    menu: dict[str, c.Command] = {
+        "menu:buy": c.ShowPackages(chat_id, first_name),
+        "menu:balance": c.ReplyBalance(chat_id, str(user_id), first_name),
+        "menu:support": c.Reply(chat_id, "support_info", first_name),
+    }
+    if data in menu:
+        await runtime.bus.handle(menu[data])
+        return data.replace(":", "_")
+    return "ignored"
 
 
 def _our_channel(runtime: Runtime, update: dict[str, Any]) -> bool:

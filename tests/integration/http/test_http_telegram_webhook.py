@@ -98,7 +98,9 @@ class TestCommands:
 
         await h.send_update(h.update(message=private_message(PAYER, "/balance")))
 
-        assert h.messenger.texts_to(PAYER)[-1] == "Your balance: 100 credits."
+        reply = h.messenger.texts_to(PAYER)[-1]
+        assert reply.startswith("Your balance: 100 credits.\n")
+        assert reply.endswith("+100 credit package purchase")  # the last ledger entries follow
 
     async def test_a_command_to_another_bot_or_in_a_group_is_ignored(self, h: Harness) -> None:
         group = private_message(PAYER, "/balance")

@@ -135,4 +135,5 @@ class TestReplies:
         balance = await world.handle(c.ReplyBalance(777, "u1", "Ann"))
         # Then
         assert balance == 100
-        assert world.texts_to(777)[-1] == "Your balance: 100 credits."
+        assert world.texts_to(777)[-1] == (
+            "Your balance: 100 credits.\n2026-01-01 +100 credit package purchase")

@@ -209,8 +209,8 @@ class TestBotMessage:
 
     def test_render_ignores_extra_values(self) -> None:
         m = BotMessage.default("balance_info")
-        assert m.render(balance=7, first_name="Ann", password="x", session_id="s") == (
-            "Your balance: 7 credits.")
+        assert m.render(balance=7, first_name="Ann", recent="", password="x",
+                        session_id="s") == "Your balance: 7 credits.\n"
 
     def test_render_refuses_a_missing_value(self) -> None:
         with pytest.raises(InvalidTemplate, match="balance"):

@@ -1,0 +1,40 @@
+"""`SqlDatabase`: the engine built from a URL, and the factory of SQL units of work."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import text
+
+from adapters.sql.engine import BUSY_TIMEOUT_MS, READ_ONLY, is_sqlite, make_engine, url_from_env
+from adapters.sql.unit_of_work import SqlUnitOfWork
+
+
+class SqlDatabase:
+    """Built once from a URL (`DATABASE_URL`); calling it gives a new unit of work."""
+
+    def __init__(self, url: str | None = None, *, pool_size: int | None = None,
+                 max_overflow: int | None = None, lock_system_accounts: bool = False,
+                 echo: bool = False, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+        self.url = url or url_from_env()
+        self.engine = make_engine(self.url, pool_size=pool_size, max_overflow=max_overflow,
+                                  echo=echo, busy_timeout_ms=busy_timeout_ms)
+        self.dialect = self.engine.dialect.name
+        self.lock_system_accounts = lock_system_accounts
+        # SQLite has one writer at a time: queue this process's writers here, in order, rather
+        # than have them poll the file lock (busy_timeout still covers other processes).
+        self.writer_lock: asyncio.Lock | None = asyncio.Lock() if is_sqlite(self.url) else None
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self)
+
+    async def ping(self) -> None:
+        """Raises when the database cannot be reached (the caller bounds the wait). On SQLite a
+        plain BEGIN: a health check never queues behind the writer."""
+        async with self.engine.connect() as conn:
+            conn = await conn.execution_options(**{READ_ONLY: True})
+            await conn.execute(text("SELECT 1"))
+            await conn.rollback()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,68 @@
+"""Engines from a URL: SQLite in WAL mode with BEGIN IMMEDIATE, PostgreSQL READ COMMITTED."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+DEFAULT_URL = "sqlite+aiosqlite:///./var/starport.db"
+BUSY_TIMEOUT_MS = 5000
+READ_ONLY = "starport_read_only"  # execution option: a plain BEGIN instead of BEGIN IMMEDIATE
+
+
+def url_from_env() -> str:
+    return os.environ.get("DATABASE_URL") or DEFAULT_URL
+
+
+def is_sqlite(url: str | URL) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def make_engine(url: str | URL, *, pool_size: int | None = None,
+                max_overflow: int | None = None, echo: bool = False,
+                busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> AsyncEngine:
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        _create_parent(u.database)
+        # In-process writers queue on an asyncio lock (see SqlDatabase), so a few connections do.
+        engine = create_async_engine(u, echo=echo, pool_size=pool_size or 2,
+                                     max_overflow=max_overflow or 2)
+        _sqlite_transactions(engine, busy_timeout_ms)
+        return engine
+    # Two cores: a handful of busy connections saturate them; overflow absorbs bursts.
+    return create_async_engine(
+        u, echo=echo, pool_size=pool_size or 5, max_overflow=10 if max_overflow is None
+        else max_overflow, pool_pre_ping=True, pool_recycle=1800,
+        isolation_level="READ COMMITTED",
+    )
+
+
+def _create_parent(database: str | None) -> None:
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_transactions(engine: AsyncEngine, busy_timeout_ms: int) -> None:
+    """The pysqlite recipe from SQLAlchemy's docs: the driver's own transaction handling is
+    turned off and every transaction begins with BEGIN IMMEDIATE, taking the write lock up
+    front, so two transactions can never deadlock upgrading a read lock to a write lock."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "foreign_keys=ON",
+                       f"busy_timeout={busy_timeout_ms}", "synchronous=FULL"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn: Connection) -> None:
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

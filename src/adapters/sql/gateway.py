@@ -1,0 +1,86 @@
+"""One transaction's connection, with driver errors translated to `Conflict` where retryable."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Executable, Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from application.unit_of_work import Conflict, HasEvents
+
+# unique_violation, serialization_failure, deadlock_detected
+_RETRYABLE_SQLSTATES = {"23505", "40001", "40P01"}
+_SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
+
+
+def is_conflict(exc: DBAPIError) -> bool:
+    """A concurrent transaction got in first: the use case may be retried."""
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    if code in _RETRYABLE_SQLSTATES:
+        return True
+    message = str(exc.orig).lower()
+    if isinstance(exc, IntegrityError) and "unique constraint failed" in message:
+        return True
+    return any(busy in message for busy in _SQLITE_BUSY)
+
+
+def translate(exc: DBAPIError) -> Exception:
+    return Conflict(f"write conflict: {exc.orig}") if is_conflict(exc) else exc
+
+
+class Gateway:
+    """What repositories use: execute with error translation, dialect-aware upserts, and the
+    unit of work's `track` for aggregates with events."""
+
+    def __init__(self, conn: AsyncConnection, track: Any) -> None:
+        self.conn = conn
+        self.dialect = conn.dialect.name
+        self._track = track
+        self._identity: dict[tuple[str, object], Any] = {}
+
+    def track(self, aggregate: HasEvents) -> None:
+        self._track(aggregate)
+
+    async def execute(self, statement: Executable,
+                      params: Sequence[dict[str, Any]] | dict[str, Any] | None = None
+                      ) -> CursorResult[Any]:
+        try:
+            return await self.conn.execute(statement, params)
+        except DBAPIError as exc:
+            raise translate(exc) from exc
+
+    def insert(self, table: Table) -> Any:
+        """An INSERT that understands `on_conflict_do_nothing/do_update` on both engines."""
+        if self.dialect == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    # -- identity map: one object per row per transaction, as the in-memory store gives ------
+
+    def adopt(self, kind: str, key: object, fresh: Any) -> Any:
+        """The object this transaction already holds for the row, else `fresh` (tracked)."""
+        known = self._identity.get((kind, key))
+        if known is not None:
+            return known
+        return self.keep(kind, key, fresh)
+
+    def keep(self, kind: str, key: object, obj: Any) -> Any:
+        """Remember `obj` as the row's object (after an add or save) and track its events."""
+        self._identity[(kind, key)] = obj
+        if isinstance(getattr(obj, "events", None), list):
+            self._track(obj)
+        return obj
+
+    async def upsert(self, table: Table, values: dict[str, Any], keys: Sequence[str]) -> None:
+        """Insert the row, or overwrite its other columns when the key exists (one statement,
+        so two writers of a new row cannot both insert)."""
+        others = {k: v for k, v in values.items() if k not in keys}
+        statement = self.insert(table).values(values)
+        statement = (statement.on_conflict_do_update(index_elements=list(keys), set_=others)
+                     if others else statement.on_conflict_do_nothing())
+        await self.execute(statement)

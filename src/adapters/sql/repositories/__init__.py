@@ -1,0 +1,1 @@
+"""SQL repositories: one module per group of aggregates, all over a `Gateway`."""

@@ -1,0 +1,129 @@
+"""The ledger: accounts with cached balances, immutable entries and their postings.
+
+Hot rows: every purchase posts to `sales:<provider>` and every spend to `usage`. Only guarded
+`user:` accounts are locked (FOR UPDATE, in id order) and written with their new balance; the
+system accounts' deltas are kept aside and applied with `balance = balance + :d` just before
+COMMIT, so their row lock is held for the commit only and payments of different users do not
+queue behind one another. `SqlDatabase(lock_system_accounts=True)` locks every account instead
+(the benchmark compares both)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, update
+
+from adapters.sql import mappers as m
+from adapters.sql.gateway import Gateway
+from adapters.sql.tables import accounts as a
+from adapters.sql.tables import entries as e
+from adapters.sql.tables import postings as p
+from domain.ledger import USER_PREFIX, Account, JournalEntry
+
+_APPLY_DELTA = (
+    update(a).where(a.c.id == bindparam("b_id"))
+    .values(balance=a.c.balance + bindparam("b_delta"), version=a.c.version + bindparam("b_n"))
+)
+
+
+class SqlLedger:
+    def __init__(self, gw: Gateway, lock_system_accounts: bool = False) -> None:
+        self._gw = gw
+        self._lock_all = lock_system_accounts
+        self._loaded: dict[str, Account] = {}
+        self._pending: dict[str, tuple[int, int]] = {}  # system account -> (delta, postings)
+
+    def _locked(self, account_id: str) -> bool:
+        return self._lock_all or account_id.startswith(USER_PREFIX)
+
+    async def accounts(self, ids: Sequence[str]) -> dict[str, Account]:
+        wanted = sorted(set(ids) - self._loaded.keys())
+        if wanted:
+            rows = await self._read(wanted)
+            missing = [i for i in wanted if i not in rows]
+            if missing:
+                await self._create(missing)
+                rows |= await self._read(missing)
+            for account_id in wanted:
+                balance, version = rows[account_id]
+                delta, count = self._pending.get(account_id, (0, 0))
+                self._loaded[account_id] = Account(account_id, balance + delta, version + count)
+        return {i: self._loaded[i] for i in sorted(set(ids))}
+
+    async def entry_by_key(self, idempotency_key: str) -> JournalEntry | None:
+        query = (select(e, p.c.account_id, p.c.amount).join(p, p.c.entry_id == e.c.id)
+                 .where(e.c.idempotency_key == idempotency_key).order_by(p.c.position))
+        rows = (await self._gw.execute(query)).mappings().all()
+        return m.entry_from(rows[0], rows) if rows else None
+
+    async def add(self, entry: JournalEntry, accounts: dict[str, Account]) -> None:
+        await self._gw.execute(e.insert().values(m.entry_values(entry)))  # a reused key: Conflict
+        unknown = sorted((set(accounts) | set(entry.accounts)) - self._loaded.keys())
+        if unknown:
+            await self._create(unknown)
+        await self._gw.execute(p.insert(), m.posting_values(entry))
+        for account in accounts.values():
+            if self._locked(account.id):
+                await self._gw.execute(update(a).where(a.c.id == account.id).values(
+                    balance=account.balance, version=account.version))
+                self._loaded[account.id] = account
+        for posting in entry.postings:
+            if not self._locked(posting.account):
+                delta, count = self._pending.get(posting.account, (0, 0))
+                self._pending[posting.account] = (delta + posting.amount, count + 1)
+
+    async def flush(self) -> None:
+        """Apply the system accounts' deltas, in id order, right before COMMIT."""
+        params = [{"b_id": i, "b_delta": d, "b_n": n}
+                  for i, (d, n) in sorted(self._pending.items())]
+        self._pending.clear()
+        if params:
+            await self._gw.execute(_APPLY_DELTA, params)
+
+    async def balance(self, account_id: str) -> int:
+        found = (await self._gw.execute(select(a.c.balance).where(a.c.id == account_id))).first()
+        return (found[0] if found else 0) + self._pending.get(account_id, (0, 0))[0]
+
+    async def entries(self, account_id: str, limit: int, before: datetime | None = None
+                      ) -> Sequence[JournalEntry]:
+        query = select(e).where(e.c.id.in_(select(p.c.entry_id).where(p.c.account_id
+                                                                      == account_id)))
+        if before is not None:
+            query = query.where(e.c.created_at < before)
+        heads = (await self._gw.execute(
+            query.order_by(e.c.created_at.desc(), e.c.id.desc()).limit(limit))).mappings().all()
+        if not heads:
+            return []
+        lines = (await self._gw.execute(
+            select(p).where(p.c.entry_id.in_([h["id"] for h in heads]))
+            .order_by(p.c.entry_id, p.c.position))).mappings().all()
+        by_entry: dict[str, list[Any]] = {}
+        for line in lines:
+            by_entry.setdefault(line["entry_id"], []).append(line)
+        return [m.entry_from(h, by_entry[h["id"]]) for h in heads]
+
+    async def total(self) -> int:
+        found = (await self._gw.execute(select(func.coalesce(func.sum(p.c.amount), 0)))).scalar()
+        return int(found or 0)
+
+    async def _read(self, ids: list[str]) -> dict[str, tuple[int, int]]:
+        """Guarded rows locked in id order (no deadlock); system rows read without a lock.
+        SQLite has no row locks (the whole file is ours): one query."""
+        if self._gw.dialect == "sqlite" or self._lock_all:
+            groups = [(ids, True)]
+        else:
+            groups = [([i for i in ids if self._locked(i)], True),
+                      ([i for i in ids if not self._locked(i)], False)]
+        found: dict[str, tuple[int, int]] = {}
+        for group, lock in groups:
+            if group:
+                query = select(a).where(a.c.id.in_(group)).order_by(a.c.id)
+                rows = await self._gw.execute(query.with_for_update() if lock else query)
+                found |= {r.id: (r.balance, r.version) for r in rows}
+        return found
+
+    async def _create(self, ids: list[str]) -> None:
+        await self._gw.execute(self._gw.insert(a).on_conflict_do_nothing(),
+                               [{"id": i, "balance": 0, "version": 0} for i in ids])

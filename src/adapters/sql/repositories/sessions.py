@@ -1,0 +1,62 @@
+"""Payment sessions: `get` locks the row (FOR UPDATE) until the unit of work ends."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+
+from adapters.sql import mappers as m
+from adapters.sql.gateway import Gateway
+from adapters.sql.tables import sessions as t
+from domain.providers import Provider
+from domain.sessions import PaymentSession, SessionStatus
+
+_OPEN = (SessionStatus.PENDING.value, SessionStatus.INVOICED.value)
+
+
+class SqlSessions:
+    def __init__(self, gw: Gateway) -> None:
+        self._gw = gw
+
+    async def add(self, session: PaymentSession) -> None:
+        await self._gw.execute(t.insert().values(m.session_values(session)))
+        self._gw.keep("session", session.id, session)
+
+    async def get(self, session_id: str) -> PaymentSession | None:
+        found = await self._load(select(t).where(t.c.id == session_id).with_for_update())
+        return found[0] if found else None
+
+    async def by_invoice(self, provider: Provider, invoice_id: str) -> PaymentSession | None:
+        found = await self._load(
+            select(t).where(t.c.provider == provider.value, t.c.invoice_id == invoice_id)
+            .order_by(t.c.created_at, t.c.id).limit(1))
+        return found[0] if found else None
+
+    async def save(self, session: PaymentSession) -> None:
+        values = m.session_values(session)
+        result = await self._gw.execute(update(t).where(t.c.id == session.id).values(values))
+        if result.rowcount == 0:
+            await self._gw.execute(t.insert().values(values))
+        self._gw.keep("session", session.id, session)
+
+    async def expired_open(self, now: datetime, limit: int) -> Sequence[PaymentSession]:
+        # Loaded for change, so locked; a session being paid right now is skipped (and a row
+        # paid meanwhile is re-checked by PostgreSQL and left out): expiry never overwrites it.
+        return await self._load(
+            select(t).where(t.c.status.in_(_OPEN), t.c.expires_at <= now)
+            .order_by(t.c.expires_at, t.c.id).limit(limit).with_for_update(skip_locked=True))
+
+    async def open_for(self, provider: Provider, limit: int, after_id: str | None
+                       ) -> Sequence[PaymentSession]:
+        query = select(t).where(t.c.provider == provider.value, t.c.status.in_(_OPEN),
+                                t.c.invoice_id.is_not(None))
+        if after_id is not None:
+            query = query.where(t.c.id > after_id)
+        return await self._load(query.order_by(t.c.id).limit(limit))
+
+    async def _load(self, query: Any) -> list[PaymentSession]:
+        rows = (await self._gw.execute(query)).mappings().all()
+        return [self._gw.adopt("session", r["id"], m.session_from(r)) for r in rows]

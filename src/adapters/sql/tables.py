@@ -1,0 +1,185 @@
+"""The schema as SQLAlchemy Core tables; the domain's dataclasses know nothing of it."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from adapters.sql.types import UtcDateTime
+
+# Stable constraint names, so migrations (and SQLite's batch mode) can find them again.
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+sessions = Table(
+    "payment_sessions", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user_id", String(200), nullable=False),
+    Column("package_id", String(64), nullable=False),
+    Column("provider", String(32), nullable=False),
+    Column("price_kind", String(8), nullable=False),  # stars | crypto | fiat
+    Column("price_amount", String(80), nullable=False),  # exact decimal text, never a float
+    Column("price_currency", String(16), nullable=False),
+    Column("credits", BigInteger, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("telegram_user_id", BigInteger),
+    Column("invoice_id", String(200)),
+    Column("invoice_url", Text),
+    Column("charge_id", String(200)),
+    Column("paid_at", UtcDateTime),
+    Column("refunded_at", UtcDateTime),
+    Column("failure_reason", Text),
+    Column("subscription_period", Integer),  # seconds; None: a one-off purchase
+    Column("version", Integer, nullable=False),
+    UniqueConstraint("provider", "charge_id"),  # one session per provider charge, ever
+    Index(None, "provider", "invoice_id"),
+    Index(None, "status", "expires_at"),
+)
+
+accounts = Table(
+    "ledger_accounts", metadata,
+    Column("id", String(250), primary_key=True),
+    Column("balance", BigInteger, nullable=False),
+    Column("version", BigInteger, nullable=False),
+)
+
+entries = Table(
+    "journal_entries", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("idempotency_key", String(200), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("memo", Text, nullable=False),
+    Column("reference", String(200)),
+    Column("allow_overdraft", Boolean, nullable=False),
+)
+
+postings = Table(
+    "postings", metadata,
+    Column("entry_id", String(64), ForeignKey("journal_entries.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("account_id", String(250), ForeignKey("ledger_accounts.id"), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Index(None, "account_id"),
+)
+
+refunds = Table(
+    "refunds", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("session_id", String(64), ForeignKey("payment_sessions.id"), nullable=False,
+           unique=True),  # one refund per session
+    Column("user_id", String(200), nullable=False),
+    Column("provider", String(32), nullable=False),
+    Column("charge_id", String(200), nullable=False),
+    Column("credits", BigInteger, nullable=False),
+    Column("initiated_by", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("debt", BigInteger, nullable=False),
+)
+
+patrons = Table(
+    "patrons", metadata,
+    Column("telegram_user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_id", String(200), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("since", UtcDateTime, nullable=False),
+    Column("until", UtcDateTime),
+    Column("active", Boolean, nullable=False),
+    Column("subscription_charge_id", String(200)),
+)
+
+memberships = Table(
+    "memberships", metadata,
+    Column("telegram_user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("status", String(16), nullable=False),
+    Column("checked_at", UtcDateTime),
+)
+
+invites = Table(
+    "invites", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("telegram_user_id", BigInteger, nullable=False, index=True),
+    Column("link", String(255), nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("member_limit", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+)
+
+join_bonuses = Table(
+    "join_bonuses", metadata,  # the primary key is the once-per-Telegram-user rule
+    Column("telegram_user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_id", String(200), nullable=False),
+    Column("credits", BigInteger, nullable=False),
+    Column("granted_at", UtcDateTime, nullable=False),
+)
+
+bot_messages = Table(
+    "bot_messages", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("template", Text, nullable=False),
+    Column("parse_mode", String(16)),
+    Column("updated_by", String(200)),
+    Column("updated_at", UtcDateTime),
+)
+
+bot_message_changes = Table(
+    "bot_message_changes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(64), nullable=False),
+    Column("previous", Text, nullable=False),
+    Column("current", Text, nullable=False),
+    Column("changed_by", String(200), nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+    Index(None, "key", "changed_at"),
+)
+
+inbox = Table(
+    "inbox", metadata,
+    Column("source", String(64), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("recorded_at", UtcDateTime, nullable=False),
+)
+
+outbox = Table(
+    "outbox", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("available_at", UtcDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("lease_until", UtcDateTime),
+    Column("last_error", Text),
+    Column("sent_at", UtcDateTime),
+    Column("dedupe_key", String(200), unique=True),
+    Index(None, "status", "available_at"),
+)
+
+cursors = Table(
+    "cursors", metadata,
+    Column("name", String(200), primary_key=True),
+    Column("value", Text, nullable=False),
+)

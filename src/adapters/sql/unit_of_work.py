@@ -1,0 +1,90 @@
+"""The SQL unit of work: one connection, one transaction, every repository over it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.sql.gateway import Gateway, translate
+from adapters.sql.repositories.ledger import SqlLedger
+from adapters.sql.repositories.perks import SqlBonuses, SqlInvites, SqlMemberships, SqlPatrons
+from adapters.sql.repositories.records import (
+    SqlBotMessages,
+    SqlCursors,
+    SqlInbox,
+    SqlOutbox,
+    SqlRefunds,
+)
+from adapters.sql.repositories.sessions import SqlSessions
+from application.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from adapters.sql.database import SqlDatabase
+
+
+class SqlUnitOfWork(UnitOfWork):
+    def __init__(self, db: SqlDatabase) -> None:
+        super().__init__()
+        self._db = db
+        self._conn: AsyncConnection | None = None
+        self._holds_writer_lock = False
+
+    async def _begin(self) -> None:
+        lock = self._db.writer_lock
+        if lock is not None:
+            await lock.acquire()
+            self._holds_writer_lock = True
+        try:
+            self._conn = await self._db.engine.connect()
+            await self._conn.begin()
+        except BaseException as exc:
+            await self._close()
+            if isinstance(exc, DBAPIError):
+                raise translate(exc) from exc
+            raise
+        self._bind()
+
+    def _bind(self) -> None:
+        """Fresh repositories: no identity map, cached account or pending delta outlives the
+        transaction it was read in."""
+        assert self._conn is not None
+        gw = Gateway(self._conn, self.track)
+        self._ledger = SqlLedger(gw, self._db.lock_system_accounts)
+        self.ledger = self._ledger
+        self.sessions = SqlSessions(gw)
+        self.refunds = SqlRefunds(gw)
+        self.patrons = SqlPatrons(gw)
+        self.memberships = SqlMemberships(gw)
+        self.invites = SqlInvites(gw)
+        self.bonuses = SqlBonuses(gw)
+        self.bot_messages = SqlBotMessages(gw)
+        self.inbox = SqlInbox(gw)
+        self.outbox = SqlOutbox(gw)
+        self.cursors = SqlCursors(gw)
+
+    async def _commit(self) -> None:
+        assert self._conn is not None
+        await self._ledger.flush()
+        try:
+            await self._conn.commit()
+        except DBAPIError as exc:
+            raise translate(exc) from exc
+        self._bind()
+
+    async def _rollback(self) -> None:
+        if self._conn is not None and self._conn.in_transaction():
+            await self._conn.rollback()
+        if self._conn is not None:
+            self._bind()
+
+    async def _close(self) -> None:
+        try:
+            if self._conn is not None:
+                await self._conn.close()
+        finally:
+            self._conn = None
+            if self._holds_writer_lock and self._db.writer_lock is not None:
+                self._holds_writer_lock = False
+                self._db.writer_lock.release()

@@ -1,0 +1,110 @@
+"""Contract: payment sessions are stored whole, found by invoice, listed for the jobs."""
+
+from __future__ import annotations
+
+import pytest
+from contract_samples import PRICES, T0, Database, at, session, state
+
+from application.unit_of_work import Conflict
+from domain.money import Price
+from domain.providers import Provider
+from domain.sessions import SessionStatus
+
+
+@pytest.mark.parametrize("price", PRICES, ids=str)
+async def test_a_session_comes_back_with_every_field(db: Database, price: Price) -> None:
+    # Given a session with every optional field set
+    original = session(price=price, full=True)
+    async with db() as uow:
+        await uow.sessions.add(original)
+        await uow.commit()
+    # When it is read in another unit of work
+    async with db() as uow:
+        loaded = await uow.sessions.get("s1")
+    # Then nothing is lost, not even the exponent of a decimal price
+    assert loaded is not None and loaded is not original
+    assert state(loaded) == state(original)
+    assert str(loaded.price) == str(price)
+
+
+async def test_an_unknown_session_is_none(db: Database) -> None:
+    async with db() as uow:
+        assert await uow.sessions.get("nope") is None
+        assert await uow.sessions.by_invoice(Provider.CRYPTOPAY, "nope") is None
+
+
+async def test_adding_a_session_id_twice_is_a_conflict(db: Database) -> None:
+    async with db() as uow:
+        await uow.sessions.add(session())
+        await uow.commit()
+    with pytest.raises(Conflict):
+        async with db() as uow:
+            await uow.sessions.add(session())
+            await uow.commit()
+
+
+async def test_save_records_the_changes(db: Database) -> None:
+    async with db() as uow:
+        await uow.sessions.add(session())
+        await uow.commit()
+    async with db() as uow:
+        s = await uow.sessions.get("s1")
+        assert s is not None
+        s.mark_invoiced("inv-9", "https://pay/inv-9", T0)
+        await uow.sessions.save(s)
+        await uow.commit()
+    async with db() as uow:
+        again = await uow.sessions.get("s1")
+    assert again is not None
+    assert (again.status, again.invoice_id, again.invoice_url) == (
+        SessionStatus.INVOICED, "inv-9", "https://pay/inv-9")
+
+
+async def test_a_unit_of_work_hands_out_one_object_per_session(db: Database) -> None:
+    async with db() as uow:
+        await uow.sessions.add(session())
+        await uow.commit()
+    async with db() as uow:
+        first = await uow.sessions.get("s1")
+        assert first is await uow.sessions.get("s1")
+
+
+async def test_by_invoice_matches_provider_and_invoice(db: Database) -> None:
+    async with db() as uow:
+        await uow.sessions.add(session("a", provider=Provider.CRYPTOPAY, price=PRICES[1],
+                                       invoice_id="77"))
+        await uow.sessions.add(session("b", invoice_id="78"))
+        await uow.commit()
+    async with db() as uow:
+        found = await uow.sessions.by_invoice(Provider.CRYPTOPAY, "77")
+        assert found is not None and found.id == "a"
+        assert await uow.sessions.by_invoice(Provider.TELEGRAM_STARS, "77") is None
+
+
+async def test_expired_open_lists_open_sessions_past_expiry_soonest_first(db: Database) -> None:
+    async with db() as uow:
+        await uow.sessions.add(session("late", expires_in=20))
+        await uow.sessions.add(session("early", expires_in=10, status=SessionStatus.INVOICED))
+        await uow.sessions.add(session("later", expires_in=25))
+        await uow.sessions.add(session("paid", expires_in=5, status=SessionStatus.PAID))
+        await uow.sessions.add(session("fresh", expires_in=90))
+        await uow.commit()
+    async with db() as uow:
+        due = await uow.sessions.expired_open(at(30), limit=2)
+        assert [s.id for s in due] == ["early", "late"]
+        assert [s.id for s in await uow.sessions.expired_open(at(20), 10)] == ["early", "late"]
+
+
+async def test_open_for_pages_invoiced_open_sessions_by_id(db: Database) -> None:
+    cp = Provider.CRYPTOPAY
+    async with db() as uow:
+        for sid in ("c3", "c1", "c2"):
+            await uow.sessions.add(session(sid, provider=cp, price=PRICES[1], invoice_id=sid))
+        await uow.sessions.add(session("c0", provider=cp, price=PRICES[1]))  # no invoice yet
+        await uow.sessions.add(session("c4", provider=cp, price=PRICES[1], invoice_id="x",
+                                       status=SessionStatus.PAID))
+        await uow.sessions.add(session("t1", invoice_id="t"))
+        await uow.commit()
+    async with db() as uow:
+        assert [s.id for s in await uow.sessions.open_for(cp, 2, None)] == ["c1", "c2"]
+        assert [s.id for s in await uow.sessions.open_for(cp, 2, "c2")] == ["c3"]

@@ -1,0 +1,54 @@
+"""SQL fixtures: a migrated SQLite file per test; a PostgreSQL database per session (or skip)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from adapters.sql import migrate, testing
+
+
+def require_postgres() -> str:
+    """The admin URL; skips (or, under CI, fails) when PostgreSQL does not answer."""
+    admin = testing.admin_url()
+    reason = testing.unreachable(admin)
+    if reason is not None:
+        message = f"PostgreSQL not reachable on 127.0.0.1:5432 ({reason})"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return admin
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    return require_postgres()
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_admin_url: str) -> Iterator[str]:
+    """A migrated database of its own, dropped at the end of the session."""
+    url = testing.create_database(pg_admin_url, "starport_test_sql")
+    try:
+        migrate.upgrade(url)
+        yield url
+    finally:
+        testing.drop_database(pg_admin_url, url)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sql") / "template.db"
+    migrate.upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "starport.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite+aiosqlite:///{path}"

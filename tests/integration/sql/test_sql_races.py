@@ -1,0 +1,155 @@
+"""Idempotency under real concurrency: many units of work at once, through the message bus."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+
+from adapters.clock import FakeClock
+from adapters.ids import RandomIds
+from adapters.memory.providers import FakeStarsProvider
+from adapters.memory.telegram import RecordingMessenger
+from adapters.sql import SqlDatabase
+from adapters.sql.tables import metadata
+from application import commands as c
+from application.deps import Deps, Settings
+from application.messagebus import MessageBus
+from application.unit_of_work import Conflict
+from domain.catalog import Catalog, CreditPackage
+from domain.errors import InsufficientCredits
+from domain.money import Stars
+from domain.providers import Provider
+from domain.sessions import PaymentSession
+
+STARS = Provider.TELEGRAM_STARS
+PACKAGE = CreditPackage("p100", "100 credits", 100, stars=Stars(50))
+
+
+@dataclass
+class Race:
+    db: SqlDatabase
+    bus: MessageBus
+    clock: FakeClock
+    width: int  # how many callers at once
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def race(request: pytest.FixtureRequest) -> AsyncIterator[Race]:
+    if request.param == "sqlite":  # one writer at a time: fewer callers
+        db, width = SqlDatabase(request.getfixturevalue("sqlite_url")), 10
+    else:
+        url = request.getfixturevalue("pg_url")
+        db, width = SqlDatabase(url, pool_size=50, max_overflow=0), 50
+        async with db.engine.begin() as conn:
+            for table in reversed(metadata.sorted_tables):
+                await conn.execute(table.delete())
+    clock = FakeClock()
+    deps = Deps(uow=db, clock=clock, ids=RandomIds(), catalog=Catalog([PACKAGE]),
+                providers={STARS: FakeStarsProvider()}, messenger=RecordingMessenger(),
+                settings=Settings(dispatch_inline=False))
+    try:
+        yield Race(db, MessageBus(deps, conflict_retries=20), clock, width)
+    finally:
+        await db.dispose()
+
+
+async def open_session(race: Race, session_id: str, user_id: str = "u1") -> None:
+    now = race.clock.now()
+    session = PaymentSession.open(session_id=session_id, user_id=user_id, package=PACKAGE,
+                                  provider=STARS, now=now, expires_at=now + Settings().session_ttl)
+    async with race.db() as uow:
+        await uow.sessions.add(session)
+        await uow.commit()
+
+
+def paid(session_id: str, charge_id: str) -> c.CompletePayment:
+    return c.CompletePayment(provider=STARS, session_id=session_id, charge_id=charge_id,
+                             paid=Stars(50), chat_id=42)
+
+
+async def test_one_payment_delivered_many_times_at_once_is_credited_once(race: Race) -> None:
+    # Given an open session
+    await open_session(race, "s1")
+    # When the same payment arrives from every caller at the same moment
+    outcomes = await asyncio.gather(*(race.bus.handle(paid("s1", "charge-1"))
+                                      for _ in range(race.width)))
+    # Then every call succeeds, and exactly one of them credited
+    assert sum(o.credited for o in outcomes) == 1
+    async with race.db() as uow:
+        assert await uow.ledger.balance("user:u1") == 100
+        assert await uow.ledger.balance("sales:telegram_stars") == -100
+        assert len(await uow.ledger.entries("user:u1", 100)) == 1
+        assert await uow.ledger.total() == 0
+        assert await uow.outbox.count("pending") == 1  # one "payment received" message
+
+
+async def test_concurrent_spends_never_overdraw(race: Race) -> None:
+    # Given a balance of 100 credits
+    await open_session(race, "s1")
+    await race.bus.handle(paid("s1", "charge-1"))
+    # When more spends of 10 than it can pay for arrive at once
+    spends = max(race.width * 4 // 5, 15)
+    results = await asyncio.gather(
+        *(race.bus.handle(c.SpendCredits("u1", 10, f"k{i}")) for i in range(spends)),
+        return_exceptions=True)
+    # Then exactly ten succeed, the others are refused as insufficient, never below zero
+    ok = [r for r in results if not isinstance(r, BaseException)]
+    refused = [r for r in results if isinstance(r, BaseException)]
+    assert len(ok) == 10 and min(r.balance for r in ok) == 0
+    assert all(isinstance(r, InsufficientCredits) for r in refused)
+    async with race.db() as uow:
+        assert await uow.ledger.balance("user:u1") == 0
+        assert await uow.ledger.balance("usage") == 100
+        assert len(await uow.ledger.entries("user:u1", 100)) == 11
+        assert await uow.ledger.total() == 0
+
+
+async def test_one_spend_sent_many_times_at_once_is_applied_once(race: Race) -> None:
+    await open_session(race, "s1")
+    await race.bus.handle(paid("s1", "charge-1"))
+    results = await asyncio.gather(*(race.bus.handle(c.SpendCredits("u1", 30, "same-key"))
+                                     for _ in range(race.width)))
+    assert sum(not r.replayed for r in results) == 1
+    assert {r.balance for r in results} == {70}
+    async with race.db() as uow:
+        assert await uow.ledger.balance("user:u1") == 70
+
+
+async def test_payments_of_many_users_at_once_all_land(race: Race) -> None:
+    users = range(race.width)
+    for n in users:
+        await open_session(race, f"s{n}", user_id=f"u{n}")
+    outcomes = await asyncio.gather(*(race.bus.handle(paid(f"s{n}", f"ch{n}")) for n in users))
+    assert all(o.credited for o in outcomes)
+    async with race.db() as uow:
+        assert await uow.ledger.balance("sales:telegram_stars") == -100 * race.width
+        assert await uow.ledger.total() == 0
+
+
+async def test_an_external_id_is_recorded_by_exactly_one_of_many(race: Race) -> None:
+    async def record() -> bool:
+        async with race.db() as uow:
+            fresh = await uow.inbox.record("telegram", "update-1", race.clock.now())
+            await uow.commit()
+        return fresh
+
+    assert sum(await asyncio.gather(*(record() for _ in range(race.width)))) == 1
+
+
+async def test_one_charge_cannot_pay_two_sessions(race: Race) -> None:
+    await open_session(race, "a")
+    await open_session(race, "b")
+    for session_id in ("a", "b"):
+        async with race.db() as uow:
+            s = await uow.sessions.get(session_id)
+            assert s is not None and s.mark_paid(charge_id="dup", paid=Stars(50),
+                                                 now=race.clock.now())
+            if session_id == "a":
+                await uow.sessions.save(s)
+                await uow.commit()
+            else:
+                with pytest.raises(Conflict):
+                    await uow.sessions.save(s)
