@@ -67,7 +67,8 @@ async def create_session(deps: Deps, cmd: c.CreateSession) -> SessionView:
         raise
     async with deps.uow() as uow:
         session = await _get(uow, session.id)
-        session.mark_invoiced(invoice.invoice_id, invoice.url, deps.clock.now())
+        session.mark_invoiced(invoice.invoice_id, invoice.url, deps.clock.now(),
+                              invoice.mini_app_url)
         await uow.sessions.save(session)
         await uow.commit()
     return view(deps, session)

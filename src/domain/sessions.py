@@ -61,6 +61,7 @@ class PaymentSession:
     telegram_user_id: int | None = None
     invoice_id: str | None = None
     invoice_url: str | None = None
+    mini_app_url: str | None = None  # the provider's Mini App page for this invoice
     charge_id: str | None = None
     paid_at: datetime | None = None
     refunded_at: datetime | None = None
@@ -110,10 +111,12 @@ class PaymentSession:
             raise ForeignPayer("this payment session belongs to another Telegram user")
         self.telegram_user_id = telegram_user_id
 
-    def mark_invoiced(self, invoice_id: str | None, invoice_url: str | None, now: datetime) -> None:
+    def mark_invoiced(self, invoice_id: str | None, invoice_url: str | None, now: datetime,
+                      mini_app_url: str | None = None) -> None:
         self._require_open(now)
         self.invoice_id = invoice_id or self.invoice_id
         self.invoice_url = invoice_url or self.invoice_url
+        self.mini_app_url = mini_app_url or self.mini_app_url
         self.status = SessionStatus.INVOICED
 
     def check_pre_checkout(self, payer_telegram_id: int, price: Price, now: datetime) -> None:

@@ -52,7 +52,8 @@ def session_values(s: PaymentSession) -> dict[str, Any]:
         "provider": s.provider.value, **price_values(s.price), "credits": s.credits,
         "created_at": s.created_at, "expires_at": s.expires_at, "status": s.status.value,
         "telegram_user_id": s.telegram_user_id, "invoice_id": s.invoice_id,
-        "invoice_url": s.invoice_url, "charge_id": s.charge_id, "paid_at": s.paid_at,
+        "invoice_url": s.invoice_url, "mini_app_url": s.mini_app_url,
+        "charge_id": s.charge_id, "paid_at": s.paid_at,
         "refunded_at": s.refunded_at, "failure_reason": s.failure_reason,
         "subscription_period": s.subscription_period, "version": s.version,
     }
@@ -65,7 +66,8 @@ def session_from(r: Row) -> PaymentSession:
         price=price_from(r["price_kind"], r["price_amount"], r["price_currency"]),
         credits=r["credits"], created_at=r["created_at"], expires_at=r["expires_at"],
         status=SessionStatus(r["status"]), telegram_user_id=r["telegram_user_id"],
-        invoice_id=r["invoice_id"], invoice_url=r["invoice_url"], charge_id=r["charge_id"],
+        invoice_id=r["invoice_id"], invoice_url=r["invoice_url"],
+        mini_app_url=r["mini_app_url"], charge_id=r["charge_id"],
         paid_at=r["paid_at"], refunded_at=r["refunded_at"], failure_reason=r["failure_reason"],
         subscription_period=r["subscription_period"], version=r["version"],
     )

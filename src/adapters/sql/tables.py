@@ -44,6 +44,7 @@ sessions = Table(
     Column("telegram_user_id", BigInteger),
     Column("invoice_id", String(200)),
     Column("invoice_url", Text),
+    Column("mini_app_url", Text),
     Column("charge_id", String(200)),
     Column("paid_at", UtcDateTime),
     Column("refunded_at", UtcDateTime),

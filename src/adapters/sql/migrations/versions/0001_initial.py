@@ -151,6 +151,7 @@ def upgrade() -> None:
         sa.Column("telegram_user_id", sa.BigInteger(), nullable=True),
         sa.Column("invoice_id", sa.String(length=200), nullable=True),
         sa.Column("invoice_url", sa.Text(), nullable=True),
+        sa.Column("mini_app_url", sa.Text(), nullable=True),
         sa.Column("charge_id", sa.String(length=200), nullable=True),
         sa.Column("paid_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("refunded_at", sa.DateTime(timezone=True), nullable=True),
