@@ -184,8 +184,11 @@ def _db_upgrade(config: StarportConfig, args: argparse.Namespace) -> int:
     if config.starport_repository == "memory":
         print("STARPORT_REPOSITORY=memory: nothing to migrate")
         return 0
+    import logging
+
     from adapters.sql.migrate import upgrade
 
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     upgrade(config.database_url, args.revision)
     print(f"database at {args.revision}")
     return 0
