@@ -8,14 +8,16 @@ use case, so the same features can run over HTTP or on another database by chang
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from features.drivers import driver_name, make_driver
+from features.drivers import POSTGRES, driver_names, http_watch, make_driver
 from features.drivers.base import Driver, Job, Package, PaymentAttempt, PaymentMethod
+from features.drivers.http_database import PostgresUnavailable, temporary_postgres
 from features.support import Run, ShopSetup, Story, bought, step, texts_to
 
 # Tags used by the features, declared as markers (--strict-markers is on).
@@ -61,20 +63,67 @@ def shop_setup() -> ShopSetup:
     return ShopSetup()
 
 
-@pytest.fixture
-def driver_kind() -> str:
-    """Which driver runs the scenarios; override or parametrise this fixture to run several."""
-    return driver_name()
+@pytest.fixture(
+    params=[
+        pytest.param(name, marks=[pytest.mark.postgres] if name in POSTGRES else [], id=name)
+        for name in driver_names()
+    ]
+)
+def driver_kind(request: pytest.FixtureRequest) -> str:
+    """Which driver runs the scenario: every registered one (or those STARPORT_BDD_DRIVER names)."""
+    name: str = request.param
+    return name
+
+
+@pytest.fixture(autouse=True)
+def each_driver(driver_kind: str) -> str:
+    """Steps ask for `driver` only as they run, so pytest could not see that a scenario
+    depends on `driver_kind`: this puts it in every scenario, which then runs once per driver."""
+    return driver_kind
+
+
+@pytest.fixture(scope="session")
+def bdd_postgres_url() -> Iterator[str]:
+    """A PostgreSQL database for the whole run (emptied before each scenario), dropped at the
+    end. None to be had: the scenarios skip, or fail under CI."""
+    try:
+        with temporary_postgres("starport_bdd") as url:
+            yield url
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"{exc} (CI is set)")
+        pytest.skip(str(exc))
 
 
 @pytest.fixture
-def driver(driver_kind: str, shop_setup: ShopSetup, run: Run) -> Iterator[Driver]:
-    started = make_driver(driver_kind)
+def driver(
+    request: pytest.FixtureRequest, driver_kind: str, shop_setup: ShopSetup, run: Run
+) -> Iterator[Driver]:
+    options = {}
+    if driver_kind in POSTGRES:
+        options["database_url"] = request.getfixturevalue("bdd_postgres_url")
+    started = make_driver(driver_kind, **options)
     run(started.start(shop_setup.freeze()))
     try:
         yield started
     finally:
         run(started.close())
+
+
+@pytest.fixture(autouse=True)
+def bot_api_spec_check() -> Iterator[None]:
+    """Fail the scenario if Starport sent any sandbox Telegram a call off the Bot API spec."""
+    http_watch.forget()
+    yield
+    problem = http_watch.check()
+    if problem is not None:
+        pytest.fail(problem, pytrace=False)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    line = http_watch.summary_once()
+    if line is not None:
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture

@@ -49,6 +49,7 @@ class Package:
     credits: int
     stars: int | None = None
     crypto: str | None = None  # "1.5 TON", "5 USD"
+    subscription: bool = False  # a monthly Star subscription that makes the buyer a patron
 
 
 @dataclass(frozen=True)
@@ -245,6 +246,27 @@ class Driver(abc.ABC):
     @abc.abstractmethod
     async def invoices_to(self, tg_user: Person) -> list[ChatInvoice]: ...
 
+    @abc.abstractmethod
+    async def send_to_bot(self, tg_user: Person, text: str) -> None:
+        """The user writes `text` (a command: /start, /buy, /balance) in the bot's chat."""
+
+    @abc.abstractmethod
+    async def press_button(self, tg_user: Person, text: str) -> None:
+        """The user presses the inline button labelled `text` under the latest bot message
+        that has one. The bot answers in the chat; nothing is raised."""
+
+    @abc.abstractmethod
+    async def pay_invoice_in_chat(self, tg_user: Person, amount: int | None = None
+                                  ) -> PaymentAttempt:
+        """The user pays the latest unpaid Stars invoice in their chat (of `amount` Stars if
+        given), as `pay` does for a purchase the scenario knows."""
+
+    @abc.abstractmethod
+    async def limit_payments(self, sessions_per_hour: int, failures: int,
+                             cooldown: timedelta) -> None:
+        """From now on each person may open `sessions_per_hour` purchases an hour, and waits
+        `cooldown` after `failures` refused or failed payments (0 turns a limit off)."""
+
     # -- the patrons' channel --------------------------------------------------------------
 
     @abc.abstractmethod
@@ -279,3 +301,38 @@ class Driver(abc.ABC):
 
     @abc.abstractmethod
     async def run_job(self, job: Job) -> JobReport: ...
+
+    # -- jobs and the patrons' channel, further (features/jobs, features/perks) -----------
+
+    @abc.abstractmethod
+    async def pay_with_lost_update(self, tg_user: Person, session: Session) -> PaymentAttempt:
+        """The user pays the Stars invoice; Telegram takes the Stars but its successful
+        payment update never reaches Starport (only getStarTransactions lists it)."""
+
+    @abc.abstractmethod
+    async def renew_subscription(self, tg_user: Person) -> None:
+        """Telegram charges the user's Star subscription for another period."""
+
+    @abc.abstractmethod
+    async def cancel_subscription(self, tg_user: Person) -> None:
+        """The user cancels their Star subscription in Telegram: it will not renew."""
+
+    @abc.abstractmethod
+    async def make_patron_for(self, tg_user: Person, period: timedelta) -> InviteLink | None:
+        """An admin makes the user a patron until `period` from now."""
+
+    @abc.abstractmethod
+    async def in_channel(self, tg_user: Person) -> bool:
+        """Whether the user is a member of the patrons' channel, as Telegram sees it."""
+
+    @abc.abstractmethod
+    async def invite_revoked(self, link: str) -> bool:
+        """Whether the channel invite link was revoked at Telegram."""
+
+    @abc.abstractmethod
+    async def telegram_fails_sending(self, times: int) -> None:
+        """The next `times` messages the bot sends fail at Telegram (a 5xx, a network error)."""
+
+    @abc.abstractmethod
+    async def set_bot_channel_admin(self, is_admin: bool) -> None:
+        """Make the bot an administrator of the patrons' channel, or a plain member."""

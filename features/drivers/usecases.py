@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -21,12 +22,14 @@ from adapters.memory.unit_of_work import MemoryDatabase
 from application import bot_messages, credits, payments
 from application import commands as c
 from application.bot_messages import BotMessageView
+from application.chat import BUY_PREFIX
 from application.deps import Deps, Settings
 from application.messagebus import MessageBus
-from application.ports import PaidTransaction, ProviderError
+from application.ports import ChannelNotAdmin, PaidTransaction, ProviderError
 from application.views import SessionView
 from domain.catalog import Catalog, CreditPackage
 from domain.errors import DomainError
+from domain.limits import PaymentLimits
 from domain.money import CryptoAmount, FiatAmount, Stars, parse_decimal
 from domain.perks import MemberStatus
 from domain.providers import Provider
@@ -68,6 +71,7 @@ class UseCaseDriver(Driver):
         self._numbers = itertools.count(1)
         # The last payment notification each provider sent (or would have) per session.
         self._notices: dict[str, c.CompletePayment] = {}
+        self._paid_in_chat: set[str] = set()  # invoices paid from the chat, by payload
         self.deps = Deps(
             uow=MemoryDatabase(),
             clock=self.clock,
@@ -218,6 +222,47 @@ class UseCaseDriver(Driver):
             if i.chat_id == tg_user.telegram_id
         ]
 
+    async def send_to_bot(self, tg_user: Person, text: str) -> None:
+        # What the router makes of a private command (entrypoints/telegram/updates.py).
+        chat, name = tg_user.telegram_id, tg_user.name
+        command: c.Command = {
+            "/buy": c.ShowPackages(chat, name),
+            "/balance": c.ReplyBalance(chat, str(tg_user.telegram_id), name),
+            "/start": c.Reply(chat, "bot_welcome", name),
+        }[text.strip()]
+        await self._handle(command)
+
+    async def press_button(self, tg_user: Person, text: str) -> None:
+        found = next((b for m in reversed(self.messenger.messages)
+                      if m.chat_id == tg_user.telegram_id for row in m.buttons for b in row
+                      if b.text == text and b.callback_data), None)
+        if found is None or not (found.callback_data or "").startswith(BUY_PREFIX):
+            raise Refused("no_button", f"{tg_user.name} has no button {text!r}")
+        query_id = f"cbq{next(self._numbers)}"
+        with contextlib.suppress(Refused):  # told in the chat, as the webhook would
+            await self._handle(c.BuyFromChat(
+                query_id, tg_user.telegram_id, tg_user.telegram_id,
+                (found.callback_data or "").removeprefix(BUY_PREFIX), tg_user.name))
+
+    async def pay_invoice_in_chat(self, tg_user: Person, amount: int | None = None
+                                  ) -> PaymentAttempt:
+        invoice = next((i for i in reversed(self.messenger.invoices)
+                        if i.chat_id == tg_user.telegram_id
+                        and i.payload not in self._paid_in_chat), None)
+        if invoice is None:
+            raise Refused("no_invoice", f"no unpaid invoice in {tg_user.name}'s chat")
+        session = _session(await self._call(payments.get_session(self.deps, invoice.payload)))
+        attempt = await self.pay(tg_user, session, amount)
+        if attempt.accepted:
+            self._paid_in_chat.add(invoice.payload)
+        return attempt
+
+    async def limit_payments(self, sessions_per_hour: int, failures: int,
+                             cooldown: timedelta) -> None:
+        limits = PaymentLimits(max_sessions=sessions_per_hour, max_failures=failures,
+                               cooldown=cooldown)
+        self.deps.settings = replace(self.deps.settings, limits=limits)
+
     # -- the patrons' channel --------------------------------------------------------------
 
     async def make_patron(self, tg_user: Person) -> InviteLink | None:
@@ -273,6 +318,61 @@ class UseCaseDriver(Driver):
         counts = await self._handle(command)
         return JobReport(job, dict(counts.counts))
 
+    # -- jobs and the patrons' channel, further --------------------------------------------
+
+    async def pay_with_lost_update(self, tg_user: Person, session: Session) -> PaymentAttempt:
+        query_id = f"pcq{next(self._numbers)}"
+        stars = int(session.amount)
+        await self._handle(
+            c.ValidatePreCheckout(query_id, tg_user.telegram_id, session.id, Stars.currency, stars)
+        )
+        refusal = self.messenger.pre_checkout_answers[query_id]
+        if refusal is not None:
+            return PaymentAttempt(accepted=False, refusal_shown=refusal)
+        charge_id = f"stxTEST{next(self._numbers):08d}"
+        self.stars.record_payment(
+            PaidTransaction(charge_id, session.id, Stars(stars), self.clock.now(),
+                            tg_user.telegram_id)
+        )
+        self._notices[session.id] = c.CompletePayment(
+            Provider.TELEGRAM_STARS, session.id, charge_id, Stars(stars), tg_user.telegram_id,
+            tg_user.telegram_id, first_name=tg_user.name)
+        return PaymentAttempt(accepted=True)
+
+    async def renew_subscription(self, tg_user: Person) -> None:
+        first = next(n for n in reversed(self._notices.values())
+                     if n.payer_telegram_id == tg_user.telegram_id)
+        charge_id = f"stxTEST{next(self._numbers):08d}"
+        renewal = c.CompletePayment(
+            Provider.TELEGRAM_STARS, first.session_id, charge_id, first.paid,
+            tg_user.telegram_id, tg_user.telegram_id, is_recurring=True,
+            subscription_until=self.clock.now() + timedelta(days=30), first_name=tg_user.name)
+        self.stars.record_payment(PaidTransaction(
+            charge_id, first.session_id, first.paid, self.clock.now(), tg_user.telegram_id))
+        await self._handle(renewal)
+
+    async def cancel_subscription(self, tg_user: Person) -> None:
+        return None  # the fake Telegram charges a renewal only when a scenario asks for one
+
+    async def make_patron_for(self, tg_user: Person, period: timedelta) -> InviteLink | None:
+        invite = await self._handle(c.MakePatron(
+            tg_user.telegram_id, user_id=tg_user.user_id, until=self.clock.now() + period,
+            first_name=tg_user.name))
+        return None if invite is None else InviteLink(invite.link, invite.member_limit,
+                                                      invite.expires_at)
+
+    async def in_channel(self, tg_user: Person) -> bool:
+        return self.channel.members.get(tg_user.telegram_id) is MemberStatus.MEMBER
+
+    async def invite_revoked(self, link: str) -> bool:
+        return link in self.channel.revoked
+
+    async def telegram_fails_sending(self, times: int) -> None:
+        self.messenger.failures += times
+
+    async def set_bot_channel_admin(self, is_admin: bool) -> None:
+        self.channel.bot_is_admin = is_admin
+
     # -- plumbing --------------------------------------------------------------------------
 
     async def _handle(self, command: c.Command) -> Any:
@@ -287,6 +387,8 @@ class UseCaseDriver(Driver):
             raise Refused(exc.code, exc.message) from exc
         except ProviderError as exc:
             raise Refused("provider_error", str(exc)) from exc
+        except ChannelNotAdmin as exc:  # as the HTTP edge maps it (409 channel_not_admin)
+            raise Refused("channel_not_admin", str(exc)) from exc
 
 
 def _package(p: Package) -> CreditPackage:
@@ -298,7 +400,8 @@ def _package(p: Package) -> CreditPackage:
             if code in {"USD", "EUR", "RUB"}
             else CryptoAmount(parse_decimal(amount), code)
         )
-    return CreditPackage(p.id, p.title, p.credits, Stars(p.stars) if p.stars else None, crypto)
+    return CreditPackage(p.id, p.title, p.credits, Stars(p.stars) if p.stars else None, crypto,
+                         subscription=p.subscription)
 
 
 def _session(view: SessionView) -> Session:

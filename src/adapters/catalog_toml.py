@@ -38,4 +38,5 @@ def _package(raw: dict[str, Any]) -> CreditPackage:
         id=raw["id"], title=raw["title"], credits=raw["credits"],
         stars=Stars(raw["stars"]) if "stars" in raw else None, crypto=crypto,
         description=raw.get("description", ""), active=raw.get("active", True),
+        subscription=raw.get("subscription", False),
     )

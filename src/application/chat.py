@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from application import commands as c
 from application.deps import Deps
+from application.limits import admit_session
 from application.notify import load_message, send_template
 from application.payments import send_invoice_in_chat, view
 from application.ports import Button
 from application.views import SessionView
 from domain.catalog import CreditPackage
 from domain.errors import DomainError
+from domain.limits import humanize
 from domain.providers import Provider
 from domain.sessions import PaymentSession
 
@@ -35,7 +37,8 @@ async def show_packages(deps: Deps, cmd: c.ShowPackages) -> int:
 
 
 async def buy_from_chat(deps: Deps, cmd: c.BuyFromChat) -> SessionView | None:
-    """None when the package can no longer be bought: the user is told, nothing is created."""
+    """None when the package can no longer be bought: the user is told, nothing is created.
+    Over the payment limits the user is told too, and RateLimited raised."""
     deps.provider(Provider.TELEGRAM_STARS)
     try:
         package = deps.catalog.purchasable(cmd.package_id, Provider.TELEGRAM_STARS)
@@ -54,6 +57,13 @@ async def buy_from_chat(deps: Deps, cmd: c.BuyFromChat) -> SessionView | None:
     )
     session.mark_invoiced(None, None, now)
     async with deps.uow() as uow:
+        admitted = await admit_session(deps, uow, session.user_id)
+        if not admitted.allowed:  # told in the chat; nothing is created
+            await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id,
+                                key="rate_limited", now=now, first_name=cmd.first_name,
+                                retry_after=humanize(admitted.retry_after))
+            await uow.commit()
+            admitted.enforce()
         await uow.sessions.add(session)
         await send_invoice_in_chat(deps, uow, session, cmd.chat_id, cmd.first_name)
         await uow.commit()

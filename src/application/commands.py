@@ -191,3 +191,16 @@ class BuyFromChat(Command):
     chat_id: int
     package_id: str
     first_name: str = ""
+
+
+@dataclass(frozen=True)
+class PruneWebhookInbox(Command):
+    """Forget raw webhook deliveries (and payment-limit history) past their retention."""
+
+    batch: int = 1000
+
+
+@dataclass(frozen=True)
+class CheckWalletBalances(Command):
+    """Read the Crypto Pay balances; alert the admin once when an asset falls under its
+    threshold."""

@@ -7,9 +7,12 @@ from datetime import datetime, timedelta
 
 from application import commands as c
 from application.deps import Deps
-from application.notify import send_template
+from application.limits import record_failure
+from application.notify import enqueue, send_template
 from application.payments import package_title
 from application.perks import invite_patron
+from application.ports import OutboxItem
+from application.refunds import REFUNDED_UNCREDITED
 from application.unit_of_work import UnitOfWork
 from application.views import PaymentOutcome
 from domain import ledger
@@ -19,6 +22,7 @@ from domain.sessions import PaymentSession, SessionStatus
 
 log = logging.getLogger(__name__)
 REJECTED = "payment-rejected"
+EXTRA = "extra-charge"
 
 
 async def complete_payment(deps: Deps, cmd: c.CompletePayment) -> PaymentOutcome:
@@ -34,9 +38,15 @@ async def complete_payment(deps: Deps, cmd: c.CompletePayment) -> PaymentOutcome
         if await uow.inbox.seen(REJECTED, key):  # a replay of a payment we already refused
             return PaymentOutcome(session.id, credited=False,
                                   rejected_reason=session.failure_reason or "rejected")
+        if await uow.inbox.seen(REFUNDED_UNCREDITED, f"{cmd.provider.value}:{cmd.charge_id}"):
+            return PaymentOutcome(session.id, credited=False,
+                                  rejected_reason="refunded before it was credited")
         chat_id = cmd.chat_id or session.telegram_user_id
         renewal = (session.status is SessionStatus.PAID and session.charge_id != cmd.charge_id
                    and session.subscription_period is not None)
+        if not renewal and session.status in (SessionStatus.PAID, SessionStatus.REFUNDED) \
+                and session.charge_id != cmd.charge_id:
+            return await _return_extra_charge(deps, uow, session, cmd, key, chat_id, now)
         try:
             if renewal:
                 session.check_renewal(charge_id=cmd.charge_id, paid=cmd.paid)
@@ -105,6 +115,7 @@ async def _reject(deps: Deps, uow: UnitOfWork, session: PaymentSession, exc: Amo
     """The money does not match: nothing is credited, the session is flagged, the user told
     (once: a replay of the same charge is recognised)."""
     await uow.inbox.record(REJECTED, key, now)
+    await record_failure(deps, uow, session.user_id)
     if session.status is not SessionStatus.PAID:
         session.fail(exc.message)
         await uow.sessions.save(session)
@@ -115,3 +126,28 @@ async def _reject(deps: Deps, uow: UnitOfWork, session: PaymentSession, exc: Amo
                             session_id=session.id)
     await uow.commit()
     return PaymentOutcome(session.id, credited=False, rejected_reason=exc.message)
+
+
+async def _return_extra_charge(deps: Deps, uow: UnitOfWork, session: PaymentSession,
+                               cmd: c.CompletePayment, key: str, chat_id: int | None,
+                               now: datetime) -> PaymentOutcome:
+    """A second charge for a session already paid (two invoices paid at once, or a charge
+    after a refund): the money is returned, never silently kept, and never credited twice."""
+    reason = "this purchase was already paid; the extra payment is being returned"
+    if not await uow.inbox.record(EXTRA, key, now):
+        return PaymentOutcome(session.id, credited=False, rejected_reason=reason)
+    payer = cmd.payer_telegram_id or session.telegram_user_id
+    if cmd.provider.value == "telegram_stars" and payer is not None:
+        await enqueue(uow, OutboxItem(
+            id=deps.ids.new_id(), kind="refund_charge", chat_id=payer, created_at=now,
+            available_at=now, payload={"session_id": session.id, "telegram_user_id": payer,
+                                       "charge_id": cmd.charge_id}))
+    else:  # Crypto Pay has no refund method: an operator returns it by transfer
+        reason = "this purchase was already paid; support will return the extra payment"
+        log.error("extra charge %s on paid session %s needs a manual return",
+                  cmd.charge_id, session.id)
+    if chat_id is not None:
+        await send_template(uow, item_id=deps.ids.new_id(), chat_id=chat_id,
+                            key="payment_failed", now=now, reason=reason, session_id=session.id)
+    await uow.commit()
+    return PaymentOutcome(session.id, credited=False, rejected_reason=reason)

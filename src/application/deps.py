@@ -5,11 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 
-from application.ports import ChannelGateway, Clock, IdGenerator, Messenger, PaymentProvider
+from application.ports import (
+    ChannelGateway,
+    Clock,
+    IdGenerator,
+    Messenger,
+    PaymentProvider,
+    WalletBalances,
+)
 from application.unit_of_work import UnitOfWork
 from domain.catalog import Catalog
 from domain.errors import PerksDisabled, ProviderNotEnabled
+from domain.limits import NO_LIMITS, PaymentLimits
 from domain.providers import Provider
 
 
@@ -22,9 +31,13 @@ class Settings:
     join_bonus_credits: int = 0
     invite_ttl: timedelta = timedelta(days=1)
     outbox_max_attempts: int = 8
-    outbox_lease: timedelta = timedelta(seconds=60)
+    outbox_lease: timedelta = timedelta(minutes=10)  # > the longest flood wait
     dispatch_inline: bool = True  # deliver new outbox items right after commit (the job retries)
     subscription_credits_package: str | None = None
+    limits: PaymentLimits = NO_LIMITS  # per-user payment limits (the config turns them on)
+    webhook_retention: timedelta = timedelta(days=90)  # raw webhook inbox
+    admin_chat_id: int | None = None  # where operational alerts go (through the outbox)
+    balance_alerts: Mapping[str, Decimal] = field(default_factory=dict)  # asset -> threshold
 
     def deep_link(self, session_id: str) -> str:
         return f"https://t.me/{self.bot_username}?start=pay_{session_id}"
@@ -40,6 +53,7 @@ class Deps:
     messenger: Messenger
     channel: ChannelGateway | None = None
     settings: Settings = field(default_factory=Settings)
+    wallet: WalletBalances | None = None  # Crypto Pay's getBalance, when it is enabled
 
     def provider(self, provider: Provider) -> PaymentProvider:
         try:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from application import commands as c
 from application.completion import complete_payment
@@ -12,10 +14,12 @@ from application.ports import PaidTransaction, ProviderError
 from application.views import JobCounts
 from domain.errors import DomainError
 from domain.money import CryptoAmount, FiatAmount
+from domain.perks import Patron
 from domain.providers import Provider
 
 log = logging.getLogger(__name__)
-PROGRESS_EVERY = 500
+PROGRESS_EVERY = 500  # patrons between two progress lines of the batch jobs
+CONCURRENCY = 8  # patrons handled at once by the batch jobs (the throttle paces the calls)
 
 
 async def expire_sessions(deps: Deps, cmd: c.ExpireSessions) -> JobCounts:
@@ -109,67 +113,88 @@ async def _credit(deps: Deps, provider: Provider, tx: PaidTransaction, counts: J
 
 
 async def check_memberships(deps: Deps, cmd: c.CheckMemberships) -> JobCounts:
-    """For every patron: see where they stand, invite the missing, remove the lapsed."""
+    """For every patron: see where they stand, invite the missing, remove the lapsed.
+    Safe to kill and re-run: each patron's step is its own transaction and repeats as a no-op
+    (ending a patronage twice does nothing, an unused invite is not sent again)."""
     channel, channel_id = deps.require_channel()
     counts = JobCounts()
-    after: int | None = None
-    while True:
-        async with deps.uow() as uow:
-            patrons = await uow.patrons.page(after, cmd.batch)
-        if not patrons:
-            return counts
-        after = patrons[-1].telegram_user_id
-        for patron in patrons:
-            now = deps.clock.now()
-            try:
-                if patron.active and not patron.entitled_at(now):
-                    await end_patronage(deps, c.EndPatronage(patron.telegram_user_id))
+
+    async def one(patron: Patron) -> None:
+        now = deps.clock.now()
+        try:
+            if patron.active and not patron.entitled_at(now):
+                if await end_patronage(deps, c.EndPatronage(patron.telegram_user_id)):
                     counts.add("removed")
-                    continue
-                if not patron.active:
-                    continue
-                counts.add("checked")
-                status = await channel.member_status(channel_id, patron.telegram_user_id)
-                if await observe_membership(deps, c.ObserveMembership(
-                        patron.telegram_user_id, status)):
-                    counts.add("bonuses")
-                if status.in_channel:
-                    counts.add("joined")
-                elif await invite_patron(deps, patron.telegram_user_id) is not None:
-                    counts.add("invited")
-            except Exception as exc:
-                log.warning("membership check of %s failed: %s", patron.telegram_user_id, exc)
-                counts.add("errors")
-            _progress("membership check", counts)
+                return
+            if not patron.active:
+                return
+            counts.add("checked")
+            status = await channel.member_status(channel_id, patron.telegram_user_id)
+            if await observe_membership(deps, c.ObserveMembership(
+                    patron.telegram_user_id, status)):
+                counts.add("bonuses")
+            if status.in_channel:
+                counts.add("joined")
+            elif await invite_patron(deps, patron.telegram_user_id) is not None:
+                counts.add("invited")
+        except Exception as exc:
+            log.warning("membership check of %s failed: %s", patron.telegram_user_id, exc)
+            counts.add("errors")
+
+    return await _each_patron(deps, cmd.batch, "membership check", counts, one)
 
 
 async def bulk_invite(deps: Deps, cmd: c.BulkInvite) -> JobCounts:
-    """Invite every entitled patron who is not in the channel and holds no usable invite."""
+    """Invite every entitled patron who is not in the channel and holds no usable invite.
+    Safe to kill and re-run: a patron invited before the kill holds a usable invite and is
+    skipped; the invite message sits in the outbox and the dispatch job delivers it."""
     deps.require_channel()
     counts = JobCounts()
-    after: int | None = None
-    while True:
-        async with deps.uow() as uow:
-            patrons = await uow.patrons.page(after, cmd.batch)
-        if not patrons:
-            return counts
-        after = patrons[-1].telegram_user_id
-        for patron in patrons:
-            if not patron.entitled_at(deps.clock.now()):
-                continue
-            counts.add("checked")
-            try:
-                if await invite_patron(deps, patron.telegram_user_id) is not None:
-                    counts.add("invited")
-                else:
-                    counts.add("skipped")
-            except Exception as exc:
-                log.warning("invite of %s failed: %s", patron.telegram_user_id, exc)
-                counts.add("errors")
-            _progress("bulk invite", counts)
+
+    async def one(patron: Patron) -> None:
+        if not patron.entitled_at(deps.clock.now()):
+            return
+        counts.add("checked")
+        try:
+            if await invite_patron(deps, patron.telegram_user_id) is not None:
+                counts.add("invited")
+            else:
+                counts.add("skipped")
+        except Exception as exc:
+            log.warning("invite of %s failed: %s", patron.telegram_user_id, exc)
+            counts.add("errors")
+
+    return await _each_patron(deps, cmd.batch, "bulk invite", counts, one)
 
 
-def _progress(name: str, counts: JobCounts) -> None:
-    done = counts["checked"] + counts["removed"]
-    if done and done % PROGRESS_EVERY == 0:
-        log.info("%s progress: %s", name, counts.counts)
+async def _each_patron(deps: Deps, batch: int, name: str, counts: JobCounts,
+                       work: Callable[[Patron], Awaitable[None]]) -> JobCounts:
+    """Page through the patrons and run `work` on up to CONCURRENCY of them at once: each
+    Bot API call waits on the network, so one at a time could never fill the rate limit.
+    One patron's steps stay in order (one worker handles them all)."""
+    queue: asyncio.Queue[Patron | None] = asyncio.Queue(maxsize=batch)
+    done = 0
+
+    async def worker() -> None:
+        nonlocal done
+        while (patron := await queue.get()) is not None:
+            await work(patron)
+            done += 1
+            if done % PROGRESS_EVERY == 0:
+                log.info("%s progress: %d patrons, %s", name, done, counts.counts)
+
+    async with asyncio.TaskGroup() as group:
+        workers = [group.create_task(worker()) for _ in range(CONCURRENCY)]
+        after: int | None = None
+        while True:
+            async with deps.uow() as uow:
+                patrons = await uow.patrons.page(after, batch)
+            if not patrons:
+                break
+            after = patrons[-1].telegram_user_id
+            for patron in patrons:
+                await queue.put(patron)
+        for _ in workers:
+            await queue.put(None)
+    log.info("%s done: %d patrons, %s", name, done, counts.counts)
+    return counts

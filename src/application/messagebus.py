@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from application import (
+    balance_alert,
     bot_messages,
     chat,
     completion,
@@ -19,6 +20,7 @@ from application import (
     perks,
     refunds,
     replies,
+    webhook_inbox,
 )
 from application import commands as c
 from application.deps import Deps
@@ -54,6 +56,8 @@ HANDLERS: dict[type[c.Command], Callable[[Deps, Any], Awaitable[Any]]] = {
     c.ReplyBalance: replies.reply_balance,
     c.ShowPackages: chat.show_packages,
     c.BuyFromChat: chat.buy_from_chat,
+    c.PruneWebhookInbox: webhook_inbox.prune_webhook_inbox,
+    c.CheckWalletBalances: balance_alert.check_wallet_balances,
 }
 
 

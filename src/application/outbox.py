@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 from application import commands as c
@@ -25,41 +26,56 @@ def backoff(attempts: int) -> timedelta:
 
 
 async def dispatch_outbox(deps: Deps, cmd: c.DispatchOutbox) -> JobCounts:
+    """Deliver due items one at a time: each is leased just before its call, so a slow batch
+    never lets another dispatcher take (and resend) items still waiting here."""
     counts = JobCounts()
-    now = deps.clock.now()
-    async with deps.uow() as uow:
-        items = list(await uow.outbox.claim(now, now + deps.settings.outbox_lease, cmd.batch,
-                                            cmd.item_ids))
-        await uow.commit()
-    if cmd.item_ids is not None:  # in the order they were queued: text first, then the invoice
-        order = {item_id: n for n, item_id in enumerate(cmd.item_ids)}
-        items.sort(key=lambda item: order.get(item.id, len(order)))
-    for item in items:
+    wanted = list(cmd.item_ids) if cmd.item_ids is not None else None  # queue order kept
+    for _ in range(cmd.batch if wanted is None else len(wanted)):
+        item = await _claim_next(deps, wanted)
+        if item is None:
+            if wanted:
+                continue  # that one is leased elsewhere or done already
+            break
         counts.add("claimed")
-        try:
-            await deliver(deps, item)
-        except RecipientUnreachable as exc:
-            item.status, item.last_error = "failed", f"recipient unreachable: {exc}"
-            counts.add("failed")
-        except Exception as exc:
-            item.attempts += 1
-            item.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            if item.attempts >= deps.settings.outbox_max_attempts:
-                item.status = "failed"
-                counts.add("failed")
-            else:
-                item.available_at = deps.clock.now() + backoff(item.attempts)
-                counts.add("retried")
-            log.warning("outbox item %s not delivered: %s", item.id, item.last_error)
-        else:
-            item.status, item.sent_at = "sent", deps.clock.now()
-            item.attempts += 1
-            counts.add("sent")
-        item.lease_until = None
-        async with deps.uow() as uow:
-            await uow.outbox.save(item)
-            await uow.commit()
+        await _deliver_and_record(deps, item, counts)
     return counts
+
+
+async def _claim_next(deps: Deps, wanted: list[str] | None) -> OutboxItem | None:
+    now = deps.clock.now()
+    ids = [wanted.pop(0)] if wanted else None
+    if wanted is not None and ids is None:
+        return None
+    async with deps.uow() as uow:
+        items = await uow.outbox.claim(now, now + deps.settings.outbox_lease, 1, ids)
+        await uow.commit()
+    return items[0] if items else None
+
+
+async def _deliver_and_record(deps: Deps, item: OutboxItem, counts: JobCounts) -> None:
+    try:
+        await deliver(deps, item)
+    except RecipientUnreachable as exc:
+        item.status, item.last_error = "failed", f"recipient unreachable: {exc}"
+        counts.add("failed")
+    except Exception as exc:  # any failure is retried later, never lost
+        item.attempts += 1
+        item.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        if item.attempts >= deps.settings.outbox_max_attempts:
+            item.status = "failed"
+            counts.add("failed")
+        else:
+            item.available_at = deps.clock.now() + backoff(item.attempts)
+            counts.add("retried")
+        log.warning("outbox item %s not delivered: %s", item.id, item.last_error)
+    else:
+        item.status, item.sent_at = "sent", deps.clock.now()
+        item.attempts += 1
+        counts.add("sent")
+    item.lease_until = None
+    async with deps.uow() as uow:  # recorded right after the call: the narrow resend window
+        await uow.outbox.save(item)
+        await uow.commit()
 
 
 async def deliver(deps: Deps, item: OutboxItem) -> None:
@@ -76,6 +92,14 @@ async def deliver(deps: Deps, item: OutboxItem) -> None:
     elif item.kind == "remove_member":
         channel, _ = deps.require_channel()
         await channel.remove_member(item.chat_id, int(p["telegram_user_id"]))
+    elif item.kind == "refund_charge":  # an extra charge on a paid session goes back
+        async with deps.uow() as uow:
+            session = await uow.sessions.get(str(p["session_id"]))
+        if session is None:
+            raise ValueError(f"refund of an unknown session {p['session_id']}")
+        charge = replace(session, charge_id=str(p["charge_id"]),
+                         telegram_user_id=int(p["telegram_user_id"]), events=[])
+        await deps.provider(Provider.TELEGRAM_STARS).refund(charge)
     elif item.kind == "cancel_subscription":
         provider = deps.provider(Provider.TELEGRAM_STARS)
         await provider.cancel_subscription(int(p["telegram_user_id"]), str(p["charge_id"]))

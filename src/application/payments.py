@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from application import commands as c
 from application.deps import Deps
+from application.limits import admit_session, judge, record_failure
 from application.notify import enqueue, invoice_item, load_message, send_template
 from application.ports import Button, ProviderError, StarsInvoiceRequest
 from application.unit_of_work import UnitOfWork
 from application.views import PreCheckoutAnswer, SessionView
 from domain.errors import AmountMismatch, DomainError, SessionNotFound, SessionNotPayable
+from domain.limits import humanize
 from domain.money import Stars
 from domain.providers import Provider
 from domain.sessions import PaymentSession
@@ -49,6 +51,7 @@ async def create_session(deps: Deps, cmd: c.CreateSession) -> SessionView:
         telegram_user_id=cmd.telegram_user_id,
     )
     async with deps.uow() as uow:
+        (await admit_session(deps, uow, cmd.user_id)).enforce()  # over the limit: nothing made
         await uow.sessions.add(session)
         await uow.commit()
     # The provider is called outside any transaction; a failure leaves a session that can still
@@ -90,6 +93,13 @@ async def start_deep_link(deps: Deps, cmd: c.StartDeepLink) -> SessionView:
                                 reason="unknown payment link")
             await uow.commit()
             raise SessionNotFound(f"no payment session {cmd.session_id!r}")
+        cooldown = await judge(deps, uow, session.user_id, opening=False)
+        if not cooldown.allowed:
+            await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id,
+                                key="rate_limited", now=now, first_name=cmd.first_name,
+                                retry_after=humanize(cooldown.retry_after))
+            await uow.commit()
+            cooldown.enforce()
         try:
             session.link_telegram_user(cmd.telegram_user_id, now)
             if session.provider is not Provider.TELEGRAM_STARS:
@@ -139,6 +149,13 @@ async def _judge_pre_checkout(deps: Deps, cmd: c.ValidatePreCheckout) -> PreChec
     now = deps.clock.now()
     async with deps.uow() as uow:
         session = await uow.sessions.get(cmd.payload)
+        user_key = session.user_id if session is not None else str(cmd.payer_telegram_id)
+        cooldown = await judge(deps, uow, user_key, opening=False)
+        if not cooldown.allowed:  # not counted as a failure: that would prolong the cooldown
+            text = (await load_message(uow, "rate_limited")).render(
+                retry_after=humanize(cooldown.retry_after))
+            await uow.commit()
+            return PreCheckoutAnswer(ok=False, error_key="rate_limited", error_message=text)
         try:
             if session is None:
                 raise SessionNotFound(f"no payment session {cmd.payload!r}")
@@ -149,6 +166,8 @@ async def _judge_pre_checkout(deps: Deps, cmd: c.ValidatePreCheckout) -> PreChec
             key = _CHECKOUT_ERRORS.get(exc.code, "checkout_unavailable")
             message = await load_message(uow, key)
             text = message.render(session_id=cmd.payload, reason=exc.message)
+            await record_failure(deps, uow, user_key)
+            await uow.commit()
             return PreCheckoutAnswer(ok=False, error_key=key, error_message=text)
         if session.telegram_user_id is None:  # an invoice link opened without the deep link
             session.link_telegram_user(cmd.payer_telegram_id, now)

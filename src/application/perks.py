@@ -107,28 +107,39 @@ async def answer_join_request(deps: Deps, cmd: c.AnswerJoinRequest) -> bool:
 async def end_patronage(deps: Deps, cmd: c.EndPatronage) -> bool:
     """End the patronage; removal from the channel and revoking unused links go through the
     outbox in the same transaction, so they happen even if we crash right after."""
-    _channel, channel_id = deps.require_channel()
+    deps.require_channel()
     now = deps.clock.now()
     async with deps.uow() as uow:
         patron = await uow.patrons.get(cmd.telegram_user_id)
         if patron is None:
             raise NotAPatron(f"Telegram user {cmd.telegram_user_id} is not a patron")
-        if not patron.end(now):
+        if not await end_patron(deps, uow, patron, now):
             return False
-        await uow.patrons.save(patron)
-        for invite in await uow.invites.for_user(cmd.telegram_user_id):
-            if invite.revoke():
-                await uow.invites.save(invite)
-                await enqueue(uow, _channel_item(deps, "revoke_invite", channel_id, now,
-                                                 link=invite.link))
-        if patron.subscription_charge_id:  # stop the Star subscription's next charges
-            await enqueue(uow, _channel_item(
-                deps, "cancel_subscription", cmd.telegram_user_id, now,
-                telegram_user_id=cmd.telegram_user_id, charge_id=patron.subscription_charge_id))
-        if await _in_channel(uow, cmd.telegram_user_id):
-            await enqueue(uow, _channel_item(deps, "remove_member", channel_id, now,
-                                             telegram_user_id=cmd.telegram_user_id))
         await uow.commit()
+    return True
+
+
+async def end_patron(deps: Deps, uow: UnitOfWork, patron: Patron, now: datetime) -> bool:
+    """End a patronage inside the caller's transaction, queueing what Telegram must undo."""
+    if not patron.end(now):
+        return False
+    await uow.patrons.save(patron)
+    telegram_id = patron.telegram_user_id
+    if patron.subscription_charge_id:  # stop the Star subscription's next charges
+        await enqueue(uow, _channel_item(
+            deps, "cancel_subscription", telegram_id, now,
+            telegram_user_id=telegram_id, charge_id=patron.subscription_charge_id))
+    channel_id = deps.settings.channel_id
+    if channel_id is None:
+        return True
+    for invite in await uow.invites.for_user(telegram_id):
+        if invite.revoke():
+            await uow.invites.save(invite)
+            await enqueue(uow, _channel_item(deps, "revoke_invite", channel_id, now,
+                                             link=invite.link))
+    if await _in_channel(uow, telegram_id):
+        await enqueue(uow, _channel_item(deps, "remove_member", channel_id, now,
+                                         telegram_user_id=telegram_id))
     return True
 
 

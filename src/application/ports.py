@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from domain.money import Price
@@ -166,3 +167,19 @@ class OutboxItem:
     last_error: str | None = None
     sent_at: datetime | None = None
     dedupe_key: str | None = field(default=None)
+
+
+# -- the Crypto Pay wallet ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AssetBalance:
+    asset: str  # "USDT", "TON", ...
+    available: Decimal
+    onhold: Decimal
+
+
+class WalletBalances(Protocol):
+    """What the app's Crypto Pay wallet holds (getBalance)."""
+
+    async def balances(self) -> Sequence[AssetBalance]: ...

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+
 from application import commands as c
 from application.deps import Deps
 from application.notify import send_template
-from application.unit_of_work import UnitOfWork
+from application.perks import end_patron
+from application.unit_of_work import Conflict, UnitOfWork
 from application.views import RefundResult
 from domain import ledger
 from domain.errors import InsufficientCredits, RefundNotAllowed, SessionNotFound
 from domain.refunds import Refund, RefundInitiator
 from domain.sessions import PaymentSession, SessionStatus
+
+log = logging.getLogger(__name__)
+RECORD_RETRIES = 5
+REFUNDED_UNCREDITED = "refunded-before-credit"
 
 
 async def refund_payment(deps: Deps, cmd: c.RefundPayment) -> RefundResult:
@@ -28,8 +35,16 @@ async def refund_payment(deps: Deps, cmd: c.RefundPayment) -> RefundResult:
                 "to take back; refund with allowDebt to leave a debt"
             )
     await deps.provider(session.provider).refund(session)
-    # The money is back with the user now, so the record is made whatever the balance is.
-    return await _record(deps, session.id, RefundInitiator.ADMIN, cmd.reason)
+    # The money is back with the user now: the record is made whatever the balance is, and a
+    # write conflict retries only the record (never the balance check or the provider call).
+    for attempt in range(1, RECORD_RETRIES + 1):
+        try:
+            return await _record(deps, session.id, RefundInitiator.ADMIN, cmd.reason)
+        except Conflict:
+            if attempt == RECORD_RETRIES:
+                log.error("refund of %s made at the provider but not recorded", session.id)
+                raise
+    raise AssertionError("unreachable")
 
 
 async def record_provider_refund(deps: Deps, cmd: c.RecordProviderRefund) -> RefundResult:
@@ -38,6 +53,13 @@ async def record_provider_refund(deps: Deps, cmd: c.RecordProviderRefund) -> Ref
         raise SessionNotFound(f"no session for charge {cmd.charge_id}")
     async with deps.uow() as uow:
         session = await _session(uow, session_id)
+        if session.charge_id is None and session.status is not SessionStatus.REFUNDED:
+            # Refunded before we ever credited it (its payment update was lost): remember it,
+            # so a later reconciliation does not credit money the user already got back.
+            await uow.inbox.record(REFUNDED_UNCREDITED, f"{cmd.provider.value}:{cmd.charge_id}",
+                                   deps.clock.now())
+            await uow.commit()
+            return RefundResult(session.id, 0, 0, already_refunded=False)
         if session.charge_id not in (None, cmd.charge_id):
             # A later charge of a Star subscription: refunded on its own, the session stays.
             paid = await uow.ledger.entry_by_key(f"payment:{cmd.provider.value}:{cmd.charge_id}")
@@ -84,6 +106,8 @@ async def _record(deps: Deps, session_id: str, by: RefundInitiator, reason: str)
         session.mark_refunded(now, initiated_by=by.value, debt=user.debt)
         await uow.ledger.add(entry, accounts)
         await uow.sessions.save(session)
+        if session.subscription_period is not None:
+            await _stop_subscription(deps, uow, session)
         await uow.refunds.add(Refund(
             id=deps.ids.new_id(), session_id=session.id, user_id=session.user_id,
             provider=session.provider.value, charge_id=session.charge_id or "",
@@ -109,3 +133,12 @@ async def _session(uow: UnitOfWork, session_id: str) -> PaymentSession:
     if session is None:
         raise SessionNotFound(f"no payment session {session_id!r}")
     return session
+
+
+async def _stop_subscription(deps: Deps, uow: UnitOfWork, session: PaymentSession) -> None:
+    """A refunded Star subscription ends: no more charges, no more channel."""
+    if session.telegram_user_id is None:
+        return
+    patron = await uow.patrons.get(session.telegram_user_id)
+    if patron is not None:
+        await end_patron(deps, uow, patron, deps.clock.now())

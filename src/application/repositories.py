@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from application.ports import OutboxItem
+from application.webhook_records import RawWebhook, WebhookQuery
 from domain.bot_messages import BotMessage
 from domain.events import BotMessageChanged
 from domain.ledger import Account, JournalEntry
@@ -141,3 +142,40 @@ class CursorRepository(Protocol):
     async def get(self, name: str) -> str | None: ...
 
     async def set(self, name: str, value: str) -> None: ...
+
+
+class LimitRepository(Protocol):
+    """Per-user payment attempts ("session" opened, "failure"), for the payment limits."""
+
+    async def hold(self, user_key: str, now: datetime) -> None:
+        """Serialise this user's limit checks until the unit of work ends, across instances
+        (SQL: a row lock on the user's guard row)."""
+        ...
+
+    async def times(self, user_key: str, kind: str, since: datetime) -> Sequence[datetime]:
+        """When the user's attempts of that kind happened, after `since`, oldest first."""
+        ...
+
+    async def record(self, user_key: str, kind: str, at: datetime) -> None: ...
+
+    async def prune(self, before: datetime) -> int:
+        """Forget attempts older than `before`; how many went."""
+        ...
+
+
+class WebhookInboxRepository(Protocol):
+    """Raw webhook deliveries kept for dispute review."""
+
+    async def add(self, record: RawWebhook) -> None:
+        """Store it; adding the same id again changes nothing."""
+        ...
+
+    async def set_outcome(self, record_id: str, outcome: str, at: datetime) -> None: ...
+
+    async def find(self, query: WebhookQuery) -> Sequence[RawWebhook]:
+        """Matching deliveries, newest first."""
+        ...
+
+    async def prune(self, before: datetime, limit: int) -> int:
+        """Delete up to `limit` deliveries received before `before`; how many went."""
+        ...

@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from application import repositories as repos
+from application.webhook_records import pending_webhook
 from domain.events import Event
 
 
@@ -38,6 +39,8 @@ class UnitOfWork(abc.ABC):
     inbox: repos.InboxRepository
     outbox: repos.OutboxRepository
     cursors: repos.CursorRepository
+    limits: repos.LimitRepository
+    webhooks: repos.WebhookInboxRepository
 
     def __init__(self) -> None:
         self._seen: list[HasEvents] = []
@@ -65,8 +68,13 @@ class UnitOfWork(abc.ABC):
             await self._close()
 
     async def commit(self) -> None:
+        raw = pending_webhook.get()
+        if raw is not None and not raw.stored:  # the delivery goes in with its first effect
+            await self.webhooks.add(raw)
         await self._commit()
         self._committed = True
+        if raw is not None:
+            raw.stored = True
         released: list[Event] = []
         for aggregate in self._seen:
             released.extend(aggregate.events)

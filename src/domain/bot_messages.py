@@ -58,6 +58,13 @@ DEFINITIONS: dict[str, MessageDefinition] = {
         _define("package_unavailable", "a /buy button of a package no longer on sale",
                 "This package is no longer available. Send /buy to see what is on sale.",
                 "package_id"),
+        _define("rate_limited", "a purchase refused: too many attempts (per-user limits)",
+                "Too many payment attempts. Please try again in {retry_after}.",
+                "retry_after", "first_name"),
+        _define("balance_low", "to the admin chat: a Crypto Pay balance fell under its threshold",
+                "Crypto Pay balance low: {available} {asset} available "
+                "(threshold {threshold}, on hold {onhold}).",
+                "asset", "available", "onhold", "threshold"),
         _define("terms_info", "answer to /terms",
                 "Credits are digital goods delivered instantly after payment. "
                 "Refunds are handled through /paysupport.", "bot_name"),

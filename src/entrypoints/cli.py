@@ -143,8 +143,9 @@ def _serve(config: StarportConfig, args: argparse.Namespace) -> int:
         stop = asyncio.Event()
         jobs = None if args.no_jobs else asyncio.create_task(run_schedule(runtime, stop))
         if config.sandbox:
-            print(f"Starport (sandbox Telegram and Crypto Pay) on {config.base_url} — "
-                  "see README 'Try a purchase'", file=sys.stderr)
+            print(f"SANDBOX MODE: emulated Telegram and Crypto Pay on {config.base_url} — "
+                  "nothing here takes real money; see README 'Try a purchase'",
+                  file=sys.stderr)
         try:
             await server.serve()
         finally:

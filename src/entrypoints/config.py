@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.limits import PaymentLimits
 
 DEFAULT_CATALOG = Path(__file__).resolve().parent.parent / "adapters" / "data" / "catalog.toml"
 SANDBOX_BOT_TOKEN = "123456789:SANDBOXsandboxSANDBOXsandboxSANDBOXs"
@@ -45,6 +49,14 @@ class StarportConfig(BaseSettings):
     starport_log_format: str = "auto"  # auto | json | console
     starport_log_level: str = "INFO"
     starport_bot_name: str = "Starport"
+    # Per-user payment limits (0 turns one off); counted in the database, so they hold across
+    # instances sharing it.
+    starport_max_sessions_per_hour: int = Field(default=10, ge=0)
+    starport_max_failures: int = Field(default=5, ge=0)
+    starport_failure_cooldown_minutes: int = Field(default=15, ge=1)
+    starport_inbox_retention_days: int = Field(default=90, ge=1)  # raw webhook inbox
+    starport_admin_chat_id: int | None = None  # operational alerts go there
+    cryptopay_balance_alerts: str = ""  # "USDT:100,TON:5": warn under these balances
 
     @field_validator("payment_providers")
     @classmethod
@@ -62,10 +74,22 @@ class StarportConfig(BaseSettings):
             raise ValueError("STARPORT_REPOSITORY is 'sql' or 'memory'")
         return value
 
+    @field_validator("cryptopay_balance_alerts")
+    @classmethod
+    def _balance_alerts(cls, value: str) -> str:
+        _thresholds(value)  # a typo fails at start, not at the first run of the job
+        return value
+
     @model_validator(mode="after")
     def _sandbox_defaults(self) -> StarportConfig:
         if self.starport_sandbox is None:
             self.starport_sandbox = self.telegram_bot_token is None
+            if self.starport_sandbox and not self.loopback:
+                # A deployment that lost its token must not turn into an emulator that "pays"
+                # invoices on a real database: only a local run gets the sandbox implicitly.
+                raise ValueError(
+                    "TELEGRAM_BOT_TOKEN is not set and STARPORT_HOST is not a loopback address:"
+                    " set the token, or STARPORT_SANDBOX=true to run the emulators on purpose")
         if self.sandbox:
             base = f"http://{self.starport_host}:{self.starport_port}"
             self.telegram_bot_token = self.telegram_bot_token or SANDBOX_BOT_TOKEN
@@ -82,6 +106,10 @@ class StarportConfig(BaseSettings):
         return self
 
     @property
+    def loopback(self) -> bool:
+        return self.starport_host in ("127.0.0.1", "localhost", "::1")
+
+    @property
     def sandbox(self) -> bool:
         return bool(self.starport_sandbox)
 
@@ -92,3 +120,29 @@ class StarportConfig(BaseSettings):
     @property
     def base_url(self) -> str:
         return self.starport_public_url or f"http://{self.starport_host}:{self.starport_port}"
+
+    @property
+    def payment_limits(self) -> PaymentLimits:
+        return PaymentLimits(
+            max_sessions=self.starport_max_sessions_per_hour, window=timedelta(hours=1),
+            max_failures=self.starport_max_failures,
+            cooldown=timedelta(minutes=self.starport_failure_cooldown_minutes))
+
+    @property
+    def balance_alert_thresholds(self) -> dict[str, Decimal]:
+        return _thresholds(self.cryptopay_balance_alerts)
+
+
+def _thresholds(value: str) -> dict[str, Decimal]:
+    """`"USDT:100,TON:5"` -> {"USDT": Decimal("100"), "TON": Decimal("5")}."""
+    found: dict[str, Decimal] = {}
+    for part in (p.strip() for p in value.split(",") if p.strip()):
+        asset, _, amount = part.partition(":")
+        try:
+            threshold = Decimal(amount.strip())
+        except InvalidOperation:
+            threshold = Decimal("NaN")
+        if not asset.strip() or not threshold.is_finite() or threshold < 0:
+            raise ValueError(f"CRYPTOPAY_BALANCE_ALERTS takes ASSET:AMOUNT pairs, got {part!r}")
+        found[asset.strip().upper()] = threshold
+    return found

@@ -11,9 +11,11 @@ from dependency_injector import containers, providers
 
 from adapters.catalog_toml import load_catalog
 from adapters.clock import SystemClock
+from adapters.cryptopay.balances import CryptoPayBalances
 from adapters.cryptopay.client import CryptoPayClient
 from adapters.cryptopay.provider import CryptoPayProvider
 from adapters.ids import RandomIds
+from adapters.memory.job_lock import MemoryJobLock
 from adapters.memory.unit_of_work import MemoryDatabase
 from adapters.telegram.client import BotApiClient
 from adapters.telegram.gateways import TelegramChannel, TelegramMessenger
@@ -34,6 +36,21 @@ def _sql_database(url: str) -> Any:
     return SqlDatabase(url)
 
 
+def _sql_job_lock(database: Any) -> Any:
+    """PostgreSQL: an advisory lock; SQLite: a file lock beside the database file."""
+    from adapters.sql.job_lock import FileJobLock, PostgresJobLock
+
+    dialect = getattr(database, "dialect", None)
+    if dialect is None:  # a test's stand-in database: no engine to lock with
+        return MemoryJobLock()
+    if dialect != "sqlite":
+        return PostgresJobLock(database.engine)
+    path = database.engine.url.database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return MemoryJobLock()  # a private database: no other process can share it
+    return FileJobLock(path)
+
+
 def _enabled(names: list[str], **available: Callable[[], PaymentProvider]
              ) -> Mapping[Provider, PaymentProvider]:
     """Only the providers PAYMENT_PROVIDERS names are built."""
@@ -48,7 +65,15 @@ def _settings(config: StarportConfig) -> Settings:
         channel_id=config.telegram_channel_id,
         join_bonus_credits=config.starport_join_bonus_credits,
         invite_ttl=timedelta(hours=config.starport_invite_ttl_hours),
+        limits=config.payment_limits,
+        webhook_retention=timedelta(days=config.starport_inbox_retention_days),
+        admin_chat_id=config.starport_admin_chat_id,
+        balance_alerts=config.balance_alert_thresholds,
     )
+
+
+def _wallet(config: StarportConfig, client: CryptoPayClient) -> CryptoPayBalances | None:
+    return CryptoPayBalances(client) if "cryptopay" in config.providers else None
 
 
 class Container(containers.DeclarativeContainer):
@@ -62,6 +87,11 @@ class Container(containers.DeclarativeContainer):
         config.provided.starport_repository,
         sql=providers.Singleton(_sql_database, config.provided.database_url),
         memory=providers.Singleton(MemoryDatabase),
+    )
+    job_lock = providers.Selector(
+        config.provided.starport_repository,
+        sql=providers.Singleton(_sql_job_lock, database),
+        memory=providers.Singleton(MemoryJobLock),
     )
 
     bot_api = providers.Singleton(
@@ -89,10 +119,12 @@ class Container(containers.DeclarativeContainer):
     messenger = providers.Singleton(TelegramMessenger, bot_api, throttle)
     channel = providers.Singleton(TelegramChannel, bot_api, throttle)
     settings = providers.Singleton(_settings, config)
+    wallet = providers.Singleton(_wallet, config, cryptopay_api)
 
     deps = providers.Singleton(
         Deps, uow=database, clock=clock, ids=ids, catalog=catalog,
         providers=payment_providers, messenger=messenger, channel=channel, settings=settings,
+        wallet=wallet,
     )
     bus = providers.Singleton(MessageBus, deps)
 
@@ -109,7 +141,7 @@ def build_runtime(config: StarportConfig | None = None, *,
     database = container.database()
     runtime = Runtime(
         config=config, deps=container.deps(), bus=container.bus(),
-        ping=getattr(database, "ping", _always_up),
+        ping=getattr(database, "ping", _always_up), job_lock=container.job_lock(),
         telegram=container.bot_api(),
         cryptopay=container.cryptopay_api() if config.cryptopay_api_token else None,
     )

@@ -8,10 +8,11 @@ from collections.abc import Iterable, MutableMapping
 from typing import Any
 
 import structlog
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 
 from adapters.telegram.redact import REDACTED, install_log_redaction, redact
+from application.balance_alert import WalletBalancesRead
 from application.messagebus import MessageBus
 from domain.events import Event, PaymentCompleted
 
@@ -27,9 +28,18 @@ class Redactor:
     def __call__(self, _logger: Any, _name: str, event: MutableMapping[str, Any]
                  ) -> MutableMapping[str, Any]:
         for key, value in event.items():
-            if isinstance(value, str):
-                event[key] = self.clean(value)
+            event[key] = self._deep(value)
         return event
+
+    def _deep(self, value: Any) -> Any:
+        """Strings anywhere inside the event, nested dicts, lists and tuples included."""
+        if isinstance(value, str):
+            return self.clean(value)
+        if isinstance(value, dict):
+            return {k: self._deep(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(self._deep(v) for v in value)
+        return value
 
     def clean(self, text: str) -> str:
         for secret in self.secrets:
@@ -42,12 +52,13 @@ def configure_logging(fmt: str = "auto", level: str = "INFO",
     """JSON lines when stderr is not a terminal (or fmt="json"), a console renderer otherwise.
     Standard-library loggers (the use cases') go through the same processors, context included."""
     as_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
+    redactor = Redactor(secrets)
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
-        Redactor(secrets),
+        redactor,
     ]
     renderer: Any = (structlog.processors.JSONRenderer() if as_json
                      else structlog.dev.ConsoleRenderer())
@@ -60,7 +71,9 @@ def configure_logging(fmt: str = "auto", level: str = "INFO",
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                    structlog.processors.format_exc_info, renderer],
+                    structlog.processors.format_exc_info,
+                    redactor,  # again: tracebacks are text only from here on
+                    renderer],
     )
     handler = _StderrHandler()
     handler.set_name(_HANDLER_NAME)
@@ -114,6 +127,12 @@ class Metrics:
         self.http_requests = Counter(
             "starport_http_requests", "HTTP requests by route and status class",
             ["route", "status"], registry=r)
+        self.cryptopay_available = Gauge(
+            "starport_cryptopay_balance_available", "Crypto Pay wallet balance available, by asset",
+            ["asset"], registry=r)
+        self.cryptopay_onhold = Gauge(
+            "starport_cryptopay_balance_onhold", "Crypto Pay wallet balance on hold, by asset",
+            ["asset"], registry=r)
         self._buses: list[MessageBus] = []
 
     def attach(self, bus: MessageBus) -> None:
@@ -122,6 +141,14 @@ class Metrics:
             return
         self._buses.append(bus)
         bus.subscribe(PaymentCompleted, self.on_payment_completed)
+        bus.subscribe(WalletBalancesRead, self.on_wallet_balances)
+
+    async def on_wallet_balances(self, event: Event) -> None:
+        """The balance alert job's last reading (floats: Prometheus has no decimals)."""
+        if isinstance(event, WalletBalancesRead):
+            for balance in event.balances:
+                self.cryptopay_available.labels(balance.asset).set(float(balance.available))
+                self.cryptopay_onhold.labels(balance.asset).set(float(balance.onhold))
 
     async def on_payment_completed(self, event: Event) -> None:
         if isinstance(event, PaymentCompleted):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from application.deps import Deps
+from application.job_lock import JobLock
 from application.messagebus import MessageBus
 from entrypoints.config import StarportConfig
 
@@ -17,6 +18,7 @@ class Runtime:
     deps: Deps
     bus: MessageBus
     ping: Callable[[], Awaitable[None]]  # raises when the database cannot be reached
+    job_lock: JobLock | None = None  # one instance at a time runs a job (None: no exclusion)
     telegram: Any = None  # adapters.telegram BotApiClient, for the CLI and health checks
     cryptopay: Any = None  # adapters.cryptopay CryptoPayClient
     sandbox_telegram: Any = None  # sandbox objects when STARPORT_SANDBOX is on

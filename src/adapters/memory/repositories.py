@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -9,6 +10,7 @@ from datetime import datetime
 from adapters.memory.table import Table, TxView
 from application.ports import OutboxItem
 from application.unit_of_work import Conflict
+from application.webhook_records import RawWebhook, WebhookQuery
 from domain.bot_messages import BotMessage
 from domain.events import BotMessageChanged
 from domain.ledger import Account, JournalEntry
@@ -16,6 +18,8 @@ from domain.perks import Invite, JoinBonus, Membership, Patron
 from domain.providers import Provider
 from domain.refunds import Refund
 from domain.sessions import PaymentSession
+
+Attempt = tuple[int, str, str, datetime]  # number, user key, kind, when
 
 
 @dataclass
@@ -35,6 +39,10 @@ class MemoryStore:
     inbox: Table[tuple[str, str], datetime] = field(default_factory=Table)
     outbox: Table[str, OutboxItem] = field(default_factory=Table)
     cursors: Table[str, str] = field(default_factory=Table)
+    # Deleted rows stay as None (a tombstone): the tables know only put.
+    attempts: Table[int, Attempt | None] = field(default_factory=Table)
+    attempt_numbers: itertools.count[int] = field(default_factory=itertools.count)
+    webhooks: Table[str, RawWebhook | None] = field(default_factory=Table)
 
 
 class MemorySessions:
@@ -258,3 +266,57 @@ class MemoryCursors:
 
     async def set(self, name: str, value: str) -> None:
         self._v.put(name, value)
+
+
+class MemoryLimits:
+    def __init__(self, view: TxView[int, Attempt | None], numbers: itertools.count[int]
+                 ) -> None:
+        self._v = view
+        self._numbers = numbers
+
+    async def hold(self, user_key: str, now: datetime) -> None:
+        return None  # one transaction at a time already
+
+    async def times(self, user_key: str, kind: str, since: datetime) -> Sequence[datetime]:
+        return sorted(at for a in self._v.values() if a is not None
+                      for _, user, k, at in (a,) if user == user_key and k == kind and at > since)
+
+    async def record(self, user_key: str, kind: str, at: datetime) -> None:
+        number = next(self._numbers)
+        self._v.put(number, (number, user_key, kind, at))
+
+    async def prune(self, before: datetime) -> int:
+        old = [a[0] for a in self._v.values() if a is not None and a[3] < before]
+        for number in old:
+            self._v.put(number, None)
+        return len(old)
+
+
+class MemoryWebhookInbox:
+    def __init__(self, view: TxView[str, RawWebhook | None]) -> None:
+        self._v = view
+
+    async def add(self, record: RawWebhook) -> None:
+        if not self._v.exists(record.id):
+            self._v.put(record.id, replace(record, stored=True))
+
+    async def set_outcome(self, record_id: str, outcome: str, at: datetime) -> None:
+        record = self._v.get(record_id)
+        if record is not None:
+            record.outcome, record.outcome_at = outcome, at
+            self._v.put(record_id, record)
+
+    async def find(self, query: WebhookQuery) -> Sequence[RawWebhook]:
+        wanted = {"update_id": query.update_id, "charge_id": query.charge_id,
+                  "invoice_id": query.invoice_id, "session_id": query.session_id,
+                  "source": query.source}
+        found = [r for r in self._v.values() if r is not None and all(
+            value is None or getattr(r, name) == value for name, value in wanted.items())]
+        return sorted(found, key=lambda r: (r.received_at, r.id), reverse=True)[:query.limit]
+
+    async def prune(self, before: datetime, limit: int) -> int:
+        old = sorted((r for r in self._v.values() if r is not None and r.received_at < before),
+                     key=lambda r: r.received_at)[:limit]
+        for record in old:
+            self._v.put(record.id, None)
+        return len(old)

@@ -28,6 +28,7 @@ class MemoryUnitOfWork(UnitOfWork):
             "bot_messages": TxView(s.bot_messages, track),
             "changes": TxView(s.bot_message_changes), "inbox": TxView(s.inbox),
             "outbox": TxView(s.outbox), "cursors": TxView(s.cursors),
+            "attempts": TxView(s.attempts), "webhooks": TxView(s.webhooks),
         }
         self._views = list(views.values())
         self.sessions = r.MemorySessions(views["sessions"])
@@ -41,6 +42,8 @@ class MemoryUnitOfWork(UnitOfWork):
         self.inbox = r.MemoryInbox(views["inbox"])
         self.outbox = r.MemoryOutbox(views["outbox"])
         self.cursors = r.MemoryCursors(views["cursors"])
+        self.limits = r.MemoryLimits(views["attempts"], s.attempt_numbers)
+        self.webhooks = r.MemoryWebhookInbox(views["webhooks"])
 
     async def _commit(self) -> None:
         for view in self._views:

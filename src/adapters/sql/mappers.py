@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from application.ports import OutboxItem
+from application.webhook_records import RawWebhook
 from domain.bot_messages import BotMessage
 from domain.events import BotMessageChanged
 from domain.ledger import EntryKind, JournalEntry, Posting
@@ -185,3 +186,18 @@ def outbox_from(r: Row) -> OutboxItem:
                       status=r["status"], attempts=r["attempts"], lease_until=r["lease_until"],
                       last_error=r["last_error"], sent_at=r["sent_at"],
                       dedupe_key=r["dedupe_key"])
+
+
+def webhook_values(w: RawWebhook) -> dict[str, Any]:
+    return {"id": w.id, "source": w.source, "received_at": w.received_at, "body": w.body,
+            "headers": dict(w.headers), "verified": w.verified, "update_id": w.update_id,
+            "charge_id": w.charge_id, "invoice_id": w.invoice_id, "session_id": w.session_id,
+            "outcome": w.outcome, "outcome_at": w.outcome_at}
+
+
+def webhook_from(r: Row) -> RawWebhook:
+    return RawWebhook(id=r["id"], source=r["source"], received_at=r["received_at"],
+                      body=bytes(r["body"]), headers=dict(r["headers"]), verified=r["verified"],
+                      update_id=r["update_id"], charge_id=r["charge_id"],
+                      invoice_id=r["invoice_id"], session_id=r["session_id"],
+                      outcome=r["outcome"], outcome_at=r["outcome_at"], stored=True)

@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -183,4 +184,41 @@ cursors = Table(
     "cursors", metadata,
     Column("name", String(200), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+payment_attempts = Table(
+    "payment_attempts", metadata,  # per-user history behind the payment limits
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_key", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),  # session | failure
+    Column("at", UtcDateTime, nullable=False),
+    Index(None, "user_key", "kind", "at"),
+    Index(None, "at"),
+)
+
+limit_guards = Table(
+    "limit_guards", metadata,  # one row per user, locked while their limits are checked
+    Column("user_key", String(200), primary_key=True),
+    Column("touched_at", UtcDateTime, nullable=False),
+)
+
+webhook_inbox = Table(
+    "webhook_inbox", metadata,  # raw deliveries as received, for dispute review
+    Column("id", String(64), primary_key=True),
+    Column("source", String(32), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("headers", JSON, nullable=False),
+    Column("verified", Boolean, nullable=False),
+    Column("update_id", String(64)),
+    Column("charge_id", String(200)),
+    Column("invoice_id", String(200)),
+    Column("session_id", String(64)),
+    Column("outcome", String(120)),
+    Column("outcome_at", UtcDateTime),
+    Index(None, "update_id"),
+    Index(None, "charge_id"),
+    Index(None, "invoice_id"),
+    Index(None, "session_id"),
+    Index(None, "received_at"),
 )

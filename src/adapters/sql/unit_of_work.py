@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.gateway import Gateway, translate
 from adapters.sql.repositories.ledger import SqlLedger
+from adapters.sql.repositories.limits import SqlLimits, SqlWebhookInbox
 from adapters.sql.repositories.perks import SqlBonuses, SqlInvites, SqlMemberships, SqlPatrons
 from adapters.sql.repositories.records import (
     SqlBotMessages,
@@ -63,6 +64,8 @@ class SqlUnitOfWork(UnitOfWork):
         self.inbox = SqlInbox(gw)
         self.outbox = SqlOutbox(gw)
         self.cursors = SqlCursors(gw)
+        self.limits = SqlLimits(gw)
+        self.webhooks = SqlWebhookInbox(gw)
 
     async def _commit(self) -> None:
         assert self._conn is not None

@@ -57,7 +57,10 @@ class TelegramStarsProvider:
         except TelegramError as exc:
             raise ProviderError(f"getStarTransactions failed: {exc}") from exc
         raw = result.get("transactions", []) if isinstance(result, dict) else []
-        found = [tx for tx in (_incoming(t) for t in raw) if tx is not None]
+        # A refund is an outgoing transaction with the payment's id: never credit those.
+        refunded = {str(t.get("id")) for t in raw if isinstance(t.get("receiver"), dict)}
+        found = [tx for tx in (_incoming(t) for t in raw)
+                 if tx is not None and tx.charge_id not in refunded]
         return TransactionPage(found, str(offset + len(raw)) if raw else None)
 
     async def find_payments(self, sessions: Sequence[PaymentSession]

@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from structlog.contextvars import bind_contextvars
 
-from application import bot_messages
+from application import bot_messages, webhook_inbox
 from application import commands as c
 from application.views import JobCounts, RefundResult
 from domain.providers import Provider
@@ -18,6 +18,7 @@ from entrypoints.http import serialize
 from entrypoints.http.auth import require_admin, runtime_of
 from entrypoints.http.errors import ApiError, parse_body
 from entrypoints.http.schemas import BotMessageBody, PatronBody, RefundBody, iso
+from entrypoints.http.webhook_views import serialize_webhook, webhook_query
 
 JOBS: dict[str, Callable[[], c.Command]] = {
     "expire-sessions": c.ExpireSessions,
@@ -26,6 +27,8 @@ JOBS: dict[str, Callable[[], c.Command]] = {
     "dispatch-outbox": c.DispatchOutbox,
     "check-memberships": c.CheckMemberships,
     "bulk-invite": c.BulkInvite,
+    "prune-webhook-inbox": c.PruneWebhookInbox,
+    "cryptopay-balance-alert": c.CheckWalletBalances,
 }
 
 
@@ -110,6 +113,13 @@ async def end_patron(request: Request, who: str) -> Any:
     return {"telegramUserId": int(raw), "ended": ended}
 
 
+async def find_webhooks(request: Request, who: str) -> Any:
+    """Raw deliveries by Telegram update id, charge id, Crypto Pay invoice id or session."""
+    query = webhook_query(request.query_params)
+    records = await webhook_inbox.find_webhooks(runtime_of(request).deps.uow, query)
+    return [serialize_webhook(r) for r in records]
+
+
 ROUTES = [
     Route("/api/admin/payments/{session_id}/refund", admin(refund), methods=["POST"]),
     Route("/api/admin/bot-messages", admin(list_messages), methods=["GET"]),
@@ -118,6 +128,7 @@ ROUTES = [
     Route("/api/admin/bot-messages/{key}/reset", admin(reset_message), methods=["POST"]),
     Route("/api/admin/bot-messages/{key}/history", admin(message_history), methods=["GET"]),
     Route("/api/admin/jobs/{name}/run", admin(run_job), methods=["POST"]),
+    Route("/api/admin/webhooks", admin(find_webhooks), methods=["GET"]),
     Route("/api/admin/patrons", admin(make_patron), methods=["POST"]),
     Route("/api/admin/patrons/{telegram_user_id}", admin(end_patron), methods=["DELETE"]),
 ]

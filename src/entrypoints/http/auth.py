@@ -73,7 +73,7 @@ def authenticate(request: Request) -> Caller:
         return _mini_app(runtime, value)
     if scheme == "bearer" and _same(config.starport_api_token, value):
         return Caller("server")
-    if not scheme and config.sandbox and not config.starport_api_token:
+    if not scheme and config.sandbox and config.loopback and not config.starport_api_token:
         return Caller("server")  # sandbox without an API token: open, for local development
     raise ApiError(401, "unauthorized", "send `Bearer <API token>` or `tma <initData>`")
 

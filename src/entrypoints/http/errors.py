@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 
 from application.ports import ChannelNotAdmin, ProviderError
 from domain import errors as e
+from domain.limits import RateLimited
 
 log = structlog.get_logger("starport.http")
 M = TypeVar("M", bound=BaseModel)
@@ -29,6 +30,7 @@ STATUS: dict[type[e.DomainError], int] = {
     e.ProviderNotEnabled: 400,
     e.SessionExpired: 410,
     e.UnbalancedEntry: 500,
+    RateLimited: 429,
 }
 
 
@@ -87,7 +89,17 @@ async def handle_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, e.DomainError)
     status = status_of(exc)
     log.info("http.refused", code=exc.code, status=status, reason=exc.message)
+    if isinstance(exc, RateLimited):
+        return rate_limited_response(exc)
     return error_response(status, exc.code, exc.message)
+
+
+def rate_limited_response(exc: RateLimited) -> JSONResponse:
+    """429 with Retry-After (seconds), and the same number in the body for clients."""
+    return JSONResponse(
+        {"error": {"code": exc.code, "message": exc.message, "retryAfter": exc.retry_after,
+                   "reason": exc.reason}},
+        status_code=429, headers={"Retry-After": str(exc.retry_after)})
 
 
 async def handle_validation_error(request: Request, exc: Exception) -> Response:

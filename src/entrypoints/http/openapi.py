@@ -27,7 +27,7 @@ _ROUTES: list[tuple[str, str, str, str, list[S] | None, type[BaseModel] | None, 
     ("get", "/api/packages", "Credit packages on sale, with prices per payment method",
      "payments", [], None, 200, {"type": "array", "items": _PACKAGE}, ()),
     ("post", "/api/payments/create-session", "Open a payment session for a package", "payments",
-     _HOST, s.CreateSessionBody, 201, _SESSION, (400, 401, 403, 404, 409, 422, 502)),
+     _HOST, s.CreateSessionBody, 201, _SESSION, (400, 401, 403, 404, 409, 422, 429, 502)),
     ("get", "/api/payments/sessions/{sessionId}", "A payment session (a Mini App: its own)",
      "payments", _HOST, None, 200, _SESSION, (401, 404)),
     ("get", "/api/users/{userId}/balance", "Balance and debt of a user", "credits", _HOST, None,
@@ -50,7 +50,11 @@ _ROUTES: list[tuple[str, str, str, str, list[S] | None, type[BaseModel] | None, 
      "admin", _ADMIN, None, 200, {"type": "array", "items": _OBJ}, (401, 404)),
     ("post", "/api/admin/jobs/{name}/run", "Run a job now: expire-sessions, "
      "reconcile-telegram-stars, reconcile-cryptopay, dispatch-outbox, check-memberships, "
-     "bulk-invite", "admin", _ADMIN, None, 200, _OBJ, (401, 404, 409)),
+     "bulk-invite, prune-webhook-inbox, cryptopay-balance-alert", "admin", _ADMIN, None, 200,
+     _OBJ, (401, 404, 409)),
+    ("get", "/api/admin/webhooks", "Raw webhook deliveries as received, newest first, by "
+     "updateId, chargeId, invoiceId, sessionId, source (?limit=1..500)", "admin", _ADMIN, None,
+     200, {"type": "array", "items": _OBJ}, (401, 422)),
     ("post", "/api/admin/patrons", "Make a patron (and invite them to the channel)", "admin",
      _ADMIN, s.PatronBody, 201, _OBJ, (401, 404, 409, 422)),
     ("delete", "/api/admin/patrons/{telegramUserId}", "End a patronage", "admin", _ADMIN, None,
@@ -102,6 +106,10 @@ def _operation(route: tuple[Any, ...]) -> tuple[str, str, S]:
     if params:
         op["parameters"] = [{"name": p, "in": "path", "required": True,
                              "schema": {"type": "string"}} for p in params]
+    if path == "/api/admin/webhooks":
+        op["parameters"] = [{"name": n, "in": "query", "schema": {"type": "string"}}
+                            for n in ("updateId", "chargeId", "invoiceId", "sessionId",
+                                      "source", "limit")]
     if path.endswith("/ledger"):
         op["parameters"].append({"name": "limit", "in": "query",
                                  "schema": {"type": "integer", "minimum": 1, "maximum": 500}})

@@ -11,8 +11,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from application.webhook_records import RawWebhook
 from entrypoints.http.auth import runtime_of
 from entrypoints.http.errors import error_response
+from entrypoints.http.raw_inbox import finish, note_telegram_ids, pending, receipt
 from entrypoints.observability import Metrics
 from entrypoints.telegram import MalformedUpdate, handle_update
 
@@ -33,33 +35,49 @@ def _authentic(request: Request) -> bool:
 
 
 async def telegram_webhook(request: Request) -> Response:
+    runtime = runtime_of(request)
     metrics: Metrics = request.app.state.metrics
-    if not _authentic(request):
+    raw = await request.body()
+    verified = _authentic(request)
+    record = receipt(runtime, SOURCE, raw, request.headers, verified)
+    if not verified:
         metrics.record_webhook(SOURCE, "forbidden")
         log.warning("telegram.webhook_forbidden")
+        await finish(runtime, record, "forbidden")
         return error_response(403, "forbidden", "wrong or missing secret token")
+    async with pending(record):
+        response, outcome = await _handle(request, raw, record, metrics)
+    if not await finish(runtime, record, outcome) and response.status_code < 500:
+        return error_response(503, "unavailable", "the update could not be stored; retry")
+    return response
+
+
+async def _handle(request: Request, raw: bytes, record: RawWebhook, metrics: Metrics
+                  ) -> tuple[Response, str]:
     try:
-        update = json.loads(await request.body())
+        update = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         metrics.record_webhook(SOURCE, "malformed")
-        return error_response(400, "malformed_json", "the update is not valid JSON")
+        return error_response(400, "malformed_json", "the update is not valid JSON"), "malformed"
+    note_telegram_ids(record, update)
     started = time.perf_counter()
     try:
         outcome = await handle_update(runtime_of(request), update)
     except MalformedUpdate as exc:
         metrics.record_webhook(SOURCE, "malformed")
         log.warning("telegram.update_malformed", error=str(exc))
-        return error_response(400, "malformed_update", str(exc))
+        return error_response(400, "malformed_update", str(exc)), "malformed"
     except Exception:
         # Storage (or anything) failed: answer 5xx so Telegram delivers the update again.
         metrics.record_webhook(SOURCE, "error")
         log.exception("telegram.update_failed")
-        return error_response(503, "unavailable", "the update could not be handled; retry")
+        return (error_response(503, "unavailable", "the update could not be handled; retry"),
+                "error")
     if outcome.startswith("pre_checkout"):
         metrics.record_pre_checkout(time.perf_counter() - started)
     metrics.record_webhook(SOURCE, outcome.partition(":")[0])
     log.info("telegram.update_handled", outcome=outcome)
-    return JSONResponse({"ok": True, "outcome": outcome})
+    return JSONResponse({"ok": True, "outcome": outcome}), outcome
 
 
 ROUTES = [Route("/api/telegram/webhook", telegram_webhook, methods=["POST"])]

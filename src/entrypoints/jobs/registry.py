@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -9,6 +10,9 @@ from application import commands as c
 from application.views import JobCounts
 from domain.providers import Provider
 from entrypoints.runtime import Runtime
+
+log = logging.getLogger(__name__)
+BUSY = "already_running_elsewhere"  # the count a run reports when another instance holds it
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,9 @@ JOBS: dict[str, Job] = {
             needs="cryptopay"),
         Job("check-memberships", lambda: c.CheckMemberships(), 3600, needs="channel"),
         Job("bulk-invite", lambda: c.BulkInvite(), 0, needs="channel"),  # on demand only
+        Job("prune-webhook-inbox", lambda: c.PruneWebhookInbox(), 3600),
+        Job("cryptopay-balance-alert", lambda: c.CheckWalletBalances(), 300,
+            needs="cryptopay"),
     )
 }
 
@@ -43,9 +50,21 @@ def applicable(runtime: Runtime, job: Job) -> bool:
 
 
 async def run_job(runtime: Runtime, name: str) -> JobCounts:
+    """Run the job once, unless another instance is running it now: then nothing is done and
+    the counts say so (`already_running_elsewhere: 1`)."""
     try:
         job = JOBS[name]
     except KeyError:
         raise KeyError(f"unknown job {name!r}; jobs: {', '.join(JOBS)}") from None
+    if runtime.job_lock is None:
+        return await _run(runtime, job)
+    async with runtime.job_lock.hold(name) as acquired:
+        if not acquired:
+            log.info("job %s is already running elsewhere: skipped", name)
+            return JobCounts({BUSY: 1})
+        return await _run(runtime, job)
+
+
+async def _run(runtime: Runtime, job: Job) -> JobCounts:
     result = await runtime.bus.handle(job.command())
     return result if isinstance(result, JobCounts) else JobCounts()

@@ -1,5 +1,5 @@
 """Runs every applicable job on its interval until stopped; one failing job never stops
-the others."""
+the others, and a job another instance is running is skipped until its next turn."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import contextlib
 import logging
 import time
 
-from entrypoints.jobs.registry import JOBS, applicable, run_job
+from entrypoints.jobs.registry import BUSY, JOBS, applicable, run_job
 from entrypoints.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,10 @@ async def run_schedule(runtime: Runtime, stop: asyncio.Event | None = None,
                 continue
             try:
                 counts = await run_job(runtime, job.name)
-                if any(counts.counts.values()):
+                if counts[BUSY]:
+                    log.info("job %s is already running elsewhere; next turn in %gs",
+                             job.name, job.interval_seconds)
+                elif any(counts.counts.values()):
                     log.info("job %s: %s", job.name, counts.counts)
             except Exception:
                 log.exception("job %s failed", job.name)

@@ -4,10 +4,13 @@ the webhook's handling; the offset is stored so a restart neither skips nor repe
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import structlog
 
+from application.webhook_records import RawWebhook
+from entrypoints.http.raw_inbox import finish, note_telegram_ids, pending
 from entrypoints.runtime import Runtime
 from entrypoints.telegram.fields import MalformedUpdate
 from entrypoints.telegram.updates import handle_update
@@ -46,11 +49,7 @@ async def poll(runtime: Runtime, stop: asyncio.Event | None = None, timeout: int
                 offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES)
             batches += 1
             for update in updates:
-                try:
-                    outcome = await handle_update(runtime, update)  # the inbox skips a repeat
-                except MalformedUpdate as exc:  # retrying cannot help: skip it, loudly
-                    log.error("polling.malformed_update", error=str(exc))
-                    outcome = "malformed"
+                outcome = await _handle(runtime, update)
                 handled += 1
                 offset = int(update["update_id"]) + 1
                 await _save_offset(runtime, offset)  # after the update's effects committed
@@ -62,6 +61,28 @@ async def poll(runtime: Runtime, stop: asyncio.Event | None = None, timeout: int
             await asyncio.sleep(min(30.0, 0.5 * 2 ** failures))
             offset = await _load_offset(runtime)
     return handled
+
+
+async def _handle(runtime: Runtime, update: dict[str, Any]) -> str:
+    """As the webhook does, raw inbox included (the update as getUpdates gave it)."""
+    record = RawWebhook(id=runtime.deps.ids.new_id(), source="telegram",
+                        received_at=runtime.deps.clock.now(),
+                        body=json.dumps(update, ensure_ascii=False).encode(),
+                        headers={"x-starport-via": "getUpdates"})
+    note_telegram_ids(record, update)
+    failure: Exception | None = None
+    async with pending(record):
+        try:
+            outcome = await handle_update(runtime, update)  # the inbox skips a repeat
+        except MalformedUpdate as exc:  # retrying cannot help: skip it, loudly
+            log.error("polling.malformed_update", error=str(exc))
+            outcome = "malformed"
+        except Exception as exc:  # the loop gets the same updates again
+            failure, outcome = exc, "error"
+    await finish(runtime, record, outcome)
+    if failure is not None:
+        raise failure
+    return outcome
 
 
 async def _load_offset(runtime: Runtime) -> int | None:

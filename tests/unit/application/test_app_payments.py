@@ -10,7 +10,7 @@ import pytest
 from application import commands as c
 from application.credits import get_statement
 from domain import events
-from domain.errors import SessionNotFound, SessionNotPayable
+from domain.errors import SessionNotFound
 from domain.money import CryptoAmount, FiatAmount, Stars
 from domain.providers import Provider
 from domain.sessions import SessionStatus
@@ -71,14 +71,19 @@ class TestCompleteStarsPayment:
         assert await world.balance("u1") == 200
         assert world.texts_to(777)[-1] == SUCCESS.format(200)
 
-    async def test_another_charge_on_a_paid_session_is_refused(self, world) -> None:
-        # Given
+    async def test_another_charge_on_a_paid_session_is_returned_not_kept(self, world) -> None:
+        # Given two invoices of one session were both paid
         view = await world.open_stars_session()
         await world.handle(pay_stars(view.id, "tg-1"))
-        # When / Then
-        with pytest.raises(SessionNotPayable):
-            await world.handle(pay_stars(view.id, "tg-2"))
+        # When the second charge arrives (twice: Telegram retries)
+        extra = await world.handle(pay_stars(view.id, "tg-2"))
+        again = await world.handle(pay_stars(view.id, "tg-2"))
+        # Then it is not credited, the Stars go back once, and the user is told once
+        assert not extra.credited and "already paid" in (extra.rejected_reason or "")
+        assert not again.credited
         assert await world.balance("u1") == 100
+        assert world.stars.refunded == ["tg-2"]
+        assert sum("extra payment is being returned" in t for t in world.texts_to(777)) == 1
 
     async def test_a_payment_for_an_expired_session_is_still_honoured_as_late(self, world
                                                                               ) -> None:

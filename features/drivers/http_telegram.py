@@ -1,0 +1,82 @@
+"""The users' side in the sandbox Telegram: which invoice a payer pays, what the bot showed
+them, and what it answered a join request. Reads the sandbox's records, never Starport's."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from features.drivers.base import Button, ChatInvoice, ChatMessage, Refused, Session
+from sandbox.telegram import Actor
+from sandbox.telegram.models import Invoice
+
+
+def start_parameter(deep_link: str | None, session_id: str) -> str:
+    """The `start` parameter of `https://t.me/<bot>?start=...`: what Telegram sends as /start."""
+    if not deep_link:
+        raise Refused("no_deep_link", f"purchase {session_id} has no deep link")
+    found = parse_qs(urlsplit(deep_link).query).get("start")
+    assert found, f"not a bot deep link: {deep_link}"
+    return found[0]
+
+
+def payable(actor: Actor, payer: int, session: Session, *, via_link: bool,
+            amount: int | None) -> dict[str, Any]:
+    """How `payer` reaches the session's invoice, as `Actor.pay_invoice` keyword arguments:
+    the invoice link they opened, the invoice message in their chat, or one forwarded to them
+    from its owner's chat (anyone may pay a forwarded invoice). With `amount`, an invoice for
+    the same purchase at that price (say, made when the price was another)."""
+    mine = [i for i in actor.bot.invoices.values() if i.payload == session.id]
+    link = next((i for i in mine if i.link and i.link == session.invoice_link), None)
+    in_chat = [i for i in mine if i.chat_id is not None and not i.paid_by]
+    chosen = (link if via_link else None) or next(
+        (i for i in reversed(in_chat) if i.chat_id == payer), None
+    ) or next(reversed(in_chat), None) or link
+    if chosen is None:
+        raise Refused("no_invoice", f"no Stars invoice was made for purchase {session.id}")
+    if amount is not None and amount != chosen.amount:
+        return {"invoice_link": _copy(actor, chosen, amount=amount).link}
+    if chosen.chat_id is None:
+        return {"invoice_link": chosen.link}
+    if chosen.chat_id != payer:  # forwarded into the payer's chat
+        chosen = _copy(actor, chosen, chat_id=payer, message_id=actor.bot.next_message_id(payer))
+    return {"message_id": chosen.message_id}
+
+
+def _copy(actor: Actor, invoice: Invoice, **changes: Any) -> Invoice:
+    fields = {"chat_id": None, "message_id": None} | changes
+    copy = replace(invoice, slug=secrets.token_urlsafe(15), paid_by=[], **fields)
+    actor.bot.invoices[copy.slug] = copy
+    return copy
+
+
+def chat_messages(actor: Actor, chat_id: int) -> list[ChatMessage]:
+    """The bot's text messages in the chat, oldest first, with their URL buttons."""
+    return [
+        ChatMessage(m["text"], tuple(_buttons(m)))
+        for m in actor.messages(chat_id)
+        if "text" in m
+    ]
+
+
+def _buttons(message: dict[str, Any]) -> list[Button]:
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    return [Button(b["text"], b.get("url")) for row in rows for b in row]
+
+
+def chat_invoices(actor: Actor, chat_id: int) -> list[ChatInvoice]:
+    return [
+        ChatInvoice(i["title"], i["description"], i["total_amount"])
+        for i in (m["invoice"] for m in actor.messages(chat_id) if "invoice" in m)
+    ]
+
+
+def join_answer(actor: Actor, user_id: int) -> bool | None:
+    """What the bot answered the user's last join request (None: nothing yet)."""
+    answers = {"approveChatJoinRequest": True, "declineChatJoinRequest": False}
+    for call in reversed(actor.sandbox.calls):
+        if call.method in answers and call.ok and call.params.get("user_id") == user_id:
+            return answers[call.method]
+    return None

@@ -1,0 +1,73 @@
+"""Fixtures of the end-to-end tests: a Starport server over real loopback HTTP with the sandbox
+Telegram and Crypto Pay, on SQLite (and PostgreSQL where asked); every test fails if Starport
+sent the sandbox Telegram a call off the Bot API spec."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from e2e_support import PACKAGES
+from features.drivers import http_watch
+from features.drivers.http_catalog import write_catalog
+from features.drivers.http_database import (
+    PostgresUnavailable,
+    empty_postgres,
+    sqlite_url,
+    temporary_postgres,
+)
+from features.drivers.http_server import Server, running_server
+
+
+@pytest.fixture(autouse=True)
+def bot_api_spec_check() -> Iterator[None]:
+    http_watch.forget()
+    yield
+    problem = http_watch.check()
+    if problem is not None:
+        pytest.fail(problem, pytrace=False)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    line = http_watch.summary_once()
+    if line is not None:
+        terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def e2e_postgres_url() -> Iterator[str]:
+    try:
+        with temporary_postgres("starport_e2e") as url:
+            yield url
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"{exc} (CI is set)")
+        pytest.skip(str(exc))
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Path:
+    return write_catalog(PACKAGES, tmp_path / "catalog.toml")
+
+
+@pytest.fixture
+async def server(catalog: Path, tmp_path: Path) -> AsyncIterator[Server]:
+    """Starport on SQLite, both providers enabled."""
+    async with running_server(catalog, sqlite_url(tmp_path)) as started:
+        yield started
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def any_server(
+    request: pytest.FixtureRequest, catalog: Path, tmp_path: Path
+) -> AsyncIterator[Server]:
+    """Starport on SQLite, then on PostgreSQL."""
+    if request.param == "postgres":
+        url: str = request.getfixturevalue("e2e_postgres_url")
+        await empty_postgres(url)
+    else:
+        url = sqlite_url(tmp_path)
+    async with running_server(catalog, url) as started:
+        yield started

@@ -1,0 +1,88 @@
+"""Money-safety rules found in review: refunds recorded once made, refunds before credit,
+refunded subscriptions stop, spend keys cannot collide across users."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from application import commands as c
+from application.payments import get_session
+from application.unit_of_work import Conflict
+from domain.money import Stars
+from domain.providers import Provider
+from domain.sessions import SessionStatus
+
+STARS = Provider.TELEGRAM_STARS
+
+
+async def test_an_admin_refund_whose_record_conflicts_is_recorded_without_a_second_refund(
+        world, monkeypatch) -> None:
+    # Given a paid session, and a record step that hits one write conflict
+    view = await world.buy()
+    from application import refunds
+
+    original, calls = refunds._record, []
+
+    async def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise Conflict("deadlock")
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(refunds, "_record", flaky)
+    provider_calls: list[str] = []
+    real_refund = world.stars.refund
+
+    async def counted(session):
+        provider_calls.append(session.charge_id)
+        await real_refund(session)
+
+    monkeypatch.setattr(world.stars, "refund", counted)
+    # When the admin refunds
+    result = await world.handle(c.RefundPayment(view.id, requested_by="admin"))
+    # Then the money went back once and the refund is recorded
+    assert not result.already_refunded
+    assert len(provider_calls) == 1  # the provider is not asked twice
+    assert await world.balance("u1") == 0
+    assert (await get_session(world.deps, view.id)).status == SessionStatus.REFUNDED.value
+
+
+async def test_a_charge_refunded_before_it_was_credited_is_never_credited(world) -> None:
+    # Given the payment update was lost, and Telegram then refunded the charge
+    view = await world.open_stars_session()
+    await world.handle(c.RecordProviderRefund(STARS, "tg-lost", view.id, "dispute"))
+    # When reconciliation finds the incoming transaction later
+    outcome = await world.handle(c.CompletePayment(STARS, view.id, "tg-lost", Stars(50), 777))
+    # Then nothing is credited
+    assert not outcome.credited
+    assert outcome.rejected_reason == "refunded before it was credited"
+    assert await world.balance("u1") == 0
+
+
+async def test_refunding_a_subscription_ends_the_patronage_and_cancels_the_charges(world
+                                                                                  ) -> None:
+    # Given a paid monthly subscription
+    view = await world.open_stars_session(package_id="monthly")
+    await world.handle(c.CompletePayment(STARS, view.id, "sub-1", Stars(250), 777, 777,
+                                         subscription_until=world.clock.now()
+                                         + timedelta(days=30)))
+    # When Telegram reports its refund
+    await world.handle(c.RecordProviderRefund(STARS, "sub-1", view.id))
+    # Then the patronage ended and the subscription was cancelled at Telegram
+    async with world.deps.uow() as uow:
+        patron = await uow.patrons.get(777)
+    assert patron is not None and not patron.active
+    assert world.stars.cancelled_subscriptions == [(777, "sub-1")]
+
+
+async def test_spend_keys_of_different_users_never_collide(world) -> None:
+    # Given two users whose ids and keys would join to the same text
+    await world.buy(user_id="a")
+    await world.buy(user_id="a:b")
+    # When each spends with its own key
+    first = await world.handle(c.SpendCredits("a", 10, "b:c"))
+    second = await world.handle(c.SpendCredits("a:b", 10, "c"))
+    # Then both are charged, neither is taken for a replay
+    assert not first.replayed and not second.replayed
+    assert await world.balance("a") == 90
+    assert await world.balance("a:b") == 90
