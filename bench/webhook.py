@@ -32,9 +32,9 @@ from sandbox.telegram import Limits
 from sandbox.telegram.models import Invoice
 from sandbox.telegram.world import Checkout
 
-PAYMENTS = 3000  # at most, per provider and engine: each credits one session of its own
-PRE_CHECKOUTS = 2000
-SECONDS = 8.0  # per case: requests stop being sent after that (the books count what was sent)
+PAYMENTS = 2000  # at most, per provider and engine: each credits one session of its own
+PRE_CHECKOUTS = 1500
+SECONDS = 7.0  # per case: requests stop being sent after that (the books count what was sent)
 CONCURRENCY = 16
 FIRST_PAYER = 8_000_000_000
 PACKAGE = "starter"  # of the shipped catalog: 100 credits, 50 Stars or 1 USDT

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from features.drivers.base import (
     StatementLine,
 )
 from features.drivers.http_catalog import write_catalog
+from features.drivers.http_chat import CHANNEL_ID, ChatActions
 from features.drivers.http_server import (
     ADMIN_AUTH,
     SERVER_AUTH,
@@ -50,10 +51,8 @@ from features.drivers.http_server import (
 )
 from sandbox.cryptopay import WebhookMode
 
-CHANNEL_ID = -1001234567890
 
-
-class HttpDriver(Driver):
+class HttpDriver(ChatActions, Driver):
     """On SQLite when `adapters.sql` is there, else in memory."""
 
     repository = "sqlite"
@@ -227,16 +226,7 @@ class HttpDriver(Driver):
     # -- the patrons' channel --------------------------------------------------------------
 
     async def make_patron(self, tg_user: Person) -> InviteLink | None:
-        self._user(tg_user)
-        data = await self._call("POST", "/api/admin/patrons", {
-            "telegramUserId": tg_user.telegram_id, "userId": tg_user.user_id,
-            "firstName": tg_user.name}, ADMIN_AUTH)
-        invite = data["invite"]
-        if invite is None:
-            return None
-        made = self.actor.channel(CHANNEL_ID).invite_links[invite["link"]]  # as Telegram has it
-        return InviteLink(invite["link"], made.member_limit or 0,
-                          datetime.fromisoformat(invite["expiresAt"]))
+        return await self._patron(tg_user, None)
 
     async def join_channel(self, tg_user: Person) -> None:
         links = [b.url for m in await self.messages_to(tg_user) for b in m.buttons if b.url]
@@ -277,8 +267,8 @@ class HttpDriver(Driver):
     # -- plumbing --------------------------------------------------------------------------
 
     async def _call(self, method: str, path: str, body: Any = None,
-                    headers: dict[str, str] = SERVER_AUTH) -> Any:
-        return await api.call(self.server.http, method, path, headers, body)
+                    headers: dict[str, str] | None = None) -> Any:
+        return await api.call(self.server.http, method, path, headers or SERVER_AUTH, body)
 
     def _user(self, person: Person) -> None:
         """The person's Telegram account (one who has opened the bot before, so it may write)."""

@@ -19,6 +19,8 @@ def catalog_toml(packages: Iterable[Package]) -> str:
                  f"credits = {p.credits}"]
         if p.stars:
             lines.append(f"stars = {p.stars}")
+        if p.subscription:
+            lines.append("subscription = true")
         if p.crypto:
             amount, code = p.crypto.split()
             kind, key = ("fiat", "currency") if code in FIAT else ("crypto", "asset")

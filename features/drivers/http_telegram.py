@@ -3,13 +3,15 @@ them, and what it answered a join request. Reads the sandbox's records, never St
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from features.drivers.base import Button, ChatInvoice, ChatMessage, Refused, Session
-from sandbox.telegram import Actor
+from sandbox.telegram import Actor, Delivery
 from sandbox.telegram.models import Invoice
 
 
@@ -80,3 +82,43 @@ def join_answer(actor: Actor, user_id: int) -> bool | None:
         if call.method in answers and call.ok and call.params.get("user_id") == user_id:
             return answers[call.method]
     return None
+
+
+@contextlib.contextmanager
+def payment_update_lost(actor: Actor) -> Iterator[None]:
+    """Telegram takes the Stars, but its successful_payment update never reaches the webhook
+    (nor getUpdates): only getStarTransactions will list the payment."""
+    hub = actor.bot.hub
+    publish = hub.publish
+
+    async def lose(kind: str, payload: dict[str, Any], **options: Any) -> Delivery:
+        if kind != "message" or "successful_payment" not in payload:
+            return await publish(kind, payload, **options)
+        saved, hub.webhook = hub.webhook, None  # queued for getUpdates instead...
+        try:
+            delivery = await publish(kind, payload, **options)
+        finally:
+            hub.webhook = saved
+        hub.pending = [u for u in hub.pending if u["update_id"] != delivery.update_id]
+        delivery.status = "lost"  # ... and dropped from there too
+        return delivery
+
+    hub.publish = lose  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del hub.publish  # the class's method again
+
+
+def subscription_charge(actor: Actor, user_id: int) -> str:
+    """The latest charge of the user's Star subscription (what a renewal refers to)."""
+    subs = [s for s in actor.bot.subscriptions.values() if s.user_id == user_id]
+    assert subs, f"user {user_id} has no Star subscription"
+    return subs[-1].charge_ids[-1]
+
+
+def cancel_subscriptions(actor: Actor, user_id: int) -> None:
+    """The user cancels in Telegram's settings: nothing is sent to the bot, it just won't renew."""
+    for sub in actor.bot.subscriptions.values():
+        if sub.user_id == user_id:
+            sub.is_canceled = True

@@ -33,12 +33,12 @@ class BotMessageView:
 
 async def get_bot_message(deps: Deps, key: str) -> BotMessageView:
     definition(key)
-    async with deps.uow() as uow:
+    async with deps.uow(read_only=True) as uow:
         return BotMessageView.of(await load_message(uow, key))
 
 
 async def list_bot_messages(deps: Deps) -> list[BotMessageView]:
-    async with deps.uow() as uow:
+    async with deps.uow(read_only=True) as uow:
         return [BotMessageView.of(await load_message(uow, key)) for key in DEFINITIONS]
 
 
@@ -56,12 +56,12 @@ async def reset_bot_message(deps: Deps, cmd: c.ResetBotMessage) -> BotMessageVie
 async def bot_message_history(deps: Deps, key: str, limit: int = 50
                               ) -> Sequence[BotMessageChanged]:
     definition(key)
-    async with deps.uow() as uow:
+    async with deps.uow(read_only=True) as uow:
         return await uow.bot_messages.history(key, limit)
 
 
 async def render_bot_message(deps: Deps, key: str, **values: object) -> str:
-    async with deps.uow() as uow:
+    async with deps.uow(read_only=True) as uow:
         return (await load_message(uow, key)).render(**values)
 
 

@@ -43,7 +43,7 @@ async def buy_from_chat(deps: Deps, cmd: c.BuyFromChat) -> SessionView | None:
     try:
         package = deps.catalog.purchasable(cmd.package_id, Provider.TELEGRAM_STARS)
     except DomainError:
-        async with deps.uow() as uow:
+        async with deps.uow(read_only=True) as uow:
             text = (await load_message(uow, "package_unavailable")).render(
                 package_id=cmd.package_id)
         await deps.messenger.answer_callback(cmd.callback_query_id, text, alert=True)

@@ -38,14 +38,14 @@ async def spend_credits(deps: Deps, cmd: c.SpendCredits) -> SpendResult:
 
 
 async def get_balance(deps: Deps, user_id: str) -> BalanceView:
-    async with deps.uow() as uow:
+    async with deps.uow(read_only=True) as uow:
         balance = await uow.ledger.balance(ledger.user_account(user_id))
     return BalanceView(user_id=user_id, balance=balance, debt=max(0, -balance))
 
 
 async def get_statement(deps: Deps, user_id: str, limit: int = 50) -> list[LedgerLine]:
     account_id = ledger.user_account(user_id)
-    async with deps.uow() as uow:
+    async with deps.uow(read_only=True) as uow:
         entries = await uow.ledger.entries(account_id, limit)
     return [
         LedgerLine(entry_id=e.id, kind=e.kind.value, amount=e.amount_for(account_id),

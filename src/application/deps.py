@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -15,7 +15,7 @@ from application.ports import (
     PaymentProvider,
     WalletBalances,
 )
-from application.unit_of_work import UnitOfWork
+from application.unit_of_work import UnitOfWorkFactory
 from domain.catalog import Catalog
 from domain.errors import PerksDisabled, ProviderNotEnabled
 from domain.limits import NO_LIMITS, PaymentLimits
@@ -45,7 +45,7 @@ class Settings:
 
 @dataclass
 class Deps:
-    uow: Callable[[], UnitOfWork]
+    uow: UnitOfWorkFactory
     clock: Clock
     ids: IdGenerator
     catalog: Catalog

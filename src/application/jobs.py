@@ -27,7 +27,7 @@ async def expire_sessions(deps: Deps, cmd: c.ExpireSessions) -> JobCounts:
     first, so a payment whose webhook was lost is credited instead of expired."""
     counts = JobCounts()
     now = deps.clock.now()
-    async with deps.uow() as uow:
+    async with deps.uow(read_only=True) as uow:
         stale = list(await uow.sessions.expired_open(now, cmd.batch))
     unsure: set[str] = set()
     for provider in {s.provider for s in stale if s.invoice_id}:
@@ -66,7 +66,7 @@ async def reconcile(deps: Deps, cmd: c.Reconcile) -> JobCounts:
     provider = deps.provider(cmd.provider)
     after: str | None = None
     for _ in range(cmd.max_pages):  # sessions still waiting: ask the provider about each
-        async with deps.uow() as uow:
+        async with deps.uow(read_only=True) as uow:
             waiting = await uow.sessions.open_for(cmd.provider, 100, after)
         if not waiting:
             break
@@ -75,7 +75,7 @@ async def reconcile(deps: Deps, cmd: c.Reconcile) -> JobCounts:
         for tx in await provider.find_payments(waiting):
             await _credit(deps, cmd.provider, tx, counts)
     cursor_name = f"reconcile:{cmd.provider.value}"
-    async with deps.uow() as uow:
+    async with deps.uow(read_only=True) as uow:
         cursor = await uow.cursors.get(cursor_name)
     for _ in range(cmd.max_pages):  # the provider's own transaction list, from the saved cursor
         page = await provider.paid_transactions(cursor)
@@ -187,7 +187,7 @@ async def _each_patron(deps: Deps, batch: int, name: str, counts: JobCounts,
         workers = [group.create_task(worker()) for _ in range(CONCURRENCY)]
         after: int | None = None
         while True:
-            async with deps.uow() as uow:
+            async with deps.uow(read_only=True) as uow:
                 patrons = await uow.patrons.page(after, batch)
             if not patrons:
                 break

@@ -93,7 +93,7 @@ async def deliver(deps: Deps, item: OutboxItem) -> None:
         channel, _ = deps.require_channel()
         await channel.remove_member(item.chat_id, int(p["telegram_user_id"]))
     elif item.kind == "refund_charge":  # an extra charge on a paid session goes back
-        async with deps.uow() as uow:
+        async with deps.uow(read_only=True) as uow:
             session = await uow.sessions.get(str(p["session_id"]))
         if session is None:
             raise ValueError(f"refund of an unknown session {p['session_id']}")

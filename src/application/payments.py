@@ -78,7 +78,7 @@ async def create_session(deps: Deps, cmd: c.CreateSession) -> SessionView:
 
 
 async def get_session(deps: Deps, session_id: str) -> SessionView:
-    async with deps.uow() as uow:
+    async with deps.uow(read_only=True) as uow:
         return view(deps, await _get(uow, session_id))
 
 

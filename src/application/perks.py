@@ -44,7 +44,7 @@ async def invite_patron(deps: Deps, telegram_user_id: int, first_name: str = "")
     channel already, or an unused invite is still valid)."""
     channel, channel_id = deps.require_channel()
     now = deps.clock.now()
-    async with deps.uow() as uow:
+    async with deps.uow(read_only=True) as uow:
         require_patron(await uow.patrons.get(telegram_user_id), telegram_user_id, now)
         if await _in_channel(uow, telegram_user_id) or await _usable_invite(uow, telegram_user_id,
                                                                            now):
@@ -97,7 +97,7 @@ async def verify_membership(deps: Deps, cmd: c.VerifyMembership) -> MemberStatus
 async def answer_join_request(deps: Deps, cmd: c.AnswerJoinRequest) -> bool:
     """Approve a patron's request to join; decline anyone else's."""
     channel, channel_id = deps.require_channel()
-    async with deps.uow() as uow:
+    async with deps.uow(read_only=True) as uow:
         patron = await uow.patrons.get(cmd.telegram_user_id)
     approve = patron is not None and patron.entitled_at(deps.clock.now())
     await channel.answer_join_request(channel_id, cmd.telegram_user_id, approve)

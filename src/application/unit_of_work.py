@@ -27,6 +27,10 @@ committed_events: contextvars.ContextVar[list[Event] | None] = contextvars.Conte
 )
 
 
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, read_only: bool = False) -> UnitOfWork: ...
+
+
 class UnitOfWork(abc.ABC):
     sessions: repos.SessionRepository
     ledger: repos.LedgerRepository
@@ -42,9 +46,10 @@ class UnitOfWork(abc.ABC):
     limits: repos.LimitRepository
     webhooks: repos.WebhookInboxRepository
 
-    def __init__(self) -> None:
+    def __init__(self, read_only: bool = False) -> None:
         self._seen: list[HasEvents] = []
         self._committed = False
+        self.read_only = read_only  # reads only: SQLite need not queue behind the writer
 
     def track(self, aggregate: HasEvents) -> None:
         """Repositories call this for every aggregate they hand out or take in."""
@@ -68,6 +73,8 @@ class UnitOfWork(abc.ABC):
             await self._close()
 
     async def commit(self) -> None:
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         raw = pending_webhook.get()
         if raw is not None and not raw.stored:  # the delivery goes in with its first effect
             await self.webhooks.add(raw)

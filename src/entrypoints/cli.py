@@ -263,6 +263,9 @@ def _jobs_run(config: StarportConfig, args: argparse.Namespace) -> int:
     async def work(runtime: Any) -> int:
         counts = await run_job(runtime, args.name)
         _print({"job": args.name, "counts": counts.counts})
+        if counts["already_running_elsewhere"]:
+            print(f"starport: {args.name} is running elsewhere; nothing done", file=sys.stderr)
+            return 75  # EX_TEMPFAIL: try again later
         return 0
 
     return _with_runtime(config, work)

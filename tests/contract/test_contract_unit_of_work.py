@@ -97,3 +97,27 @@ async def test_an_explicit_rollback_drops_writes_and_events(db: Database) -> Non
     assert queue == [] and s.events == []
     async with db() as uow:
         assert await uow.sessions.get("s1") is None
+
+
+async def test_a_read_only_unit_of_work_sees_committed_rows_and_cannot_commit(db: Database
+                                                                             ) -> None:
+    async with db() as uow:
+        await uow.sessions.add(session())
+        await uow.commit()
+    async with db(read_only=True) as reader:
+        found = await reader.sessions.get("s1")
+        assert found is not None and found.id == "s1"
+        with pytest.raises(RuntimeError, match="read-only"):
+            await reader.commit()
+
+
+async def test_a_reader_does_not_wait_for_a_writer_in_progress(db: Database) -> None:
+    async with db() as seed:
+        await seed.sessions.add(session())
+        await seed.commit()
+    async with db() as writer:  # holds the write lock (SQLite, memory) until it ends
+        await writer.inbox.record("telegram", "w", T0)
+        async with db(read_only=True) as reader:  # would deadlock if it queued behind
+            assert await reader.inbox.seen("telegram", "w") is False  # not committed yet
+            assert await reader.sessions.get("s1") is not None
+        await writer.commit()

@@ -10,14 +10,18 @@ from application.unit_of_work import UnitOfWork
 
 
 class MemoryUnitOfWork(UnitOfWork):
-    def __init__(self, store: r.MemoryStore, lock: asyncio.Lock) -> None:
-        super().__init__()
+    def __init__(self, store: r.MemoryStore, lock: asyncio.Lock, read_only: bool = False
+                 ) -> None:
+        super().__init__(read_only)
+        self._holds_lock = False
         self._store = store
         self._lock = lock
         self._views: list[TxView] = []  # type: ignore[type-arg]
 
     async def _begin(self) -> None:
-        await self._lock.acquire()
+        if not self.read_only:  # a reader sees committed rows; it never blocks the writer
+            await self._lock.acquire()
+            self._holds_lock = True
         s = self._store
         track = self.track
         views = {
@@ -54,7 +58,8 @@ class MemoryUnitOfWork(UnitOfWork):
         self._views = []
 
     async def _close(self) -> None:
-        if self._lock.locked():
+        if self._holds_lock:
+            self._holds_lock = False
             self._lock.release()
 
 
@@ -65,5 +70,5 @@ class MemoryDatabase:
         self.store = r.MemoryStore()
         self._lock = asyncio.Lock()
 
-    def __call__(self) -> MemoryUnitOfWork:
-        return MemoryUnitOfWork(self.store, self._lock)
+    def __call__(self, read_only: bool = False) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self.store, self._lock, read_only)

@@ -25,8 +25,8 @@ class SqlDatabase:
         # than have them poll the file lock (busy_timeout still covers other processes).
         self.writer_lock: asyncio.Lock | None = asyncio.Lock() if is_sqlite(self.url) else None
 
-    def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self)
+    def __call__(self, read_only: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self, read_only)
 
     async def ping(self) -> None:
         """Raises when the database cannot be reached (the caller bounds the wait). On SQLite a

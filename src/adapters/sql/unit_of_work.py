@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.sql.engine import READ_ONLY
 from adapters.sql.gateway import Gateway, translate
 from adapters.sql.repositories.ledger import SqlLedger
 from adapters.sql.repositories.limits import SqlLimits, SqlWebhookInbox
@@ -26,19 +27,21 @@ if TYPE_CHECKING:
 
 
 class SqlUnitOfWork(UnitOfWork):
-    def __init__(self, db: SqlDatabase) -> None:
-        super().__init__()
+    def __init__(self, db: SqlDatabase, read_only: bool = False) -> None:
+        super().__init__(read_only)
         self._db = db
         self._conn: AsyncConnection | None = None
         self._holds_writer_lock = False
 
     async def _begin(self) -> None:
-        lock = self._db.writer_lock
+        lock = None if self.read_only else self._db.writer_lock
         if lock is not None:
             await lock.acquire()
             self._holds_writer_lock = True
         try:
             self._conn = await self._db.engine.connect()
+            if self.read_only:  # SQLite: a plain BEGIN, which never waits for the writer
+                self._conn = await self._conn.execution_options(**{READ_ONLY: True})
             await self._conn.begin()
         except BaseException as exc:
             await self._close()

@@ -13,24 +13,13 @@ from structlog.contextvars import bind_contextvars
 from application import bot_messages, webhook_inbox
 from application import commands as c
 from application.views import JobCounts, RefundResult
-from domain.providers import Provider
 from entrypoints.http import serialize
 from entrypoints.http.auth import require_admin, runtime_of
 from entrypoints.http.errors import ApiError, parse_body
 from entrypoints.http.schemas import BotMessageBody, PatronBody, RefundBody, iso
 from entrypoints.http.webhook_views import serialize_webhook, webhook_query
-
-JOBS: dict[str, Callable[[], c.Command]] = {
-    "expire-sessions": c.ExpireSessions,
-    "reconcile-telegram-stars": lambda: c.Reconcile(Provider.TELEGRAM_STARS),
-    "reconcile-cryptopay": lambda: c.Reconcile(Provider.CRYPTOPAY),
-    "dispatch-outbox": c.DispatchOutbox,
-    "check-memberships": c.CheckMemberships,
-    "bulk-invite": c.BulkInvite,
-    "prune-webhook-inbox": c.PruneWebhookInbox,
-    "cryptopay-balance-alert": c.CheckWalletBalances,
-}
-
+from entrypoints.jobs.registry import JOBS
+from entrypoints.jobs.registry import run_job as run_registered_job
 
 Handler = Callable[[Request, str], Awaitable[Any]]
 
@@ -90,7 +79,8 @@ async def run_job(request: Request, who: str) -> Any:
     if name not in JOBS:
         raise ApiError(404, "unknown_job", f"unknown job {name!r}; known: {sorted(JOBS)}")
     bind_contextvars(job=name)
-    counts: JobCounts = await runtime_of(request).bus.handle(JOBS[name]())
+    # Through the registry, so the job lock holds here too (one run across instances).
+    counts: JobCounts = await run_registered_job(runtime_of(request), name)
     return serialize.job(name, counts)
 
 

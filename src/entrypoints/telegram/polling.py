@@ -86,7 +86,7 @@ async def _handle(runtime: Runtime, update: dict[str, Any]) -> str:
 
 
 async def _load_offset(runtime: Runtime) -> int | None:
-    async with runtime.deps.uow() as uow:
+    async with runtime.deps.uow(read_only=True) as uow:
         value = await uow.cursors.get(OFFSET)
     return int(value) if value else None
 

@@ -29,7 +29,7 @@ async def handle_update(runtime: Runtime, update: Any) -> str:
     wrong shape, and anything else the storage raises: then the update must be retried."""
     update_id = f.update_id(update)
     bind_contextvars(update_id=update_id)
-    async with runtime.deps.uow() as uow:
+    async with runtime.deps.uow(read_only=True) as uow:
         if await uow.inbox.seen(INBOX, str(update_id)):
             return "duplicate"
     try:

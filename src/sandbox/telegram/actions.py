@@ -151,8 +151,8 @@ class ActorBase:
         return [invoice.to_json() for invoice in self.bot.invoices.values()]
 
     def transactions(self) -> list[JSON]:
-        """StarTransaction objects, newest first (as getStarTransactions returns them)."""
-        return list(reversed(self.bot.transactions))
+        """StarTransaction objects in chronological order (as getStarTransactions returns them)."""
+        return list(self.bot.transactions)
 
     def deliveries(self) -> list[JSON]:
         return [d.to_json() for d in self.bot.hub.deliveries]

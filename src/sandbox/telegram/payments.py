@@ -108,8 +108,8 @@ async def refund_star_payment(ctx: Ctx, p: dict[str, Any]) -> bool:
 async def get_star_transactions(ctx: Ctx, p: dict[str, Any]) -> JSON:
     offset = max(0, p.get("offset") or 0)
     limit = min(100, max(1, p.get("limit") or 100))
-    newest_first = list(reversed(ctx.bot.transactions))
-    return {"transactions": newest_first[offset : offset + limit]}
+    # The Bot API returns them "in chronological order": an offset is then a stable cursor.
+    return {"transactions": list(ctx.bot.transactions)[offset : offset + limit]}
 
 
 @handler("editUserStarSubscription")

@@ -46,10 +46,10 @@ class SwitchableDatabase:
     db: MemoryDatabase = field(default_factory=MemoryDatabase)
     down: bool = False
 
-    def __call__(self) -> Any:
+    def __call__(self, read_only: bool = False) -> Any:
         if self.down:
             raise StorageDown("connection refused")
-        return self.db()
+        return self.db(read_only)
 
 
 @dataclass

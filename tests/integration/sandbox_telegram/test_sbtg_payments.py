@@ -143,10 +143,10 @@ async def test_refund_twice_and_unknown_charge(
     assert other_user["description"] == "Bad Request: CHARGE_NOT_FOUND"
     assert not any("refunded_payment" in m for m in receiver.of_kind("message"))
     transactions = (await bot.ok("getStarTransactions"))["transactions"]
-    assert [("receiver" in t, t["id"]) for t in transactions] == [(True, charge), (False, charge)]
+    assert [("receiver" in t, t["id"]) for t in transactions] == [(False, charge), (True, charge)]
 
 
-async def test_star_transactions_are_paged_newest_first(
+async def test_star_transactions_are_paged_in_chronological_order(
     bot: BotApi, user: int, actor: Actor, receiver: Receiver
 ) -> None:
     link = await bot.ok("createInvoiceLink", **invoice(chat_id=None))
@@ -154,8 +154,10 @@ async def test_star_transactions_are_paged_newest_first(
         (await actor.pay_invoice(USER, invoice_link=link)).telegram_payment_charge_id
         for _ in range(3)
     ]
-    page = (await bot.ok("getStarTransactions", offset=1, limit=1))["transactions"]
-    assert [t["id"] for t in page] == [charges[1]]
+    first = (await bot.ok("getStarTransactions", offset=0, limit=2))["transactions"]
+    rest = (await bot.ok("getStarTransactions", offset=2, limit=2))["transactions"]
+    assert [t["id"] for t in first] == charges[:2]
+    assert [t["id"] for t in rest] == charges[2:]
 
 
 async def test_user_refund_posts_refunded_payment(

@@ -21,13 +21,13 @@ class ConflictingDatabase(MemoryDatabase):
         self.conflicts = 0
         self.commits_refused = 0
 
-    def __call__(self) -> MemoryUnitOfWork:
-        return _ConflictingUnitOfWork(self)
+    def __call__(self, read_only: bool = False) -> MemoryUnitOfWork:
+        return _ConflictingUnitOfWork(self, read_only)
 
 
 class _ConflictingUnitOfWork(MemoryUnitOfWork):
-    def __init__(self, db: ConflictingDatabase) -> None:
-        super().__init__(db.store, db._lock)
+    def __init__(self, db: ConflictingDatabase, read_only: bool = False) -> None:
+        super().__init__(db.store, db._lock, read_only)
         self._db = db
 
     async def _commit(self) -> None:
