@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import defaultdict
 from dataclasses import replace
 from datetime import timedelta
 
@@ -19,6 +21,7 @@ from application.views import JobCounts
 from domain.providers import Provider
 
 log = logging.getLogger(__name__)
+CONCURRENCY = 8  # chats served at once; the adapter's throttle keeps Telegram's limits
 
 
 def backoff(attempts: int) -> timedelta:
@@ -29,16 +32,38 @@ async def dispatch_outbox(deps: Deps, cmd: c.DispatchOutbox) -> JobCounts:
     """Deliver due items one at a time: each is leased just before its call, so a slow batch
     never lets another dispatcher take (and resend) items still waiting here."""
     counts = JobCounts()
-    wanted = list(cmd.item_ids) if cmd.item_ids is not None else None  # queue order kept
-    for _ in range(cmd.batch if wanted is None else len(wanted)):
-        item = await _claim_next(deps, wanted)
+    if cmd.item_ids is not None:
+        await _dispatch_named(deps, list(cmd.item_ids), counts)
+        return counts
+    for _ in range(cmd.batch):
+        item = await _claim_next(deps, None)
         if item is None:
-            if wanted:
-                continue  # that one is leased elsewhere or done already
             break
         counts.add("claimed")
         await _deliver_and_record(deps, item, counts)
     return counts
+
+
+async def _dispatch_named(deps: Deps, ids: list[str], counts: JobCounts) -> None:
+    """Items just queued (after a commit): chats are served side by side, each chat's items in
+    the order they were queued (the text before its invoice)."""
+    async with deps.uow(read_only=True) as uow:
+        found = [await uow.outbox.get(item_id) for item_id in ids]
+    by_chat: dict[int, list[str]] = defaultdict(list)
+    for item in found:
+        if item is not None:
+            by_chat[item.chat_id].append(item.id)
+    slots = asyncio.Semaphore(CONCURRENCY)
+
+    async def serve(chat_ids: list[str]) -> None:
+        async with slots:
+            for item_id in chat_ids:
+                item = await _claim_next(deps, [item_id])
+                if item is not None:  # else leased elsewhere, or done already
+                    counts.add("claimed")
+                    await _deliver_and_record(deps, item, counts)
+
+    await asyncio.gather(*(serve(chat_ids) for chat_ids in by_chat.values()))
 
 
 async def _claim_next(deps: Deps, wanted: list[str] | None) -> OutboxItem | None:
