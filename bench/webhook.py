@@ -131,8 +131,8 @@ def row(engine: str, case: str, result: LoadResult, baseline: LoadResult, books:
 
 
 async def measure(engine: str, url: str, load: LoadProcess, baseline: LoadResult
-                  ) -> list[tuple[str, ...]]:
-    rows = []
+                  ) -> dict[Provider, list[tuple[str, ...]]]:
+    rows: dict[Provider, list[tuple[str, ...]]] = {p: [] for p in Provider}
     async with starport(url) as (runtime, base_url):
         payers = [FIRST_PAYER + n for n in range(PAYMENTS)]
         actor = runtime.sandbox_telegram.actor()
@@ -145,19 +145,20 @@ async def measure(engine: str, url: str, load: LoadProcess, baseline: LoadResult
                                CONCURRENCY, SECONDS)
         answers = actor.bot.checkout_answers
         assert len(answers) == asked.sent and all(a["ok"] for a in answers), asked.outcomes
-        rows.append(row(engine, "pre_checkout_query (Telegram)", asked, baseline,
-                        f"{len(answers)} answered ok"))
+        rows[Provider.TELEGRAM_STARS].append(row(
+            engine, "pre_checkout_query", asked, baseline, f"{len(answers)} answered ok"))
         for name, provider, requests in (
-            ("successful_payment (Telegram)", Provider.TELEGRAM_STARS,
+            ("successful_payment", Provider.TELEGRAM_STARS,
              successful_payments(runtime, stars, payers)),
-            ("invoice_paid (Crypto Pay)", Provider.CRYPTOPAY, await invoices_paid(runtime, crypto)),
+            ("invoice_paid", Provider.CRYPTOPAY, await invoices_paid(runtime, crypto)),
         ):
             result = await load.run(base_url, requests, CONCURRENCY, SECONDS)
             count = await credited(runtime, provider)
             assert result.outcomes == {"credited": result.sent}, result.outcomes
             assert count == result.sent, f"{name}: {count} credited of {result.sent} sent"
-            rows.append(row(engine, name, result, baseline, f"{count} sent, {count} credited"))
-    for line in rows:
+            rows[provider].append(row(engine, name, result, baseline,
+                                      f"{count} sent, {count} credited"))
+    for line in [*rows[Provider.TELEGRAM_STARS], *rows[Provider.CRYPTOPAY]]:
         print("  ".join(line))
     return rows
 
@@ -193,22 +194,25 @@ async def main() -> int:
     configure_logging("json", "WARNING")  # INFO lines per request would measure the terminal
     load = LoadProcess()
     header = ("engine", "updates", "sent", "req/s", "p50 ms", "p99 ms", "ratio", "books")
-    rows: list[tuple[str, ...]] = [header]
+    blocks: dict[Provider, list[tuple[str, ...]]] = {p: [] for p in Provider}
     try:
         async with serve_app(bare_app()) as bare_url:
             probe = [("/api/telegram/webhook", b'{"update_id": 1}', {})] * PAYMENTS
             await load.run(bare_url, probe[:200], CONCURRENCY, SECONDS)  # warms the load process
             baseline = await load.run(bare_url, probe, CONCURRENCY, SECONDS)
-        rows.append(row("-", "bare Starlette 200 (baseline)", baseline, baseline, "-"))
-        print("  ".join(rows[-1]))
+        bare = row("-", "bare Starlette 200", baseline, baseline, "baseline")
+        print("  ".join(bare))
         with databases() as found:
             for engine, url in found:
-                rows += await measure(engine, url, load, baseline)
+                for provider, rows in (await measure(engine, url, load, baseline)).items():
+                    blocks[provider] += rows
     finally:
         load.close()
     print(f"\nconcurrency {CONCURRENCY} from one httpx process; each case sends up to "
-          f"{PAYMENTS} updates or for {SECONDS:.0f} s; ratio = req/s over the bare endpoint's\n")
-    print(table(rows))
+          f"{PAYMENTS} updates or for {SECONDS:.0f} s; ratio = req/s over the bare endpoint's")
+    for title, provider in (("POST /api/telegram/webhook", Provider.TELEGRAM_STARS),
+                            ("POST /api/cryptopay/webhook (signed)", Provider.CRYPTOPAY)):
+        print(f"\n{title}\n" + table([header, bare, *blocks[provider]]))
     print(f"\ntotal {time.perf_counter() - started:.1f} s")
     return 0
 

@@ -7,6 +7,11 @@ use case, so the same features can run over HTTP or on another database by chang
 
 from __future__ import annotations
 
+import os
+
+# Bot messages go out before a request answers (production: in the background).
+os.environ.setdefault("STARPORT_OUTBOX_DISPATCH", "inline")
+
 import asyncio
 import os
 from collections.abc import Iterator

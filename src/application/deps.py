@@ -33,6 +33,7 @@ class Settings:
     outbox_max_attempts: int = 8
     outbox_lease: timedelta = timedelta(minutes=10)  # > the longest flood wait
     dispatch_inline: bool = True  # deliver new outbox items right after commit (the job retries)
+    dispatch_in_background: bool = False  # ...without making the caller wait for Telegram
     subscription_credits_package: str | None = None
     limits: PaymentLimits = NO_LIMITS  # per-user payment limits (the config turns them on)
     webhook_retention: timedelta = timedelta(days=90)  # raw webhook inbox

@@ -3,6 +3,7 @@ handles the events its transactions committed."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -66,6 +67,7 @@ class MessageBus:
         self.deps = deps
         self.conflict_retries = conflict_retries
         self._subscribers: dict[type[Event], list[EventHandler]] = defaultdict(list)
+        self._background: set[asyncio.Task[None]] = set()
 
     def subscribe(self, event_type: type[Event], handler: EventHandler) -> None:
         """Observers (metrics, logs) of committed events; their failures are only logged."""
@@ -106,9 +108,24 @@ class MessageBus:
                     await subscriber(event)
                 except Exception:
                     log.exception("event subscriber failed for %s", type(event).__name__)
-        if outbox_ids and self.deps.settings.dispatch_inline:
-            try:
-                await self.handle(c.DispatchOutbox(batch=len(outbox_ids),
-                                                   item_ids=tuple(outbox_ids)))
-            except Exception:
-                log.exception("inline outbox dispatch failed; the job will retry")
+        if not outbox_ids or not self.deps.settings.dispatch_inline:
+            return
+        delivery = self._deliver(tuple(outbox_ids))
+        if self.deps.settings.dispatch_in_background:
+            # The caller (a webhook Telegram waits on) answers now; the items go out next.
+            task = asyncio.create_task(delivery)
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+        else:
+            await delivery
+
+    async def _deliver(self, item_ids: tuple[str, ...]) -> None:
+        try:
+            await self.handle(c.DispatchOutbox(batch=len(item_ids), item_ids=item_ids))
+        except Exception:
+            log.exception("outbox dispatch after commit failed; the job will retry")
+
+    async def drain(self) -> None:
+        """Wait for deliveries still running in the background (at shutdown, in tests)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)

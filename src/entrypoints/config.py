@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -49,6 +50,9 @@ class StarportConfig(BaseSettings):
     starport_log_format: str = "auto"  # auto | json | console
     starport_log_level: str = "INFO"
     starport_bot_name: str = "Starport"
+    # After a commit, bot messages go out "background" (the webhook answers first),
+    # "inline" (before answering: deterministic, for tests) or "job" (dispatch-outbox only).
+    starport_outbox_dispatch: Literal["background", "inline", "job"] = "background"
     # Per-user payment limits (0 turns one off); counted in the database, so they hold across
     # instances sharing it.
     starport_max_sessions_per_hour: int = Field(default=10, ge=0)

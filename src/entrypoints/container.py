@@ -69,6 +69,8 @@ def _settings(config: StarportConfig) -> Settings:
         webhook_retention=timedelta(days=config.starport_inbox_retention_days),
         admin_chat_id=config.starport_admin_chat_id,
         balance_alerts=config.balance_alert_thresholds,
+        dispatch_inline=config.starport_outbox_dispatch != "job",
+        dispatch_in_background=config.starport_outbox_dispatch == "background",
     )
 
 

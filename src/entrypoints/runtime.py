@@ -32,6 +32,7 @@ class Runtime:
             await start()
 
     async def aclose(self) -> None:
+        await self.bus.drain()  # what was committed goes out before the clients close
         for close in reversed(self.closers):
             await close()
         self.closers.clear()

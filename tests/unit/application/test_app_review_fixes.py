@@ -86,3 +86,18 @@ async def test_spend_keys_of_different_users_never_collide(world) -> None:
     assert not first.replayed and not second.replayed
     assert await world.balance("a") == 90
     assert await world.balance("a:b") == 90
+
+
+async def test_background_delivery_answers_first_and_delivers_by_drain(make_world) -> None:
+    # Given a bus that sends bot messages in the background
+    world = make_world(dispatch_in_background=True)
+    view = await world.open_stars_session()
+    await world.bus.drain()
+    sent_before = len(world.texts_to(777))
+    # When a payment is credited
+    outcome = await world.handle(c.CompletePayment(STARS, view.id, "tg-bg", Stars(50), 777, 777))
+    # Then the credit is committed at once, and the confirmation follows without being awaited
+    assert outcome.credited
+    assert len(world.texts_to(777)) == sent_before
+    await world.bus.drain()
+    assert world.texts_to(777)[-1].startswith("Payment received: 100 credits added")
