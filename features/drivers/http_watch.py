@@ -11,6 +11,8 @@ _summarised = False
 
 
 def watch(sandbox: Any) -> None:
+    if any(s is sandbox for s in _watched):
+        return
     _watched.append(sandbox)
     _totals["sandboxes"] += 1
 
