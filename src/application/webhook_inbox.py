@@ -15,6 +15,8 @@ async def record_outcome(deps: Deps, record: RawWebhook, outcome: str) -> None:
     """After handling: the outcome onto the stored delivery, or the delivery itself when no
     effect committed it. Call it once the delivery is no longer pending."""
     assert pending_webhook.get() is not record, "reset pending_webhook first"
+    if record.stored and record.outcome == outcome:
+        return  # recorded already, with the update's own last transaction
     record.outcome, record.outcome_at = outcome, deps.clock.now()
     async with deps.uow() as uow:
         if record.stored:

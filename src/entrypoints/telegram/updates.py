@@ -12,6 +12,7 @@ from structlog.contextvars import bind_contextvars
 from application import commands as c
 from application.chat import BUY_PREFIX
 from application.views import PaymentOutcome, PreCheckoutAnswer, RefundResult
+from application.webhook_records import pending_webhook
 from domain.errors import DomainError
 from domain.money import FiatAmount, Price, Stars
 from domain.providers import Provider
@@ -41,9 +42,15 @@ async def handle_update(runtime: Runtime, update: Any) -> str:
         (log.error if money else log.warning)("telegram.update_refused", code=exc.code,
                                                reason=exc.message)
         outcome = f"refused:{exc.code}"
+    now = runtime.deps.clock.now()
     async with runtime.deps.uow() as uow:
-        await uow.inbox.record(INBOX, str(update_id), runtime.deps.clock.now())
-        await uow.commit()
+        await uow.inbox.record(INBOX, str(update_id), now)
+        raw = pending_webhook.get()
+        if raw is not None:  # the delivery's outcome goes in the same transaction
+            raw.outcome, raw.outcome_at = outcome, now
+            if raw.stored:
+                await uow.webhooks.set_outcome(raw.id, outcome, now)
+        await uow.commit()  # (stores the delivery itself, outcome included, if still pending)
     return outcome
 
 
