@@ -17,7 +17,8 @@ async def judge(deps: Deps, uow: UnitOfWork, user_key: str, *, opening: bool) ->
     if not limits.enabled:
         return ALLOWED
     now = deps.clock.now()
-    await uow.limits.hold(user_key, now)
+    if opening:  # only counting new sessions races; the cooldown is a plain read
+        await uow.limits.hold(user_key, now)
     since = now - limits.lookback
     sessions = await uow.limits.times(user_key, SESSION, since) if opening else ()
     failures = await uow.limits.times(user_key, FAILURE, since)

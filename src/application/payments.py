@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from application import commands as c
 from application.deps import Deps
 from application.limits import admit_session, judge, record_failure
@@ -146,34 +148,54 @@ async def validate_pre_checkout(deps: Deps, cmd: c.ValidatePreCheckout) -> PreCh
 
 
 async def _judge_pre_checkout(deps: Deps, cmd: c.ValidatePreCheckout) -> PreCheckoutAnswer:
+    """Reads only, so a pre-checkout never queues behind writers (Telegram waits 10 s); a
+    refusal is counted, and an unbound session bound, in short writes afterwards."""
     now = deps.clock.now()
-    async with deps.uow() as uow:
+    async with deps.uow(read_only=True) as uow:
         session = await uow.sessions.get(cmd.payload)
         user_key = session.user_id if session is not None else str(cmd.payer_telegram_id)
         cooldown = await judge(deps, uow, user_key, opening=False)
         if not cooldown.allowed:  # not counted as a failure: that would prolong the cooldown
             text = (await load_message(uow, "rate_limited")).render(
                 retry_after=humanize(cooldown.retry_after))
-            await uow.commit()
             return PreCheckoutAnswer(ok=False, error_key="rate_limited", error_message=text)
-        try:
-            if session is None:
-                raise SessionNotFound(f"no payment session {cmd.payload!r}")
-            if cmd.currency != Stars.currency or cmd.total_amount <= 0:
-                raise AmountMismatch(f"expected XTR, got {cmd.currency}")
-            session.check_pre_checkout(cmd.payer_telegram_id, Stars(cmd.total_amount), now)
-        except DomainError as exc:
-            key = _CHECKOUT_ERRORS.get(exc.code, "checkout_unavailable")
-            message = await load_message(uow, key)
-            text = message.render(session_id=cmd.payload, reason=exc.message)
+        refusal = await _refusal(uow, session, cmd, now)
+    if refusal is not None:
+        async with deps.uow() as uow:
             await record_failure(deps, uow, user_key)
             await uow.commit()
-            return PreCheckoutAnswer(ok=False, error_key=key, error_message=text)
-        if session.telegram_user_id is None:  # an invoice link opened without the deep link
-            session.link_telegram_user(cmd.payer_telegram_id, now)
-            await uow.sessions.save(session)
+        return refusal
+    assert session is not None
+    if session.telegram_user_id is None:  # an invoice link opened without the deep link
+        async with deps.uow() as uow:
+            fresh = await _get(uow, session.id)
+            try:
+                fresh.link_telegram_user(cmd.payer_telegram_id, now)
+            except DomainError as exc:  # someone else bound it in the meantime
+                return await _refused(uow, cmd, exc)
+            await uow.sessions.save(fresh)
             await uow.commit()
     return PreCheckoutAnswer(ok=True)
+
+
+async def _refusal(uow: UnitOfWork, session: PaymentSession | None, cmd: c.ValidatePreCheckout,
+                   now: datetime) -> PreCheckoutAnswer | None:
+    try:
+        if session is None:
+            raise SessionNotFound(f"no payment session {cmd.payload!r}")
+        if cmd.currency != Stars.currency or cmd.total_amount <= 0:
+            raise AmountMismatch(f"expected XTR, got {cmd.currency}")
+        session.check_pre_checkout(cmd.payer_telegram_id, Stars(cmd.total_amount), now)
+    except DomainError as exc:
+        return await _refused(uow, cmd, exc)
+    return None
+
+
+async def _refused(uow: UnitOfWork, cmd: c.ValidatePreCheckout, exc: DomainError
+                   ) -> PreCheckoutAnswer:
+    key = _CHECKOUT_ERRORS.get(exc.code, "checkout_unavailable")
+    text = (await load_message(uow, key)).render(session_id=cmd.payload, reason=exc.message)
+    return PreCheckoutAnswer(ok=False, error_key=key, error_message=text)
 
 
 async def _get(uow: UnitOfWork, session_id: str) -> PaymentSession:
