@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from e2e_support import PACKAGES
-from features.drivers import http_watch
 from features.drivers.http_catalog import write_catalog
 from features.drivers.http_database import (
     PostgresUnavailable,
@@ -20,20 +19,7 @@ from features.drivers.http_database import (
 )
 from features.drivers.http_server import Server, running_server
 
-
-@pytest.fixture(autouse=True)
-def bot_api_spec_check() -> Iterator[None]:
-    http_watch.forget()
-    yield
-    problem = http_watch.check()
-    if problem is not None:
-        pytest.fail(problem, pytrace=False)
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    line = http_watch.summary_once()
-    if line is not None:
-        terminalreporter.write_line(line)
+# The Bot API spec check of every test here is tests/conftest.py's (all tests share it).
 
 
 @pytest.fixture(scope="session")
