@@ -35,7 +35,10 @@ async def admit_session(deps: Deps, uow: UnitOfWork, user_key: str) -> Verdict:
 
 
 async def record_failure(deps: Deps, uow: UnitOfWork, user_key: str) -> None:
-    """A refused pre-checkout or a failed payment counts toward the cooldown."""
+    """A refused pre-checkout or a failed payment counts toward the cooldown; not while a
+    cooldown runs (it cannot lengthen it, and the history read back stays exact)."""
     if deps.settings.limits.max_failures > 0:
+        if not (await judge(deps, uow, user_key, opening=False)).allowed:
+            return
         await uow.limits.hold(user_key, deps.clock.now())
         await uow.limits.record(user_key, FAILURE, deps.clock.now())

@@ -153,7 +153,10 @@ async def _judge_pre_checkout(deps: Deps, cmd: c.ValidatePreCheckout) -> PreChec
     now = deps.clock.now()
     async with deps.uow(read_only=True) as uow:
         session = await uow.sessions.get(cmd.payload)
-        user_key = session.user_id if session is not None else str(cmd.payer_telegram_id)
+        # A refusal counts against whoever caused it: a stranger paying someone's link (or an
+        # unknown one) must not be able to put the owner into a cooldown.
+        own = session is not None and session.telegram_user_id in (None, cmd.payer_telegram_id)
+        user_key = session.user_id if own and session else f"tg:{cmd.payer_telegram_id}"
         cooldown = await judge(deps, uow, user_key, opening=False)
         if not cooldown.allowed:  # not counted as a failure: that would prolong the cooldown
             text = (await load_message(uow, "rate_limited")).render(

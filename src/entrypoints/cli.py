@@ -142,6 +142,13 @@ def _serve(config: StarportConfig, args: argparse.Namespace) -> int:
             access_log=False, proxy_headers=True))
         stop = asyncio.Event()
         jobs = None if args.no_jobs else asyncio.create_task(run_schedule(runtime, stop))
+
+        async def stop_jobs() -> None:  # run by the app's shutdown, before the clients close
+            stop.set()
+            if jobs is not None:
+                await jobs
+
+        runtime.stoppers.append(stop_jobs)
         if config.sandbox:
             print(f"SANDBOX MODE: emulated Telegram and Crypto Pay on {config.base_url} — "
                   "nothing here takes real money; see README 'Try a purchase'",
@@ -149,9 +156,7 @@ def _serve(config: StarportConfig, args: argparse.Namespace) -> int:
         try:
             await server.serve()
         finally:
-            stop.set()
-            if jobs is not None:
-                await jobs
+            await stop_jobs()  # a no-op when the shutdown already did it
         return 0
 
     return asyncio.run(go())

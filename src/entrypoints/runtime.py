@@ -24,6 +24,7 @@ class Runtime:
     sandbox_telegram: Any = None  # sandbox objects when STARPORT_SANDBOX is on
     sandbox_cryptopay: Any = None
     starters: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    stoppers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def start(self) -> None:
@@ -32,6 +33,9 @@ class Runtime:
             await start()
 
     async def aclose(self) -> None:
+        for stop in self.stoppers:  # work that uses the clients (the scheduler) ends first
+            await stop()
+        self.stoppers.clear()
         await self.bus.drain()  # what was committed goes out before the clients close
         for close in reversed(self.closers):
             await close()

@@ -42,7 +42,7 @@ async def cryptopay_webhook(request: Request) -> Response:
     if not verified:
         metrics.record_webhook(SOURCE, "bad_signature")
         log.warning("cryptopay.bad_signature")
-        await finish(runtime, record, "bad_signature")
+        # Not stored: an unauthenticated sender must not cost a write (or fill the disk).
         return error_response(401, "invalid_signature", "missing or wrong signature")
     async with pending(record):
         response, outcome = await _handle(request, raw, record, metrics)

@@ -40,14 +40,16 @@ def note_telegram_ids(record: RawWebhook, update: Any) -> None:
         payment = message.get(part) if isinstance(message, dict) else None
         if isinstance(payment, dict):
             record.charge_id = _text(payment.get("telegram_payment_charge_id"))
-            record.session_id = _text(payment.get("invoice_payload"))
+            record.session_id = _text(payment.get("invoice_payload"), 64)
     query = update.get("pre_checkout_query")
     if isinstance(query, dict):
-        record.session_id = _text(query.get("invoice_payload"))
+        record.session_id = _text(query.get("invoice_payload"), 64)
 
 
-def _text(value: Any) -> str | None:
-    return value[:200] if isinstance(value, str) else None
+def _text(value: Any, limit: int = 200) -> str | None:
+    """Cut to its column: a payload of 128 bytes (not one of our sessions) must not make the
+    delivery, and so the update, impossible to store."""
+    return value[:limit] if isinstance(value, str) else None
 
 
 @contextlib.asynccontextmanager

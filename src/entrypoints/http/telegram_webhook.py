@@ -43,7 +43,7 @@ async def telegram_webhook(request: Request) -> Response:
     if not verified:
         metrics.record_webhook(SOURCE, "forbidden")
         log.warning("telegram.webhook_forbidden")
-        await finish(runtime, record, "forbidden")
+        # Not stored: an unauthenticated sender must not cost a write (or fill the disk).
         return error_response(403, "forbidden", "wrong or missing secret token")
     async with pending(record):
         response, outcome = await _handle(request, raw, record, metrics)

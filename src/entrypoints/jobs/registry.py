@@ -21,6 +21,11 @@ class Job:
     command: Callable[[], c.Command]
     interval_seconds: float
     needs: str | None = None  # "channel", or a provider name that must be enabled
+    lock: str | None = None  # jobs sharing a lock never run at once (default: the name)
+
+    @property
+    def lock_name(self) -> str:
+        return self.lock or self.name
 
 
 JOBS: dict[str, Job] = {
@@ -32,8 +37,11 @@ JOBS: dict[str, Job] = {
             needs="telegram_stars"),
         Job("reconcile-cryptopay", lambda: c.Reconcile(Provider.CRYPTOPAY), 120,
             needs="cryptopay"),
-        Job("check-memberships", lambda: c.CheckMemberships(), 3600, needs="channel"),
-        Job("bulk-invite", lambda: c.BulkInvite(), 0, needs="channel"),  # on demand only
+        # Both may invite the same patrons: one lock, so they never run side by side.
+        Job("check-memberships", lambda: c.CheckMemberships(), 3600, needs="channel",
+            lock="patron-invites"),
+        Job("bulk-invite", lambda: c.BulkInvite(), 0, needs="channel",  # on demand only
+            lock="patron-invites"),
         Job("prune-webhook-inbox", lambda: c.PruneWebhookInbox(), 3600),
         Job("cryptopay-balance-alert", lambda: c.CheckWalletBalances(), 300,
             needs="cryptopay"),
@@ -58,7 +66,7 @@ async def run_job(runtime: Runtime, name: str) -> JobCounts:
         raise KeyError(f"unknown job {name!r}; jobs: {', '.join(JOBS)}") from None
     if runtime.job_lock is None:
         return await _run(runtime, job)
-    async with runtime.job_lock.hold(name) as acquired:
+    async with runtime.job_lock.hold(job.lock_name) as acquired:
         if not acquired:
             log.info("job %s is already running elsewhere: skipped", name)
             return JobCounts({BUSY: 1})

@@ -41,7 +41,7 @@ async def poll(runtime: Runtime, stop: asyncio.Event | None = None, timeout: int
     """Handle updates until `stop` is set (or `max_batches` answers); returns how many."""
     stop = stop or asyncio.Event()
     handled = batches = 0
-    offset = await _load_offset(runtime)
+    offset = saved = await _load_offset(runtime)
     failures = 0
     while not stop.is_set() and (max_batches is None or batches < max_batches):
         try:
@@ -53,13 +53,14 @@ async def poll(runtime: Runtime, stop: asyncio.Event | None = None, timeout: int
                 handled += 1
                 offset = int(update["update_id"]) + 1
                 await _save_offset(runtime, offset)  # after the update's effects committed
+                saved = offset
                 log.info("polling.update", update_id=update["update_id"], outcome=outcome)
             failures = 0
         except Exception:  # storage or network down: the same updates come again
             failures += 1
             log.exception("polling.failed", attempt=failures)
             await asyncio.sleep(min(30.0, 0.5 * 2 ** failures))
-            offset = await _load_offset(runtime)
+            offset = saved  # what is known to be stored; no database needed to go on
     return handled
 
 

@@ -57,7 +57,7 @@ async def test_a_crypto_pay_payment_is_found_by_its_invoice_id(database_url: str
         assert "crypto-pay-api-signature" not in entry["headers"]
 
 
-async def test_forged_deliveries_are_not_kept_as_accepted(database_url: str) -> None:
+async def test_forged_deliveries_are_counted_not_stored(database_url: str) -> None:
     async with live_starport(database_url) as live:
         forged = {"update_id": 990001, "message": {"message_id": 1, "date": 0,
                   "chat": {"id": ANN, "type": "private"}, "from": {"id": ANN, "is_bot": False,
@@ -71,10 +71,14 @@ async def test_forged_deliveries_are_not_kept_as_accepted(database_url: str) -> 
         response = await live.http.post("/api/cryptopay/webhook", content=b'{"update_id": 5}',
                                         headers={"crypto-pay-api-signature": "00" * 32})
         assert response.status_code == 401
-        entries = await live.webhooks()
-        assert {(e["source"], e["verified"], e["outcome"]) for e in entries} == {
-            ("telegram", False, "forbidden"), ("cryptopay", False, "bad_signature")}
-        assert await live.webhooks(chargeId="forged-charge") == []  # no ids read from forgeries
+        # Forgeries cost no write at all: a flood of them cannot fill the disk or hold the
+        # SQLite writer; they are counted in the metrics and logged instead.
+        assert await live.webhooks() == []
+        metrics = (await live.http.get("/metrics")).text
+        assert 'starport_webhook_requests_total{outcome="forbidden",source="telegram"} 1.0' in (
+            metrics)
+        assert ('starport_webhook_requests_total{outcome="bad_signature",source="cryptopay"} 1.0'
+                in metrics)
 
 
 async def test_the_prune_job_forgets_deliveries_past_the_retention(database_url: str) -> None:

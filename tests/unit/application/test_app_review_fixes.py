@@ -101,3 +101,29 @@ async def test_background_delivery_answers_first_and_delivers_by_drain(make_worl
     assert len(world.texts_to(777)) == sent_before
     await world.bus.drain()
     assert world.texts_to(777)[-1].startswith("Payment received: 100 credits added")
+
+
+async def test_failures_during_a_cooldown_do_not_count_so_the_history_stays_exact(make_world
+                                                                                 ) -> None:
+    from application.limits import FAILURE, judge, record_failure
+    from domain.limits import PaymentLimits
+
+    # Given a user who failed twice and is cooling down for 15 minutes
+    world = make_world(limits=PaymentLimits(max_sessions=0, max_failures=2,
+                                            window=timedelta(minutes=60),
+                                            cooldown=timedelta(minutes=15)))
+    for _ in range(2):
+        async with world.deps.uow() as uow:
+            await record_failure(world.deps, uow, "u1")
+            await uow.commit()
+        world.clock.advance(timedelta(minutes=1))
+    # When a third failure happens during the cooldown
+    async with world.deps.uow() as uow:
+        await record_failure(world.deps, uow, "u1")
+        await uow.commit()
+    # Then it is not recorded, and the cooldown ends when it should
+    async with world.deps.uow(read_only=True) as uow:
+        times = await uow.limits.times("u1", FAILURE, world.clock.now() - timedelta(hours=2))
+        assert len(times) == 2
+        world.clock.advance(timedelta(minutes=15))
+        assert (await judge(world.deps, uow, "u1", opening=False)).allowed
