@@ -143,6 +143,7 @@ async def measure(engine: str, url: str, load: LoadProcess, baseline: LoadResult
 
         asked = await load.run(base_url, pre_checkouts(runtime, stars[:PRE_CHECKOUTS], payers),
                                CONCURRENCY, SECONDS)
+        await runtime.bus.drain()
         answers = actor.bot.checkout_answers
         assert len(answers) == asked.sent and all(a["ok"] for a in answers), asked.outcomes
         rows[Provider.TELEGRAM_STARS].append(row(
@@ -153,6 +154,9 @@ async def measure(engine: str, url: str, load: LoadProcess, baseline: LoadResult
             ("invoice_paid", Provider.CRYPTOPAY, await invoices_paid(runtime, crypto)),
         ):
             result = await load.run(base_url, requests, CONCURRENCY, SECONDS)
+            # Bot messages still going out in the background finish before the next case (and
+            # before the server stops): they neither load the next case nor fail at shutdown.
+            await runtime.bus.drain()
             count = await credited(runtime, provider)
             assert result.outcomes == {"credited": result.sent}, result.outcomes
             assert count == result.sent, f"{name}: {count} credited of {result.sent} sent"

@@ -47,6 +47,12 @@ async def dispatch_outbox(deps: Deps, cmd: c.DispatchOutbox) -> JobCounts:
 async def _dispatch_named(deps: Deps, ids: list[str], counts: JobCounts) -> None:
     """Items just queued (after a commit): chats are served side by side, each chat's items in
     the order they were queued (the text before its invoice)."""
+    if len(ids) == 1:  # one chat, nothing to order: the claim reads the item itself
+        item = await _claim_next(deps, list(ids))
+        if item is not None:  # else leased elsewhere, or done already
+            counts.add("claimed")
+            await _deliver_and_record(deps, item, counts)
+        return
     async with deps.uow(read_only=True) as uow:
         found = [await uow.outbox.get(item_id) for item_id in ids]
     by_chat: dict[int, list[str]] = defaultdict(list)

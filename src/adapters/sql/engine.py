@@ -30,8 +30,12 @@ def make_engine(url: str | URL, *, pool_size: int | None = None,
     if u.get_backend_name() == "sqlite":
         _create_parent(u.database)
         # In-process writers queue on an asyncio lock (see SqlDatabase), so a few connections do.
+        extra: dict[str, Any] = {}
+        if u.get_driver_name() == "aiosqlite":  # a statement is one trip to its thread
+            from adapters.sql.sqlite_driver import one_hop_dbapi
+            extra["module"] = one_hop_dbapi()
         engine = create_async_engine(u, echo=echo, pool_size=pool_size or 2,
-                                     max_overflow=max_overflow or 2)
+                                     max_overflow=max_overflow or 2, **extra)
         _sqlite_transactions(engine, busy_timeout_ms)
         return engine
     # Two cores: a handful of busy connections saturate them; overflow absorbs bursts.

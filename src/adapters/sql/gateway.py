@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,8 +38,9 @@ class Gateway:
     """What repositories use: execute with error translation, dialect-aware upserts, and the
     unit of work's `track` for aggregates with events."""
 
-    def __init__(self, conn: AsyncConnection, track: Any) -> None:
+    def __init__(self, conn: AsyncConnection, track: Any, read_only: bool = False) -> None:
         self.conn = conn
+        self.read_only = read_only  # reads take no row locks (they would hold up writers)
         self.dialect = conn.dialect.name
         self._track = track
         self._identity: dict[tuple[str, object], Any] = {}
@@ -56,9 +58,11 @@ class Gateway:
 
     def insert(self, table: Table) -> Any:
         """An INSERT that understands `on_conflict_do_nothing/do_update` on both engines."""
-        if self.dialect == "postgresql":
-            return postgresql.insert(table)
-        return sqlite.insert(table)
+        return _insert(self.dialect, table)
+
+    def insert_or_ignore(self, table: Table) -> Any:
+        """`INSERT ... ON CONFLICT DO NOTHING`, built once: execute it with the values."""
+        return _insert_or_ignore(self.dialect, table)
 
     # -- identity map: one object per row per transaction, as the in-memory store gives ------
 
@@ -79,8 +83,28 @@ class Gateway:
     async def upsert(self, table: Table, values: dict[str, Any], keys: Sequence[str]) -> None:
         """Insert the row, or overwrite its other columns when the key exists (one statement,
         so two writers of a new row cannot both insert)."""
-        others = {k: v for k, v in values.items() if k not in keys}
-        statement = self.insert(table).values(values)
-        statement = (statement.on_conflict_do_update(index_elements=list(keys), set_=others)
-                     if others else statement.on_conflict_do_nothing())
-        await self.execute(statement)
+        others = tuple(k for k in values if k not in keys)
+        await self.execute(_upsert(self.dialect, table, tuple(keys), others), values)
+
+
+# Statements built once and executed with their values as parameters: building one per call
+# (literal values coerced to bound parameters, a fresh cache key walked) cost more CPU than
+# the rest of the statement's trip through SQLAlchemy.
+
+def _insert(dialect: str, table: Table) -> Any:
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+@functools.cache
+def _insert_or_ignore(dialect: str, table: Table) -> Any:
+    return _insert(dialect, table).on_conflict_do_nothing()
+
+
+@functools.cache
+def _upsert(dialect: str, table: Table, keys: tuple[str, ...], others: tuple[str, ...]) -> Any:
+    """The other columns set to the values proposed for insertion (`excluded`)."""
+    statement = _insert(dialect, table)
+    if not others:
+        return statement.on_conflict_do_nothing()
+    return statement.on_conflict_do_update(
+        index_elements=list(keys), set_={k: statement.excluded[k] for k in others})

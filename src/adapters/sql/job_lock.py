@@ -50,9 +50,17 @@ class PostgresJobLock:
     @staticmethod
     async def _release(conn: AsyncConnection, key: int, name: str) -> None:
         try:
-            await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+            released = (await conn.execute(text("SELECT pg_advisory_unlock(:key)"),
+                                           {"key": key})).scalar()
         except Exception:  # a broken session: drop it, the server frees its locks
             log.warning("could not release the lock of job %s; dropping the connection", name)
+            await conn.invalidate()
+            return
+        except BaseException:  # cancelled mid-unlock: never pool a session that may hold it
+            await conn.invalidate()
+            raise
+        if not released:  # the session was replaced under us: the job ran unprotected
+            log.error("the lock of job %s was lost while it ran", name)
             await conn.invalidate()
 
 

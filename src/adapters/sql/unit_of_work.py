@@ -43,6 +43,8 @@ class SqlUnitOfWork(UnitOfWork):
             if self.read_only:  # SQLite: a plain BEGIN, which never waits for the writer
                 self._conn = await self._conn.execution_options(**{READ_ONLY: True})
             await self._conn.begin()
+            if self.read_only and self._db.dialect == "postgresql":  # a write fails loudly
+                await self._conn.exec_driver_sql("SET TRANSACTION READ ONLY")
         except BaseException as exc:
             await self._close()
             if isinstance(exc, DBAPIError):
@@ -54,7 +56,7 @@ class SqlUnitOfWork(UnitOfWork):
         """Fresh repositories: no identity map, cached account or pending delta outlives the
         transaction it was read in."""
         assert self._conn is not None
-        gw = Gateway(self._conn, self.track)
+        gw = Gateway(self._conn, self.track, self.read_only)
         self._ledger = SqlLedger(gw, self._db.lock_system_accounts)
         self.ledger = self._ledger
         self.sessions = SqlSessions(gw)

@@ -26,6 +26,12 @@ _APPLY_DELTA = (
     update(a).where(a.c.id == bindparam("b_id"))
     .values(balance=a.c.balance + bindparam("b_delta"), version=a.c.version + bindparam("b_n"))
 )
+# Built once (see gateway): the statements every payment runs.
+_SET_BALANCE = update(a).where(a.c.id == bindparam("b_id"))
+_ENTRY_BY_KEY = (select(e, p.c.account_id, p.c.amount).join(p, p.c.entry_id == e.c.id)
+                 .where(e.c.idempotency_key == bindparam("b_key")).order_by(p.c.position))
+_ACCOUNTS = (select(a).where(a.c.id.in_(bindparam("b_ids", expanding=True))).order_by(a.c.id))
+_ACCOUNTS_LOCKED = _ACCOUNTS.with_for_update()
 
 
 class SqlLedger:
@@ -53,21 +59,21 @@ class SqlLedger:
         return {i: self._loaded[i] for i in sorted(set(ids))}
 
     async def entry_by_key(self, idempotency_key: str) -> JournalEntry | None:
-        query = (select(e, p.c.account_id, p.c.amount).join(p, p.c.entry_id == e.c.id)
-                 .where(e.c.idempotency_key == idempotency_key).order_by(p.c.position))
-        rows = (await self._gw.execute(query)).mappings().all()
+        rows = (await self._gw.execute(_ENTRY_BY_KEY, {"b_key": idempotency_key})
+                ).mappings().all()
         return m.entry_from(rows[0], rows) if rows else None
 
     async def add(self, entry: JournalEntry, accounts: dict[str, Account]) -> None:
-        await self._gw.execute(e.insert().values(m.entry_values(entry)))  # a reused key: Conflict
+        await self._gw.execute(e.insert(), m.entry_values(entry))  # a reused key: Conflict
         unknown = sorted((set(accounts) | set(entry.accounts)) - self._loaded.keys())
         if unknown:
             await self._create(unknown)
         await self._gw.execute(p.insert(), m.posting_values(entry))
         for account in accounts.values():
             if self._locked(account.id):
-                await self._gw.execute(update(a).where(a.c.id == account.id).values(
-                    balance=account.balance, version=account.version))
+                await self._gw.execute(_SET_BALANCE, {"b_id": account.id,
+                                                      "balance": account.balance,
+                                                      "version": account.version})
                 self._loaded[account.id] = account
         for posting in entry.postings:
             if not self._locked(posting.account):
@@ -119,11 +125,11 @@ class SqlLedger:
         found: dict[str, tuple[int, int]] = {}
         for group, lock in groups:
             if group:
-                query = select(a).where(a.c.id.in_(group)).order_by(a.c.id)
-                rows = await self._gw.execute(query.with_for_update() if lock else query)
+                rows = await self._gw.execute(_ACCOUNTS_LOCKED if lock else _ACCOUNTS,
+                                              {"b_ids": group})
                 found |= {r.id: (r.balance, r.version) for r in rows}
         return found
 
     async def _create(self, ids: list[str]) -> None:
-        await self._gw.execute(self._gw.insert(a).on_conflict_do_nothing(),
+        await self._gw.execute(self._gw.insert_or_ignore(a),
                                [{"id": i, "balance": 0, "version": 0} for i in ids])

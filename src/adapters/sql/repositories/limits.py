@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from adapters.sql import mappers as m
 from adapters.sql.gateway import Gateway
 from adapters.sql.tables import limit_guards, payment_attempts, webhook_inbox
 from application.webhook_records import RawWebhook, WebhookQuery
+
+_SET_OUTCOME = update(webhook_inbox).where(webhook_inbox.c.id == bindparam("b_id"))
 
 
 class SqlLimits:
@@ -50,12 +52,12 @@ class SqlWebhookInbox:
         self._gw = gw
 
     async def add(self, record: RawWebhook) -> None:
-        await self._gw.execute(self._gw.insert(webhook_inbox).values(m.webhook_values(record))
-                               .on_conflict_do_nothing())
+        await self._gw.execute(self._gw.insert_or_ignore(webhook_inbox),
+                               m.webhook_values(record))
 
     async def set_outcome(self, record_id: str, outcome: str, at: datetime) -> None:
-        await self._gw.execute(update(webhook_inbox).where(webhook_inbox.c.id == record_id)
-                               .values(outcome=outcome, outcome_at=at))
+        await self._gw.execute(_SET_OUTCOME, {"b_id": record_id, "outcome": outcome,
+                                              "outcome_at": at})
 
     async def find(self, query: WebhookQuery) -> Sequence[RawWebhook]:
         c = webhook_inbox.c

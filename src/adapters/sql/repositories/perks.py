@@ -19,8 +19,8 @@ class SqlPatrons:
 
     async def get(self, telegram_user_id: int) -> Patron | None:
         # Locked: renewals and endings of one patronage are applied one after the other.
-        found = await self._load(select(patrons).where(
-            patrons.c.telegram_user_id == telegram_user_id).with_for_update())
+        query = select(patrons).where(patrons.c.telegram_user_id == telegram_user_id)
+        found = await self._load(query if self._gw.read_only else query.with_for_update())
         return found[0] if found else None
 
     async def add(self, patron: Patron) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 
 from adapters.sql import mappers as m
 from adapters.sql.gateway import Gateway
@@ -15,6 +15,13 @@ from application.ports import OutboxItem
 from domain.bot_messages import BotMessage
 from domain.events import BotMessageChanged
 from domain.refunds import Refund
+
+# Built once (see gateway): the statements every payment runs.
+_BOT_MESSAGE = select(bot_messages).where(bot_messages.c.key == bindparam("b_key"))
+_SEEN = select(inbox.c.key).where(inbox.c.source == bindparam("b_source"),
+                                  inbox.c.key == bindparam("b_key"))
+_OUTBOX_ITEM = select(outbox).where(outbox.c.id == bindparam("b_id"))
+_LEASE = update(outbox).where(outbox.c.id.in_(bindparam("b_ids", expanding=True)))
 
 
 class SqlRefunds:
@@ -37,8 +44,7 @@ class SqlBotMessages:
     async def get(self, key: str) -> BotMessage | None:
         # Not locked: every payment reads its message, so a lock would queue them all on one
         # row; two admins editing one key at the same moment is the lesser risk.
-        row = (await self._gw.execute(select(bot_messages).where(bot_messages.c.key == key)
-                                      )).mappings().first()
+        row = (await self._gw.execute(_BOT_MESSAGE, {"b_key": key})).mappings().first()
         return self._gw.adopt("bot_message", key, m.bot_message_from(row)) if row else None
 
     async def save(self, message: BotMessage) -> None:
@@ -61,15 +67,15 @@ class SqlInbox:
         self._gw = gw
 
     async def seen(self, source: str, key: str) -> bool:
-        found = await self._gw.execute(
-            select(inbox.c.key).where(inbox.c.source == source, inbox.c.key == key))
+        found = await self._gw.execute(_SEEN, {"b_source": source, "b_key": key})
         return found.first() is not None
 
     async def record(self, source: str, key: str, now: datetime) -> bool:
         # ON CONFLICT DO NOTHING waits for a concurrent recorder and then sees its row.
-        statement = (self._gw.insert(inbox).values(source=source, key=key, recorded_at=now)
-                     .on_conflict_do_nothing().returning(inbox.c.key))
-        return (await self._gw.execute(statement)).first() is not None
+        statement = self._gw.insert_or_ignore(inbox).returning(inbox.c.key)
+        found = await self._gw.execute(statement, {"source": source, "key": key,
+                                                   "recorded_at": now})
+        return found.first() is not None
 
 
 class SqlOutbox:
@@ -77,7 +83,7 @@ class SqlOutbox:
         self._gw = gw
 
     async def add(self, item: OutboxItem) -> None:
-        await self._gw.execute(outbox.insert().values(m.outbox_values(item)))
+        await self._gw.execute(outbox.insert(), m.outbox_values(item))
 
     async def claim(self, now: datetime, lease_until: datetime, limit: int,
                     ids: Sequence[str] | None = None) -> Sequence[OutboxItem]:
@@ -91,16 +97,15 @@ class SqlOutbox:
                  .with_for_update(skip_locked=True))
         items = [m.outbox_from(r) for r in (await self._gw.execute(query)).mappings().all()]
         if items:
-            await self._gw.execute(update(outbox).where(c.id.in_([i.id for i in items]))
-                                   .values(lease_until=lease_until))
+            await self._gw.execute(_LEASE, {"b_ids": [i.id for i in items],
+                                            "lease_until": lease_until})
         return [replace(i, lease_until=lease_until) for i in items]
 
     async def save(self, item: OutboxItem) -> None:
         await self._gw.upsert(outbox, m.outbox_values(item), ["id"])
 
     async def get(self, item_id: str) -> OutboxItem | None:
-        row = (await self._gw.execute(select(outbox).where(outbox.c.id == item_id))
-               ).mappings().first()
+        row = (await self._gw.execute(_OUTBOX_ITEM, {"b_id": item_id})).mappings().first()
         return m.outbox_from(row) if row else None
 
     async def count(self, status: str) -> int:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from adapters.sql import mappers as m
 from adapters.sql.gateway import Gateway
@@ -15,6 +15,10 @@ from domain.providers import Provider
 from domain.sessions import PaymentSession, SessionStatus
 
 _OPEN = (SessionStatus.PENDING.value, SessionStatus.INVOICED.value)
+# Built once (see gateway): the statements every payment runs.
+_GET_UNLOCKED = select(t).where(t.c.id == bindparam("b_id"))
+_GET = _GET_UNLOCKED.with_for_update()
+_UPDATE = update(t).where(t.c.id == bindparam("b_id"))
 
 
 class SqlSessions:
@@ -22,11 +26,12 @@ class SqlSessions:
         self._gw = gw
 
     async def add(self, session: PaymentSession) -> None:
-        await self._gw.execute(t.insert().values(m.session_values(session)))
+        await self._gw.execute(t.insert(), m.session_values(session))
         self._gw.keep("session", session.id, session)
 
     async def get(self, session_id: str) -> PaymentSession | None:
-        found = await self._load(select(t).where(t.c.id == session_id).with_for_update())
+        found = await self._load(_GET_UNLOCKED if self._gw.read_only else _GET,
+                                 {"b_id": session_id})
         return found[0] if found else None
 
     async def by_invoice(self, provider: Provider, invoice_id: str) -> PaymentSession | None:
@@ -37,17 +42,20 @@ class SqlSessions:
 
     async def save(self, session: PaymentSession) -> None:
         values = m.session_values(session)
-        result = await self._gw.execute(update(t).where(t.c.id == session.id).values(values))
+        changes = {k: v for k, v in values.items() if k != "id"}
+        result = await self._gw.execute(_UPDATE, {**changes, "b_id": session.id})
         if result.rowcount == 0:
-            await self._gw.execute(t.insert().values(values))
+            await self._gw.execute(t.insert(), values)
         self._gw.keep("session", session.id, session)
 
     async def expired_open(self, now: datetime, limit: int) -> Sequence[PaymentSession]:
         # Loaded for change, so locked; a session being paid right now is skipped (and a row
         # paid meanwhile is re-checked by PostgreSQL and left out): expiry never overwrites it.
-        return await self._load(
-            select(t).where(t.c.status.in_(_OPEN), t.c.expires_at <= now)
-            .order_by(t.c.expires_at, t.c.id).limit(limit).with_for_update(skip_locked=True))
+        query = (select(t).where(t.c.status.in_(_OPEN), t.c.expires_at <= now)
+                 .order_by(t.c.expires_at, t.c.id).limit(limit))
+        if not self._gw.read_only:
+            query = query.with_for_update(skip_locked=True)
+        return await self._load(query)
 
     async def open_for(self, provider: Provider, limit: int, after_id: str | None
                        ) -> Sequence[PaymentSession]:
@@ -57,6 +65,7 @@ class SqlSessions:
             query = query.where(t.c.id > after_id)
         return await self._load(query.order_by(t.c.id).limit(limit))
 
-    async def _load(self, query: Any) -> list[PaymentSession]:
-        rows = (await self._gw.execute(query)).mappings().all()
+    async def _load(self, query: Any, params: dict[str, Any] | None = None
+                    ) -> list[PaymentSession]:
+        rows = (await self._gw.execute(query, params)).mappings().all()
         return [self._gw.adopt("session", r["id"], m.session_from(r)) for r in rows]
