@@ -13,6 +13,7 @@ from structlog.contextvars import bind_contextvars
 from application import bot_messages, webhook_inbox
 from application import commands as c
 from application.views import JobCounts, RefundResult
+from domain.perks import PatronSource
 from entrypoints.http import serialize
 from entrypoints.http.auth import require_admin, runtime_of
 from entrypoints.http.errors import ApiError, parse_body
@@ -86,9 +87,10 @@ async def run_job(request: Request, who: str) -> Any:
 
 async def make_patron(request: Request, who: str) -> Any:
     body = await parse_body(request, PatronBody)
+    source = PatronSource.HOST_APP if who == "host_app" else PatronSource.ADMIN
     invite = await runtime_of(request).bus.handle(c.MakePatron(
         telegram_user_id=body.telegram_user_id, user_id=body.user_id, until=body.until,
-        first_name=body.first_name))
+        first_name=body.first_name, source=source))
     data = {"telegramUserId": body.telegram_user_id,
             "userId": body.user_id or str(body.telegram_user_id),
             "until": iso(body.until), "invite": serialize.invite(invite)}

@@ -10,7 +10,15 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 
-from entrypoints.http import admin, cryptopay_webhook, ops, payments, telegram_webhook, users
+from entrypoints.http import (
+    admin,
+    cryptopay_webhook,
+    ops,
+    patrons,
+    payments,
+    telegram_webhook,
+    users,
+)
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.middleware import RequestContext
 from entrypoints.observability import Metrics
@@ -33,7 +41,7 @@ def create_app(runtime: Runtime, metrics: Metrics | None = None) -> Starlette:
 
     routes: list[BaseRoute] = [
         *telegram_webhook.ROUTES, *cryptopay_webhook.ROUTES, *payments.ROUTES, *users.ROUTES,
-        *admin.ROUTES, *ops.ROUTES, *sandbox_mounts(runtime),
+        *admin.ROUTES, *patrons.ROUTES, *ops.ROUTES, *sandbox_mounts(runtime),
     ]
     app = Starlette(
         routes=routes,
