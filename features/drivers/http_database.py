@@ -7,10 +7,12 @@ import atexit
 import contextlib
 import functools
 import importlib.util
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -77,3 +79,12 @@ def temporary_postgres(prefix: str) -> Iterator[str]:
         yield url
     finally:
         testing.drop_database(admin, url)
+
+
+def postgres_unavailable(why: str) -> NoReturn:
+    """PostgreSQL tests skip without it, saying why; under CI (`CI` set) they fail instead."""
+    import pytest
+
+    if os.environ.get("CI"):
+        pytest.fail(f"{why} (CI is set: PostgreSQL must be reachable)")
+    pytest.skip(why)

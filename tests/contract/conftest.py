@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from contract_samples import Database
+from features.drivers.http_database import postgres_unavailable
 
 from adapters.memory.unit_of_work import MemoryDatabase
 from adapters.sql import SqlDatabase, migrate, testing
@@ -28,10 +28,7 @@ def contract_pg_url() -> Iterator[str]:
     admin = testing.admin_url()
     reason = testing.unreachable(admin)
     if reason is not None:
-        message = f"PostgreSQL not reachable on 127.0.0.1:5432 ({reason})"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        postgres_unavailable(f"PostgreSQL not reachable on 127.0.0.1:5432 ({reason})")
     url = testing.create_database(admin, "starport_test_contract")
     try:
         migrate.upgrade(url)

@@ -4,7 +4,6 @@ sent the sandbox Telegram a call off the Bot API spec."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from features.drivers.http_catalog import write_catalog
 from features.drivers.http_database import (
     PostgresUnavailable,
     empty_postgres,
+    postgres_unavailable,
     sqlite_url,
     temporary_postgres,
 )
@@ -28,9 +28,7 @@ def e2e_postgres_url() -> Iterator[str]:
         with temporary_postgres("starport_e2e") as url:
             yield url
     except PostgresUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"{exc} (CI is set)")
-        pytest.skip(str(exc))
+        postgres_unavailable(str(exc))
 
 
 @pytest.fixture

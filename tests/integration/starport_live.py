@@ -5,7 +5,6 @@ clock, and SQLite or PostgreSQL underneath (a fresh schema per test)."""
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from features.drivers.http_database import postgres_unavailable
 
 from adapters.clock import FakeClock
 from adapters.sql import SqlDatabase, migrate, testing
@@ -114,9 +114,7 @@ async def live_starport(database_url: str, clock: FakeClock | None = None,
 
 
 def _unavailable(why: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(why)
-    pytest.skip(why)
+    postgres_unavailable(why)
 
 
 @pytest.fixture(scope="session")

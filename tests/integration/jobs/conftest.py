@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
+from features.drivers.http_database import postgres_unavailable
 
 from adapters.sql import migrate, testing
 
@@ -15,10 +15,7 @@ def pg_jobs_url() -> Iterator[str]:
     admin = testing.admin_url()
     reason = testing.unreachable(admin)
     if reason is not None:
-        message = f"PostgreSQL not reachable ({reason})"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        postgres_unavailable(f"PostgreSQL not reachable ({reason})")
     url = testing.create_database(admin, "starport_test_jobs")
     try:
         migrate.upgrade(url)

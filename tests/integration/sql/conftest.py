@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from features.drivers.http_database import postgres_unavailable
 
 from adapters.sql import migrate, testing
 
@@ -17,10 +17,7 @@ def require_postgres() -> str:
     admin = testing.admin_url()
     reason = testing.unreachable(admin)
     if reason is not None:
-        message = f"PostgreSQL not reachable on 127.0.0.1:5432 ({reason})"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        postgres_unavailable(f"PostgreSQL not reachable on 127.0.0.1:5432 ({reason})")
     return admin
 
 
