@@ -192,9 +192,9 @@ def _db_upgrade(config: StarportConfig, args: argparse.Namespace) -> int:
         return 0
     import logging
 
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # before alembic logs on import
     from adapters.sql.migrate import upgrade
 
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     upgrade(config.database_url, args.revision)
     print(f"database at {args.revision}")
     return 0
