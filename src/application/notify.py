@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from application.ports import Button, OutboxItem, StarsInvoiceRequest
@@ -29,6 +29,10 @@ async def load_message(uow: UnitOfWork, key: str) -> BotMessage:
 
 
 async def enqueue(uow: UnitOfWork, item: OutboxItem) -> None:
+    # Items queued by one transaction keep their order even under a clock that did not move:
+    # each is a microsecond after the one before (the outbox delivers a chat oldest first).
+    item.created_at += timedelta(microseconds=uow.outbox_queued)
+    uow.outbox_queued += 1
     await uow.outbox.add(item)
     uow.track(_Queued([OutboxQueued((item.id,))]))
 

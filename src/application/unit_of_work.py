@@ -50,6 +50,7 @@ class UnitOfWork(abc.ABC):
         self._seen: list[HasEvents] = []
         self._committed = False
         self.read_only = read_only  # reads only: SQLite need not queue behind the writer
+        self.outbox_queued = 0  # outbox items queued in this transaction (keeps their order)
 
     def track(self, aggregate: HasEvents) -> None:
         """Repositories call this for every aggregate they hand out or take in."""
@@ -58,6 +59,7 @@ class UnitOfWork(abc.ABC):
 
     async def __aenter__(self) -> Self:
         self._seen = []
+        self.outbox_queued = 0
         self._committed = False
         await self._begin()
         return self

@@ -16,8 +16,11 @@ from domain.refunds import Refund, RefundInitiator
 LEASE = timedelta(minutes=10)
 
 
-def item(item_id: str, minutes: float = 0, **changes: object) -> OutboxItem:
-    base = OutboxItem(id=item_id, kind="message", chat_id=-1001234567890,
+def item(item_id: str, minutes: float = 0, chat_id: int | None = None, **changes: object
+         ) -> OutboxItem:
+    # Each item to a chat of its own unless told: one chat's items go out one at a time.
+    chat = chat_id if chat_id is not None else 1000 + sum(map(ord, item_id))
+    base = OutboxItem(id=item_id, kind="message", chat_id=chat,
                       payload={"text": "hi", "parse_mode": None, "buttons": [[{"text": "b"}]]},
                       created_at=at(minutes), available_at=at(minutes))
     for name, value in changes.items():
@@ -157,3 +160,27 @@ async def test_cursors_are_set_and_overwritten(db: Database) -> None:
         await uow.commit()
     async with db() as uow:
         assert await uow.cursors.get("reconcile:telegram_stars") == "200"
+
+
+async def test_a_chat_with_an_item_in_flight_waits_for_it(db: Database) -> None:
+    async with db() as uow:
+        for it in (item("text", 1, chat_id=7), item("invoice", 1.5, chat_id=7),
+                   item("other", 2, chat_id=8)):
+            await uow.outbox.add(it)
+        await uow.commit()
+    async with db() as uow:  # the text goes out first and is in flight...
+        assert [i.id for i in await uow.outbox.claim(at(5), at(5) + LEASE, 1)] == ["text"]
+        await uow.commit()
+    async with db() as uow:  # ...so its invoice waits, and other chats do not
+        assert [i.id for i in await uow.outbox.claim(at(6), at(6) + LEASE, 10)] == ["other"]
+        assert await uow.outbox.claim(at(6), at(6) + LEASE, 10, ids=["invoice"]) == []
+        await uow.commit()
+    async with db() as uow:  # the text is delivered: now the invoice may go
+        sent = await uow.outbox.get("text")
+        assert sent is not None
+        sent.status, sent.lease_until = "sent", None
+        await uow.outbox.save(sent)
+        await uow.commit()
+    async with db() as uow:
+        assert [i.id for i in await uow.outbox.claim(at(7), at(7) + LEASE, 10)] == ["invoice"]
+        await uow.commit()

@@ -237,10 +237,13 @@ class MemoryOutbox:
     async def claim(self, now: datetime, lease_until: datetime, limit: int,
                     ids: Sequence[str] | None = None) -> Sequence[OutboxItem]:
         wanted = set(ids) if ids is not None else None
-        due = [i for i in self._v.values() if i.status == "pending"
-               and ((wanted is not None and i.id in wanted) or (wanted is None
+        pending = [i for i in self._v.values() if i.status == "pending"]
+        busy = {i.chat_id for i in pending if i.lease_until is not None and i.lease_until > now}
+        due = [i for i in pending
+               if ((wanted is not None and i.id in wanted) or (wanted is None
                     and i.available_at <= now))
-               and (i.lease_until is None or i.lease_until <= now)]
+               and (i.lease_until is None or i.lease_until <= now)
+               and i.chat_id not in busy]  # a chat with an item in flight waits for it
         claimed = sorted(due, key=lambda i: (i.available_at, i.created_at, i.id))[:limit]
         for item in claimed:
             item.lease_until = lease_until

@@ -88,8 +88,13 @@ class SqlOutbox:
     async def claim(self, now: datetime, lease_until: datetime, limit: int,
                     ids: Sequence[str] | None = None) -> Sequence[OutboxItem]:
         c = outbox.c
+        busy = outbox.alias("busy")  # a chat with an item in flight waits for it: in order
+        in_flight = (select(busy.c.id).where(busy.c.chat_id == c.chat_id, busy.c.id != c.id,
+                                             busy.c.status == "pending",
+                                             busy.c.lease_until > now).exists())
         query = select(outbox).where(c.status == "pending",
-                                     or_(c.lease_until.is_(None), c.lease_until <= now))
+                                     or_(c.lease_until.is_(None), c.lease_until <= now),
+                                     ~in_flight)
         query = query.where(c.id.in_(list(ids))) if ids is not None else query.where(
             c.available_at <= now)
         # SKIP LOCKED: two dispatchers claiming at once take different items, neither waits.
