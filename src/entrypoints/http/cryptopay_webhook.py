@@ -25,7 +25,7 @@ from domain.errors import DomainError
 from domain.providers import Provider
 from entrypoints.http.auth import runtime_of
 from entrypoints.http.errors import error_response
-from entrypoints.http.raw_inbox import finish, pending, receipt
+from entrypoints.http.raw_inbox import accept
 from entrypoints.observability import Metrics
 
 log = structlog.get_logger("starport.cryptopay")
@@ -33,22 +33,11 @@ SOURCE = "cryptopay"
 
 
 async def cryptopay_webhook(request: Request) -> Response:
-    runtime = runtime_of(request)
-    metrics: Metrics = request.app.state.metrics
     raw = await request.body()  # the exact bytes: never verify re-serialised JSON
-    token = runtime.config.cryptopay_api_token or ""
+    token = runtime_of(request).config.cryptopay_api_token or ""
     verified = verify_signature(token, raw, request.headers.get(SIGNATURE_HEADER))
-    record = receipt(runtime, SOURCE, raw, request.headers, verified)
-    if not verified:
-        metrics.record_webhook(SOURCE, "bad_signature")
-        log.warning("cryptopay.bad_signature")
-        # Not stored: an unauthenticated sender must not cost a write (or fill the disk).
-        return error_response(401, "invalid_signature", "missing or wrong signature")
-    async with pending(record):
-        response, outcome = await _handle(request, raw, record, metrics)
-    if not await finish(runtime, record, outcome) and response.status_code < 500:
-        return error_response(503, "unavailable", "the update could not be stored; retry")
-    return response
+    refusal = ("bad_signature", 401, "invalid_signature", "missing or wrong signature")
+    return await accept(request, SOURCE, raw, verified, refusal, _handle)
 
 
 async def _handle(request: Request, raw: bytes, record: RawWebhook, metrics: Metrics

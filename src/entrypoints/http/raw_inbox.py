@@ -4,13 +4,18 @@ first transaction that commits stores it with its effect), then its outcome."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import structlog
+from starlette.requests import Request
+from starlette.responses import Response
 
 from application.webhook_inbox import record_outcome
 from application.webhook_records import RawWebhook, pending_webhook
+from entrypoints.http.auth import runtime_of
+from entrypoints.http.errors import error_response
+from entrypoints.observability import Metrics
 from entrypoints.runtime import Runtime
 
 log = structlog.get_logger("starport.inbox")
@@ -71,3 +76,28 @@ async def finish(runtime: Runtime, record: RawWebhook, outcome: str) -> bool:
         log.exception("inbox.write_failed", record_id=record.id, outcome=outcome)
         return record.stored
     return True
+
+
+Handle = Callable[[Request, bytes, RawWebhook, Metrics], Awaitable[tuple[Response, str]]]
+
+
+async def accept(request: Request, source: str, raw: bytes, verified: bool,
+                 refusal: tuple[str, int, str, str], handle: Handle) -> Response:
+    """The frame of every webhook: refuse an unauthenticated delivery without storing it
+    (`refusal` = metric outcome, status, error code, message); otherwise handle it with its
+    raw record pending, store the outcome, and ask for a redelivery if the delivery itself
+    could not be stored."""
+    runtime = runtime_of(request)
+    metrics: Metrics = request.app.state.metrics
+    if not verified:
+        outcome, status, code, message = refusal
+        metrics.record_webhook(source, outcome)
+        log.warning("webhook.refused", source=source, outcome=outcome)
+        # Not stored: an unauthenticated sender must not cost a write (or fill the disk).
+        return error_response(status, code, message)
+    record = receipt(runtime, source, raw, request.headers, verified)
+    async with pending(record):
+        response, outcome = await handle(request, raw, record, metrics)
+    if not await finish(runtime, record, outcome) and response.status_code < 500:
+        return error_response(503, "unavailable", "the update could not be stored; retry")
+    return response

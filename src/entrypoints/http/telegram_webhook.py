@@ -14,7 +14,7 @@ from starlette.routing import Route
 from application.webhook_records import RawWebhook
 from entrypoints.http.auth import runtime_of
 from entrypoints.http.errors import error_response
-from entrypoints.http.raw_inbox import finish, note_telegram_ids, pending, receipt
+from entrypoints.http.raw_inbox import accept, note_telegram_ids
 from entrypoints.observability import Metrics
 from entrypoints.telegram import MalformedUpdate, handle_update
 
@@ -35,21 +35,9 @@ def _authentic(request: Request) -> bool:
 
 
 async def telegram_webhook(request: Request) -> Response:
-    runtime = runtime_of(request)
-    metrics: Metrics = request.app.state.metrics
     raw = await request.body()
-    verified = _authentic(request)
-    record = receipt(runtime, SOURCE, raw, request.headers, verified)
-    if not verified:
-        metrics.record_webhook(SOURCE, "forbidden")
-        log.warning("telegram.webhook_forbidden")
-        # Not stored: an unauthenticated sender must not cost a write (or fill the disk).
-        return error_response(403, "forbidden", "wrong or missing secret token")
-    async with pending(record):
-        response, outcome = await _handle(request, raw, record, metrics)
-    if not await finish(runtime, record, outcome) and response.status_code < 500:
-        return error_response(503, "unavailable", "the update could not be stored; retry")
-    return response
+    return await accept(request, SOURCE, raw, _authentic(request),
+                        ("forbidden", 403, "forbidden", "wrong or missing secret token"), _handle)
 
 
 async def _handle(request: Request, raw: bytes, record: RawWebhook, metrics: Metrics
