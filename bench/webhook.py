@@ -1,223 +1,282 @@
-"""Webhook throughput over real HTTP, on SQLite and PostgreSQL: `successful_payment` updates to
-`/api/telegram/webhook` and signed `invoice_paid` updates to `/api/cryptopay/webhook`, each one
-crediting a pending session (linked to its payer) made beforehand, plus the pre-checkout
-(answered to the sandbox Telegram with answerPreCheckoutQuery); next to a bare Starlette
-endpoint under the same load (the same httpx process, the same concurrency).
-Run: `python -m bench.webhook`."""
+"""Whole payments per second through a real `starport serve`, next to two baselines measured
+in the same run under the same load.
+
+A payment is what Telegram sends a webhook for one Stars purchase: a `pre_checkout_query`
+update POSTed to the webhook and, after its answer, a `message.successful_payment` update for
+the same invoice payload from the same payer (each update with a unique, increasing update_id
+and the secret-token header). The servers, one after the other, each its own process:
+
+- bare: a Starlette endpoint on uvicorn (uvloop, httptools) answering 200 `{"ok":true}`: the
+  floor of HTTP and JSON on this machine (`bench._bare`);
+- guides: the design the aiogram payment guides teach (`bench._guides_bot`): aiogram 3 on
+  aiohttp, handlers that open sqlite3 per call and answer the Bot API themselves;
+- starport SQLite: `starport serve` on a migrated SQLite file;
+- starport PostgreSQL: `starport serve --workers N` (`--workers` or `--pg-workers`, default 2;
+  N = 1 runs it without the flag) on a fresh database, dropped at the end.
+
+The Bot API is a stand-in, a third process (`bench._standin`: asyncio Protocol on uvloop) that
+answers the calls of Starport and aiogram and counts them per method. The load comes from a
+fourth process per run (`bench._load`): a minimal HTTP/1.1 client on uvloop, C payers each on
+its own keep-alive connection doing payments one after another, request bytes built
+beforehand, latency recorded per request kind, the clock from the first send to the last
+answer. Sessions (Starport: `POST /api/payments/create-session`, which calls
+createInvoiceLink; the guides' bot: its users table) are made before the clock starts, and
+each server first takes a small warm-up run (not reported, books checked too).
+
+After each run: pre-checkouts answered yes are counted in the webhook response bodies
+(`{"method":"answerPreCheckoutQuery","ok":true,...}`) and at the stand-in (answerPreCheckoutQuery
+calls with ok=true; a body `{"ok":true,"outcome":"pre_checkout_ok"}` says the server called it);
+each paid payment needs exactly one of the two. Starport sends its confirmations in the
+background: the benchmark waits (up to 30 s) for the stand-in to have one sendMessage per
+payment. The books: Starport's balance of every user of the run (100 credits each paid one,
+0 the others, the sum 100 x payments); the sqlite credits of the guides' bot likewise.
+Any failed check makes the exit status 1.
+
+Starport's database work comes from its `/metrics` counters (`starport_db_statements_total`,
+`starport_db_transactions_total{mode}`), read before and after the run (after the
+confirmations and a 1 s pause), divided by the updates the same process counted in
+`starport_webhook_requests_total` (2 per payment); the scheduled jobs of `serve` (the outbox
+sweep every 5 s) are counted in. With several workers each scrape is on a new connection, so it
+reaches one worker; the figure sums the workers that were seen both before and after (the
+notes say how many of how many). "n/a" when the counters are absent.
+CPU is read from /proc (server with its workers, stand-in) and from the load process itself
+over the clocked time, as a share of one core (/proc counts in 10 ms ticks: the bare server's
+runs last a tenth of a second or so at the defaults, so its figures are the noisiest).
+
+Run: `python -m bench.webhook [--database sqlite|postgres|both] [--payments 600]
+[--concurrency 32] [--burst 256] [--burst-payments 1024] [--workers 2] [--only ...]`."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
-import json
+import os
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench._http import LoadProcess, LoadResult, Request_, bare_app, free_port
+import httpx
+
+from bench._load import Job, LoadResult, run_load
+from bench._metrics import DbWork
+from bench._procs import Proc, free_port, wait_tcp
+from bench._servers import Bare, BooksError, Guides, Server
+from bench._starport import Starport
 from bench._util import table
-from domain.providers import Provider
-from domain.sessions import PaymentSession
-from entrypoints.config import StarportConfig
-from entrypoints.container import build_runtime
-from entrypoints.http.app import create_app
-from entrypoints.observability import configure_logging
-from entrypoints.runtime import Runtime
-from sandbox.cryptopay import SIGNATURE_HEADER, WebhookMode
-from sandbox.serve import serve_app
-from sandbox.telegram import Limits
-from sandbox.telegram.models import Invoice
-from sandbox.telegram.world import Checkout
 
-PAYMENTS = 2000  # at most, per provider and engine: each credits one session of its own
-PRE_CHECKOUTS = 1500
-SECONDS = 7.0  # per case: requests stop being sent after that (the books count what was sent)
-CONCURRENCY = 16
-FIRST_PAYER = 8_000_000_000
-PACKAGE = "starter"  # of the shipped catalog: 100 credits, 50 Stars or 1 USDT
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789"
+SECRET = "bench-webhook-secret"
+CONFIRMATION_WAIT = 30.0
+SERVERS = ("bare", "guides", "sqlite", "postgres")
 
 
-@contextlib.asynccontextmanager
-async def starport(database_url: str) -> AsyncIterator[tuple[Runtime, str]]:
-    """The real app over uvicorn on loopback with the sandboxes mounted; no Bot API pacing and
-    no sandbox flood limits (Telegram itself would cap the confirmations at 30 per second)."""
-    port = free_port()
-    config = StarportConfig(  # type: ignore[call-arg]
-        _env_file=None, database_url=database_url, starport_repository="sql",
-        starport_port=port, starport_sandbox=True, telegram_bot_token=None,
-        payment_providers="telegram_stars,cryptopay",
-        telegram_rate_per_second=100_000.0, telegram_chat_interval_seconds=0.0)
-    runtime = build_runtime(config)
-    runtime.sandbox_telegram.limits = Limits(enabled=False)
-    async with serve_app(create_app(runtime), port=port) as base_url:
-        yield runtime, base_url
+@dataclass(frozen=True)
+class Level:
+    label: str
+    payments: int
+    concurrency: int
 
 
-async def open_sessions(runtime: Runtime, provider: Provider, payers: list[int]) -> list[str]:
-    """Pending sessions, one per payer (a Telegram user who has started the bot)."""
-    deps, now = runtime.deps, runtime.deps.clock.now()
-    package = deps.catalog.get(PACKAGE)
-    ids = [f"bench-{provider.value}-{n}" for n in range(len(payers))]
-    async with deps.uow() as uow:
-        for session_id, payer in zip(ids, payers, strict=True):
-            await uow.sessions.add(PaymentSession.open(
-                session_id=session_id, user_id=f"payer-{payer}", package=package,
-                provider=provider, now=now, expires_at=now + timedelta(hours=1),
-                telegram_user_id=payer))
-        await uow.commit()
-    return ids
+@dataclass
+class Run:
+    server: str
+    result: LoadResult
+    db: DbWork | None = None
+    notes: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
 
 
-def telegram(runtime: Runtime, update: dict[str, object]) -> Request_:
-    secret = runtime.config.telegram_webhook_secret or ""
-    return ("/api/telegram/webhook", json.dumps(update).encode(), {
-        "X-Telegram-Bot-Api-Secret-Token": secret, "content-type": "application/json"})
+class StandIn:
+    def __init__(self, proc: Proc, port: int) -> None:
+        self.proc, self.url = proc, f"http://127.0.0.1:{port}"
+
+    async def counts(self) -> Counter[str]:
+        async with httpx.AsyncClient(timeout=10.0, trust_env=False) as client:
+            response = await client.get(f"{self.url}/_counts")
+        response.raise_for_status()
+        return Counter(response.json())
+
+    async def sent_since(self, before: Counter[str], method: str, expected: int) -> Counter[str]:
+        """The calls since `before`, once `expected` calls of `method` are in (or time is up)."""
+        deadline = time.monotonic() + CONFIRMATION_WAIT
+        while True:
+            calls = await self.counts() - before
+            if calls[method] >= expected or time.monotonic() > deadline:
+                return calls
+            await asyncio.sleep(0.1)
 
 
-def pre_checkouts(runtime: Runtime, sessions: list[str], payers: list[int]) -> list[Request_]:
-    """pre_checkout_query updates, each awaited in the sandbox as if Telegram had asked."""
-    actor, loop = runtime.sandbox_telegram.actor(), asyncio.get_running_loop()
-    requests = []
-    for n, (session_id, payer) in enumerate(zip(sessions, payers, strict=False)):
-        user = actor.user(payer)
-        invoice = Invoice(f"bench{n}", "Starter", "100 credits", session_id, 50, int(time.time()))
-        query = {"id": f"bench{n}", "from": user.to_json(), "currency": "XTR",
-                 "total_amount": 50, "invoice_payload": session_id}
-        actor.bot.checkouts[query["id"]] = Checkout(query["id"], user, invoice,
-                                                    loop.create_future())
-        requests.append(telegram(runtime, {"update_id": n + 1, "pre_checkout_query": query}))
-    return requests
+async def measure(server: Server, standin: StandIn, env: dict[str, str], first: int,
+                  level: Level) -> Run:
+    payments = await server.prepare(first, level.payments)
+    before = await standin.counts()
+    await server.db_before()
+    cpu = server.cpu_seconds(), standin.proc.cpu_seconds()
+    job = Job(server.port, payments, level.concurrency, timeout=60 + 0.25 * level.payments)
+    result = await run_load(job, env)
+    server_cpu, standin_cpu = server.cpu_seconds() - cpu[0], standin.proc.cpu_seconds() - cpu[1]
+    run = Run(server.name, result)
+    paid = len(result.paid)
+    expected = paid if server.sends_confirmations else 0
+    calls = await standin.sent_since(before, "sendMessage", expected)
+    run.db = await server.db_after()
 
-
-def successful_payments(runtime: Runtime, sessions: list[str], payers: list[int]
-                        ) -> list[Request_]:
-    actor = runtime.sandbox_telegram.actor()
-    return [telegram(runtime, {"update_id": 10**6 + n, "message": {
-        "message_id": 1, "date": int(time.time()), "from": actor.user(payer).to_json(),
-        "chat": actor.user(payer).private_chat(),
-        "successful_payment": {"currency": "XTR", "total_amount": 50,
-                               "invoice_payload": session_id,
-                               "telegram_payment_charge_id": f"stxBENCH{n:08d}",
-                               "provider_payment_charge_id": ""}}})
-        for n, (session_id, payer) in enumerate(zip(sessions, payers, strict=True))]
-
-
-async def invoices_paid(runtime: Runtime, sessions: list[str]) -> list[Request_]:
-    """Each session's Crypto Pay invoice, paid; its signed update held back for the load."""
-    sandbox, requests = runtime.sandbox_cryptopay, []
-    for session_id in sessions:
-        invoice = sandbox.api.create_invoice(
-            {"asset": "USDT", "amount": "1", "payload": session_id}, None)
-        (held,) = (await sandbox.pay(invoice.invoice_id, webhook=WebhookMode.DROP)).deliveries
-        requests.append(("/api/cryptopay/webhook", held.body, {
-            SIGNATURE_HEADER: held.signature, "content-type": "application/json"}))
-    return requests
-
-
-async def credited(runtime: Runtime, provider: Provider) -> int:
-    """Payments the ledger credited: the credits the provider's sales account gave out."""
-    async with runtime.deps.uow() as uow:
-        return -await uow.ledger.balance(provider.sales_account) // 100
-
-
-def row(engine: str, case: str, result: LoadResult, baseline: LoadResult, books: str
-        ) -> tuple[str, ...]:
-    return (engine, case, f"{result.sent:5d}", f"{result.rate:6.0f}",
-            f"{result.percentile(50):6.1f}", f"{result.percentile(99):6.1f}",
-            f"{result.rate / baseline.rate:.2f}", books)
-
-
-async def measure(engine: str, url: str, load: LoadProcess, baseline: LoadResult
-                  ) -> dict[Provider, list[tuple[str, ...]]]:
-    rows: dict[Provider, list[tuple[str, ...]]] = {p: [] for p in Provider}
-    async with starport(url) as (runtime, base_url):
-        payers = [FIRST_PAYER + n for n in range(PAYMENTS)]
-        actor = runtime.sandbox_telegram.actor()
-        for payer in payers:
-            actor.create_user(payer, f"Payer {payer}", started=True)
-        stars = await open_sessions(runtime, Provider.TELEGRAM_STARS, payers)
-        crypto = await open_sessions(runtime, Provider.CRYPTOPAY, payers)
-
-        asked = await load.run(base_url, pre_checkouts(runtime, stars[:PRE_CHECKOUTS], payers),
-                               CONCURRENCY, SECONDS)
-        await runtime.bus.drain()
-        answers = actor.bot.checkout_answers
-        assert len(answers) == asked.sent and all(a["ok"] for a in answers), asked.outcomes
-        rows[Provider.TELEGRAM_STARS].append(row(
-            engine, "pre_checkout_query", asked, baseline, f"{len(answers)} answered ok"))
-        for name, provider, requests in (
-            ("successful_payment", Provider.TELEGRAM_STARS,
-             successful_payments(runtime, stars, payers)),
-            ("invoice_paid", Provider.CRYPTOPAY, await invoices_paid(runtime, crypto)),
-        ):
-            result = await load.run(base_url, requests, CONCURRENCY, SECONDS)
-            # Bot messages still going out in the background finish before the next case (and
-            # before the server stops): they neither load the next case nor fail at shutdown.
-            await runtime.bus.drain()
-            count = await credited(runtime, provider)
-            assert result.outcomes == {"credited": result.sent}, result.outcomes
-            assert count == result.sent, f"{name}: {count} credited of {result.sent} sent"
-            rows[provider].append(row(engine, name, result, baseline,
-                                      f"{count} sent, {count} credited"))
-    for line in [*rows[Provider.TELEGRAM_STARS], *rows[Provider.CRYPTOPAY]]:
-        print("  ".join(line))
-    return rows
-
-
-@contextlib.contextmanager
-def databases() -> Iterator[list[tuple[str, str]]]:
-    """(engine, url): a migrated SQLite file, and a PostgreSQL database when one answers."""
+    if result.timed_out:
+        run.failures.append(f"the load did not finish in {job.timeout:.0f} s")
+    if result.errors:
+        run.failures.append(f"{result.errors} requests failed: {dict(result.statuses)}; "
+                            + " | ".join(result.samples))
+    if server.answers_pre_checkout:
+        in_body, by_api = result.pre_answers["in_body"], calls["answerPreCheckoutQuery:ok"]
+        run.notes.append(
+            f"pre-checkouts answered yes: {in_body} in the response body, {by_api} by an "
+            f"answerPreCheckoutQuery call ({result.pre_answers['outcome_ok']} bodies said "
+            f"pre_checkout_ok)")
+        if in_body + by_api != paid:
+            run.failures.append(
+                f"pre-checkout answers: {in_body} + {by_api} for {paid} payments (all "
+                f"answerPreCheckoutQuery calls: {calls['answerPreCheckoutQuery']})")
+    if server.sends_confirmations:
+        run.notes.append(f"confirmations: {calls['sendMessage']} sendMessage for {paid} payments")
+        if calls["sendMessage"] != paid:
+            run.failures.append(f"{calls['sendMessage']} confirmations for {paid} payments")
+    if result.pay_outcomes and set(result.pay_outcomes) != {"-"}:
+        run.notes.append(f"successful_payment outcomes: {dict(result.pay_outcomes)}")
     try:
-        from adapters.sql import migrate, testing
-    except ImportError as exc:
-        print(f"skipped: adapters.sql is not available ({exc})")
-        yield []
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        found = [("sqlite", f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}")]
-        admin = testing.admin_url()
-        reason = testing.unreachable(admin)
-        if reason is None:
-            found.append(("postgresql", testing.create_database(admin, "starport_bench")))
-        else:
-            print(f"PostgreSQL skipped: not reachable at {admin} ({reason})")
-        try:
-            for _, url in found:
-                migrate.upgrade(url)
-            yield found
-        finally:
-            for _, url in found[1:]:
-                testing.drop_database(admin, url)
+        run.notes.append(await server.books(first, level.payments,
+                                            [first + i for i in result.paid]))
+    except BooksError as exc:
+        run.failures.append(str(exc))
+    wall = result.wall or float("nan")
+    run.notes.append(f"CPU over the clocked {result.wall:.1f} s (100% = one core): server "
+                     f"{server_cpu / wall:.0%}, stand-in {standin_cpu / wall:.0%}, "
+                     f"load {result.cpu / wall:.0%}")
+    if run.db is not None:
+        run.notes.append(
+            f"database: {run.db.text(run.db.reads_per_update)} read transactions per update; "
+            f"from {run.db.workers_seen} process(es) seen before and after, "
+            f"{run.db.updates} updates")
+    return run
 
 
-async def main() -> int:
+async def run_server(server: Server, levels: list[Level], standin: StandIn,
+                     env: dict[str, str]) -> dict[Level, Run]:
+    runs: dict[Level, Run] = {}
+    await server.start()
+    first = 0
+    for level in levels:
+        print(f"  {server.name}: {level.label}, {level.payments} payments at "
+              f"{level.concurrency} ...", flush=True)
+        runs[level] = await measure(server, standin, env, first, level)
+        first += level.payments
+        for line in runs[level].notes + [f"FAILED: {f}" for f in runs[level].failures]:
+            print(f"    {line}", flush=True)
+    return runs
+
+
+def _ms(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def report(level: Level, runs: dict[str, Run]) -> str:
+    header = ("server", "payments/s", "paid p50 ms", "paid p99 ms", "pre p50 ms", "pre p99 ms",
+              "errors", "stmts/payment", "writes/update", "x bare", "x guides")
+    bare, guides = runs.get(Bare.name), runs.get(Guides.name)
+    rows: list[tuple[str, ...]] = [header]
+    for run in runs.values():
+        r = run.result
+        db = run.db
+        workers = (f" ({db.workers_seen} proc. seen)" if db is not None and db.workers_seen != 1
+                   else "")
+        rows.append((
+            run.server, f"{r.rate:.0f}",
+            _ms(r.percentile(r.pay_latencies, 50)), _ms(r.percentile(r.pay_latencies, 99)),
+            _ms(r.percentile(r.pre_latencies, 50)), _ms(r.percentile(r.pre_latencies, 99)),
+            str(r.errors),
+            (db.text(db.statements_per_payment) + workers) if db else "n/a",
+            db.text(db.writes_per_update) if db else "n/a",
+            f"{r.rate / bare.result.rate:.2f}" if bare and bare.result.rate else "-",
+            f"{r.rate / guides.result.rate:.2f}" if guides and guides.result.rate else "-"))
+    return (f"\n{level.label}: {level.payments} payments, {level.concurrency} concurrent payers"
+            f" (one keep-alive connection each)\n" + table(rows))
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bench.webhook", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    p.add_argument("--payments", type=int, default=600)
+    p.add_argument("--concurrency", type=int, default=32)
+    p.add_argument("--burst", type=int, default=256, help="concurrent payers of the burst run")
+    p.add_argument("--burst-payments", type=int, default=1024)
+    p.add_argument("--warmup", type=int, default=64, help="payments before the measured runs")
+    p.add_argument("--workers", "--pg-workers", dest="workers", type=int, default=2,
+                   help="`starport serve --workers N` on PostgreSQL (1: without the flag)")
+    p.add_argument("--only", default=",".join(SERVERS),
+                   help=f"servers to run, comma-separated, of {','.join(SERVERS)}")
+    return p
+
+
+def _servers(args: argparse.Namespace) -> list[str]:
+    wanted = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(wanted) - set(SERVERS)
+    if unknown:
+        raise SystemExit(f"--only takes {','.join(SERVERS)}; unknown: {','.join(unknown)}")
+    skip = {"sqlite": {"postgres"}, "postgres": {"sqlite"}, "both": set()}[args.database]
+    return [s for s in SERVERS if s in wanted and s not in skip]
+
+
+async def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    names = _servers(args)
+    levels = [Level("main", args.payments, args.concurrency),
+              Level("burst", args.burst_payments, args.burst)]
+    warmup = Level("warm-up", args.warmup, min(8, args.concurrency))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
     started = time.perf_counter()
-    configure_logging("json", "WARNING")  # INFO lines per request would measure the terminal
-    load = LoadProcess()
-    header = ("engine", "updates", "sent", "req/s", "p50 ms", "p99 ms", "ratio", "books")
-    blocks: dict[Provider, list[tuple[str, ...]]] = {p: [] for p in Provider}
-    try:
-        async with serve_app(bare_app()) as bare_url:
-            probe = [("/api/telegram/webhook", b'{"update_id": 1}', {})] * PAYMENTS
-            await load.run(bare_url, probe[:200], CONCURRENCY, SECONDS)  # warms the load process
-            baseline = await load.run(bare_url, probe, CONCURRENCY, SECONDS)
-        bare = row("-", "bare Starlette 200", baseline, baseline, "baseline")
-        print("  ".join(bare))
-        with databases() as found:
-            for engine, url in found:
-                for provider, rows in (await measure(engine, url, load, baseline)).items():
-                    blocks[provider] += rows
-    finally:
-        load.close()
-    print(f"\nconcurrency {CONCURRENCY} from one httpx process; each case sends up to "
-          f"{PAYMENTS} updates or for {SECONDS:.0f} s; ratio = req/s over the bare endpoint's")
-    for title, provider in (("POST /api/telegram/webhook", Provider.TELEGRAM_STARS),
-                            ("POST /api/cryptopay/webhook (signed)", Provider.CRYPTOPAY)):
-        print(f"\n{title}\n" + table([header, bare, *blocks[provider]]))
-    print(f"\ntotal {time.perf_counter() - started:.1f} s")
+    results: dict[Level, dict[str, Run]] = {level: {} for level in levels}
+    failures: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="bench-webhook-") as tmp:
+        async with contextlib.AsyncExitStack() as stack:
+            port = free_port()
+            proc = Proc("standin", [sys.executable, "-m", "bench._standin", "--port", str(port)],
+                        env, Path(tmp) / "standin.log")
+            stack.callback(proc.stop)
+            await wait_tcp(proc, port)
+            standin = StandIn(proc, port)
+            for name in names:
+                async with contextlib.AsyncExitStack() as own:
+                    made: dict[str, type[Server]] = {"bare": Bare, "guides": Guides}
+                    common = (own, env, Path(tmp) / name, standin.url, TOKEN, SECRET)
+                    (Path(tmp) / name).mkdir()
+                    server = (made[name](*common) if name in made else Starport(
+                        *common, database=name, workers=args.workers if name == "postgres" else 1))
+                    print(f"{server.name}:", flush=True)
+                    try:
+                        runs = await run_server(
+                            server, ([warmup] if args.warmup else []) + levels, standin, env)
+                    except Exception as exc:
+                        failures.append(f"{server.name}: {type(exc).__name__}: {exc}")
+                        print(f"  FAILED: {type(exc).__name__}: {exc}", flush=True)
+                        continue
+                    for level, run in runs.items():
+                        if level in results:
+                            results[level][server.name] = run
+                        failures += [f"{server.name}, {level.label}: {f}" for f in run.failures]
+    for level in levels:
+        if results[level]:
+            print(report(level, results[level]))
+    print(f"\nstatements per payment and write transactions per update: Starport's /metrics"
+          f" counters over the run (see the module docstring); total "
+          f"{time.perf_counter() - started:.0f} s")
+    if failures:
+        print("\nFAILED:\n" + "\n".join(f"- {f}" for f in failures))
+        return 1
     return 0
 
 

@@ -9,38 +9,32 @@ from decimal import Decimal
 
 from application import commands as c
 from application.deps import Deps
-from application.notify import enqueue, load_message, message_item
+from application.effects import OutboxItem, SendText
+from application.notify import load_message
 from application.ports import AssetBalance
 from application.unit_of_work import UnitOfWork
 from application.views import JobCounts
 from domain.errors import ProviderNotEnabled
-from domain.events import Event
 
 log = logging.getLogger(__name__)
 CURSOR = "cryptopay-balance-alert:"
 
 
-@dataclass(frozen=True, slots=True)
-class WalletBalancesRead(Event):
-    """Committed after each read, for observers (the Prometheus gauges)."""
-
-    balances: tuple[AssetBalance, ...]
-
-
 @dataclass
-class _Read:
-    events: list[Event] = field(default_factory=list)
+class WalletCheck(JobCounts):
+    """The job's counts, with the balances it read (for observers: the Prometheus gauges)."""
+
+    balances: tuple[AssetBalance, ...] = field(default=())
 
 
-async def check_wallet_balances(deps: Deps, cmd: c.CheckWalletBalances) -> JobCounts:
+async def check_wallet_balances(deps: Deps, cmd: c.CheckWalletBalances) -> WalletCheck:
     if deps.wallet is None:
         raise ProviderNotEnabled("Crypto Pay is not enabled: no wallet to read")
     balances = tuple(await deps.wallet.balances())
-    counts = JobCounts()
+    counts = WalletCheck(balances=balances)
     counts.add("assets", len(balances))
     by_asset = {b.asset: b for b in balances}
     async with deps.uow() as uow:
-        uow.track(_Read([WalletBalancesRead(balances)]))
         for asset, threshold in sorted(deps.settings.balance_alerts.items()):
             found = by_asset.get(asset) or AssetBalance(asset, Decimal(0), Decimal(0))
             await _watch(deps, uow, found, threshold, counts)
@@ -65,12 +59,12 @@ async def _watch(deps: Deps, uow: UnitOfWork, balance: AssetBalance, threshold: 
             message = await load_message(uow, "balance_low")
             text = message.render(asset=balance.asset, available=balance.available,
                                   onhold=balance.onhold, threshold=threshold)
-            item = message_item(deps.ids.new_id(), deps.settings.admin_chat_id, text,
-                                message.parse_mode, deps.clock.now())
             # Two instances running the job at once: the second insert conflicts and, retried,
             # sees this crossing already noted.
-            item.dedupe_key = f"balance-low:{balance.asset}:{crossings}"
-            await enqueue(uow, item)
+            await uow.queue(OutboxItem.now(
+                deps.ids.new_id(), deps.settings.admin_chat_id,
+                SendText(text, message.parse_mode), deps.clock.now(),
+                dedupe_key=f"balance-low:{balance.asset}:{crossings}"))
             counts.add("alerts")
     elif not low and state == "low":
         log.info("Crypto Pay balance of %s is back above %s", balance.asset, threshold)

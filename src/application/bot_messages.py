@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from application import commands as c
 from application.deps import Deps
 from application.notify import load_message
-from domain.bot_messages import DEFINITIONS, BotMessage, definition
-from domain.events import BotMessageChanged
+from domain.bot_messages import DEFINITIONS, BotMessage, BotMessageChange, definition
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ async def reset_bot_message(deps: Deps, cmd: c.ResetBotMessage) -> BotMessageVie
 
 
 async def bot_message_history(deps: Deps, key: str, limit: int = 50
-                              ) -> Sequence[BotMessageChanged]:
+                              ) -> Sequence[BotMessageChange]:
     definition(key)
     async with deps.uow(read_only=True) as uow:
         return await uow.bot_messages.history(key, limit)
@@ -65,16 +65,15 @@ async def render_bot_message(deps: Deps, key: str, **values: object) -> str:
         return (await load_message(uow, key)).render(**values)
 
 
-async def _change(deps: Deps, key: str, by: str, change: object) -> BotMessageView:
-    assert callable(change)
+async def _change(deps: Deps, key: str, by: str,
+                  change: Callable[[BotMessage, datetime], BotMessageChange | None]
+                  ) -> BotMessageView:
     now = deps.clock.now()
     async with deps.uow() as uow:
         message = await load_message(uow, key)
-        uow.track(message)
-        if change(message, now):
-            for event in message.events:
-                if isinstance(event, BotMessageChanged):
-                    await uow.bot_messages.record_change(event)
+        record = change(message, now)
+        if record is not None:
+            await uow.bot_messages.record_change(record)
             await uow.bot_messages.save(message)
             await uow.commit()
     return BotMessageView.of(message)

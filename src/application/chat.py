@@ -4,12 +4,13 @@ sends its Stars invoice, with no host application involved."""
 from __future__ import annotations
 
 from application import commands as c
+from application.deliveries import record, refused
 from application.deps import Deps
+from application.effects import Button
 from application.limits import admit_session
 from application.notify import load_message, send_template
 from application.payments import send_invoice_in_chat, view
-from application.ports import Button
-from application.views import SessionView
+from application.views import BuyAnswer
 from domain.catalog import CreditPackage
 from domain.errors import DomainError
 from domain.limits import humanize
@@ -32,13 +33,15 @@ async def show_packages(deps: Deps, cmd: c.ShowPackages) -> int:
         await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id,
                             key="buy_menu", now=deps.clock.now(), buttons=buttons,
                             first_name=cmd.first_name)
+        await record(uow, cmd.delivery, "buy_menu")
         await uow.commit()
     return len(on_sale)
 
 
-async def buy_from_chat(deps: Deps, cmd: c.BuyFromChat) -> SessionView | None:
-    """None when the package can no longer be bought: the user is told, nothing is created.
-    Over the payment limits the user is told too, and RateLimited raised."""
+async def buy_from_chat(deps: Deps, cmd: c.BuyFromChat) -> BuyAnswer:
+    """A session and its invoice in the chat; or, when the package can no longer be bought, an
+    alert for the button (`session` None) and nothing created. Over the payment limits the user
+    is told in the chat, and RateLimited raised. The caller answers the button's query."""
     deps.provider(Provider.TELEGRAM_STARS)
     try:
         package = deps.catalog.purchasable(cmd.package_id, Provider.TELEGRAM_STARS)
@@ -46,9 +49,7 @@ async def buy_from_chat(deps: Deps, cmd: c.BuyFromChat) -> SessionView | None:
         async with deps.uow(read_only=True) as uow:
             text = (await load_message(uow, "package_unavailable")).render(
                 package_id=cmd.package_id)
-        await deps.messenger.answer_callback(cmd.callback_query_id, text, alert=True)
-        return None
-    await deps.messenger.answer_callback(cmd.callback_query_id)
+        return BuyAnswer(None, alert=text)
     now = deps.clock.now()
     session = PaymentSession.open(
         session_id=deps.ids.new_id(), user_id=str(cmd.telegram_user_id), package=package,
@@ -62,9 +63,12 @@ async def buy_from_chat(deps: Deps, cmd: c.BuyFromChat) -> SessionView | None:
             await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id,
                                 key="rate_limited", now=now, first_name=cmd.first_name,
                                 retry_after=humanize(admitted.retry_after))
-            await uow.commit()
-            admitted.enforce()
+            try:
+                admitted.enforce()
+            except DomainError as exc:
+                raise await refused(uow, cmd.delivery, exc) from None
         await uow.sessions.add(session)
         await send_invoice_in_chat(deps, uow, session, cmd.chat_id, cmd.first_name)
+        await record(uow, cmd.delivery, "buy")
         await uow.commit()
-    return view(deps, session)
+    return BuyAnswer(view(deps, session))

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from domain.money import Price
 from domain.perks import MemberStatus, PatronSource
 from domain.providers import Provider
 
+if TYPE_CHECKING:
+    from application.deliveries import Delivery
+
 
 class Command:
     pass
+
+
+# A command caused by a webhook or getUpdates delivery carries it (`delivery`): the use case
+# stores it with its effect, in the same transaction, and refuses it if it was seen before.
 
 
 @dataclass(frozen=True)
@@ -30,15 +38,20 @@ class StartDeepLink(Command):
     telegram_user_id: int
     chat_id: int
     first_name: str = ""
+    delivery: Delivery | None = None
 
 
 @dataclass(frozen=True)
 class ValidatePreCheckout(Command):
+    """Telegram asks whether it may take the money (`total_amount` in the currency's smallest
+    units). Decided from reads only; the caller answers Telegram."""
+
     query_id: str
     payer_telegram_id: int
     payload: str
     currency: str
     total_amount: int
+    delivery: Delivery | None = None
 
 
 @dataclass(frozen=True)
@@ -51,8 +64,8 @@ class CompletePayment(Command):
     chat_id: int | None = None
     exact: bool = True  # Stars are exact; a crypto payment may exceed the price
     subscription_until: datetime | None = None  # a Star subscription's paid-up end
-    is_recurring: bool = False
     first_name: str = ""
+    delivery: Delivery | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +86,9 @@ class RecordProviderRefund(Command):
     charge_id: str
     session_id: str | None = None
     reason: str = ""
+    paid: Price | None = None  # what was returned, as the provider reports it
+    payer_telegram_id: int | None = None
+    delivery: Delivery | None = None
 
 
 @dataclass(frozen=True)
@@ -105,11 +121,20 @@ class ObserveMembership(Command):
     status: MemberStatus
     invite_link: str | None = None
     first_name: str = ""
+    delivery: Delivery | None = None
 
 
 @dataclass(frozen=True)
 class VerifyMembership(Command):
     telegram_user_id: int
+
+
+@dataclass(frozen=True)
+class InvitePatron(Command):
+    """Send a patron a single-use invite, unless they are in the channel or hold one."""
+
+    telegram_user_id: int
+    first_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -165,6 +190,7 @@ class Reply(Command):
     chat_id: int
     key: str
     first_name: str = ""
+    delivery: Delivery | None = None
 
 
 @dataclass(frozen=True)
@@ -172,6 +198,7 @@ class ReplyBalance(Command):
     chat_id: int
     user_id: str
     first_name: str = ""
+    delivery: Delivery | None = None
 
 
 @dataclass(frozen=True)
@@ -180,6 +207,7 @@ class ShowPackages(Command):
 
     chat_id: int
     first_name: str = ""
+    delivery: Delivery | None = None
 
 
 @dataclass(frozen=True)
@@ -191,11 +219,12 @@ class BuyFromChat(Command):
     chat_id: int
     package_id: str
     first_name: str = ""
+    delivery: Delivery | None = None
 
 
 @dataclass(frozen=True)
-class PruneWebhookInbox(Command):
-    """Forget raw webhook deliveries (and payment-limit history) past their retention."""
+class PruneDeliveries(Command):
+    """Forget deliveries (and payment-limit history) past their retention."""
 
     batch: int = 1000
 

@@ -1,153 +1,190 @@
-"""Completing a payment: credit it exactly once; a Star subscription also makes a patron."""
+"""Completing a payment: the session judges the charge a provider reports, and the decision is
+applied in one transaction, together with the delivery that reported it."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from application import commands as c
+from application.deliveries import record
 from application.deps import Deps
+from application.effects import InvitePatron, OutboxItem, RefundCharge
 from application.limits import record_failure
-from application.notify import enqueue, send_template
+from application.notify import send_template
 from application.payments import package_title
-from application.perks import invite_patron
-from application.ports import OutboxItem
-from application.refunds import REFUNDED_UNCREDITED
 from application.unit_of_work import UnitOfWork
 from application.views import PaymentOutcome
 from domain import ledger
-from domain.errors import AmountMismatch, SessionNotFound
+from domain.charges import Charge, ChargeStatus, Decision
 from domain.perks import Patron, PatronSource
-from domain.sessions import PaymentSession, SessionStatus
+from domain.sessions import PaymentSession
 
 log = logging.getLogger(__name__)
-REJECTED = "payment-rejected"
-EXTRA = "extra-charge"
+RETURNING = "this purchase was already paid; the extra payment is being returned"
+RETURN_BY_HAND = "this purchase was already paid; support will return the extra payment"
 
 
 async def complete_payment(deps: Deps, cmd: c.CompletePayment) -> PaymentOutcome:
-    """Credit a confirmed payment exactly once, keyed by the provider's charge id."""
+    """Load, decide, apply, commit: exactly once per (provider, charge id)."""
     now = deps.clock.now()
-    key = f"payment:{cmd.provider.value}:{cmd.charge_id}"
+    charge = Charge(provider=cmd.provider, charge_id=cmd.charge_id, session_id=cmd.session_id,
+                    paid=cmd.paid, reported_at=now, payer_telegram_id=cmd.payer_telegram_id,
+                    subscription_until=cmd.subscription_until)
     async with deps.uow() as uow:
-        session = await uow.sessions.get(cmd.session_id)  # locked: one payment at a time
+        session = await uow.sessions.get(cmd.session_id)  # locked: one charge at a time
+        earlier = await uow.charges.get(cmd.provider, cmd.charge_id)
         if session is None:
-            raise SessionNotFound(f"no payment session {cmd.session_id!r}")
-        if await uow.ledger.entry_by_key(key) is not None:
-            return PaymentOutcome(session.id, credited=False)
-        if await uow.inbox.seen(REJECTED, key):  # a replay of a payment we already refused
-            return PaymentOutcome(session.id, credited=False,
-                                  rejected_reason=session.failure_reason or "rejected")
-        if await uow.inbox.seen(REFUNDED_UNCREDITED, f"{cmd.provider.value}:{cmd.charge_id}"):
-            return PaymentOutcome(session.id, credited=False,
-                                  rejected_reason="refunded before it was credited")
-        chat_id = cmd.chat_id or session.telegram_user_id
-        renewal = (session.status is SessionStatus.PAID and session.charge_id != cmd.charge_id
-                   and session.subscription_period is not None)
-        if not renewal and session.status in (SessionStatus.PAID, SessionStatus.REFUNDED) \
-                and session.charge_id != cmd.charge_id:
-            return await _return_extra_charge(deps, uow, session, cmd, key, chat_id, now)
-        try:
-            if renewal:
-                session.check_renewal(charge_id=cmd.charge_id, paid=cmd.paid)
-            elif not session.mark_paid(charge_id=cmd.charge_id, paid=cmd.paid, now=now,
-                                       exact=cmd.exact):
-                return PaymentOutcome(session.id, credited=False)
-        except AmountMismatch as exc:
-            return await _reject(deps, uow, session, exc, chat_id, key, now)
-        balance = await _credit(deps, uow, session, key, now)
-        patron_id: int | None = None
-        if session.subscription_period is not None:
-            patron_id = await _extend_patronage(deps, uow, session, cmd, now)
-        await uow.sessions.save(session)
-        if chat_id is not None:
-            await send_template(
-                uow, item_id=deps.ids.new_id(), chat_id=chat_id, key="payment_success", now=now,
-                first_name=cmd.first_name, package_title=package_title(deps, session),
-                credits=session.credits, amount=str(session.price), balance=balance,
-                session_id=session.id,
-            )
+            decision = Decision.REPLAY if earlier is not None else Decision.UNMATCHED
+        else:
+            decision = session.take(charge, earlier=earlier, now=now, exact=cmd.exact)
+        step = _Step(deps, uow, cmd, now, decision, session, charge, earlier)
+        outcome = await APPLY[decision](step)
+        await record(uow, cmd.delivery, outcome.label)
         await uow.commit()
-    if patron_id is not None and deps.settings.channel_id is not None:
-        try:  # the membership check job invites anyone this misses
-            await invite_patron(deps, patron_id, cmd.first_name)
-        except Exception:  # the payment stands regardless
-            log.exception("could not invite new patron %s", patron_id)
-    return PaymentOutcome(session.id, credited=True, balance=balance)
+    return outcome
 
 
-async def _credit(deps: Deps, uow: UnitOfWork, session: PaymentSession, key: str,
-                  now: datetime) -> int:
+@dataclass
+class _Step:
+    deps: Deps
+    uow: UnitOfWork
+    cmd: c.CompletePayment
+    now: datetime
+    decision: Decision
+    session: PaymentSession | None
+    charge: Charge
+    earlier: Charge | None
+
+    @property
+    def chat_id(self) -> int | None:
+        return self.cmd.chat_id or (self.session.telegram_user_id if self.session else None)
+
+    def outcome(self, decision: Decision, *, credits: int = 0, balance: int | None = None,
+                rejected_reason: str | None = None) -> PaymentOutcome:
+        session_id = self.session.id if self.session else self.cmd.session_id
+        return PaymentOutcome(session_id, decision, self.cmd.provider.value, credits=credits,
+                              balance=balance, rejected_reason=rejected_reason)
+
+    async def tell(self, key: str, **values: object) -> None:
+        if self.chat_id is not None:
+            await send_template(self.uow, item_id=self.deps.ids.new_id(), chat_id=self.chat_id,
+                                key=key, now=self.now, buttons=(), **values)
+
+
+async def _credit(step: _Step) -> PaymentOutcome:
+    """The session's payment, or a later charge of its subscription: credits, once."""
+    session, deps, uow = step.session, step.deps, step.uow
+    assert session is not None
     entry = ledger.purchase(
-        entry_id=deps.ids.new_id(), key=key, user_id=session.user_id,
-        sales_account=session.provider.sales_account, credits=session.credits,
-        session_id=session.id, now=now,
+        entry_id=deps.ids.new_id(), key=ledger.payment_key(step.charge.provider.value,
+                                                           step.charge.charge_id),
+        user_id=session.user_id, sales_account=ledger.sales_account(session.provider.value),
+        credits=session.credits, session_id=session.id, now=step.now,
     )
     accounts = await uow.ledger.accounts(entry.accounts)
     ledger.post(entry, accounts)
     await uow.ledger.add(entry, accounts)
-    return accounts[ledger.user_account(session.user_id)].balance
+    await uow.charges.add(step.charge)
+    to_invite = None
+    if session.subscription_period is not None:
+        to_invite = await _extend_patronage(step, session)
+    await uow.sessions.save(session)
+    balance = accounts[ledger.user_account(session.user_id)].balance
+    await step.tell("payment_success", first_name=step.cmd.first_name,
+                    package_title=package_title(deps, session), credits=session.credits,
+                    amount=str(session.price), balance=balance, session_id=session.id)
+    if to_invite is not None and deps.settings.channel_id is not None:
+        # Its own command after this commit (creating the link is a call to Telegram); the
+        # membership check job invites anyone this misses.
+        await uow.queue(OutboxItem.now(deps.ids.new_id(), to_invite,
+                                       InvitePatron(to_invite, step.cmd.first_name), step.now))
+    return step.outcome(step.decision, credits=session.credits, balance=balance)
 
 
-async def _extend_patronage(deps: Deps, uow: UnitOfWork, session: PaymentSession,
-                            cmd: c.CompletePayment, now: datetime) -> int | None:
+async def _extend_patronage(step: _Step, session: PaymentSession) -> int | None:
     """The patron's Telegram id when they were not entitled before this charge (to invite)."""
-    telegram_id = session.telegram_user_id or cmd.payer_telegram_id
+    telegram_id = session.telegram_user_id or step.charge.payer_telegram_id
     if telegram_id is None:
         return None
     period = timedelta(seconds=session.subscription_period or 0)
-    until = cmd.subscription_until or now + period
-    patron = await uow.patrons.get(telegram_id)
+    until = step.charge.subscription_until or step.now + period
+    patron = await step.uow.patrons.get(telegram_id)
     if patron is None:
-        patron = Patron(telegram_user_id=telegram_id, user_id=session.user_id,
-                        source=PatronSource.SUBSCRIPTION, since=now, until=until,
-                        subscription_charge_id=session.charge_id)
-        await uow.patrons.add(patron)
+        await step.uow.patrons.add(Patron(
+            telegram_user_id=telegram_id, user_id=session.user_id,
+            source=PatronSource.SUBSCRIPTION, since=step.now, until=until,
+            subscription_charge_id=session.charge_id))
         return telegram_id
-    was_entitled = patron.entitled_at(now)
-    patron.renew(until, now, charge_id=session.charge_id)
-    await uow.patrons.save(patron)
+    was_entitled = patron.entitled_at(step.now)
+    patron.renew(until, step.now, charge_id=session.charge_id)
+    await step.uow.patrons.save(patron)
     return None if was_entitled else telegram_id
 
 
-async def _reject(deps: Deps, uow: UnitOfWork, session: PaymentSession, exc: AmountMismatch,
-                  chat_id: int | None, key: str, now: datetime) -> PaymentOutcome:
-    """The money does not match: nothing is credited, the session is flagged, the user told
-    (once: a replay of the same charge is recognised)."""
-    await uow.inbox.record(REJECTED, key, now)
-    await record_failure(deps, uow, session.user_id)
-    if session.status is not SessionStatus.PAID:
-        session.fail(exc.message)
-        await uow.sessions.save(session)
-    log.warning("payment for %s rejected: %s", session.id, exc.message)
-    if chat_id is not None:
-        await send_template(uow, item_id=deps.ids.new_id(), chat_id=chat_id,
-                            key="payment_failed", now=now, reason=exc.message,
-                            session_id=session.id)
-    await uow.commit()
-    return PaymentOutcome(session.id, credited=False, rejected_reason=exc.message)
+async def _replay(step: _Step) -> PaymentOutcome:
+    """A charge judged before (from another delivery, or reconciliation): nothing new."""
+    earlier = step.earlier
+    if earlier is None or earlier.status in (ChargeStatus.CREDITED, ChargeStatus.REFUNDED):
+        return step.outcome(Decision.REPLAY)
+    if earlier.status is ChargeStatus.UNMATCHED:
+        return step.outcome(Decision.UNMATCHED, rejected_reason=earlier.reason)
+    if earlier.status is ChargeStatus.REFUNDED_BEFORE_CREDIT:
+        return step.outcome(Decision.REPLAY,
+                            rejected_reason="refunded before it was credited")
+    return step.outcome(Decision.REPLAY, rejected_reason=earlier.reason or "rejected")
 
 
-async def _return_extra_charge(deps: Deps, uow: UnitOfWork, session: PaymentSession,
-                               cmd: c.CompletePayment, key: str, chat_id: int | None,
-                               now: datetime) -> PaymentOutcome:
+async def _return_extra(step: _Step) -> PaymentOutcome:
     """A second charge for a session already paid (two invoices paid at once, or a charge
-    after a refund): the money is returned, never silently kept, and never credited twice."""
-    reason = "this purchase was already paid; the extra payment is being returned"
-    if not await uow.inbox.record(EXTRA, key, now):
-        return PaymentOutcome(session.id, credited=False, rejected_reason=reason)
-    payer = cmd.payer_telegram_id or session.telegram_user_id
-    if cmd.provider.value == "telegram_stars" and payer is not None:
-        await enqueue(uow, OutboxItem(
-            id=deps.ids.new_id(), kind="refund_charge", chat_id=payer, created_at=now,
-            available_at=now, payload={"session_id": session.id, "telegram_user_id": payer,
-                                       "charge_id": cmd.charge_id}))
-    else:  # Crypto Pay has no refund method: an operator returns it by transfer
-        reason = "this purchase was already paid; support will return the extra payment"
+    after a refund): the money is returned, never silently kept, and never credited."""
+    session, charge = step.session, step.charge
+    assert session is not None
+    payer = charge.payer_telegram_id or session.telegram_user_id
+    if step.deps.provider(charge.provider).can_refund and payer is not None:
+        charge.reason = RETURNING
+        await step.uow.queue(OutboxItem.now(
+            step.deps.ids.new_id(), payer,
+            RefundCharge(charge.provider, charge.charge_id, payer), step.now))
+    else:
+        charge.reason = RETURN_BY_HAND
         log.error("extra charge %s on paid session %s needs a manual return",
-                  cmd.charge_id, session.id)
-    if chat_id is not None:
-        await send_template(uow, item_id=deps.ids.new_id(), chat_id=chat_id,
-                            key="payment_failed", now=now, reason=reason, session_id=session.id)
-    await uow.commit()
-    return PaymentOutcome(session.id, credited=False, rejected_reason=reason)
+                  charge.charge_id, session.id)
+    await step.uow.charges.add(charge)
+    await step.tell("payment_failed", reason=charge.reason, session_id=session.id)
+    return step.outcome(Decision.RETURN_EXTRA, rejected_reason=charge.reason)
+
+
+async def _reject(step: _Step) -> PaymentOutcome:
+    """The money does not match: nothing is credited, the session is flagged, the user told."""
+    session, charge = step.session, step.charge
+    assert session is not None
+    await step.uow.charges.add(charge)
+    await record_failure(step.deps, step.uow, session.user_id)
+    await step.uow.sessions.save(session)
+    log.warning("payment for %s rejected: %s", session.id, charge.reason)
+    await step.tell("payment_failed", reason=charge.reason, session_id=session.id)
+    return step.outcome(Decision.REJECT, rejected_reason=charge.reason)
+
+
+async def _unmatched(step: _Step) -> PaymentOutcome:
+    """Money for no session we know: kept on record for a human, nothing credited."""
+    step.charge.settle(ChargeStatus.UNMATCHED,
+                       f"no payment session {step.cmd.session_id[:100]!r}")
+    step.charge.session_id = None
+    await step.uow.charges.add(step.charge)
+    log.error("payment %s for an unknown session %r", step.charge.charge_id,
+              step.cmd.session_id)
+    return step.outcome(Decision.UNMATCHED, rejected_reason=step.charge.reason)
+
+
+APPLY: dict[Decision, Callable[[_Step], Awaitable[PaymentOutcome]]] = {
+    Decision.CREDIT: _credit,
+    Decision.RENEWAL: _credit,
+    Decision.REPLAY: _replay,
+    Decision.RETURN_EXTRA: _return_extra,
+    Decision.REJECT: _reject,
+    Decision.UNMATCHED: _unmatched,
+}

@@ -9,17 +9,12 @@ from domain import ledger
 from domain.errors import IdempotencyConflict, InvalidAmount
 
 
-def spend_key(user_id: str, idempotency_key: str) -> str:
-    """The user's length first, so ("a", "b:c") and ("a:b", "c") never share a key."""
-    return f"spend:{len(user_id)}:{user_id}:{idempotency_key}"
-
-
 async def spend_credits(deps: Deps, cmd: c.SpendCredits) -> SpendResult:
     if isinstance(cmd.credits, bool) or not isinstance(cmd.credits, int) or cmd.credits <= 0:
         raise InvalidAmount("credits to spend must be a positive integer")
     account_id = ledger.user_account(cmd.user_id)
     entry = ledger.spend(
-        entry_id=deps.ids.new_id(), key=spend_key(cmd.user_id, cmd.idempotency_key),
+        entry_id=deps.ids.new_id(), key=ledger.spend_key(cmd.user_id, cmd.idempotency_key),
         user_id=cmd.user_id, credits=cmd.credits, reason=cmd.reason, now=deps.clock.now(),
     )
     async with deps.uow() as uow:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Protocol
 
 from application.ports import (
     ChannelGateway,
@@ -21,6 +22,16 @@ from domain.errors import PerksDisabled, ProviderNotEnabled
 from domain.limits import NO_LIMITS, PaymentLimits
 from domain.providers import Provider
 
+if TYPE_CHECKING:
+    from application.commands import Command
+
+
+class CommandBus(Protocol):
+    """Where a use case sends follow-up work: each command runs in its own transaction, with
+    its own retries on a write conflict."""
+
+    async def handle(self, command: Command) -> Any: ...
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -32,11 +43,8 @@ class Settings:
     invite_ttl: timedelta = timedelta(days=1)
     outbox_max_attempts: int = 8
     outbox_lease: timedelta = timedelta(minutes=10)  # > the longest flood wait
-    dispatch_inline: bool = True  # deliver new outbox items right after commit (the job retries)
-    dispatch_in_background: bool = False  # ...without making the caller wait for Telegram
-    subscription_credits_package: str | None = None
     limits: PaymentLimits = NO_LIMITS  # per-user payment limits (the config turns them on)
-    webhook_retention: timedelta = timedelta(days=90)  # raw webhook inbox
+    delivery_retention: timedelta = timedelta(days=90)  # stored webhook deliveries
     admin_chat_id: int | None = None  # where operational alerts go (through the outbox)
     balance_alerts: Mapping[str, Decimal] = field(default_factory=dict)  # asset -> threshold
 
@@ -55,6 +63,13 @@ class Deps:
     channel: ChannelGateway | None = None
     settings: Settings = field(default_factory=Settings)
     wallet: WalletBalances | None = None  # Crypto Pay's getBalance, when it is enabled
+    commands: CommandBus | None = None  # the bus, once built (it attaches itself)
+
+    @property
+    def bus(self) -> CommandBus:
+        if self.commands is None:
+            raise RuntimeError("no command bus is attached to these dependencies")
+        return self.commands
 
     def provider(self, provider: Provider) -> PaymentProvider:
         try:

@@ -7,11 +7,9 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from application import commands as c
-from application.completion import complete_payment
 from application.deps import Deps
-from application.perks import end_patronage, invite_patron, observe_membership
 from application.ports import PaidTransaction, ProviderError
-from application.views import JobCounts
+from application.views import JobCounts, PaymentOutcome
 from domain.errors import DomainError
 from domain.money import CryptoAmount, FiatAmount
 from domain.perks import Patron
@@ -97,7 +95,7 @@ async def _credit(deps: Deps, provider: Provider, tx: PaidTransaction, counts: J
         return
     exact = not isinstance(tx.paid, CryptoAmount | FiatAmount)
     try:
-        outcome = await complete_payment(deps, c.CompletePayment(
+        outcome: PaymentOutcome = await deps.bus.handle(c.CompletePayment(
             provider=provider, session_id=tx.session_id, charge_id=tx.charge_id, paid=tx.paid,
             payer_telegram_id=tx.payer_telegram_id, exact=exact))
     except DomainError as exc:
@@ -123,19 +121,18 @@ async def check_memberships(deps: Deps, cmd: c.CheckMemberships) -> JobCounts:
         now = deps.clock.now()
         try:
             if patron.active and not patron.entitled_at(now):
-                if await end_patronage(deps, c.EndPatronage(patron.telegram_user_id)):
+                if await deps.bus.handle(c.EndPatronage(patron.telegram_user_id)):
                     counts.add("removed")
                 return
             if not patron.active:
                 return
             counts.add("checked")
             status = await channel.member_status(channel_id, patron.telegram_user_id)
-            if await observe_membership(deps, c.ObserveMembership(
-                    patron.telegram_user_id, status)):
+            if await deps.bus.handle(c.ObserveMembership(patron.telegram_user_id, status)):
                 counts.add("bonuses")
             if status.in_channel:
                 counts.add("joined")
-            elif await invite_patron(deps, patron.telegram_user_id) is not None:
+            elif await deps.bus.handle(c.InvitePatron(patron.telegram_user_id)) is not None:
                 counts.add("invited")
         except Exception as exc:
             log.warning("membership check of %s failed: %s", patron.telegram_user_id, exc)
@@ -156,7 +153,7 @@ async def bulk_invite(deps: Deps, cmd: c.BulkInvite) -> JobCounts:
             return
         counts.add("checked")
         try:
-            if await invite_patron(deps, patron.telegram_user_id) is not None:
+            if await deps.bus.handle(c.InvitePatron(patron.telegram_user_id)) is not None:
                 counts.add("invited")
             else:
                 counts.add("skipped")

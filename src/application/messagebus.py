@@ -1,9 +1,8 @@
-"""The message bus: runs a command's use case, retries it on a write conflict, and then
-handles the events its transactions committed."""
+"""The message bus: runs a command's use case, retries it on a write conflict, and shows its
+result to observers (metrics)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -15,23 +14,21 @@ from application import (
     chat,
     completion,
     credits,
+    deliveries,
     jobs,
     outbox,
     payments,
     perks,
     refunds,
     replies,
-    webhook_inbox,
 )
 from application import commands as c
 from application.deps import Deps
-from application.notify import OutboxQueued
-from application.unit_of_work import Conflict, committed_events
-from domain.events import Event
+from application.unit_of_work import Conflict
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-EventHandler = Callable[[Event], Awaitable[None]]
+Observer = Callable[[Any], None]
 
 HANDLERS: dict[type[c.Command], Callable[[Deps, Any], Awaitable[Any]]] = {
     c.CreateSession: payments.create_session,
@@ -42,6 +39,7 @@ HANDLERS: dict[type[c.Command], Callable[[Deps, Any], Awaitable[Any]]] = {
     c.RecordProviderRefund: refunds.record_provider_refund,
     c.SpendCredits: credits.spend_credits,
     c.MakePatron: perks.make_patron,
+    c.InvitePatron: perks.invite_patron,
     c.EndPatronage: perks.end_patronage,
     c.ObserveMembership: perks.observe_membership,
     c.VerifyMembership: perks.verify_membership,
@@ -57,34 +55,40 @@ HANDLERS: dict[type[c.Command], Callable[[Deps, Any], Awaitable[Any]]] = {
     c.ReplyBalance: replies.reply_balance,
     c.ShowPackages: chat.show_packages,
     c.BuyFromChat: chat.buy_from_chat,
-    c.PruneWebhookInbox: webhook_inbox.prune_webhook_inbox,
+    c.PruneDeliveries: deliveries.prune_deliveries,
     c.CheckWalletBalances: balance_alert.check_wallet_balances,
 }
 
 
 class MessageBus:
-    def __init__(self, deps: Deps, conflict_retries: int = 8) -> None:
+    """`settle`, when given, is awaited after each command: in inline mode, the sender's
+    drain, so that what a command queued has been delivered when it returns."""
+
+    def __init__(self, deps: Deps, conflict_retries: int = 8,
+                 settle: Callable[[], Awaitable[None]] | None = None) -> None:
         self.deps = deps
         self.conflict_retries = conflict_retries
-        self._subscribers: dict[type[Event], list[EventHandler]] = defaultdict(list)
-        self._background: set[asyncio.Task[None]] = set()
+        self._settle = settle
+        self._observers: dict[type[Any], list[Observer]] = defaultdict(list)
+        deps.commands = self
 
-    def subscribe(self, event_type: type[Event], handler: EventHandler) -> None:
-        """Observers (metrics, logs) of committed events; their failures are only logged."""
-        self._subscribers[event_type].append(handler)
+    def observe(self, result_type: type[Any], observer: Observer) -> None:
+        """Call `observer` with every result of that type a command returns (metrics); its
+        failures are only logged."""
+        self._observers[result_type].append(observer)
 
     async def handle(self, command: c.Command) -> Any:
         handler = HANDLERS[type(command)]
-        queue: list[Event] = []
-        token = committed_events.set(queue)
         try:
             result = await self._run(handler, command)
-        except BaseException:
-            committed_events.reset(token)
-            await self._handle_events(queue)  # what was committed before the failure stands
-            raise
-        committed_events.reset(token)
-        await self._handle_events(queue)
+        finally:
+            if self._settle is not None:
+                await self._settle()
+        for observer in self._observers.get(type(result), ()):
+            try:
+                observer(result)
+            except Exception:
+                log.exception("result observer failed for %s", type(result).__name__)
         return result
 
     async def _run(self, handler: Callable[[Deps, Any], Awaitable[T]], command: c.Command) -> T:
@@ -96,36 +100,3 @@ class MessageBus:
                     raise
                 log.info("write conflict on %s, retrying (%d)", type(command).__name__, attempt)
         raise AssertionError("unreachable")
-
-    async def _handle_events(self, queue: list[Event]) -> None:
-        outbox_ids: list[str] = []
-        while queue:
-            event = queue.pop(0)
-            if isinstance(event, OutboxQueued):
-                outbox_ids.extend(event.item_ids)
-            for subscriber in self._subscribers[type(event)]:
-                try:
-                    await subscriber(event)
-                except Exception:
-                    log.exception("event subscriber failed for %s", type(event).__name__)
-        if not outbox_ids or not self.deps.settings.dispatch_inline:
-            return
-        delivery = self._deliver(tuple(outbox_ids))
-        if self.deps.settings.dispatch_in_background:
-            # The caller (a webhook Telegram waits on) answers now; the items go out next.
-            task = asyncio.create_task(delivery)
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
-        else:
-            await delivery
-
-    async def _deliver(self, item_ids: tuple[str, ...]) -> None:
-        try:
-            await self.handle(c.DispatchOutbox(batch=len(item_ids), item_ids=item_ids))
-        except Exception:
-            log.exception("outbox dispatch after commit failed; the job will retry")
-
-    async def drain(self) -> None:
-        """Wait for deliveries still running in the background (at shutdown, in tests)."""
-        while self._background:
-            await asyncio.gather(*list(self._background), return_exceptions=True)

@@ -1,138 +1,185 @@
-"""Delivering the outbox: claim with a lease, call Telegram, record the result right after."""
+"""The outbox at work: each effect's handler, the sender that delivers what a transaction just
+queued (chat by chat, in order), and the dispatch job that retries the rest."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
-from dataclasses import replace
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
+from typing import Any
 
 from application import commands as c
 from application.deps import Deps
-from application.ports import (
-    Button,
+from application.effects import (
+    CancelSubscription,
+    InvitePatron,
     OutboxItem,
-    OutgoingMessage,
-    RecipientUnreachable,
-    StarsInvoiceRequest,
+    OutboxStatus,
+    RefundCharge,
+    RemoveMember,
+    RevokeInvite,
+    SendInvoice,
+    SendText,
 )
+from application.ports import OutgoingMessage, RecipientUnreachable, StarsInvoiceRequest
 from application.views import JobCounts
 from domain.providers import Provider
 
 log = logging.getLogger(__name__)
-CONCURRENCY = 8  # chats served at once; the adapter's throttle keeps Telegram's limits
+CONCURRENCY = 32  # chats served at once; the messenger's throttle keeps Telegram's limits
 
 
 def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 5 * 2 ** max(0, attempts - 1)))
 
 
-async def dispatch_outbox(deps: Deps, cmd: c.DispatchOutbox) -> JobCounts:
-    """Deliver due items one at a time: each is leased just before its call, so a slow batch
-    never lets another dispatcher take (and resend) items still waiting here."""
-    counts = JobCounts()
-    if cmd.item_ids is not None:
-        await _dispatch_named(deps, list(cmd.item_ids), counts)
-        return counts
-    for _ in range(cmd.batch):
-        item = await _claim_next(deps, None)
-        if item is None:
-            break
-        counts.add("claimed")
-        await _deliver_and_record(deps, item, counts)
-    return counts
+# -- what each effect does ---------------------------------------------------------------------
+
+async def _send_text(deps: Deps, item: OutboxItem, e: SendText) -> None:
+    await deps.messenger.send_message(OutgoingMessage(item.chat_id, e.text, e.parse_mode,
+                                                      e.buttons))
 
 
-async def _dispatch_named(deps: Deps, ids: list[str], counts: JobCounts) -> None:
-    """Items just queued (after a commit): chats are served side by side, each chat's items in
-    the order they were queued (the text before its invoice)."""
-    if len(ids) == 1:  # one chat, nothing to order: the claim reads the item itself
-        item = await _claim_next(deps, list(ids))
-        if item is not None:  # else leased elsewhere, or done already
-            counts.add("claimed")
-            await _deliver_and_record(deps, item, counts)
-        return
-    async with deps.uow(read_only=True) as uow:
-        found = [await uow.outbox.get(item_id) for item_id in ids]
-    by_chat: dict[int, list[str]] = defaultdict(list)
-    for item in found:
-        if item is not None:
-            by_chat[item.chat_id].append(item.id)
-    slots = asyncio.Semaphore(CONCURRENCY)
-
-    async def serve(chat_ids: list[str]) -> None:
-        async with slots:
-            for item_id in chat_ids:
-                item = await _claim_next(deps, [item_id])
-                if item is not None:  # else leased elsewhere, or done already
-                    counts.add("claimed")
-                    await _deliver_and_record(deps, item, counts)
-
-    await asyncio.gather(*(serve(chat_ids) for chat_ids in by_chat.values()))
+async def _send_invoice(deps: Deps, item: OutboxItem, e: SendInvoice) -> None:
+    await deps.messenger.send_invoice(StarsInvoiceRequest(
+        chat_id=item.chat_id, title=e.title, description=e.description, payload=e.payload,
+        stars=e.stars))
 
 
-async def _claim_next(deps: Deps, wanted: list[str] | None) -> OutboxItem | None:
-    now = deps.clock.now()
-    ids = [wanted.pop(0)] if wanted else None
-    if wanted is not None and ids is None:
-        return None
-    async with deps.uow() as uow:
-        items = await uow.outbox.claim(now, now + deps.settings.outbox_lease, 1, ids)
-        await uow.commit()
-    return items[0] if items else None
+async def _revoke_invite(deps: Deps, item: OutboxItem, e: RevokeInvite) -> None:
+    channel, _ = deps.require_channel()
+    await channel.revoke_invite(item.chat_id, e.link)
 
 
-async def _deliver_and_record(deps: Deps, item: OutboxItem, counts: JobCounts) -> None:
+async def _remove_member(deps: Deps, item: OutboxItem, e: RemoveMember) -> None:
+    channel, _ = deps.require_channel()
+    await channel.remove_member(item.chat_id, e.telegram_user_id)
+
+
+async def _refund_charge(deps: Deps, item: OutboxItem, e: RefundCharge) -> None:
+    await deps.provider(e.provider).refund(e.charge_id, e.telegram_user_id)
+
+
+async def _cancel_subscription(deps: Deps, item: OutboxItem, e: CancelSubscription) -> None:
+    await deps.provider(Provider.TELEGRAM_STARS).cancel_subscription(e.telegram_user_id,
+                                                                     e.charge_id)
+
+
+async def _invite_patron(deps: Deps, item: OutboxItem, e: InvitePatron) -> None:
+    await deps.bus.handle(c.InvitePatron(e.telegram_user_id, e.first_name))
+
+
+HANDLERS: dict[type[Any], Callable[[Deps, OutboxItem, Any], Awaitable[None]]] = {
+    SendText: _send_text,
+    SendInvoice: _send_invoice,
+    RevokeInvite: _revoke_invite,
+    RemoveMember: _remove_member,
+    RefundCharge: _refund_charge,
+    CancelSubscription: _cancel_subscription,
+    InvitePatron: _invite_patron,
+}
+
+
+async def attempt(deps: Deps, item: OutboxItem, counts: JobCounts | None = None) -> None:
+    """Make the item's effect happen, then record what came of it in one statement: the
+    window in which a crash could make it happen twice is this call and that statement."""
     try:
-        await deliver(deps, item)
+        await HANDLERS[type(item.effect)](deps, item, item.effect)
     except RecipientUnreachable as exc:
-        item.status, item.last_error = "failed", f"recipient unreachable: {exc}"
-        counts.add("failed")
+        item.status, item.last_error = OutboxStatus.FAILED, f"recipient unreachable: {exc}"
+        _count(counts, "failed")
     except Exception as exc:  # any failure is retried later, never lost
         item.attempts += 1
         item.last_error = f"{type(exc).__name__}: {exc}"[:500]
         if item.attempts >= deps.settings.outbox_max_attempts:
-            item.status = "failed"
-            counts.add("failed")
+            item.status = OutboxStatus.FAILED
+            _count(counts, "failed")
         else:
             item.available_at = deps.clock.now() + backoff(item.attempts)
-            counts.add("retried")
+            _count(counts, "retried")
         log.warning("outbox item %s not delivered: %s", item.id, item.last_error)
     else:
-        item.status, item.sent_at = "sent", deps.clock.now()
+        item.status, item.sent_at = OutboxStatus.SENT, deps.clock.now()
         item.attempts += 1
-        counts.add("sent")
+        _count(counts, "sent")
     item.lease_until = None
-    async with deps.uow() as uow:  # recorded right after the call: the narrow resend window
-        await uow.outbox.save(item)
+    async with deps.uow() as uow:
+        await uow.outbox.record(item)
         await uow.commit()
 
 
-async def deliver(deps: Deps, item: OutboxItem) -> None:
-    p = item.payload
-    if item.kind == "message":
-        buttons = tuple(tuple(Button(**b) for b in row) for row in p.get("buttons", []))
-        await deps.messenger.send_message(
-            OutgoingMessage(item.chat_id, p["text"], p.get("parse_mode"), buttons))
-    elif item.kind == "invoice":
-        await deps.messenger.send_invoice(StarsInvoiceRequest(**p))
-    elif item.kind == "revoke_invite":
-        channel, _ = deps.require_channel()
-        await channel.revoke_invite(item.chat_id, p["link"])
-    elif item.kind == "remove_member":
-        channel, _ = deps.require_channel()
-        await channel.remove_member(item.chat_id, int(p["telegram_user_id"]))
-    elif item.kind == "refund_charge":  # an extra charge on a paid session goes back
-        async with deps.uow(read_only=True) as uow:
-            session = await uow.sessions.get(str(p["session_id"]))
-        if session is None:
-            raise ValueError(f"refund of an unknown session {p['session_id']}")
-        charge = replace(session, charge_id=str(p["charge_id"]),
-                         telegram_user_id=int(p["telegram_user_id"]), events=[])
-        await deps.provider(Provider.TELEGRAM_STARS).refund(charge)
-    elif item.kind == "cancel_subscription":
-        provider = deps.provider(Provider.TELEGRAM_STARS)
-        await provider.cancel_subscription(int(p["telegram_user_id"]), str(p["charge_id"]))
-    else:
-        raise ValueError(f"unknown outbox item kind {item.kind!r}")
+def _count(counts: JobCounts | None, name: str) -> None:
+    if counts is not None:
+        counts.add(name)
+
+
+# -- right after a commit ----------------------------------------------------------------------
+
+class Sender:
+    """Delivers the items each transaction queued, once it has committed: one task per chat
+    with work, each chat's items in the order they were queued, up to CONCURRENCY chats at once.
+    The items come leased to this process, so no dispatcher takes them meanwhile; what a crash
+    leaves behind goes out through the dispatch job when the lease runs out."""
+
+    def __init__(self, deps: Deps, lease: timedelta, concurrency: int = CONCURRENCY) -> None:
+        self._deps = deps
+        self._lease = lease
+        self._chats: dict[int, deque[OutboxItem]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(concurrency)
+
+    @property
+    def lease(self) -> float:
+        return self._lease.total_seconds()
+
+    def submit(self, items: Sequence[OutboxItem]) -> None:
+        for item in items:
+            waiting = self._chats.get(item.chat_id)
+            if waiting is not None:  # this chat is being served: the item joins its queue
+                waiting.append(item)
+                continue
+            self._chats[item.chat_id] = deque([item])
+            task = asyncio.get_running_loop().create_task(self._serve(item.chat_id))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _serve(self, chat_id: int) -> None:
+        queue = self._chats[chat_id]
+        try:
+            async with self._slots:
+                while queue:
+                    try:
+                        await attempt(self._deps, queue[0])
+                    except Exception:  # the record failed: the lease hands it to the job
+                        log.exception("outbox item %s: the result could not be recorded",
+                                      queue[0].id)
+                    queue.popleft()
+        finally:
+            del self._chats[chat_id]
+
+    async def drain(self) -> None:
+        """Wait until everything submitted has been attempted (at shutdown, in tests). A
+        delivery that itself submits (an invite) is not waited for by itself."""
+        current = asyncio.current_task()
+        while others := [t for t in self._tasks if t is not current]:
+            await asyncio.gather(*others, return_exceptions=True)
+
+
+# -- the dispatch job --------------------------------------------------------------------------
+
+async def dispatch_outbox(deps: Deps, cmd: c.DispatchOutbox) -> JobCounts:
+    """Deliver due items one at a time: each is leased just before its call, so a slow batch
+    never lets another dispatcher take (and repeat) items still waiting here."""
+    counts = JobCounts()
+    for _ in range(cmd.batch):
+        now = deps.clock.now()
+        async with deps.uow() as uow:
+            item = await uow.outbox.claim(now, now + deps.settings.outbox_lease)
+            await uow.commit()
+        if item is None:
+            break
+        counts.add("claimed")
+        await attempt(deps, item, counts)
+    return counts

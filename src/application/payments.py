@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from application import commands as c
+from application.deliveries import DuplicateDelivery, record, refused
 from application.deps import Deps
+from application.effects import Button, OutboxItem, SendInvoice
 from application.limits import admit_session, judge, record_failure
-from application.notify import enqueue, invoice_item, load_message, send_template
-from application.ports import Button, ProviderError, StarsInvoiceRequest
+from application.notify import load_message, send_template
+from application.ports import ProviderError
 from application.unit_of_work import UnitOfWork
 from application.views import PreCheckoutAnswer, SessionView
-from domain.errors import AmountMismatch, DomainError, SessionNotFound, SessionNotPayable
+from domain.errors import DomainError, SessionNotFound, SessionNotPayable
 from domain.limits import humanize
-from domain.money import Stars
+from domain.money import Stars, price_from_minor_units
 from domain.providers import Provider
 from domain.sessions import PaymentSession
 
@@ -85,7 +87,8 @@ async def get_session(deps: Deps, session_id: str) -> SessionView:
 
 
 async def start_deep_link(deps: Deps, cmd: c.StartDeepLink) -> SessionView:
-    """Link the Telegram user to the session and send the Stars invoice into the chat."""
+    """Link the Telegram user to the session and send the Stars invoice into the chat. A link
+    that cannot be honoured is explained in the chat, then refused (DomainError)."""
     now = deps.clock.now()
     async with deps.uow() as uow:
         session = await uow.sessions.get(cmd.session_id)
@@ -93,15 +96,17 @@ async def start_deep_link(deps: Deps, cmd: c.StartDeepLink) -> SessionView:
             await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id,
                                 key="checkout_unavailable", now=now, session_id=cmd.session_id,
                                 reason="unknown payment link")
-            await uow.commit()
-            raise SessionNotFound(f"no payment session {cmd.session_id!r}")
+            raise await refused(
+                uow, cmd.delivery, SessionNotFound(f"no payment session {cmd.session_id!r}"))
         cooldown = await judge(deps, uow, session.user_id, opening=False)
         if not cooldown.allowed:
             await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id,
                                 key="rate_limited", now=now, first_name=cmd.first_name,
                                 retry_after=humanize(cooldown.retry_after))
-            await uow.commit()
-            cooldown.enforce()
+            try:
+                cooldown.enforce()
+            except DomainError as exc:
+                raise await refused(uow, cmd.delivery, exc) from None
         try:
             session.link_telegram_user(cmd.telegram_user_id, now)
             if session.provider is not Provider.TELEGRAM_STARS:
@@ -110,11 +115,11 @@ async def start_deep_link(deps: Deps, cmd: c.StartDeepLink) -> SessionView:
             key = _CHECKOUT_ERRORS.get(exc.code, "checkout_unavailable")
             await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id, key=key,
                                 now=now, session_id=session.id, reason=exc.message)
-            await uow.commit()
-            raise
+            raise await refused(uow, cmd.delivery, exc) from None
         session.mark_invoiced(None, None, now)
         await uow.sessions.save(session)
         await send_invoice_in_chat(deps, uow, session, cmd.chat_id, cmd.first_name)
+        await record(uow, cmd.delivery, "deep_link")
         await uow.commit()
     return view(deps, session)
 
@@ -135,21 +140,15 @@ async def send_invoice_in_chat(deps: Deps, uow: UnitOfWork, session: PaymentSess
         return
     title, description = invoice_texts(deps, session)
     assert isinstance(session.price, Stars)
-    request = StarsInvoiceRequest(chat_id=chat_id, title=title, description=description,
-                                  payload=session.id, stars=session.price.amount)
-    await enqueue(uow, invoice_item(deps.ids.new_id(), request, now))
+    await uow.queue(OutboxItem.now(deps.ids.new_id(), chat_id, SendInvoice(
+        title=title, description=description, payload=session.id,
+        stars=session.price.amount), now))
 
 
 async def validate_pre_checkout(deps: Deps, cmd: c.ValidatePreCheckout) -> PreCheckoutAnswer:
-    """Decide whether Telegram may take the Stars, and answer it (10-second deadline)."""
-    answer = await _judge_pre_checkout(deps, cmd)
-    await deps.messenger.answer_pre_checkout(cmd.query_id, answer.error_message)
-    return answer
-
-
-async def _judge_pre_checkout(deps: Deps, cmd: c.ValidatePreCheckout) -> PreCheckoutAnswer:
-    """Reads only, so a pre-checkout never queues behind writers (Telegram waits 10 s); a
-    refusal is counted, and an unbound session bound, in short writes afterwards."""
+    """Decide whether Telegram may take the money; the caller answers it (10-second deadline).
+    Reads only, so a pre-checkout never queues behind writers; a refusal that counts toward the
+    payer's cooldown is written afterwards, with the delivery that caused it."""
     now = deps.clock.now()
     async with deps.uow(read_only=True) as uow:
         session = await uow.sessions.get(cmd.payload)
@@ -162,40 +161,32 @@ async def _judge_pre_checkout(deps: Deps, cmd: c.ValidatePreCheckout) -> PreChec
             text = (await load_message(uow, "rate_limited")).render(
                 retry_after=humanize(cooldown.retry_after))
             return PreCheckoutAnswer(ok=False, error_key="rate_limited", error_message=text)
-        refusal = await _refusal(uow, session, cmd, now)
-    if refusal is not None:
-        async with deps.uow() as uow:
-            await record_failure(deps, uow, user_key)
-            await uow.commit()
-        return refusal
-    assert session is not None
-    if session.telegram_user_id is None:  # an invoice link opened without the deep link
-        async with deps.uow() as uow:
-            fresh = await _get(uow, session.id)
-            try:
-                fresh.link_telegram_user(cmd.payer_telegram_id, now)
-            except DomainError as exc:  # someone else bound it in the meantime
-                return await _refused(uow, cmd, exc)
-            await uow.sessions.save(fresh)
-            await uow.commit()
-    return PreCheckoutAnswer(ok=True)
+        try:
+            _check(session, cmd, now)
+        except DomainError as exc:
+            refusal = await _refusal_answer(uow, cmd, exc)
+        else:
+            return PreCheckoutAnswer(ok=True)
+    if deps.settings.limits.max_failures > 0:
+        try:
+            async with deps.uow() as uow:
+                await record_failure(deps, uow, user_key)
+                await record(uow, cmd.delivery, "pre_checkout_refused")
+                await uow.commit()
+        except DuplicateDelivery:  # counted the first time; Telegram still needs its answer
+            pass
+    return refusal
 
 
-async def _refusal(uow: UnitOfWork, session: PaymentSession | None, cmd: c.ValidatePreCheckout,
-                   now: datetime) -> PreCheckoutAnswer | None:
-    try:
-        if session is None:
-            raise SessionNotFound(f"no payment session {cmd.payload!r}")
-        if cmd.currency != Stars.currency or cmd.total_amount <= 0:
-            raise AmountMismatch(f"expected XTR, got {cmd.currency}")
-        session.check_pre_checkout(cmd.payer_telegram_id, Stars(cmd.total_amount), now)
-    except DomainError as exc:
-        return await _refused(uow, cmd, exc)
-    return None
+def _check(session: PaymentSession | None, cmd: c.ValidatePreCheckout, now: datetime) -> None:
+    if session is None:
+        raise SessionNotFound(f"no payment session {cmd.payload!r}")
+    paid = price_from_minor_units(cmd.currency, cmd.total_amount)
+    session.check_pre_checkout(cmd.payer_telegram_id, paid, now)
 
 
-async def _refused(uow: UnitOfWork, cmd: c.ValidatePreCheckout, exc: DomainError
-                   ) -> PreCheckoutAnswer:
+async def _refusal_answer(uow: UnitOfWork, cmd: c.ValidatePreCheckout, exc: DomainError
+                          ) -> PreCheckoutAnswer:
     key = _CHECKOUT_ERRORS.get(exc.code, "checkout_unavailable")
     text = (await load_message(uow, key)).render(session_id=cmd.payload, reason=exc.message)
     return PreCheckoutAnswer(ok=False, error_key=key, error_message=text)

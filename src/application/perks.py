@@ -5,9 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from application import commands as c
+from application.deliveries import record
 from application.deps import Deps
-from application.notify import enqueue, send_template
-from application.ports import Button, OutboxItem
+from application.effects import (
+    Button,
+    CancelSubscription,
+    Effect,
+    OutboxItem,
+    RemoveMember,
+    RevokeInvite,
+)
+from application.notify import send_template
 from application.unit_of_work import UnitOfWork
 from domain import ledger
 from domain.errors import NotAPatron
@@ -36,13 +44,16 @@ async def make_patron(deps: Deps, cmd: c.MakePatron) -> Invite | None:
             patron.renew(cmd.until, now)
             await uow.patrons.save(patron)
         await uow.commit()
-    return await invite_patron(deps, cmd.telegram_user_id, cmd.first_name)
+    invite: Invite | None = await deps.bus.handle(c.InvitePatron(cmd.telegram_user_id,
+                                                                 cmd.first_name))
+    return invite
 
 
-async def invite_patron(deps: Deps, telegram_user_id: int, first_name: str = "") -> Invite | None:
+async def invite_patron(deps: Deps, cmd: c.InvitePatron) -> Invite | None:
     """Create a single-use, expiring link and send it. None when no invite is needed (in the
     channel already, or an unused invite is still valid)."""
     channel, channel_id = deps.require_channel()
+    telegram_user_id, first_name = cmd.telegram_user_id, cmd.first_name
     now = deps.clock.now()
     async with deps.uow(read_only=True) as uow:
         require_patron(await uow.patrons.get(telegram_user_id), telegram_user_id, now)
@@ -83,6 +94,7 @@ async def observe_membership(deps: Deps, cmd: c.ObserveMembership) -> bool:
         patron = await uow.patrons.get(cmd.telegram_user_id)
         if cmd.status.in_channel and patron is not None and patron.entitled_at(now):
             granted = await _grant_bonus_once(deps, uow, patron, now, cmd.first_name)
+        await record(uow, cmd.delivery, "bonus_granted" if granted else "membership")
         await uow.commit()
     return granted
 
@@ -90,7 +102,7 @@ async def observe_membership(deps: Deps, cmd: c.ObserveMembership) -> bool:
 async def verify_membership(deps: Deps, cmd: c.VerifyMembership) -> MemberStatus:
     channel, channel_id = deps.require_channel()
     status = await channel.member_status(channel_id, cmd.telegram_user_id)
-    await observe_membership(deps, c.ObserveMembership(cmd.telegram_user_id, status))
+    await deps.bus.handle(c.ObserveMembership(cmd.telegram_user_id, status))
     return status
 
 
@@ -126,20 +138,17 @@ async def end_patron(deps: Deps, uow: UnitOfWork, patron: Patron, now: datetime)
     await uow.patrons.save(patron)
     telegram_id = patron.telegram_user_id
     if patron.subscription_charge_id:  # stop the Star subscription's next charges
-        await enqueue(uow, _channel_item(
-            deps, "cancel_subscription", telegram_id, now,
-            telegram_user_id=telegram_id, charge_id=patron.subscription_charge_id))
+        await _queue(deps, uow, telegram_id, now,
+                     CancelSubscription(telegram_id, patron.subscription_charge_id))
     channel_id = deps.settings.channel_id
     if channel_id is None:
         return True
     for invite in await uow.invites.for_user(telegram_id):
         if invite.revoke():
             await uow.invites.save(invite)
-            await enqueue(uow, _channel_item(deps, "revoke_invite", channel_id, now,
-                                             link=invite.link))
+            await _queue(deps, uow, channel_id, now, RevokeInvite(invite.link))
     if await _in_channel(uow, telegram_id):
-        await enqueue(uow, _channel_item(deps, "remove_member", channel_id, now,
-                                         telegram_user_id=telegram_id))
+        await _queue(deps, uow, channel_id, now, RemoveMember(telegram_id))
     return True
 
 
@@ -149,7 +158,7 @@ async def _grant_bonus_once(
     credits = deps.settings.join_bonus_credits
     if credits <= 0 or await uow.bonuses.get(patron.telegram_user_id) is not None:
         return False
-    key = JoinBonus.idempotency_key(patron.telegram_user_id)
+    key = ledger.join_bonus_key(patron.telegram_user_id)
     if await uow.ledger.entry_by_key(key) is not None:
         return False
     entry = ledger.bonus(entry_id=deps.ids.new_id(), key=key, user_id=patron.user_id,
@@ -174,8 +183,7 @@ async def _usable_invite(uow: UnitOfWork, telegram_user_id: int, now: datetime) 
     return any(i.usable_at(now) for i in await uow.invites.for_user(telegram_user_id))
 
 
-def _channel_item(deps: Deps, kind: str, channel_id: int, now: datetime,
-                  **payload: object) -> OutboxItem:
-    return OutboxItem(id=deps.ids.new_id(), kind=kind, chat_id=channel_id, payload=dict(payload),
-                      created_at=now, available_at=now)
+async def _queue(deps: Deps, uow: UnitOfWork, chat_id: int, now: datetime, effect: Effect
+                 ) -> None:
+    await uow.queue(OutboxItem.now(deps.ids.new_id(), chat_id, effect, now))
 

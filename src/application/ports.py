@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Protocol
 
+from application.effects import Keyboard
 from domain.money import Price
 from domain.perks import MemberStatus
 from domain.sessions import PaymentSession
@@ -54,13 +55,14 @@ class PaymentProvider(Protocol):
     """One payment provider (Telegram Stars, Crypto Pay, a fake)."""
 
     name: str
+    can_refund: bool  # whether `refund` returns money (Crypto Pay has no such method)
 
     async def create_invoice(
         self, session: PaymentSession, title: str, description: str
     ) -> Invoice: ...
 
-    async def refund(self, session: PaymentSession) -> None:
-        """Return the money; an already-refunded charge counts as success."""
+    async def refund(self, charge_id: str, payer_telegram_id: int | None) -> None:
+        """Return one charge's money; an already-refunded charge counts as success."""
         ...
 
     async def paid_transactions(self, cursor: str | None) -> TransactionPage:
@@ -91,18 +93,11 @@ class RecipientUnreachable(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class Button:
-    text: str
-    url: str | None = None
-    callback_data: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class OutgoingMessage:
     chat_id: int
     text: str
     parse_mode: str | None = None
-    buttons: tuple[tuple[Button, ...], ...] = ()
+    buttons: Keyboard = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,27 +141,6 @@ class ChannelGateway(Protocol):
 
 class ChannelNotAdmin(Exception):
     """The bot is not an administrator of the channel: perks cannot work until it is."""
-
-
-# -- outbox ------------------------------------------------------------------------------------
-
-
-@dataclass(eq=False)
-class OutboxItem:
-    """A side effect toward Telegram, written in the same transaction as the change behind it."""
-
-    id: str
-    kind: str  # "message" | "invite" | ...
-    chat_id: int
-    payload: dict[str, Any]
-    created_at: datetime
-    available_at: datetime
-    status: str = "pending"  # pending | sent | failed
-    attempts: int = 0
-    lease_until: datetime | None = None
-    last_error: str | None = None
-    sent_at: datetime | None = None
-    dedupe_key: str | None = field(default=None)
 
 
 # -- the Crypto Pay wallet ---------------------------------------------------------------------

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from application import commands as c
+from application.deliveries import record, refused
 from application.deps import Deps
 from application.notify import send_template
 from application.perks import end_patron
 from application.unit_of_work import Conflict, UnitOfWork
 from application.views import RefundResult
 from domain import ledger
+from domain.charges import Charge, ChargeStatus
 from domain.errors import InsufficientCredits, RefundNotAllowed, SessionNotFound
 from domain.refunds import Refund, RefundInitiator
 from domain.sessions import PaymentSession, SessionStatus
 
 log = logging.getLogger(__name__)
 RECORD_RETRIES = 5
-REFUNDED_UNCREDITED = "refunded-before-credit"
 
 
 async def refund_payment(deps: Deps, cmd: c.RefundPayment) -> RefundResult:
@@ -26,7 +28,7 @@ async def refund_payment(deps: Deps, cmd: c.RefundPayment) -> RefundResult:
         session = await _session(uow, cmd.session_id)
         if session.status is SessionStatus.REFUNDED:
             return await _result_of_earlier(uow, session)
-        if session.status is not SessionStatus.PAID:
+        if session.status is not SessionStatus.PAID or session.charge_id is None:
             raise RefundNotAllowed(f"session {session.id} is {session.status}, not paid")
         balance = await uow.ledger.balance(ledger.user_account(session.user_id))
         if balance < session.credits and not cmd.allow_debt:
@@ -34,12 +36,17 @@ async def refund_payment(deps: Deps, cmd: c.RefundPayment) -> RefundResult:
                 f"user {session.user_id} holds {balance} of the {session.credits} credits "
                 "to take back; refund with allowDebt to leave a debt"
             )
-    await deps.provider(session.provider).refund(session)
+    await deps.provider(session.provider).refund(session.charge_id, session.telegram_user_id)
     # The money is back with the user now: the record is made whatever the balance is, and a
     # write conflict retries only the record (never the balance check or the provider call).
     for attempt in range(1, RECORD_RETRIES + 1):
         try:
-            return await _record(deps, session.id, RefundInitiator.ADMIN, cmd.reason)
+            async with deps.uow() as uow:
+                session = await _session(uow, cmd.session_id)
+                result = await _refund_session(deps, uow, session, RefundInitiator.ADMIN,
+                                               cmd.reason)
+                await uow.commit()
+            return result
         except Conflict:
             if attempt == RECORD_RETRIES:
                 log.error("refund of %s made at the provider but not recorded", session.id)
@@ -48,78 +55,104 @@ async def refund_payment(deps: Deps, cmd: c.RefundPayment) -> RefundResult:
 
 
 async def record_provider_refund(deps: Deps, cmd: c.RecordProviderRefund) -> RefundResult:
-    session_id = cmd.session_id
-    if session_id is None:
-        raise SessionNotFound(f"no session for charge {cmd.charge_id}")
+    """The provider returned a charge's money: always recorded, once, whatever it leaves."""
     async with deps.uow() as uow:
-        session = await _session(uow, session_id)
-        if session.charge_id is None and session.status is not SessionStatus.REFUNDED:
-            # Refunded before we ever credited it (its payment update was lost): remember it,
-            # so a later reconciliation does not credit money the user already got back.
-            await uow.inbox.record(REFUNDED_UNCREDITED, f"{cmd.provider.value}:{cmd.charge_id}",
-                                   deps.clock.now())
-            await uow.commit()
-            return RefundResult(session.id, 0, 0, already_refunded=False)
-        if session.charge_id not in (None, cmd.charge_id):
-            # A later charge of a Star subscription: refunded on its own, the session stays.
-            paid = await uow.ledger.entry_by_key(f"payment:{cmd.provider.value}:{cmd.charge_id}")
-            if paid is None or paid.reference != session.id:
-                raise RefundNotAllowed(f"charge {cmd.charge_id} is not session {session.id}'s")
-            return await _refund_renewal(deps, uow, session, cmd.provider.value, cmd.charge_id)
-    return await _record(deps, session_id, RefundInitiator.PROVIDER, cmd.reason)
+        session = await uow.sessions.get(cmd.session_id) if cmd.session_id else None
+        if session is None:
+            raise await refused(uow, cmd.delivery, SessionNotFound(
+                f"no payment session {cmd.session_id!r} for charge {cmd.charge_id}"))
+        charge = await uow.charges.get(cmd.provider, cmd.charge_id)
+        if cmd.charge_id == session.charge_id:  # the session's own payment
+            result = await _refund_session(deps, uow, session, RefundInitiator.PROVIDER,
+                                           cmd.reason)
+        elif charge is not None and charge.status is ChargeStatus.CREDITED:
+            result = await _refund_renewal(deps, uow, session, charge)  # a later charge
+        elif charge is not None:  # never credited (returned, rejected): only noted
+            result = RefundResult(session.id, 0, 0, already_refunded=not charge.refund())
+            await uow.charges.save(charge)
+        elif session.charge_id is None:
+            # Refunded before we ever credited it (its payment update was lost): noted, so a
+            # later reconciliation does not credit money the user already got back.
+            await uow.charges.add(_refunded_before_credit(deps, session, cmd))
+            result = RefundResult(session.id, 0, 0, already_refunded=False)
+        else:
+            raise await refused(uow, cmd.delivery, RefundNotAllowed(
+                f"charge {cmd.charge_id} is not session {session.id}'s"))
+        await record(uow, cmd.delivery,
+                     "refund_replayed" if result.already_refunded else "refund_recorded")
+        await uow.commit()
+    return result
 
 
-async def _refund_renewal(deps: Deps, uow: UnitOfWork, session: PaymentSession, provider: str,
-                          charge_id: str) -> RefundResult:
-    key = f"refund:{provider}:{charge_id}"
-    if await uow.ledger.entry_by_key(key) is not None:
+def _refunded_before_credit(deps: Deps, session: PaymentSession, cmd: c.RecordProviderRefund
+                            ) -> Charge:
+    charge = Charge(provider=cmd.provider, charge_id=cmd.charge_id, session_id=session.id,
+                    paid=cmd.paid or session.price, reported_at=deps.clock.now(),
+                    payer_telegram_id=cmd.payer_telegram_id)
+    charge.settle(ChargeStatus.REFUNDED_BEFORE_CREDIT, cmd.reason or None)
+    return charge
+
+
+async def _refund_renewal(deps: Deps, uow: UnitOfWork, session: PaymentSession, charge: Charge
+                          ) -> RefundResult:
+    """A later charge of a Star subscription, refunded on its own: the session stays paid."""
+    if charge.refund() is False:
         return RefundResult(session.id, session.credits, 0, already_refunded=True)
     now = deps.clock.now()
-    entry = ledger.refund(entry_id=deps.ids.new_id(), key=key, user_id=session.user_id,
-                          credits=session.credits, session_id=session.id, now=now,
-                          by_provider=True)
+    entry = ledger.refund(
+        entry_id=deps.ids.new_id(),
+        key=ledger.renewal_refund_key(charge.provider.value, charge.charge_id),
+        user_id=session.user_id, credits=session.credits, session_id=session.id, now=now,
+        by_provider=True)
+    user = await _take_back(uow, entry, session.user_id)
+    await uow.charges.save(charge)
+    await _tell_refunded(deps, uow, session, user.balance, now)
+    return RefundResult(session.id, session.credits, user.debt, already_refunded=False)
+
+
+async def _refund_session(deps: Deps, uow: UnitOfWork, session: PaymentSession,
+                          by: RefundInitiator, reason: str) -> RefundResult:
+    """The session's payment refunded: its credits come back out (a debt if spent already)."""
+    if session.status is SessionStatus.REFUNDED:
+        return await _result_of_earlier(uow, session)
+    now = deps.clock.now()
+    entry = ledger.refund(
+        entry_id=deps.ids.new_id(), key=ledger.refund_key(session.id), user_id=session.user_id,
+        credits=session.credits, session_id=session.id, now=now, by_provider=True,
+    )
+    user = await _take_back(uow, entry, session.user_id)
+    session.mark_refunded(now)
+    await uow.sessions.save(session)
+    charge = await uow.charges.get(session.provider, session.charge_id or "")
+    if charge is not None and charge.refund():
+        await uow.charges.save(charge)
+    if session.subscription_period is not None and session.telegram_user_id is not None:
+        patron = await uow.patrons.get(session.telegram_user_id)  # no more charges, no channel
+        if patron is not None:
+            await end_patron(deps, uow, patron, now)
+    await uow.refunds.add(Refund(
+        id=deps.ids.new_id(), session_id=session.id, user_id=session.user_id,
+        provider=session.provider.value, charge_id=session.charge_id or "",
+        credits=session.credits, initiated_by=by, created_at=now, reason=reason, debt=user.debt,
+    ))
+    await _tell_refunded(deps, uow, session, user.balance, now)
+    return RefundResult(session.id, session.credits, user.debt, already_refunded=False)
+
+
+async def _take_back(uow: UnitOfWork, entry: ledger.JournalEntry, user_id: str
+                     ) -> ledger.Account:
     accounts = await uow.ledger.accounts(entry.accounts)
     ledger.post(entry, accounts)
     await uow.ledger.add(entry, accounts)
-    user = accounts[ledger.user_account(session.user_id)]
+    return accounts[ledger.user_account(user_id)]
+
+
+async def _tell_refunded(deps: Deps, uow: UnitOfWork, session: PaymentSession, balance: int,
+                         now: datetime) -> None:
     if session.telegram_user_id is not None:
         await send_template(uow, item_id=deps.ids.new_id(), chat_id=session.telegram_user_id,
                             key="payment_refunded", now=now, credits=session.credits,
-                            balance=user.balance, session_id=session.id)
-    await uow.commit()
-    return RefundResult(session.id, session.credits, user.debt, already_refunded=False)
-
-
-async def _record(deps: Deps, session_id: str, by: RefundInitiator, reason: str) -> RefundResult:
-    now = deps.clock.now()
-    async with deps.uow() as uow:
-        session = await _session(uow, session_id)
-        if session.status is SessionStatus.REFUNDED:
-            return await _result_of_earlier(uow, session)
-        entry = ledger.refund(
-            entry_id=deps.ids.new_id(), key=f"refund:{session.id}", user_id=session.user_id,
-            credits=session.credits, session_id=session.id, now=now, by_provider=True,
-        )
-        accounts = await uow.ledger.accounts(entry.accounts)
-        ledger.post(entry, accounts)
-        user = accounts[ledger.user_account(session.user_id)]
-        session.mark_refunded(now, initiated_by=by.value, debt=user.debt)
-        await uow.ledger.add(entry, accounts)
-        await uow.sessions.save(session)
-        if session.subscription_period is not None:
-            await _stop_subscription(deps, uow, session)
-        await uow.refunds.add(Refund(
-            id=deps.ids.new_id(), session_id=session.id, user_id=session.user_id,
-            provider=session.provider.value, charge_id=session.charge_id or "",
-            credits=session.credits, initiated_by=by, created_at=now, reason=reason,
-            debt=user.debt,
-        ))
-        if session.telegram_user_id is not None:
-            await send_template(uow, item_id=deps.ids.new_id(), chat_id=session.telegram_user_id,
-                                key="payment_refunded", now=now, credits=session.credits,
-                                balance=user.balance, session_id=session.id)
-        await uow.commit()
-    return RefundResult(session.id, session.credits, user.debt, already_refunded=False)
+                            balance=balance, session_id=session.id)
 
 
 async def _result_of_earlier(uow: UnitOfWork, session: PaymentSession) -> RefundResult:
@@ -135,10 +168,3 @@ async def _session(uow: UnitOfWork, session_id: str) -> PaymentSession:
     return session
 
 
-async def _stop_subscription(deps: Deps, uow: UnitOfWork, session: PaymentSession) -> None:
-    """A refunded Star subscription ends: no more charges, no more channel."""
-    if session.telegram_user_id is None:
-        return
-    patron = await uow.patrons.get(session.telegram_user_id)
-    if patron is not None:
-        await end_patron(deps, uow, patron, deps.clock.now())

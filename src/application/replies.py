@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from application import commands as c
+from application.deliveries import record
 from application.deps import Deps
+from application.effects import Button
 from application.notify import send_template
-from application.ports import Button
 from domain import ledger
 
 MENU = ((Button("Buy credits", callback_data="menu:buy"),
@@ -20,6 +21,7 @@ async def reply(deps: Deps, cmd: c.Reply) -> None:
         await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id, key=cmd.key,
                             now=deps.clock.now(), buttons=buttons, first_name=cmd.first_name,
                             bot_name=deps.settings.bot_name)
+        await record(uow, cmd.delivery, f"reply:{cmd.key}")
         await uow.commit()
 
 
@@ -34,5 +36,6 @@ async def reply_balance(deps: Deps, cmd: c.ReplyBalance) -> int:
         await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id,
                             key="balance_info", now=deps.clock.now(), balance=balance,
                             first_name=cmd.first_name, recent=recent)
+        await record(uow, cmd.delivery, "balance")
         await uow.commit()
     return balance

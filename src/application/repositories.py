@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from application.ports import OutboxItem
-from application.webhook_records import RawWebhook, WebhookQuery
-from domain.bot_messages import BotMessage
-from domain.events import BotMessageChanged
+from application.effects import OutboxItem, OutboxStatus
+from domain.bot_messages import BotMessage, BotMessageChange
+from domain.charges import Charge
 from domain.ledger import Account, JournalEntry
 from domain.perks import Invite, JoinBonus, Membership, Patron
 from domain.providers import Provider
 from domain.refunds import Refund
 from domain.sessions import PaymentSession
+
+if TYPE_CHECKING:
+    from application.deliveries import Delivery, DeliveryQuery
 
 
 class SessionRepository(Protocol):
@@ -32,6 +34,16 @@ class SessionRepository(Protocol):
 
     async def open_for(self, provider: Provider, limit: int, after_id: str | None
                        ) -> Sequence[PaymentSession]: ...
+
+
+class ChargeRepository(Protocol):
+    async def get(self, provider: Provider, charge_id: str) -> Charge | None: ...
+
+    async def add(self, charge: Charge) -> None:
+        """Store a settled charge; one already stored for (provider, charge id): Conflict."""
+        ...
+
+    async def save(self, charge: Charge) -> None: ...
 
 
 class LedgerRepository(Protocol):
@@ -104,36 +116,28 @@ class BotMessageRepository(Protocol):
 
     async def save(self, message: BotMessage) -> None: ...
 
-    async def record_change(self, change: BotMessageChanged) -> None: ...
+    async def record_change(self, change: BotMessageChange) -> None: ...
 
-    async def history(self, key: str, limit: int) -> Sequence[BotMessageChanged]:
+    async def history(self, key: str, limit: int) -> Sequence[BotMessageChange]:
         """Newest first."""
-        ...
-
-
-class InboxRepository(Protocol):
-    """External ids already handled (Telegram update ids, Crypto Pay deliveries)."""
-
-    async def seen(self, source: str, key: str) -> bool: ...
-
-    async def record(self, source: str, key: str, now: datetime) -> bool:
-        """False when it was already recorded."""
         ...
 
 
 class OutboxRepository(Protocol):
     async def add(self, item: OutboxItem) -> None: ...
 
-    async def claim(self, now: datetime, lease_until: datetime, limit: int,
-                    ids: Sequence[str] | None = None) -> Sequence[OutboxItem]:
-        """Due pending items (or the named ones) whose lease has run out, leased to the caller."""
+    async def claim(self, now: datetime, lease_until: datetime) -> OutboxItem | None:
+        """The next due pending item whose lease has run out, of a chat with no other item in
+        flight, leased to the caller (one statement where the database allows)."""
         ...
 
-    async def save(self, item: OutboxItem) -> None: ...
+    async def record(self, item: OutboxItem) -> None:
+        """Store what came of an attempt: status, attempts, error, next try; lease released."""
+        ...
 
     async def get(self, item_id: str) -> OutboxItem | None: ...
 
-    async def count(self, status: str) -> int: ...
+    async def count(self, status: OutboxStatus) -> int: ...
 
 
 class CursorRepository(Protocol):
@@ -163,16 +167,16 @@ class LimitRepository(Protocol):
         ...
 
 
-class WebhookInboxRepository(Protocol):
-    """Raw webhook deliveries kept for dispute review."""
+class DeliveryRepository(Protocol):
+    """Deliveries as received, each (source, update id) once: the duplicate check and the
+    record kept for disputes, one store."""
 
-    async def add(self, record: RawWebhook) -> None:
-        """Store it; adding the same id again changes nothing."""
+    async def add(self, delivery: Delivery) -> bool:
+        """Store it with its outcome; False (and nothing stored) when its (source, update id)
+        is stored already."""
         ...
 
-    async def set_outcome(self, record_id: str, outcome: str, at: datetime) -> None: ...
-
-    async def find(self, query: WebhookQuery) -> Sequence[RawWebhook]:
+    async def find(self, query: DeliveryQuery) -> Sequence[Delivery]:
         """Matching deliveries, newest first."""
         ...
 

@@ -1,15 +1,15 @@
-"""The unit of work: one transaction over every repository; events are released after commit."""
+"""The unit of work: one transaction over every repository."""
 
 from __future__ import annotations
 
 import abc
-import contextvars
+from collections.abc import Sequence
+from datetime import timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
 from application import repositories as repos
-from application.webhook_records import pending_webhook
-from domain.events import Event
+from application.effects import OutboxItem
 
 
 class Conflict(Exception):
@@ -17,14 +17,16 @@ class Conflict(Exception):
     the whole use case may be retried and will then see the other's result."""
 
 
-class HasEvents(Protocol):
-    events: list[Event]
+class OutboxSender(Protocol):
+    """Takes the outbox items a transaction queued, once it has committed, and sends them.
+    The items come leased to this process (`lease_until`): nobody else takes them meanwhile."""
 
+    @property
+    def lease(self) -> float:
+        """Seconds an item queued for this sender stays leased to it."""
+        ...
 
-# Events committed while a command is handled are queued here and handled by the bus after it.
-committed_events: contextvars.ContextVar[list[Event] | None] = contextvars.ContextVar(
-    "committed_events", default=None
-)
+    def submit(self, items: Sequence[OutboxItem]) -> None: ...
 
 
 class UnitOfWorkFactory(Protocol):
@@ -33,6 +35,7 @@ class UnitOfWorkFactory(Protocol):
 
 class UnitOfWork(abc.ABC):
     sessions: repos.SessionRepository
+    charges: repos.ChargeRepository
     ledger: repos.LedgerRepository
     refunds: repos.RefundRepository
     patrons: repos.PatronRepository
@@ -40,26 +43,19 @@ class UnitOfWork(abc.ABC):
     invites: repos.InviteRepository
     bonuses: repos.BonusRepository
     bot_messages: repos.BotMessageRepository
-    inbox: repos.InboxRepository
+    deliveries: repos.DeliveryRepository
     outbox: repos.OutboxRepository
     cursors: repos.CursorRepository
     limits: repos.LimitRepository
-    webhooks: repos.WebhookInboxRepository
 
-    def __init__(self, read_only: bool = False) -> None:
-        self._seen: list[HasEvents] = []
-        self._committed = False
+    def __init__(self, read_only: bool = False, sender: OutboxSender | None = None) -> None:
         self.read_only = read_only  # reads only: SQLite need not queue behind the writer
-        self.outbox_queued = 0  # outbox items queued in this transaction (keeps their order)
-
-    def track(self, aggregate: HasEvents) -> None:
-        """Repositories call this for every aggregate they hand out or take in."""
-        if not any(a is aggregate for a in self._seen):
-            self._seen.append(aggregate)
+        self._sender = sender  # None: queued items wait for the dispatch job
+        self._queued: list[OutboxItem] = []
+        self._committed = False
 
     async def __aenter__(self) -> Self:
-        self._seen = []
-        self.outbox_queued = 0
+        self._queued = []
         self._committed = False
         await self._begin()
         return self
@@ -74,28 +70,31 @@ class UnitOfWork(abc.ABC):
         finally:
             await self._close()
 
+    async def queue(self, item: OutboxItem) -> None:
+        """Write a side effect to the outbox in this transaction. With a sender, the item is
+        leased to it from the start: after the commit it goes out at once, and a crash leaves
+        it to the dispatch job once the lease has run out."""
+        # Items queued together keep their order even under a clock that did not move: each
+        # is a microsecond after the one before (the outbox serves a chat oldest first).
+        item.created_at += timedelta(microseconds=len(self._queued))
+        if self._sender is not None:
+            item.lease_until = item.created_at + timedelta(seconds=self._sender.lease)
+        self._queued.append(item)
+        await self.outbox.add(item)
+
     async def commit(self) -> None:
+        """Commit; then the items this transaction queued go to the sender."""
         if self.read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
-        raw = pending_webhook.get()
-        if raw is not None and not raw.stored:  # the delivery goes in with its first effect
-            await self.webhooks.add(raw)
         await self._commit()
         self._committed = True
-        if raw is not None:
-            raw.stored = True
-        released: list[Event] = []
-        for aggregate in self._seen:
-            released.extend(aggregate.events)
-            aggregate.events.clear()
-        queue = committed_events.get()
-        if queue is not None:
-            queue.extend(released)
+        queued, self._queued = self._queued, []
+        if queued and self._sender is not None:
+            self._sender.submit(queued)
 
     async def rollback(self) -> None:
         await self._rollback()
-        for aggregate in self._seen:
-            aggregate.events.clear()
+        self._queued = []
 
     @abc.abstractmethod
     async def _begin(self) -> None: ...
@@ -108,3 +107,4 @@ class UnitOfWork(abc.ABC):
 
     async def _close(self) -> None:  # noqa: B027 - optional hook
         pass
+

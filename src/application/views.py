@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from domain.charges import Decision
 from domain.sessions import PaymentSession
 
 
@@ -44,11 +45,37 @@ class SessionView:
 
 
 @dataclass(frozen=True)
+class BuyAnswer:
+    """A package button's result: the session opened, or the alert to show on the button."""
+
+    session: SessionView | None
+    alert: str | None = None
+
+
+@dataclass(frozen=True)
 class PaymentOutcome:
-    session_id: str
-    credited: bool  # False: a replay of a payment already recorded, or a rejected one
-    rejected_reason: str | None = None
+    """What a reported charge came to: `credited` now, or not (a replay of one recorded before,
+    or a rejected one, with the reason the user was given)."""
+
+    session_id: str | None
+    decision: Decision
+    provider: str = ""
+    credits: int = 0  # credited by this charge, now
     balance: int | None = None
+    rejected_reason: str | None = None
+
+    @property
+    def credited(self) -> bool:
+        return self.decision in (Decision.CREDIT, Decision.RENEWAL)
+
+    @property
+    def label(self) -> str:
+        """The delivery's outcome, as stored and as answered."""
+        if self.credited:
+            return "credited"
+        if self.decision is Decision.UNMATCHED:
+            return "refused:session_not_found"
+        return "rejected" if self.rejected_reason else "already_credited"
 
 
 @dataclass(frozen=True)

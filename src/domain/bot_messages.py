@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
-from domain import events
 from domain.errors import InvalidTemplate, UnknownMessageKey
 from domain.templates import PARSE_MODES, check_html, check_placeholders, fill
 
@@ -89,6 +88,17 @@ def definition(key: str) -> MessageDefinition:
         raise UnknownMessageKey(f"unknown bot message key {key!r}") from None
 
 
+@dataclass(frozen=True, slots=True)
+class BotMessageChange:
+    """One edit of a bot message, kept for the audit history."""
+
+    key: str
+    previous: str
+    current: str
+    changed_by: str
+    changed_at: datetime
+
+
 @dataclass(eq=False)
 class BotMessage:
     """The current text of one bot message; shipped default until an admin changes it."""
@@ -98,7 +108,6 @@ class BotMessage:
     parse_mode: str | None = None
     updated_by: str | None = None
     updated_at: datetime | None = None
-    events: list[events.Event] = field(default_factory=list, repr=False)
 
     @classmethod
     def default(cls, key: str) -> BotMessage:
@@ -110,17 +119,18 @@ class BotMessage:
         d = definition(self.key)
         return self.template == d.default and self.parse_mode == d.parse_mode
 
-    def change(self, template: str, parse_mode: str | None, by: str, now: datetime) -> bool:
+    def change(self, template: str, parse_mode: str | None, by: str, now: datetime
+               ) -> BotMessageChange | None:
+        """The audit record of the change; None when nothing changed."""
         validate(self.key, template, parse_mode)
         if template == self.template and parse_mode == self.parse_mode:
-            return False
+            return None
         previous = self.template
         self.template, self.parse_mode = template, parse_mode
         self.updated_by, self.updated_at = by, now
-        self.events.append(events.BotMessageChanged(self.key, previous, template, by, now))
-        return True
+        return BotMessageChange(self.key, previous, template, by, now)
 
-    def reset(self, by: str, now: datetime) -> bool:
+    def reset(self, by: str, now: datetime) -> BotMessageChange | None:
         d = definition(self.key)
         return self.change(d.default, d.parse_mode, by, now)
 

@@ -20,6 +20,36 @@ def user_account(user_id: str) -> str:
     return f"{USER_PREFIX}{user_id}"
 
 
+def sales_account(provider: str) -> str:
+    return f"sales:{provider}"
+
+
+# Idempotency keys: every entry's, built here and nowhere else.
+
+def payment_key(provider: str, charge_id: str) -> str:
+    """The purchase (or subscription renewal) credited for one provider charge."""
+    return f"payment:{provider}:{charge_id}"
+
+
+def refund_key(session_id: str) -> str:
+    """A session's refund: its first charge's credits taken back."""
+    return f"refund:{session_id}"
+
+
+def renewal_refund_key(provider: str, charge_id: str) -> str:
+    """The refund of one later charge of a Star subscription."""
+    return f"refund:{provider}:{charge_id}"
+
+
+def spend_key(user_id: str, idempotency_key: str) -> str:
+    """The user's length first, so ("a", "b:c") and ("a:b", "c") never share a key."""
+    return f"spend:{len(user_id)}:{user_id}:{idempotency_key}"
+
+
+def join_bonus_key(telegram_user_id: int) -> str:
+    return f"join-bonus:{telegram_user_id}"
+
+
 class EntryKind(StrEnum):
     PURCHASE = "purchase"
     SPEND = "spend"

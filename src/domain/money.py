@@ -95,6 +95,28 @@ class Credits:
 
 Price = Stars | CryptoAmount | FiatAmount
 
+# ISO 4217 minor-unit exponents that are not 2 (Telegram's currencies.json agrees); XTR has none.
+_EXPONENTS = {
+    "XTR": 0, "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
+    "PYG": 0, "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+}
+
+
+def exponent(currency: str) -> int:
+    """Digits after the decimal point of the currency's smallest unit (USD 2, JPY 0, KWD 3)."""
+    return _EXPONENTS.get(currency, 2)
+
+
+def price_from_minor_units(currency: str, total_amount: int) -> Price:
+    """Telegram's `total_amount` is in the currency's smallest units: 50 XTR is 50 Stars,
+    1999 USD is 19.99 USD. The one place that conversion is made."""
+    if isinstance(total_amount, bool) or not isinstance(total_amount, int):
+        raise InvalidAmount(f"a total amount is a whole number of minor units: {total_amount!r}")
+    if currency == Stars.currency:
+        return Stars(total_amount)
+    return FiatAmount(Decimal(total_amount).scaleb(-exponent(currency)), currency)
+
 
 def _check_decimal(amount: Decimal) -> None:
     if not isinstance(amount, Decimal):

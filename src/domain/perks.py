@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from domain import events
 from domain.errors import InvalidTransition, NotAPatron
 
 
@@ -46,7 +45,6 @@ class Patron:
     until: datetime | None = None
     active: bool = True
     subscription_charge_id: str | None = None
-    events: list[events.Event] = field(default_factory=list, repr=False)
 
     def entitled_at(self, now: datetime) -> bool:
         return self.active and (self.until is None or now < self.until)
@@ -70,7 +68,6 @@ class Patron:
             return False
         self.active = False
         self.until = now
-        self.events.append(events.PatronageEnded(self.telegram_user_id))
         return True
 
 
@@ -81,16 +78,10 @@ class Membership:
     telegram_user_id: int
     status: MemberStatus = MemberStatus.UNKNOWN
     checked_at: datetime | None = None
-    events: list[events.Event] = field(default_factory=list, repr=False)
 
     def observe(self, status: MemberStatus, now: datetime) -> None:
-        was_in = self.status.in_channel
         self.status = status
         self.checked_at = now
-        if status.in_channel and not was_in:
-            self.events.append(events.ChannelJoined(self.telegram_user_id))
-        elif was_in and not status.in_channel:
-            self.events.append(events.ChannelLeft(self.telegram_user_id))
 
 
 class InviteStatus(StrEnum):
@@ -133,10 +124,6 @@ class JoinBonus:
     user_id: str
     credits: int
     granted_at: datetime
-
-    @staticmethod
-    def idempotency_key(telegram_user_id: int) -> str:
-        return f"join-bonus:{telegram_user_id}"
 
 
 def require_patron(patron: Patron | None, telegram_user_id: int, now: datetime) -> Patron:

@@ -8,7 +8,3 @@ from enum import StrEnum
 class Provider(StrEnum):
     TELEGRAM_STARS = "telegram_stars"
     CRYPTOPAY = "cryptopay"
-
-    @property
-    def sales_account(self) -> str:
-        return f"sales:{self.value}"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from domain import events
 from domain.catalog import CreditPackage
+from domain.charges import Charge, ChargeStatus, Decision
 from domain.errors import (
     AmountMismatch,
     ForeignPayer,
@@ -68,7 +68,6 @@ class PaymentSession:
     failure_reason: str | None = None
     subscription_period: int | None = None  # seconds between Star subscription charges
     version: int = 0
-    events: list[events.Event] = field(default_factory=list, repr=False)
 
     @classmethod
     def open(
@@ -84,7 +83,7 @@ class PaymentSession:
     ) -> PaymentSession:
         if expires_at <= now:
             raise InvalidTransition("a session must expire after it is created")
-        session = cls(
+        return cls(
             id=session_id,
             user_id=user_id,
             package_id=package.id,
@@ -96,8 +95,6 @@ class PaymentSession:
             telegram_user_id=telegram_user_id,
             subscription_period=SUBSCRIPTION_PERIOD if package.subscription else None,
         )
-        session.events.append(events.SessionCreated(session_id, user_id, provider.value))
-        return session
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -137,15 +134,40 @@ class PaymentSession:
         if self.status not in _PAYABLE:
             raise InvalidTransition(f"session {self.id} cannot be paid from {self.status}")
         self._check_amount(paid, exact=exact)
-        late = not self.status.is_open or self.is_expired_at(now)
         self.status = SessionStatus.PAID
         self.charge_id = charge_id
         self.paid_at = now
         self.failure_reason = None
-        self.events.append(
-            events.PaymentCompleted(self.id, self.user_id, self.provider.value, self.credits, late)
-        )
         return True
+
+    def take(self, charge: Charge, *, earlier: Charge | None, now: datetime,
+             exact: bool = True) -> Decision:
+        """Judge a charge the provider reports for this session, and settle both: `earlier`
+        is the same charge as stored before (a replay), if any. Stars are exact; a crypto
+        payment may exceed the price (`exact=False`) but never fall short."""
+        if earlier is not None or (charge.charge_id == self.charge_id):
+            return Decision.REPLAY
+        if self.status in (SessionStatus.PAID, SessionStatus.REFUNDED):
+            if self.subscription_period is None or self.status is SessionStatus.REFUNDED:
+                charge.settle(ChargeStatus.RETURNED, "this purchase was already paid")
+                return Decision.RETURN_EXTRA
+            try:
+                self.check_renewal(charge_id=charge.charge_id, paid=charge.paid)
+            except AmountMismatch as exc:
+                charge.settle(ChargeStatus.REJECTED, exc.message)
+                return Decision.REJECT
+            charge.settle(ChargeStatus.CREDITED)
+            return Decision.RENEWAL
+        try:
+            self.mark_paid(charge_id=charge.charge_id, paid=charge.paid, now=now, exact=exact)
+        except AmountMismatch as exc:
+            self.fail(exc.message)
+            charge.settle(ChargeStatus.REJECTED, exc.message)
+            return Decision.REJECT
+        if charge.payer_telegram_id is not None and self.telegram_user_id is None:
+            self.telegram_user_id = charge.payer_telegram_id  # who paid an unbound link
+        charge.settle(ChargeStatus.CREDITED)
+        return Decision.CREDIT
 
     def check_renewal(self, *, charge_id: str, paid: Price) -> None:
         """A later charge of a Star subscription: the session stays paid, each charge counts."""
@@ -157,7 +179,7 @@ class PaymentSession:
             raise InvalidTransition("a renewal has a charge of its own")
         self._check_amount(paid, exact=True)
 
-    def mark_refunded(self, now: datetime, *, initiated_by: str, debt: int) -> bool:
+    def mark_refunded(self, now: datetime) -> bool:
         """Returns False when already refunded (a replay of the refund)."""
         if self.status is SessionStatus.REFUNDED:
             return False
@@ -165,16 +187,12 @@ class PaymentSession:
             raise RefundNotAllowed(f"session {self.id} is {self.status}, only a paid one refunds")
         self.status = SessionStatus.REFUNDED
         self.refunded_at = now
-        self.events.append(
-            events.PaymentRefunded(self.id, self.user_id, self.credits, initiated_by, debt)
-        )
         return True
 
     def expire(self, now: datetime) -> bool:
         if not self.status.is_open or not self.is_expired_at(now):
             return False
         self.status = SessionStatus.EXPIRED
-        self.events.append(events.SessionExpired(self.id))
         return True
 
     def cancel(self) -> None:
@@ -188,7 +206,6 @@ class PaymentSession:
             raise InvalidTransition(f"session {self.id} is {self.status} and cannot fail")
         self.status = SessionStatus.FAILED
         self.failure_reason = reason
-        self.events.append(events.PaymentRejected(self.id, reason))
 
     # -- rules -----------------------------------------------------------------------------
 

@@ -35,10 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from entrypoints.observability import configure_logging
 
-    secrets = [config.telegram_bot_token, config.telegram_webhook_secret,
-               config.cryptopay_api_token, config.starport_api_token, config.starport_admin_token]
     configure_logging(config.starport_log_format, config.starport_log_level,
-                      secrets=[s for s in secrets if s])
+                      secrets=config.secrets)
     try:
         result: int = args.run(config, args)
     except KeyboardInterrupt:
@@ -51,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers()
 
     serve = sub.add_parser("serve", help="run the HTTP server (and the scheduled jobs)")
+    serve.add_argument("--host", help="address to listen on (default: STARPORT_HOST)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: STARPORT_PORT)")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="server processes (PostgreSQL only; default 1)")
     serve.add_argument("--no-jobs", action="store_true", help="do not run scheduled jobs here")
     serve.set_defaults(run=_serve)
 
@@ -126,40 +128,44 @@ def _print(data: Any) -> None:
 
 
 def _serve(config: StarportConfig, args: argparse.Namespace) -> int:
+    import os
+
     import uvicorn
 
-    from entrypoints.container import build_runtime
-    from entrypoints.http.app import create_app
-    from entrypoints.jobs.scheduler import run_schedule
-    from entrypoints.observability import Metrics
+    from entrypoints.http.asgi import JOBS_ENV, serving_app
 
-    async def go() -> int:
-        metrics = Metrics()
-        runtime = build_runtime(config, on_bot_api_call=metrics.record_bot_api_call)
-        app = create_app(runtime, metrics)
-        server = uvicorn.Server(uvicorn.Config(
-            app, host=config.starport_host, port=config.starport_port, log_config=None,
-            access_log=False, proxy_headers=True))
-        stop = asyncio.Event()
-        jobs = None if args.no_jobs else asyncio.create_task(run_schedule(runtime, stop))
-
-        async def stop_jobs() -> None:  # run by the app's shutdown, before the clients close
-            stop.set()
-            if jobs is not None:
-                await jobs
-
-        runtime.stoppers.append(stop_jobs)
-        if config.sandbox:
-            print(f"SANDBOX MODE: emulated Telegram and Crypto Pay on {config.base_url} — "
-                  "nothing here takes real money; see README 'Try a purchase'",
-                  file=sys.stderr)
+    if args.host or args.port:  # the flags win over the environment, in every worker too
+        os.environ.update({k: str(v) for k, v in (("STARPORT_HOST", args.host),
+                                                   ("STARPORT_PORT", args.port)) if v})
         try:
-            await server.serve()
-        finally:
-            await stop_jobs()  # a no-op when the shutdown already did it
+            config = StarportConfig()
+        except ValueError as exc:
+            print(f"starport: configuration error: {exc}", file=sys.stderr)
+            return 2
+    if args.workers < 1:
+        print("starport: --workers is at least 1", file=sys.stderr)
+        return 2
+    if args.workers > 1 and (config.sqlite or config.sandbox):
+        print("starport: --workers needs PostgreSQL (and no sandbox): SQLite takes one writer "
+              "at a time, so more processes would only queue on its lock, and the sandbox's "
+              "emulators live in one process. Serve SQLite with one worker.", file=sys.stderr)
+        return 2
+    options = {"host": config.starport_host, "port": config.starport_port,
+               "log_config": None, "access_log": False, "proxy_headers": True,
+               "loop": "uvloop", "http": "httptools"}
+    if config.sandbox:
+        print(f"SANDBOX MODE: emulated Telegram and Crypto Pay on {config.base_url} — "
+              "nothing here takes real money; see README 'Try a purchase'", file=sys.stderr)
+    if args.workers > 1:
+        os.environ[JOBS_ENV] = "0" if args.no_jobs else "1"
+        uvicorn.run("entrypoints.http.asgi:create", factory=True, workers=args.workers,
+                    **options)  # type: ignore[arg-type]
         return 0
-
-    return asyncio.run(go())
+    server = uvicorn.Server(uvicorn.Config(serving_app(config, jobs=not args.no_jobs),
+                                           **options))  # type: ignore[arg-type]
+    sock = server.config.bind_socket()  # a busy port fails here, before any job starts
+    server.run(sockets=[sock])
+    return 0
 
 
 def _poll(config: StarportConfig, args: argparse.Namespace) -> int:

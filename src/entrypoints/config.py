@@ -110,6 +110,17 @@ class StarportConfig(BaseSettings):
         return self
 
     @property
+    def secrets(self) -> list[str]:
+        """Values no log line may show."""
+        found = [self.telegram_bot_token, self.telegram_webhook_secret,
+                 self.cryptopay_api_token, self.starport_api_token, self.starport_admin_token]
+        return [s for s in found if s]
+
+    @property
+    def sqlite(self) -> bool:
+        return self.starport_repository == "sql" and self.database_url.startswith("sqlite")
+
+    @property
     def loopback(self) -> bool:
         return self.starport_host in ("127.0.0.1", "localhost", "::1")
 

@@ -23,6 +23,7 @@ from adapters.telegram.stars_provider import TelegramStarsProvider
 from adapters.telegram.throttle import Throttle
 from application.deps import Deps, Settings
 from application.messagebus import MessageBus
+from application.outbox import Sender
 from application.ports import PaymentProvider
 from domain.providers import Provider
 from entrypoints.config import StarportConfig
@@ -66,16 +67,29 @@ def _settings(config: StarportConfig) -> Settings:
         join_bonus_credits=config.starport_join_bonus_credits,
         invite_ttl=timedelta(hours=config.starport_invite_ttl_hours),
         limits=config.payment_limits,
-        webhook_retention=timedelta(days=config.starport_inbox_retention_days),
+        delivery_retention=timedelta(days=config.starport_inbox_retention_days),
         admin_chat_id=config.starport_admin_chat_id,
         balance_alerts=config.balance_alert_thresholds,
-        dispatch_inline=config.starport_outbox_dispatch != "job",
-        dispatch_in_background=config.starport_outbox_dispatch == "background",
     )
 
 
 def _wallet(config: StarportConfig, client: CryptoPayClient) -> CryptoPayBalances | None:
     return CryptoPayBalances(client) if "cryptopay" in config.providers else None
+
+
+def _sender(config: StarportConfig, deps: Deps, database: Any) -> Sender | None:
+    """After a commit, outbox items go out at once ("background": the caller does not wait;
+    "inline": it does, for tests), or only through the dispatch job ("job")."""
+    if config.starport_outbox_dispatch == "job":
+        return None
+    sender = Sender(deps, deps.settings.outbox_lease)
+    database.sender = sender  # the units of work hand it what they queued
+    return sender
+
+
+def _bus(config: StarportConfig, deps: Deps, sender: Sender | None) -> MessageBus:
+    inline = sender is not None and config.starport_outbox_dispatch == "inline"
+    return MessageBus(deps, settle=sender.drain if inline and sender else None)
 
 
 class Container(containers.DeclarativeContainer):
@@ -128,7 +142,8 @@ class Container(containers.DeclarativeContainer):
         providers=payment_providers, messenger=messenger, channel=channel, settings=settings,
         wallet=wallet,
     )
-    bus = providers.Singleton(MessageBus, deps)
+    sender = providers.Singleton(_sender, config, deps, database)
+    bus = providers.Singleton(_bus, config, deps, sender)
 
 
 def build_runtime(config: StarportConfig | None = None, *,
@@ -142,8 +157,9 @@ def build_runtime(config: StarportConfig | None = None, *,
         getattr(container, name).override(providers.Object(value))
     database = container.database()
     runtime = Runtime(
-        config=config, deps=container.deps(), bus=container.bus(),
+        config=config, deps=container.deps(), bus=container.bus(), sender=container.sender(),
         ping=getattr(database, "ping", _always_up), job_lock=container.job_lock(),
+        database=database,
         telegram=container.bot_api(),
         cryptopay=container.cryptopay_api() if config.cryptopay_api_token else None,
     )

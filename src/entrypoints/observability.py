@@ -9,12 +9,14 @@ from typing import Any
 
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
+from prometheus_client.registry import Collector
 
 from adapters.telegram.redact import REDACTED, install_log_redaction, redact
-from application.balance_alert import WalletBalancesRead
+from application.balance_alert import WalletCheck
 from application.messagebus import MessageBus
-from domain.events import Event, PaymentCompleted
+from application.views import PaymentOutcome
 
 _HANDLER_NAME = "starport"
 
@@ -102,6 +104,23 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
+class _StatementCollector(Collector):
+    """The database's own counters, read at scrape time (nothing added to each statement)."""
+
+    def __init__(self, counts: Any) -> None:
+        self._counts = counts
+
+    def collect(self) -> Iterable[Metric]:
+        statements = CounterMetricFamily(
+            "starport_db_statements", "SQL statements executed by the repositories")
+        statements.add_metric([], self._counts.statements)
+        transactions = CounterMetricFamily(
+            "starport_db_transactions", "Database transactions begun, by mode", labels=["mode"])
+        transactions.add_metric(["read"], self._counts.read_transactions)
+        transactions.add_metric(["write"], self._counts.write_transactions)
+        return [statements, transactions]
+
+
 class Metrics:
     """Starport's Prometheus metrics, in a registry of their own (one per app, or shared by the
     container). `record_bot_api_call` is the Telegram client's `on_call` hook."""
@@ -138,25 +157,28 @@ class Metrics:
             ["asset"], registry=r)
         self._buses: list[MessageBus] = []
 
-    def attach(self, bus: MessageBus) -> None:
-        """Count committed payments; attaching the same bus twice counts once."""
+    def attach(self, bus: MessageBus, database: Any = None) -> None:
+        """Count committed payments (and, for a SQL database, its statements); attaching the
+        same bus twice counts once."""
         if any(b is bus for b in self._buses):
             return
         self._buses.append(bus)
-        bus.subscribe(PaymentCompleted, self.on_payment_completed)
-        bus.subscribe(WalletBalancesRead, self.on_wallet_balances)
+        bus.observe(PaymentOutcome, self.on_payment)
+        bus.observe(WalletCheck, self.on_wallet_check)
+        counts = getattr(database, "counts", None)
+        if counts is not None:
+            self.registry.register(_StatementCollector(counts))
 
-    async def on_wallet_balances(self, event: Event) -> None:
+    def on_wallet_check(self, check: WalletCheck) -> None:
         """The balance alert job's last reading (floats: Prometheus has no decimals)."""
-        if isinstance(event, WalletBalancesRead):
-            for balance in event.balances:
-                self.cryptopay_available.labels(balance.asset).set(float(balance.available))
-                self.cryptopay_onhold.labels(balance.asset).set(float(balance.onhold))
+        for balance in check.balances:
+            self.cryptopay_available.labels(balance.asset).set(float(balance.available))
+            self.cryptopay_onhold.labels(balance.asset).set(float(balance.onhold))
 
-    async def on_payment_completed(self, event: Event) -> None:
-        if isinstance(event, PaymentCompleted):
-            self.payments_credited.labels(event.provider).inc()
-            self.credits_sold.labels(event.provider).inc(event.credits)
+    def on_payment(self, outcome: PaymentOutcome) -> None:
+        if outcome.credited:
+            self.payments_credited.labels(outcome.provider).inc()
+            self.credits_sold.labels(outcome.provider).inc(outcome.credits)
 
     def record_webhook(self, source: str, outcome: str) -> None:
         self.webhook_requests.labels(source, outcome).inc()

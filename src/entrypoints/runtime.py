@@ -9,6 +9,7 @@ from typing import Any
 from application.deps import Deps
 from application.job_lock import JobLock
 from application.messagebus import MessageBus
+from application.outbox import Sender
 from entrypoints.config import StarportConfig
 
 
@@ -18,6 +19,8 @@ class Runtime:
     deps: Deps
     bus: MessageBus
     ping: Callable[[], Awaitable[None]]  # raises when the database cannot be reached
+    sender: Sender | None = None  # delivers outbox items right after their commit
+    database: Any = None  # the unit of work factory (SQL: its statement counts)
     job_lock: JobLock | None = None  # one instance at a time runs a job (None: no exclusion)
     telegram: Any = None  # adapters.telegram BotApiClient, for the CLI and health checks
     cryptopay: Any = None  # adapters.cryptopay CryptoPayClient
@@ -36,7 +39,8 @@ class Runtime:
         for stop in self.stoppers:  # work that uses the clients (the scheduler) ends first
             await stop()
         self.stoppers.clear()
-        await self.bus.drain()  # what was committed goes out before the clients close
+        if self.sender is not None:  # what was committed goes out before the clients close
+            await self.sender.drain()
         for close in reversed(self.closers):
             await close()
         self.closers.clear()

@@ -10,7 +10,7 @@ from contract_samples import T0, Database, at, session, state
 from application.ports import OutboxItem
 from application.unit_of_work import Conflict
 from domain.bot_messages import BotMessage
-from domain.events import BotMessageChanged
+from domain.bot_messages import BotMessageChange
 from domain.refunds import Refund, RefundInitiator
 
 LEASE = timedelta(minutes=10)
@@ -52,15 +52,15 @@ async def test_bot_messages_and_their_history_newest_first(db: Database) -> None
         await uow.bot_messages.save(message)
         for n in range(3):
             await uow.bot_messages.record_change(
-                BotMessageChanged("bot_welcome", f"v{n}", f"v{n + 1}", "admin", at(n)))
-        await uow.bot_messages.record_change(BotMessageChanged("terms_info", "a", "b", "x", T0))
+                BotMessageChange("bot_welcome", f"v{n}", f"v{n + 1}", "admin", at(n)))
+        await uow.bot_messages.record_change(BotMessageChange("terms_info", "a", "b", "x", T0))
         await uow.commit()
     async with db() as uow:
         loaded = await uow.bot_messages.get("bot_welcome")
         assert loaded is not None and state(loaded) == state(message)
         history = await uow.bot_messages.history("bot_welcome", 2)
         assert [c.current for c in history] == ["v3", "v2"]
-        assert history[0] == BotMessageChanged("bot_welcome", "v2", "v3", "admin", at(2))
+        assert history[0] == BotMessageChange("bot_welcome", "v2", "v3", "admin", at(2))
         loaded.change("Hello {first_name}", None, "root", at(9))
         await uow.bot_messages.save(loaded)
         await uow.commit()

@@ -1,41 +1,83 @@
-"""The Crypto Pay Invoice object, parsed strictly from the API's JSON."""
+"""The Crypto Pay Invoice object: a frozen model, amounts exact Decimals, times aware."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 
 from adapters.cryptopay.enums import CurrencyType, InvoiceStatus
-from adapters.cryptopay.parsing import (
-    Json,
-    datetime_or_none,
-    decimal,
-    decimal_or_none,
-    str_or_none,
-    string_tuple,
-)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Invoice:
+def _amount(value: Any) -> Decimal:
+    """From a string (or an int, or a number the JSON reader already made exact); never from a
+    float, which would carry its binary rounding in."""
+    if isinstance(value, bool | float) or not isinstance(value, str | int | Decimal):
+        raise ValueError("an amount is a decimal string")
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise ValueError("an amount is a decimal string") from None
+    if not amount.is_finite():
+        raise ValueError("an amount is finite")
+    return amount
+
+
+def _when(value: Any) -> datetime:
+    """ISO 8601 (`2024-01-01T12:00:00.000Z`); a naive one is UTC."""
+    if not isinstance(value, str):
+        raise ValueError("a date is an ISO 8601 string")
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _codes(value: Any) -> tuple[str, ...]:
+    """A list of codes, sent as a JSON array or a comma-separated string."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise ValueError("a list of codes")
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError("an integer")
+    return int(value)
+
+
+Amount = Annotated[Decimal, BeforeValidator(_amount)]
+When = Annotated[datetime, BeforeValidator(_when)]
+Codes = Annotated[tuple[str, ...], BeforeValidator(_codes)]
+Integer = Annotated[int, BeforeValidator(_integer)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Invoice(Model):
     """An invoice; `asset` is set for crypto invoices, `fiat` (+ `accepted_assets`) for fiat."""
 
-    invoice_id: int
+    invoice_id: Integer
     hash: str
     status: InvoiceStatus
-    currency_type: CurrencyType
-    amount: Decimal
-    created_at: datetime
+    currency_type: CurrencyType = CurrencyType.CRYPTO
+    amount: Amount
+    created_at: When
     asset: str | None = None
     fiat: str | None = None
-    accepted_assets: tuple[str, ...] = ()
+    accepted_assets: Codes = ()
     paid_asset: str | None = None
-    paid_amount: Decimal | None = None
-    paid_fiat_rate: Decimal | None = None
-    paid_usd_rate: Decimal | None = None
+    paid_amount: Amount | None = None
+    paid_fiat_rate: Amount | None = None
+    paid_usd_rate: Amount | None = None
     fee_asset: str | None = None
-    fee_amount: Decimal | None = None
+    fee_amount: Amount | None = None
     bot_invoice_url: str = ""
     mini_app_invoice_url: str = ""
     web_app_invoice_url: str = ""
@@ -46,55 +88,26 @@ class Invoice:
     paid_btn_url: str | None = None
     allow_comments: bool = True
     allow_anonymous: bool = True
-    expiration_date: datetime | None = None
-    paid_at: datetime | None = None
+    expiration_date: When | None = None
+    paid_at: When | None = None
     paid_anonymously: bool | None = None
     comment: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older_names(cls, data: Any) -> Any:
+        """`pay_url` was the old name of `bot_invoice_url`; a null currency type is crypto."""
+        if isinstance(data, dict):
+            data = {k: v for k, v in data.items() if v is not None or k == "payload"}
+            if "bot_invoice_url" not in data and "pay_url" in data:
+                data["bot_invoice_url"] = data["pay_url"]
+        return data
 
     @property
     def is_paid(self) -> bool:
         return self.status is InvoiceStatus.PAID
 
     @classmethod
-    def from_json(cls, data: Json) -> Invoice:
-        """Raise KeyError/ValueError/TypeError/InvalidResponse on anything malformed."""
-        created_at = datetime_or_none(data["created_at"])
-        if created_at is None:
-            raise ValueError("created_at is required")
-        return cls(
-            invoice_id=_int(data["invoice_id"]),
-            hash=str(data["hash"]),
-            status=InvoiceStatus(data["status"]),
-            currency_type=CurrencyType(data.get("currency_type") or CurrencyType.CRYPTO),
-            amount=decimal(data["amount"]),
-            created_at=created_at,
-            asset=str_or_none(data.get("asset")),
-            fiat=str_or_none(data.get("fiat")),
-            accepted_assets=string_tuple(data.get("accepted_assets")),
-            paid_asset=str_or_none(data.get("paid_asset")),
-            paid_amount=decimal_or_none(data.get("paid_amount")),
-            paid_fiat_rate=decimal_or_none(data.get("paid_fiat_rate")),
-            paid_usd_rate=decimal_or_none(data.get("paid_usd_rate")),
-            fee_asset=str_or_none(data.get("fee_asset")),
-            fee_amount=decimal_or_none(data.get("fee_amount")),
-            bot_invoice_url=str(data.get("bot_invoice_url") or data.get("pay_url") or ""),
-            mini_app_invoice_url=str(data.get("mini_app_invoice_url") or ""),
-            web_app_invoice_url=str(data.get("web_app_invoice_url") or ""),
-            description=str_or_none(data.get("description")),
-            hidden_message=str_or_none(data.get("hidden_message")),
-            payload=str_or_none(data.get("payload")),
-            paid_btn_name=str_or_none(data.get("paid_btn_name")),
-            paid_btn_url=str_or_none(data.get("paid_btn_url")),
-            allow_comments=bool(data.get("allow_comments", True)),
-            allow_anonymous=bool(data.get("allow_anonymous", True)),
-            expiration_date=datetime_or_none(data.get("expiration_date")),
-            paid_at=datetime_or_none(data.get("paid_at")),
-            paid_anonymously=data.get("paid_anonymously"),
-            comment=str_or_none(data.get("comment")),
-        )
-
-
-def _int(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise TypeError("integer expected")
-    return int(value)
+    def from_json(cls, data: Any) -> Invoice:
+        """Raises ValueError (a pydantic ValidationError) on anything malformed."""
+        return cls.model_validate(data)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
+
+from pydantic import Field
 
 from adapters.cryptopay.enums import CurrencyType, InvoiceStatus, PaidButtonName
-from adapters.cryptopay.invoice import Invoice
+from adapters.cryptopay.invoice import Invoice, Model, When
 from adapters.cryptopay.parsing import Json, decimal
 
 
@@ -85,13 +87,12 @@ class Currency:
         )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CryptoPayUpdate:
+class CryptoPayUpdate(Model):
     """A verified webhook: today Crypto Pay sends only `invoice_paid`."""
 
-    update_id: int
-    update_type: str
-    request_date: datetime
+    update_id: Annotated[int, Field(strict=True, ge=0, le=2**63 - 1)]
+    update_type: Annotated[str, Field(strict=True, min_length=1)]
+    request_date: When
     payload: Invoice
 
 

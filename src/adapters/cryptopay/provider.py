@@ -30,6 +30,7 @@ def paid_transaction(invoice: CryptoInvoice) -> PaidTransaction | None:
 
 class CryptoPayProvider:
     name = "cryptopay"
+    can_refund = False
 
     def __init__(self, client: CryptoPayClient, bot_username: str | None = None,
                  accepted_assets: Sequence[str] = DEFAULT_ACCEPTED_ASSETS) -> None:
@@ -64,7 +65,7 @@ class CryptoPayProvider:
         return Invoice(invoice_id=str(invoice.invoice_id), url=invoice.bot_invoice_url,
                        mini_app_url=invoice.mini_app_invoice_url or None)
 
-    async def refund(self, session: PaymentSession) -> None:
+    async def refund(self, charge_id: str, payer_telegram_id: int | None) -> None:
         raise ProviderError(
             "Crypto Pay has no refund method: return the funds with a transfer, then record it"
         )

@@ -22,6 +22,7 @@ class FakeStarsProvider:
     """Telegram Stars as seen by Starport: invoice links, refunds, a transaction list."""
 
     name: str = "telegram_stars"
+    can_refund: bool = True
     transactions: list[PaidTransaction] = field(default_factory=list)
     refunded: list[str] = field(default_factory=list)
     cancelled_subscriptions: list[tuple[int, str]] = field(default_factory=list)
@@ -37,11 +38,11 @@ class FakeStarsProvider:
     async def cancel_subscription(self, telegram_user_id: int, charge_id: str) -> None:
         self.cancelled_subscriptions.append((telegram_user_id, charge_id))
 
-    async def refund(self, session: PaymentSession) -> None:
-        if session.charge_id is None:
-            raise ProviderError(f"session {session.id} has no charge to refund")
-        if session.charge_id not in self.refunded:  # a second refund is a success, as on Telegram
-            self.refunded.append(session.charge_id)
+    async def refund(self, charge_id: str, payer_telegram_id: int | None) -> None:
+        if payer_telegram_id is None:
+            raise ProviderError(f"charge {charge_id} has no payer to refund")
+        if charge_id not in self.refunded:  # a second refund is a success, as on Telegram
+            self.refunded.append(charge_id)
 
     def record_payment(self, tx: PaidTransaction) -> None:
         """What Telegram would list in getStarTransactions after a user paid."""
@@ -75,6 +76,7 @@ class FakeCryptoPayProvider:
     """Crypto Pay's invoices, in memory: pay them, underpay them, lose their webhook."""
 
     name: str = "cryptopay"
+    can_refund: bool = False
     invoices: dict[str, FakeCryptoInvoice] = field(default_factory=dict)
     deleted: list[str] = field(default_factory=list)
 
@@ -94,7 +96,7 @@ class FakeCryptoPayProvider:
         return PaidTransaction(charge_id=invoice_id, session_id=invoice.session_id, paid=paid,
                                paid_at=now)
 
-    async def refund(self, session: PaymentSession) -> None:
+    async def refund(self, charge_id: str, payer_telegram_id: int | None) -> None:
         raise ProviderError("Crypto Pay has no refund method: return the funds with a transfer")
 
     async def cancel_subscription(self, telegram_user_id: int, charge_id: str) -> None:

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from adapters.memory.table import Table, TxView
-from application.ports import OutboxItem
+from application.deliveries import Delivery, DeliveryQuery
+from application.effects import OutboxItem, OutboxStatus
 from application.unit_of_work import Conflict
-from application.webhook_records import RawWebhook, WebhookQuery
-from domain.bot_messages import BotMessage
-from domain.events import BotMessageChanged
+from domain.bot_messages import BotMessage, BotMessageChange
+from domain.charges import Charge
 from domain.ledger import Account, JournalEntry
 from domain.perks import Invite, JoinBonus, Membership, Patron
 from domain.providers import Provider
@@ -27,6 +27,7 @@ class MemoryStore:
     """Everything the in-memory back end holds, shared by its units of work."""
 
     sessions: Table[str, PaymentSession] = field(default_factory=Table)
+    charges: Table[tuple[Provider, str], Charge] = field(default_factory=Table)
     accounts: Table[str, Account] = field(default_factory=Table)
     entries: Table[str, JournalEntry] = field(default_factory=Table)  # by idempotency key
     refunds: Table[str, Refund] = field(default_factory=Table)
@@ -35,14 +36,14 @@ class MemoryStore:
     invites: Table[str, Invite] = field(default_factory=Table)
     bonuses: Table[int, JoinBonus] = field(default_factory=Table)
     bot_messages: Table[str, BotMessage] = field(default_factory=Table)
-    bot_message_changes: Table[int, BotMessageChanged] = field(default_factory=Table)
-    inbox: Table[tuple[str, str], datetime] = field(default_factory=Table)
+    bot_message_changes: Table[int, BotMessageChange] = field(default_factory=Table)
+    # Keyed by (source, update id): the key is the duplicate check. Deleted rows: None.
+    deliveries: Table[tuple[str, str], Delivery | None] = field(default_factory=Table)
     outbox: Table[str, OutboxItem] = field(default_factory=Table)
     cursors: Table[str, str] = field(default_factory=Table)
     # Deleted rows stay as None (a tombstone): the tables know only put.
     attempts: Table[int, Attempt | None] = field(default_factory=Table)
     attempt_numbers: itertools.count[int] = field(default_factory=itertools.count)
-    webhooks: Table[str, RawWebhook | None] = field(default_factory=Table)
 
 
 class MemorySessions:
@@ -73,6 +74,23 @@ class MemorySessions:
         found = [s for s in self._v.values() if s.provider is provider and s.status.is_open
                  and s.invoice_id is not None and (after_id is None or s.id > after_id)]
         return sorted(found, key=lambda s: s.id)[:limit]
+
+
+class MemoryCharges:
+    def __init__(self, view: TxView[tuple[Provider, str], Charge]) -> None:
+        self._v = view
+
+    async def get(self, provider: Provider, charge_id: str) -> Charge | None:
+        return self._v.get((provider, charge_id))
+
+    async def add(self, charge: Charge) -> None:
+        key = (charge.provider, charge.charge_id)
+        if self._v.exists(key):
+            raise Conflict(f"charge {charge.provider}:{charge.charge_id} exists")
+        self._v.put(key, charge)
+
+    async def save(self, charge: Charge) -> None:
+        self._v.put((charge.provider, charge.charge_id), charge)
 
 
 class MemoryLedger:
@@ -194,7 +212,7 @@ class MemoryBonuses:
 
 class MemoryBotMessages:
     def __init__(self, messages: TxView[str, BotMessage],
-                 changes: TxView[int, BotMessageChanged]) -> None:
+                 changes: TxView[int, BotMessageChange]) -> None:
         self._messages = messages
         self._changes = changes
 
@@ -204,27 +222,13 @@ class MemoryBotMessages:
     async def save(self, message: BotMessage) -> None:
         self._messages.put(message.key, message)
 
-    async def record_change(self, change: BotMessageChanged) -> None:
+    async def record_change(self, change: BotMessageChange) -> None:
         number = len(list(self._changes.values())) + 1
         self._changes.put(number, change)
 
-    async def history(self, key: str, limit: int) -> Sequence[BotMessageChanged]:
+    async def history(self, key: str, limit: int) -> Sequence[BotMessageChange]:
         found = [c for c in self._changes.values() if c.key == key]
         return sorted(found, key=lambda c: c.changed_at, reverse=True)[:limit]
-
-
-class MemoryInbox:
-    def __init__(self, view: TxView[tuple[str, str], datetime]) -> None:
-        self._v = view
-
-    async def seen(self, source: str, key: str) -> bool:
-        return self._v.exists((source, key))
-
-    async def record(self, source: str, key: str, now: datetime) -> bool:
-        if self._v.exists((source, key)):
-            return False
-        self._v.put((source, key), now)
-        return True
 
 
 class MemoryOutbox:
@@ -234,30 +238,27 @@ class MemoryOutbox:
     async def add(self, item: OutboxItem) -> None:
         self._v.put(item.id, item)
 
-    async def claim(self, now: datetime, lease_until: datetime, limit: int,
-                    ids: Sequence[str] | None = None) -> Sequence[OutboxItem]:
-        wanted = set(ids) if ids is not None else None
-        pending = [i for i in self._v.values() if i.status == "pending"]
+    async def claim(self, now: datetime, lease_until: datetime) -> OutboxItem | None:
+        pending = [i for i in self._v.values() if i.status is OutboxStatus.PENDING]
         busy = {i.chat_id for i in pending if i.lease_until is not None and i.lease_until > now}
         due = [i for i in pending
-               if ((wanted is not None and i.id in wanted) or (wanted is None
-                    and i.available_at <= now))
-               and (i.lease_until is None or i.lease_until <= now)
+               if i.available_at <= now and (i.lease_until is None or i.lease_until <= now)
                and i.chat_id not in busy]  # a chat with an item in flight waits for it
-        claimed = sorted(due, key=lambda i: (i.available_at, i.created_at, i.id))[:limit]
-        for item in claimed:
-            item.lease_until = lease_until
-            self._v.put(item.id, item)
-        return [replace(i) for i in claimed]
-
-    async def save(self, item: OutboxItem) -> None:
+        if not due:
+            return None
+        item = min(due, key=lambda i: (i.available_at, i.created_at, i.id))
+        item.lease_until = lease_until
         self._v.put(item.id, item)
+        return replace(item)
+
+    async def record(self, item: OutboxItem) -> None:
+        self._v.put(item.id, replace(item))
 
     async def get(self, item_id: str) -> OutboxItem | None:
         return self._v.get(item_id)
 
-    async def count(self, status: str) -> int:
-        return sum(1 for i in self._v.values() if i.status == status)
+    async def count(self, status: OutboxStatus) -> int:
+        return sum(1 for i in self._v.values() if i.status is status)
 
 
 class MemoryCursors:
@@ -295,31 +296,28 @@ class MemoryLimits:
         return len(old)
 
 
-class MemoryWebhookInbox:
-    def __init__(self, view: TxView[str, RawWebhook | None]) -> None:
+class MemoryDeliveries:
+    def __init__(self, view: TxView[tuple[str, str], Delivery | None]) -> None:
         self._v = view
 
-    async def add(self, record: RawWebhook) -> None:
-        if not self._v.exists(record.id):
-            self._v.put(record.id, replace(record, stored=True))
+    async def add(self, delivery: Delivery) -> bool:
+        key = (delivery.source, delivery.update_id)
+        if self._v.get(key) is not None:
+            return False
+        self._v.put(key, replace(delivery))
+        return True
 
-    async def set_outcome(self, record_id: str, outcome: str, at: datetime) -> None:
-        record = self._v.get(record_id)
-        if record is not None:
-            record.outcome, record.outcome_at = outcome, at
-            self._v.put(record_id, record)
-
-    async def find(self, query: WebhookQuery) -> Sequence[RawWebhook]:
+    async def find(self, query: DeliveryQuery) -> Sequence[Delivery]:
         wanted = {"update_id": query.update_id, "charge_id": query.charge_id,
                   "invoice_id": query.invoice_id, "session_id": query.session_id,
                   "source": query.source}
-        found = [r for r in self._v.values() if r is not None and all(
-            value is None or getattr(r, name) == value for name, value in wanted.items())]
-        return sorted(found, key=lambda r: (r.received_at, r.id), reverse=True)[:query.limit]
+        found = [d for d in self._v.values() if d is not None and all(
+            value is None or getattr(d, name) == value for name, value in wanted.items())]
+        return sorted(found, key=lambda d: (d.received_at, d.id), reverse=True)[:query.limit]
 
     async def prune(self, before: datetime, limit: int) -> int:
-        old = sorted((r for r in self._v.values() if r is not None and r.received_at < before),
-                     key=lambda r: r.received_at)[:limit]
-        for record in old:
-            self._v.put(record.id, None)
+        old = sorted((d for d in self._v.values() if d is not None and d.received_at < before),
+                     key=lambda d: d.received_at)[:limit]
+        for delivery in old:
+            self._v.put((delivery.source, delivery.update_id), None)
         return len(old)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Hashable, Iterator
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -18,10 +18,9 @@ class Table(Generic[K, V]):
 class TxView(Generic[K, V]):
     """One transaction's view of a table; `flush` publishes the writes on commit."""
 
-    def __init__(self, table: Table[K, V], track: Callable[[V], None] | None = None) -> None:
+    def __init__(self, table: Table[K, V]) -> None:
         self._table = table
         self._staged: dict[K, V] = {}
-        self._track = track
 
     def get(self, key: K) -> V | None:
         if key in self._staged:
@@ -31,14 +30,10 @@ class TxView(Generic[K, V]):
             return None
         value = copy.deepcopy(row)
         self._staged[key] = value  # later reads in this transaction see the same object
-        if self._track is not None:
-            self._track(value)
         return value
 
     def put(self, key: K, value: V) -> None:
         self._staged[key] = value
-        if self._track is not None:
-            self._track(value)
 
     def exists(self, key: K) -> bool:
         return key in self._staged or key in self._table.rows
@@ -53,8 +48,5 @@ class TxView(Generic[K, V]):
 
     def flush(self) -> None:
         for key, value in self._staged.items():
-            stored = copy.deepcopy(value)
-            if isinstance(getattr(stored, "events", None), list):
-                stored.events.clear()  # type: ignore[attr-defined]  # released by the unit of work
-            self._table.rows[key] = stored
+            self._table.rows[key] = copy.deepcopy(value)
         self._staged.clear()

@@ -6,13 +6,13 @@ import asyncio
 
 from adapters.memory import repositories as r
 from adapters.memory.table import TxView
-from application.unit_of_work import UnitOfWork
+from application.unit_of_work import OutboxSender, UnitOfWork
 
 
 class MemoryUnitOfWork(UnitOfWork):
-    def __init__(self, store: r.MemoryStore, lock: asyncio.Lock, read_only: bool = False
-                 ) -> None:
-        super().__init__(read_only)
+    def __init__(self, store: r.MemoryStore, lock: asyncio.Lock, read_only: bool = False,
+                 sender: OutboxSender | None = None) -> None:
+        super().__init__(read_only, sender)
         self._holds_lock = False
         self._store = store
         self._lock = lock
@@ -23,19 +23,19 @@ class MemoryUnitOfWork(UnitOfWork):
             await self._lock.acquire()
             self._holds_lock = True
         s = self._store
-        track = self.track
         views = {
-            "sessions": TxView(s.sessions, track), "accounts": TxView(s.accounts),
-            "entries": TxView(s.entries), "refunds": TxView(s.refunds),
-            "patrons": TxView(s.patrons, track), "memberships": TxView(s.memberships, track),
-            "invites": TxView(s.invites), "bonuses": TxView(s.bonuses),
-            "bot_messages": TxView(s.bot_messages, track),
-            "changes": TxView(s.bot_message_changes), "inbox": TxView(s.inbox),
+            "sessions": TxView(s.sessions), "charges": TxView(s.charges),
+            "accounts": TxView(s.accounts), "entries": TxView(s.entries),
+            "refunds": TxView(s.refunds), "patrons": TxView(s.patrons),
+            "memberships": TxView(s.memberships), "invites": TxView(s.invites),
+            "bonuses": TxView(s.bonuses), "bot_messages": TxView(s.bot_messages),
+            "changes": TxView(s.bot_message_changes), "deliveries": TxView(s.deliveries),
             "outbox": TxView(s.outbox), "cursors": TxView(s.cursors),
-            "attempts": TxView(s.attempts), "webhooks": TxView(s.webhooks),
+            "attempts": TxView(s.attempts),
         }
         self._views = list(views.values())
         self.sessions = r.MemorySessions(views["sessions"])
+        self.charges = r.MemoryCharges(views["charges"])
         self.ledger = r.MemoryLedger(views["accounts"], views["entries"])
         self.refunds = r.MemoryRefunds(views["refunds"])
         self.patrons = r.MemoryPatrons(views["patrons"])
@@ -43,11 +43,10 @@ class MemoryUnitOfWork(UnitOfWork):
         self.invites = r.MemoryInvites(views["invites"])
         self.bonuses = r.MemoryBonuses(views["bonuses"])
         self.bot_messages = r.MemoryBotMessages(views["bot_messages"], views["changes"])
-        self.inbox = r.MemoryInbox(views["inbox"])
+        self.deliveries = r.MemoryDeliveries(views["deliveries"])
         self.outbox = r.MemoryOutbox(views["outbox"])
         self.cursors = r.MemoryCursors(views["cursors"])
         self.limits = r.MemoryLimits(views["attempts"], s.attempt_numbers)
-        self.webhooks = r.MemoryWebhookInbox(views["webhooks"])
 
     async def _commit(self) -> None:
         for view in self._views:
@@ -64,11 +63,13 @@ class MemoryUnitOfWork(UnitOfWork):
 
 
 class MemoryDatabase:
-    """The factory the container hands to use cases: one store, one writer at a time."""
+    """The factory the container hands to use cases: one store, one writer at a time.
+    `sender` (set by the composition root) takes what each transaction queued."""
 
     def __init__(self) -> None:
         self.store = r.MemoryStore()
         self._lock = asyncio.Lock()
+        self.sender: OutboxSender | None = None
 
     def __call__(self, read_only: bool = False) -> MemoryUnitOfWork:
-        return MemoryUnitOfWork(self.store, self._lock, read_only)
+        return MemoryUnitOfWork(self.store, self._lock, read_only, self.sender)

@@ -7,11 +7,14 @@ import asyncio
 from sqlalchemy import text
 
 from adapters.sql.engine import BUSY_TIMEOUT_MS, READ_ONLY, is_sqlite, make_engine, url_from_env
+from adapters.sql.gateway import Statements
 from adapters.sql.unit_of_work import SqlUnitOfWork
+from application.unit_of_work import OutboxSender
 
 
 class SqlDatabase:
-    """Built once from a URL (`DATABASE_URL`); calling it gives a new unit of work."""
+    """Built once from a URL (`DATABASE_URL`); calling it gives a new unit of work. `sender`
+    (set by the composition root) takes what each transaction queued in the outbox."""
 
     def __init__(self, url: str | None = None, *, pool_size: int | None = None,
                  max_overflow: int | None = None, lock_system_accounts: bool = False,
@@ -24,9 +27,11 @@ class SqlDatabase:
         # SQLite has one writer at a time: queue this process's writers here, in order, rather
         # than have them poll the file lock (busy_timeout still covers other processes).
         self.writer_lock: asyncio.Lock | None = asyncio.Lock() if is_sqlite(self.url) else None
+        self.sender: OutboxSender | None = None
+        self.counts = Statements()
 
     def __call__(self, read_only: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self, read_only)
+        return SqlUnitOfWork(self, read_only, self.sender)
 
     async def ping(self) -> None:
         """Raises when the database cannot be reached (the caller bounds the wait). On SQLite a

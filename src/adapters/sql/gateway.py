@@ -12,7 +12,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from application.unit_of_work import Conflict, HasEvents
+from application.unit_of_work import Conflict
 
 # unique_violation, serialization_failure, deadlock_detected
 _RETRYABLE_SQLSTATES = {"23505", "40001", "40P01"}
@@ -34,23 +34,32 @@ def translate(exc: DBAPIError) -> Exception:
     return Conflict(f"write conflict: {exc.orig}") if is_conflict(exc) else exc
 
 
-class Gateway:
-    """What repositories use: execute with error translation, dialect-aware upserts, and the
-    unit of work's `track` for aggregates with events."""
+class Statements:
+    """How many statements and transactions a database ran (for `/metrics`): plain counters,
+    bumped on the hot path for the price of an addition."""
 
-    def __init__(self, conn: AsyncConnection, track: Any, read_only: bool = False) -> None:
+    def __init__(self) -> None:
+        self.statements = 0
+        self.read_transactions = 0
+        self.write_transactions = 0
+
+
+class Gateway:
+    """What repositories use: execute with error translation, dialect-aware upserts, and one
+    object per row per transaction (an identity map)."""
+
+    def __init__(self, conn: AsyncConnection, counts: Statements, read_only: bool = False
+                 ) -> None:
         self.conn = conn
         self.read_only = read_only  # reads take no row locks (they would hold up writers)
         self.dialect = conn.dialect.name
-        self._track = track
+        self._counts = counts
         self._identity: dict[tuple[str, object], Any] = {}
-
-    def track(self, aggregate: HasEvents) -> None:
-        self._track(aggregate)
 
     async def execute(self, statement: Executable,
                       params: Sequence[dict[str, Any]] | dict[str, Any] | None = None
                       ) -> CursorResult[Any]:
+        self._counts.statements += 1
         try:
             return await self.conn.execute(statement, params)
         except DBAPIError as exc:
@@ -67,17 +76,15 @@ class Gateway:
     # -- identity map: one object per row per transaction, as the in-memory store gives ------
 
     def adopt(self, kind: str, key: object, fresh: Any) -> Any:
-        """The object this transaction already holds for the row, else `fresh` (tracked)."""
+        """The object this transaction already holds for the row, else `fresh`."""
         known = self._identity.get((kind, key))
         if known is not None:
             return known
         return self.keep(kind, key, fresh)
 
     def keep(self, kind: str, key: object, obj: Any) -> Any:
-        """Remember `obj` as the row's object (after an add or save) and track its events."""
+        """Remember `obj` as the row's object (after an add or save)."""
         self._identity[(kind, key)] = obj
-        if isinstance(getattr(obj, "events", None), list):
-            self._track(obj)
         return obj
 
     async def upsert(self, table: Table, values: dict[str, Any], keys: Sequence[str]) -> None:

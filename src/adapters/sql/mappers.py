@@ -4,13 +4,26 @@ Round-trip tests check that every dataclass field has a column and comes back un
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
-from application.ports import OutboxItem
-from application.webhook_records import RawWebhook
-from domain.bot_messages import BotMessage
-from domain.events import BotMessageChanged
+from application.deliveries import Delivery
+from application.effects import (
+    Button,
+    CancelSubscription,
+    Effect,
+    InvitePatron,
+    OutboxItem,
+    OutboxStatus,
+    RefundCharge,
+    RemoveMember,
+    RevokeInvite,
+    SendInvoice,
+    SendText,
+)
+from domain.bot_messages import BotMessage, BotMessageChange
+from domain.charges import Charge, ChargeStatus
 from domain.ledger import EntryKind, JournalEntry, Posting
 from domain.money import CryptoAmount, FiatAmount, Price, Stars
 from domain.perks import (
@@ -72,6 +85,22 @@ def session_from(r: Row) -> PaymentSession:
         paid_at=r["paid_at"], refunded_at=r["refunded_at"], failure_reason=r["failure_reason"],
         subscription_period=r["subscription_period"], version=r["version"],
     )
+
+
+def charge_values(c: Charge) -> dict[str, Any]:
+    return {"provider": c.provider.value, "charge_id": c.charge_id, "session_id": c.session_id,
+            **price_values(c.paid), "reported_at": c.reported_at,
+            "payer_telegram_id": c.payer_telegram_id, "subscription_until": c.subscription_until,
+            "status": c.status.value, "reason": c.reason}
+
+
+def charge_from(r: Row) -> Charge:
+    return Charge(provider=Provider(r["provider"]), charge_id=r["charge_id"],
+                  session_id=r["session_id"],
+                  paid=price_from(r["price_kind"], r["price_amount"], r["price_currency"]),
+                  reported_at=r["reported_at"], payer_telegram_id=r["payer_telegram_id"],
+                  subscription_until=r["subscription_until"], status=ChargeStatus(r["status"]),
+                  reason=r["reason"])
 
 
 def entry_values(e: JournalEntry) -> dict[str, Any]:
@@ -163,41 +192,75 @@ def bot_message_from(r: Row) -> BotMessage:
                       updated_by=r["updated_by"], updated_at=r["updated_at"])
 
 
-def change_values(c: BotMessageChanged) -> dict[str, Any]:
+def change_values(c: BotMessageChange) -> dict[str, Any]:
     return {"key": c.key, "previous": c.previous, "current": c.current,
             "changed_by": c.changed_by, "changed_at": c.changed_at}
 
 
-def change_from(r: Row) -> BotMessageChanged:
-    return BotMessageChanged(key=r["key"], previous=r["previous"], current=r["current"],
+def change_from(r: Row) -> BotMessageChange:
+    return BotMessageChange(key=r["key"], previous=r["previous"], current=r["current"],
                              changed_by=r["changed_by"], changed_at=r["changed_at"])
 
 
+# Each effect's stored kind (the names predate the typed effects: rows already stored read back).
+_KINDS: dict[type[Any], str] = {
+    SendText: "message", SendInvoice: "invoice", RevokeInvite: "revoke_invite",
+    RemoveMember: "remove_member", RefundCharge: "refund_charge",
+    CancelSubscription: "cancel_subscription", InvitePatron: "invite_patron",
+}
+
+
+def effect_values(effect: Effect) -> tuple[str, dict[str, Any]]:
+    return _KINDS[type(effect)], asdict(effect)
+
+
+def effect_from(kind: str, p: Mapping[str, Any]) -> Effect:
+    if kind == "message":
+        buttons = tuple(tuple(Button(**b) for b in row) for row in p.get("buttons") or ())
+        return SendText(p["text"], p.get("parse_mode"), buttons)
+    if kind == "invoice":
+        return SendInvoice(p["title"], p["description"], p["payload"], int(p["stars"]))
+    if kind == "revoke_invite":
+        return RevokeInvite(p["link"])
+    if kind == "remove_member":
+        return RemoveMember(int(p["telegram_user_id"]))
+    if kind == "refund_charge":  # only Stars returned extra charges before providers were named
+        return RefundCharge(Provider(p.get("provider", Provider.TELEGRAM_STARS.value)),
+                            str(p["charge_id"]), int(p["telegram_user_id"]))
+    if kind == "cancel_subscription":
+        return CancelSubscription(int(p["telegram_user_id"]), str(p["charge_id"]))
+    if kind == "invite_patron":
+        return InvitePatron(int(p["telegram_user_id"]), p.get("first_name", ""))
+    raise ValueError(f"unknown outbox item kind {kind!r}")
+
+
 def outbox_values(o: OutboxItem) -> dict[str, Any]:
-    return {"id": o.id, "kind": o.kind, "chat_id": o.chat_id, "payload": o.payload,
-            "created_at": o.created_at, "available_at": o.available_at, "status": o.status,
-            "attempts": o.attempts, "lease_until": o.lease_until, "last_error": o.last_error,
-            "sent_at": o.sent_at, "dedupe_key": o.dedupe_key}
+    kind, payload = effect_values(o.effect)
+    return {"id": o.id, "kind": kind, "chat_id": o.chat_id, "payload": payload,
+            "created_at": o.created_at, "available_at": o.available_at,
+            "status": o.status.value, "attempts": o.attempts, "lease_until": o.lease_until,
+            "last_error": o.last_error, "sent_at": o.sent_at, "dedupe_key": o.dedupe_key}
 
 
 def outbox_from(r: Row) -> OutboxItem:
-    return OutboxItem(id=r["id"], kind=r["kind"], chat_id=r["chat_id"], payload=r["payload"],
+    return OutboxItem(id=r["id"], chat_id=r["chat_id"],
+                      effect=effect_from(r["kind"], r["payload"]),
                       created_at=r["created_at"], available_at=r["available_at"],
-                      status=r["status"], attempts=r["attempts"], lease_until=r["lease_until"],
-                      last_error=r["last_error"], sent_at=r["sent_at"],
-                      dedupe_key=r["dedupe_key"])
+                      status=OutboxStatus(r["status"]), attempts=r["attempts"],
+                      lease_until=r["lease_until"], last_error=r["last_error"],
+                      sent_at=r["sent_at"], dedupe_key=r["dedupe_key"])
 
 
-def webhook_values(w: RawWebhook) -> dict[str, Any]:
-    return {"id": w.id, "source": w.source, "received_at": w.received_at, "body": w.body,
-            "headers": dict(w.headers), "verified": w.verified, "update_id": w.update_id,
-            "charge_id": w.charge_id, "invoice_id": w.invoice_id, "session_id": w.session_id,
-            "outcome": w.outcome, "outcome_at": w.outcome_at}
+def delivery_values(d: Delivery) -> dict[str, Any]:
+    return {"id": d.id, "source": d.source, "update_id": d.update_id,
+            "received_at": d.received_at, "body": d.body, "headers": dict(d.headers),
+            "verified": d.verified, "charge_id": d.charge_id, "invoice_id": d.invoice_id,
+            "session_id": d.session_id, "outcome": d.outcome}
 
 
-def webhook_from(r: Row) -> RawWebhook:
-    return RawWebhook(id=r["id"], source=r["source"], received_at=r["received_at"],
-                      body=bytes(r["body"]), headers=dict(r["headers"]), verified=r["verified"],
-                      update_id=r["update_id"], charge_id=r["charge_id"],
-                      invoice_id=r["invoice_id"], session_id=r["session_id"],
-                      outcome=r["outcome"], outcome_at=r["outcome_at"], stored=True)
+def delivery_from(r: Row) -> Delivery:
+    return Delivery(id=r["id"], source=r["source"], update_id=r["update_id"],
+                    received_at=r["received_at"], body=bytes(r["body"]),
+                    headers=dict(r["headers"]), verified=r["verified"],
+                    charge_id=r["charge_id"], invoice_id=r["invoice_id"],
+                    session_id=r["session_id"], outcome=r["outcome"])

@@ -57,6 +57,22 @@ sessions = Table(
     Index(None, "status", "expires_at"),
 )
 
+charges = Table(
+    "charges", metadata,  # what providers reported they took; one row per provider charge
+    Column("provider", String(32), primary_key=True),
+    Column("charge_id", String(200), primary_key=True),
+    Column("session_id", String(64)),  # None: for no session we know
+    Column("price_kind", String(8), nullable=False),  # what was paid, as the provider says
+    Column("price_amount", String(80), nullable=False),
+    Column("price_currency", String(16), nullable=False),
+    Column("reported_at", UtcDateTime, nullable=False),
+    Column("payer_telegram_id", BigInteger),
+    Column("subscription_until", UtcDateTime),
+    Column("status", String(32), nullable=False),
+    Column("reason", Text),
+    Index(None, "session_id"),
+)
+
 accounts = Table(
     "ledger_accounts", metadata,
     Column("id", String(250), primary_key=True),
@@ -156,13 +172,6 @@ bot_message_changes = Table(
     Index(None, "key", "changed_at"),
 )
 
-inbox = Table(
-    "inbox", metadata,
-    Column("source", String(64), primary_key=True),
-    Column("key", String(200), primary_key=True),
-    Column("recorded_at", UtcDateTime, nullable=False),
-)
-
 outbox = Table(
     "outbox", metadata,
     Column("id", String(64), primary_key=True),
@@ -202,21 +211,20 @@ limit_guards = Table(
     Column("touched_at", UtcDateTime, nullable=False),
 )
 
-webhook_inbox = Table(
-    "webhook_inbox", metadata,  # raw deliveries as received, for dispute review
+deliveries = Table(
+    "deliveries", metadata,  # webhook deliveries as received: duplicate check and dispute record
     Column("id", String(64), primary_key=True),
     Column("source", String(32), nullable=False),
+    Column("update_id", String(64), nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
     Column("body", LargeBinary, nullable=False),
     Column("headers", JSON, nullable=False),
     Column("verified", Boolean, nullable=False),
-    Column("update_id", String(64)),
     Column("charge_id", String(200)),
     Column("invoice_id", String(200)),
     Column("session_id", String(64)),
     Column("outcome", String(120)),
-    Column("outcome_at", UtcDateTime),
-    Index(None, "update_id"),
+    UniqueConstraint("source", "update_id"),  # the same delivery again is refused here
     Index(None, "charge_id"),
     Index(None, "invoice_id"),
     Index(None, "session_id"),

@@ -9,26 +9,24 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.engine import READ_ONLY
 from adapters.sql.gateway import Gateway, translate
+from adapters.sql.repositories.charges import SqlCharges
+from adapters.sql.repositories.deliveries import SqlDeliveries
 from adapters.sql.repositories.ledger import SqlLedger
-from adapters.sql.repositories.limits import SqlLimits, SqlWebhookInbox
+from adapters.sql.repositories.limits import SqlLimits
+from adapters.sql.repositories.outbox import SqlOutbox
 from adapters.sql.repositories.perks import SqlBonuses, SqlInvites, SqlMemberships, SqlPatrons
-from adapters.sql.repositories.records import (
-    SqlBotMessages,
-    SqlCursors,
-    SqlInbox,
-    SqlOutbox,
-    SqlRefunds,
-)
+from adapters.sql.repositories.records import SqlBotMessages, SqlCursors, SqlRefunds
 from adapters.sql.repositories.sessions import SqlSessions
-from application.unit_of_work import UnitOfWork
+from application.unit_of_work import OutboxSender, UnitOfWork
 
 if TYPE_CHECKING:
     from adapters.sql.database import SqlDatabase
 
 
 class SqlUnitOfWork(UnitOfWork):
-    def __init__(self, db: SqlDatabase, read_only: bool = False) -> None:
-        super().__init__(read_only)
+    def __init__(self, db: SqlDatabase, read_only: bool = False,
+                 sender: OutboxSender | None = None) -> None:
+        super().__init__(read_only, sender)
         self._db = db
         self._conn: AsyncConnection | None = None
         self._holds_writer_lock = False
@@ -45,6 +43,10 @@ class SqlUnitOfWork(UnitOfWork):
             await self._conn.begin()
             if self.read_only and self._db.dialect == "postgresql":  # a write fails loudly
                 await self._conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+            if self.read_only:
+                self._db.counts.read_transactions += 1
+            else:
+                self._db.counts.write_transactions += 1
         except BaseException as exc:
             await self._close()
             if isinstance(exc, DBAPIError):
@@ -56,21 +58,21 @@ class SqlUnitOfWork(UnitOfWork):
         """Fresh repositories: no identity map, cached account or pending delta outlives the
         transaction it was read in."""
         assert self._conn is not None
-        gw = Gateway(self._conn, self.track, self.read_only)
+        gw = Gateway(self._conn, self._db.counts, self.read_only)
         self._ledger = SqlLedger(gw, self._db.lock_system_accounts)
         self.ledger = self._ledger
         self.sessions = SqlSessions(gw)
+        self.charges = SqlCharges(gw)
         self.refunds = SqlRefunds(gw)
         self.patrons = SqlPatrons(gw)
         self.memberships = SqlMemberships(gw)
         self.invites = SqlInvites(gw)
         self.bonuses = SqlBonuses(gw)
         self.bot_messages = SqlBotMessages(gw)
-        self.inbox = SqlInbox(gw)
+        self.deliveries = SqlDeliveries(gw)
         self.outbox = SqlOutbox(gw)
         self.cursors = SqlCursors(gw)
         self.limits = SqlLimits(gw)
-        self.webhooks = SqlWebhookInbox(gw)
 
     async def _commit(self) -> None:
         assert self._conn is not None

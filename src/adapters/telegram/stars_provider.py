@@ -17,6 +17,7 @@ PAGE = 100
 
 class TelegramStarsProvider:
     name = "telegram_stars"
+    can_refund = True
 
     def __init__(self, client: BotApiClient) -> None:
         self._client = client
@@ -34,11 +35,11 @@ class TelegramStarsProvider:
             raise ProviderError(f"createInvoiceLink failed: {exc}") from exc
         return Invoice(invoice_id=None, url=link)
 
-    async def refund(self, session: PaymentSession) -> None:
-        if session.charge_id is None or session.telegram_user_id is None:
-            raise ProviderError(f"session {session.id} has no Telegram charge to refund")
+    async def refund(self, charge_id: str, payer_telegram_id: int | None) -> None:
+        if payer_telegram_id is None:
+            raise ProviderError(f"charge {charge_id} has no Telegram payer to refund")
         try:  # CHARGE_ALREADY_REFUNDED is answered as success by the client
-            await self._client.refund_star_payment(session.telegram_user_id, session.charge_id)
+            await self._client.refund_star_payment(payer_telegram_id, charge_id)
         except TelegramError as exc:
             raise ProviderError(f"refundStarPayment failed: {exc}") from exc
 

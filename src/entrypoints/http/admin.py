@@ -10,15 +10,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from structlog.contextvars import bind_contextvars
 
-from application import bot_messages, webhook_inbox
+from application import bot_messages, deliveries
 from application import commands as c
 from application.views import JobCounts, RefundResult
 from domain.perks import PatronSource
 from entrypoints.http import serialize
 from entrypoints.http.auth import require_admin, runtime_of
+from entrypoints.http.deliveries import delivery_query, serialize_delivery
 from entrypoints.http.errors import ApiError, parse_body
 from entrypoints.http.schemas import BotMessageBody, PatronBody, RefundBody, iso
-from entrypoints.http.webhook_views import serialize_webhook, webhook_query
 from entrypoints.jobs.registry import JOBS
 from entrypoints.jobs.registry import run_job as run_registered_job
 
@@ -105,11 +105,11 @@ async def end_patron(request: Request, who: str) -> Any:
     return {"telegramUserId": int(raw), "ended": ended}
 
 
-async def find_webhooks(request: Request, who: str) -> Any:
-    """Raw deliveries by Telegram update id, charge id, Crypto Pay invoice id or session."""
-    query = webhook_query(request.query_params)
-    records = await webhook_inbox.find_webhooks(runtime_of(request).deps.uow, query)
-    return [serialize_webhook(r) for r in records]
+async def find_deliveries(request: Request, who: str) -> Any:
+    """Stored deliveries by Telegram update id, charge id, Crypto Pay invoice id or session."""
+    query = delivery_query(request.query_params)
+    found = await deliveries.find_deliveries(runtime_of(request).deps, query)
+    return [serialize_delivery(d) for d in found]
 
 
 ROUTES = [
@@ -120,7 +120,8 @@ ROUTES = [
     Route("/api/admin/bot-messages/{key}/reset", admin(reset_message), methods=["POST"]),
     Route("/api/admin/bot-messages/{key}/history", admin(message_history), methods=["GET"]),
     Route("/api/admin/jobs/{name}/run", admin(run_job), methods=["POST"]),
-    Route("/api/admin/webhooks", admin(find_webhooks), methods=["GET"]),
+    Route("/api/admin/deliveries", admin(find_deliveries), methods=["GET"]),
+    Route("/api/admin/webhooks", admin(find_deliveries), methods=["GET"]),  # the older name
     Route("/api/admin/patrons", admin(make_patron), methods=["POST"]),
     Route("/api/admin/patrons/{telegram_user_id}", admin(end_patron), methods=["DELETE"]),
 ]

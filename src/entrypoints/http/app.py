@@ -29,7 +29,7 @@ def create_app(runtime: Runtime, metrics: Metrics | None = None) -> Starlette:
     """Serve `runtime`. Metrics: the container's (whose `record_bot_api_call` it gave the
     Telegram client), else a fresh registry of this app's own. Shutdown closes the runtime."""
     metrics = metrics or Metrics()
-    metrics.attach(runtime.bus)
+    metrics.attach(runtime.bus, runtime.database)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -6,8 +6,8 @@ from typing import Any
 
 from application.bot_messages import BotMessageView
 from application.views import BalanceView, JobCounts, LedgerLine, RefundResult, SessionView
+from domain.bot_messages import BotMessageChange
 from domain.catalog import CreditPackage
-from domain.events import BotMessageChanged
 from domain.money import CryptoAmount, FiatAmount
 from domain.perks import Invite
 from entrypoints.http.schemas import iso
@@ -55,7 +55,7 @@ def bot_message(m: BotMessageView) -> dict[str, Any]:
             "isDefault": m.is_default, "updatedBy": m.updated_by, "updatedAt": m.updated_at}
 
 
-def bot_message_change(c: BotMessageChanged) -> dict[str, Any]:
+def bot_message_change(c: BotMessageChange) -> dict[str, Any]:
     return {"key": c.key, "previous": c.previous, "current": c.current,
             "changedBy": c.changed_by, "changedAt": iso(c.changed_at)}
 

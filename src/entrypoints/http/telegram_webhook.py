@@ -1,9 +1,9 @@
-"""`POST /api/telegram/webhook`: check the secret header, then hand the update to the router."""
+"""`POST /api/telegram/webhook`: check the secret header, parse the update once, route it, and
+answer with the Bot API call Telegram waits for (the pre-checkout's answer) when there is one."""
 
 from __future__ import annotations
 
 import hmac
-import json
 import time
 
 import structlog
@@ -11,15 +11,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from application.webhook_records import RawWebhook
+from adapters.telegram.updates import MalformedUpdate, parse_update
 from entrypoints.http.auth import runtime_of
+from entrypoints.http.deliveries import kept_headers
 from entrypoints.http.errors import error_response
-from entrypoints.http.raw_inbox import accept, note_telegram_ids
 from entrypoints.observability import Metrics
-from entrypoints.telegram import MalformedUpdate, handle_update
+from entrypoints.telegram.router import delivery_of, handle_update
 
 log = structlog.get_logger("starport.telegram")
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
+OUTCOME_HEADER = "x-starport-outcome"
 SOURCE = "telegram"
 
 
@@ -35,37 +36,36 @@ def _authentic(request: Request) -> bool:
 
 
 async def telegram_webhook(request: Request) -> Response:
+    metrics: Metrics = request.app.state.metrics
+    if not _authentic(request):  # not stored: a forger must not cost a write
+        metrics.record_webhook(SOURCE, "forbidden")
+        log.warning("webhook.refused", source=SOURCE, outcome="forbidden")
+        return error_response(403, "forbidden", "wrong or missing secret token")
     raw = await request.body()
-    return await accept(request, SOURCE, raw, _authentic(request),
-                        ("forbidden", 403, "forbidden", "wrong or missing secret token"), _handle)
-
-
-async def _handle(request: Request, raw: bytes, record: RawWebhook, metrics: Metrics
-                  ) -> tuple[Response, str]:
     try:
-        update = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        metrics.record_webhook(SOURCE, "malformed")
-        return error_response(400, "malformed_json", "the update is not valid JSON"), "malformed"
-    note_telegram_ids(record, update)
-    started = time.perf_counter()
-    try:
-        outcome = await handle_update(runtime_of(request), update)
+        update = parse_update(raw)
     except MalformedUpdate as exc:
         metrics.record_webhook(SOURCE, "malformed")
         log.warning("telegram.update_malformed", error=str(exc))
-        return error_response(400, "malformed_update", str(exc)), "malformed"
+        return error_response(400, "malformed_update", str(exc))
+    runtime = runtime_of(request)
+    started = time.perf_counter()
+    try:
+        handled = await handle_update(runtime, update,
+                                      delivery_of(runtime, update, raw,
+                                                  kept_headers(request.headers)))
     except Exception:
-        # Storage (or anything) failed: answer 5xx so Telegram delivers the update again.
+        # Storage (or anything) failed, and nothing was stored: Telegram delivers it again.
         metrics.record_webhook(SOURCE, "error")
         log.exception("telegram.update_failed")
-        return (error_response(503, "unavailable", "the update could not be handled; retry"),
-                "error")
-    if outcome.startswith("pre_checkout"):
+        return error_response(503, "unavailable", "the update could not be handled; retry")
+    if update.pre_checkout_query is not None:
         metrics.record_pre_checkout(time.perf_counter() - started)
-    metrics.record_webhook(SOURCE, outcome.partition(":")[0])
-    log.info("telegram.update_handled", outcome=outcome)
-    return JSONResponse({"ok": True, "outcome": outcome}), outcome
+    metrics.record_webhook(SOURCE, handled.outcome.partition(":")[0])
+    log.info("telegram.update_handled", outcome=handled.outcome)
+    body = (handled.reply.webhook_body() if handled.reply is not None
+            else {"ok": True, "outcome": handled.outcome})
+    return JSONResponse(body, headers={OUTCOME_HEADER: handled.outcome})
 
 
 ROUTES = [Route("/api/telegram/webhook", telegram_webhook, methods=["POST"])]

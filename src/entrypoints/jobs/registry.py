@@ -42,7 +42,7 @@ JOBS: dict[str, Job] = {
             lock="patron-invites"),
         Job("bulk-invite", lambda: c.BulkInvite(), 0, needs="channel",  # on demand only
             lock="patron-invites"),
-        Job("prune-webhook-inbox", lambda: c.PruneWebhookInbox(), 3600),
+        Job("prune-webhook-inbox", lambda: c.PruneDeliveries(), 3600),  # name kept for cron
         Job("cryptopay-balance-alert", lambda: c.CheckWalletBalances(), 300,
             needs="cryptopay"),
     )

@@ -1,5 +1,6 @@
-"""`starport poll`: long polling for a laptop with no public URL. Updates go through exactly
-the webhook's handling; the offset is stored so a restart neither skips nor repeats one."""
+"""`starport poll`: long polling for a laptop with no public URL. Updates take the webhook's
+path (parsed, routed, stored with their effect); what the webhook would answer in its response
+is called instead. The offset is stored after each batch, and a repeat is a duplicate anyway."""
 
 from __future__ import annotations
 
@@ -9,16 +10,15 @@ from typing import Any
 
 import structlog
 
-from application.webhook_records import RawWebhook
-from entrypoints.http.raw_inbox import finish, note_telegram_ids, pending
+from adapters.telegram.updates import MalformedUpdate, parse_update
 from entrypoints.runtime import Runtime
-from entrypoints.telegram.fields import MalformedUpdate
-from entrypoints.telegram.updates import handle_update
+from entrypoints.telegram.router import delivery_of, handle_update
 
 log = structlog.get_logger("starport.polling")
 OFFSET = "telegram:poll-offset"
 ALLOWED_UPDATES = ["message", "callback_query", "pre_checkout_query", "chat_member",
                    "chat_join_request", "my_chat_member"]
+VIA = {"x-starport-via": "getUpdates"}
 
 
 class WebhookIsSet(RuntimeError):
@@ -52,9 +52,10 @@ async def poll(runtime: Runtime, stop: asyncio.Event | None = None, timeout: int
                 outcome = await _handle(runtime, update)
                 handled += 1
                 offset = int(update["update_id"]) + 1
-                await _save_offset(runtime, offset)  # after the update's effects committed
-                saved = offset
                 log.info("polling.update", update_id=update["update_id"], outcome=outcome)
+            if offset is not None and offset != saved:
+                await _save_offset(runtime, offset)  # after the batch's effects committed
+                saved = offset
             failures = 0
         except Exception:  # storage or network down: the same updates come again
             failures += 1
@@ -64,26 +65,17 @@ async def poll(runtime: Runtime, stop: asyncio.Event | None = None, timeout: int
     return handled
 
 
-async def _handle(runtime: Runtime, update: dict[str, Any]) -> str:
-    """As the webhook does, raw inbox included (the update as getUpdates gave it)."""
-    record = RawWebhook(id=runtime.deps.ids.new_id(), source="telegram",
-                        received_at=runtime.deps.clock.now(),
-                        body=json.dumps(update, ensure_ascii=False).encode(),
-                        headers={"x-starport-via": "getUpdates"})
-    note_telegram_ids(record, update)
-    failure: Exception | None = None
-    async with pending(record):
-        try:
-            outcome = await handle_update(runtime, update)  # the inbox skips a repeat
-        except MalformedUpdate as exc:  # retrying cannot help: skip it, loudly
-            log.error("polling.malformed_update", error=str(exc))
-            outcome = "malformed"
-        except Exception as exc:  # the loop gets the same updates again
-            failure, outcome = exc, "error"
-    await finish(runtime, record, outcome)
-    if failure is not None:
-        raise failure
-    return outcome
+async def _handle(runtime: Runtime, raw_update: dict[str, Any]) -> str:
+    body = json.dumps(raw_update, ensure_ascii=False).encode()
+    try:
+        update = parse_update(body)
+    except MalformedUpdate as exc:  # retrying cannot help: skip it, loudly
+        log.error("polling.malformed_update", error=str(exc))
+        return "malformed"
+    handled = await handle_update(runtime, update, delivery_of(runtime, update, body, VIA))
+    if handled.reply is not None:  # what a webhook would have answered in its response
+        await runtime.telegram.call(handled.reply.method, **handled.reply.params)
+    return handled.outcome
 
 
 async def _load_offset(runtime: Runtime) -> int | None:

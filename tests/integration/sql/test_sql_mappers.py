@@ -16,7 +16,7 @@ from adapters.sql import mappers as m
 from adapters.sql import tables as t
 from application.ports import OutboxItem
 from domain.bot_messages import BotMessage
-from domain.events import BotMessageChanged
+from domain.bot_messages import BotMessageChange
 from domain.ledger import EntryKind, JournalEntry, Posting
 from domain.money import CryptoAmount, FiatAmount, Price, Stars
 from domain.perks import Invite, JoinBonus, Membership, MemberStatus, Patron, PatronSource
@@ -47,7 +47,7 @@ CASES: list[tuple[Table, Any, Any, Any]] = [
     (t.join_bonuses, JoinBonus(1, "u", 5, T0), m.bonus_values, m.bonus_from),
     (t.bot_messages, BotMessage("k", "tpl", "HTML", "a", T0), m.bot_message_values,
      m.bot_message_from),
-    (t.bot_message_changes, BotMessageChanged("k", "a", "b", "c", T0), m.change_values,
+    (t.bot_message_changes, BotMessageChange("k", "a", "b", "c", T0), m.change_values,
      m.change_from),
     (t.outbox, OutboxItem("o", "message", 1, {"a": [1]}, T0, T0, "sent", 2, T0, "e", T0, "d"),
      m.outbox_values, m.outbox_from),

@@ -1,18 +1,14 @@
-"""The payment limits' history, and the raw webhook inbox."""
+"""The payment limits' history, and the per-user guard rows."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import delete, select
 
-from adapters.sql import mappers as m
 from adapters.sql.gateway import Gateway
-from adapters.sql.tables import limit_guards, payment_attempts, webhook_inbox
-from application.webhook_records import RawWebhook, WebhookQuery
-
-_SET_OUTCOME = update(webhook_inbox).where(webhook_inbox.c.id == bindparam("b_id"))
+from adapters.sql.tables import limit_guards, payment_attempts
 
 
 class SqlLimits:
@@ -45,37 +41,3 @@ class SqlLimits:
                                       .where(payment_attempts.c.at < before))
         await self._gw.execute(delete(limit_guards).where(limit_guards.c.touched_at < before))
         return int(done.rowcount or 0)
-
-
-class SqlWebhookInbox:
-    def __init__(self, gw: Gateway) -> None:
-        self._gw = gw
-
-    async def add(self, record: RawWebhook) -> None:
-        await self._gw.execute(self._gw.insert_or_ignore(webhook_inbox),
-                               m.webhook_values(record))
-
-    async def set_outcome(self, record_id: str, outcome: str, at: datetime) -> None:
-        await self._gw.execute(_SET_OUTCOME, {"b_id": record_id, "outcome": outcome,
-                                              "outcome_at": at})
-
-    async def find(self, query: WebhookQuery) -> Sequence[RawWebhook]:
-        c = webhook_inbox.c
-        statement = select(webhook_inbox)
-        for column, value in ((c.update_id, query.update_id), (c.charge_id, query.charge_id),
-                              (c.invoice_id, query.invoice_id),
-                              (c.session_id, query.session_id), (c.source, query.source)):
-            if value is not None:
-                statement = statement.where(column == value)
-        statement = statement.order_by(c.received_at.desc(), c.id.desc()).limit(query.limit)
-        rows = (await self._gw.execute(statement)).mappings().all()
-        return [m.webhook_from(r) for r in rows]
-
-    async def prune(self, before: datetime, limit: int) -> int:
-        c = webhook_inbox.c
-        old = select(c.id).where(c.received_at < before).order_by(c.received_at).limit(limit)
-        ids = [r[0] for r in await self._gw.execute(old)]
-        if not ids:
-            return 0
-        await self._gw.execute(delete(webhook_inbox).where(c.id.in_(ids)))
-        return len(ids)

@@ -1,0 +1,67 @@
+"""The outbox: items added with their change, claimed with a lease, recorded after the call."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, or_, select, update
+
+from adapters.sql import mappers as m
+from adapters.sql.gateway import Gateway
+from adapters.sql.tables import outbox as t
+from application.effects import OutboxItem, OutboxStatus
+
+_PENDING = OutboxStatus.PENDING.value
+# Built once (see gateway): the statements every delivered item runs.
+_ITEM = select(t).where(t.c.id == bindparam("b_id"))
+_RECORD = update(t).where(t.c.id == bindparam("b_id"))
+
+
+def _claim(dialect: str) -> Any:
+    """One statement: lease the next due item, of a chat with no other item in flight."""
+    now = bindparam("b_now")
+    due, busy = t.alias("due"), t.alias("busy")
+    in_flight = select(busy.c.id).where(
+        busy.c.chat_id == due.c.chat_id, busy.c.id != due.c.id, busy.c.status == _PENDING,
+        busy.c.lease_until > now).exists()
+    pick = (select(due.c.id)
+            .where(due.c.status == _PENDING, due.c.available_at <= now,
+                   or_(due.c.lease_until.is_(None), due.c.lease_until <= now), ~in_flight)
+            .order_by(due.c.available_at, due.c.created_at, due.c.id).limit(1))
+    if dialect == "postgresql":  # two dispatchers claiming at once take different items
+        pick = pick.with_for_update(skip_locked=True)
+    return (update(t).where(t.c.id == pick.scalar_subquery(), t.c.status == _PENDING)
+            .values(lease_until=bindparam("b_lease_until")).returning(*t.c))
+
+
+_CLAIMS = {dialect: _claim(dialect) for dialect in ("postgresql", "sqlite")}
+
+
+class SqlOutbox:
+    def __init__(self, gw: Gateway) -> None:
+        self._gw = gw
+
+    async def add(self, item: OutboxItem) -> None:
+        await self._gw.execute(t.insert(), m.outbox_values(item))
+
+    async def claim(self, now: datetime, lease_until: datetime) -> OutboxItem | None:
+        found = await self._gw.execute(_CLAIMS[self._gw.dialect],
+                                       {"b_now": now, "b_lease_until": lease_until})
+        row = found.mappings().first()
+        return m.outbox_from(row) if row else None
+
+    async def record(self, item: OutboxItem) -> None:
+        await self._gw.execute(_RECORD, {
+            "b_id": item.id, "status": item.status.value, "attempts": item.attempts,
+            "available_at": item.available_at, "lease_until": item.lease_until,
+            "last_error": item.last_error, "sent_at": item.sent_at})
+
+    async def get(self, item_id: str) -> OutboxItem | None:
+        row = (await self._gw.execute(_ITEM, {"b_id": item_id})).mappings().first()
+        return m.outbox_from(row) if row else None
+
+    async def count(self, status: OutboxStatus) -> int:
+        found = await self._gw.execute(
+            select(func.count()).select_from(t).where(t.c.status == status.value))
+        return int(found.scalar() or 0)

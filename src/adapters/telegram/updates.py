@@ -1,0 +1,124 @@
+"""Telegram's Update, as far as Starport reads it: frozen models parsed once, at the edge.
+
+Only the fields Starport uses are declared (the rest is ignored); those are typed strictly, so
+a wrong shape is one ValidationError. Below the edge nothing reads the raw JSON."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+INT64 = 2**63 - 1
+Id = Annotated[int, Field(ge=-INT64, le=INT64)]  # what a BIGINT column holds
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", strict=True, populate_by_name=True)
+
+
+class User(_Model):
+    id: Id
+    first_name: str = ""
+    language_code: str | None = None
+
+
+class Chat(_Model):
+    id: Id
+    type: str
+
+
+class SuccessfulPayment(_Model):
+    currency: str
+    total_amount: int
+    invoice_payload: str
+    telegram_payment_charge_id: str
+    provider_payment_charge_id: str = ""
+    subscription_expiration_date: int | None = None
+
+
+class RefundedPayment(_Model):
+    currency: str
+    total_amount: int
+    invoice_payload: str
+    telegram_payment_charge_id: str
+    provider_payment_charge_id: str | None = None
+
+
+class Message(_Model):
+    chat: Chat
+    from_user: User | None = Field(default=None, alias="from")
+    text: str | None = None
+    successful_payment: SuccessfulPayment | None = None
+    refunded_payment: RefundedPayment | None = None
+
+
+class PreCheckoutQuery(_Model):
+    id: str
+    from_user: User = Field(alias="from")
+    currency: str
+    total_amount: int
+    invoice_payload: str
+
+
+class ChatRef(_Model):
+    """A message a callback button was attached to (maybe inaccessible): its chat only."""
+
+    chat: Chat
+
+
+class CallbackQuery(_Model):
+    id: str
+    from_user: User = Field(alias="from")
+    message: ChatRef | None = None
+    data: str | None = None
+
+
+class ChatInviteLink(_Model):
+    invite_link: str
+
+
+class ChatMember(_Model):
+    status: str
+    user: User
+    is_member: bool | None = None  # restricted members only
+
+
+class ChatMemberUpdated(_Model):
+    chat: Chat
+    from_user: User = Field(alias="from")
+    new_chat_member: ChatMember
+    invite_link: ChatInviteLink | None = None
+
+
+class ChatJoinRequest(_Model):
+    chat: Chat
+    from_user: User = Field(alias="from")
+
+
+class Update(_Model):
+    update_id: Annotated[int, Field(ge=0, le=INT64)]
+    message: Message | None = None
+    pre_checkout_query: PreCheckoutQuery | None = None
+    callback_query: CallbackQuery | None = None
+    chat_member: ChatMemberUpdated | None = None
+    my_chat_member: ChatMemberUpdated | None = None
+    chat_join_request: ChatJoinRequest | None = None
+
+
+class MalformedUpdate(ValueError):
+    """The update is not JSON, or lacks a field its type requires (or has it mistyped)."""
+
+
+def parse_update(raw: bytes) -> Update:
+    """One parse of the raw body (JSON and shape at once); MalformedUpdate says what is wrong."""
+    try:
+        return Update.model_validate_json(raw)
+    except ValidationError as exc:
+        raise MalformedUpdate(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    first = exc.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in first["loc"]) or "update"
+    return f"{where}: {first['msg']}"

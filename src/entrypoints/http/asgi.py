@@ -1,0 +1,50 @@
+"""The served application, built from the environment: `starport serve` runs it in-process,
+and each worker of `starport serve --workers N` builds its own from the same settings."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from starlette.applications import Starlette
+
+from entrypoints.config import StarportConfig
+
+JOBS_ENV = "STARPORT_SERVE_JOBS"  # "0": this server runs no scheduled jobs
+
+
+def serving_app(config: StarportConfig, *, jobs: bool) -> Starlette:
+    """The app with its runtime; with `jobs`, the scheduler runs while it serves (the job locks
+    keep each job to one runner across processes and instances)."""
+    from entrypoints.container import build_runtime
+    from entrypoints.http.app import create_app
+    from entrypoints.jobs.scheduler import run_schedule
+    from entrypoints.observability import Metrics
+
+    metrics = Metrics()
+    runtime = build_runtime(config, on_bot_api_call=metrics.record_bot_api_call)
+    if jobs:
+        stop = asyncio.Event()
+        running: list[asyncio.Task[None]] = []
+
+        async def start_jobs() -> None:
+            running.append(asyncio.create_task(run_schedule(runtime, stop)))
+
+        async def stop_jobs() -> None:  # before the clients close (the app's shutdown)
+            stop.set()
+            while running:
+                await running.pop()
+
+        runtime.starters.append(start_jobs)
+        runtime.stoppers.append(stop_jobs)
+    return create_app(runtime, metrics)
+
+
+def create() -> Starlette:
+    """The factory a worker process calls (`uvicorn --factory`)."""
+    from entrypoints.observability import configure_logging
+
+    config = StarportConfig()
+    configure_logging(config.starport_log_format, config.starport_log_level,
+                      secrets=config.secrets)
+    return serving_app(config, jobs=os.environ.get(JOBS_ENV, "1") != "0")

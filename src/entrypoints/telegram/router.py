@@ -1,0 +1,272 @@
+"""Telegram updates to commands: one router shared by the webhook and long polling.
+
+Each update arrives parsed (adapters/telegram/updates.py) with its Delivery; it becomes one
+command, whose use case stores the delivery with its effect. What Telegram waits for (the
+pre-checkout's answer, a button's) comes back as a BotReply: the webhook puts it in its HTTP
+response, long polling calls the Bot API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from structlog.contextvars import bind_contextvars
+
+from adapters.telegram.updates import (
+    CallbackQuery,
+    ChatJoinRequest,
+    ChatMember,
+    ChatMemberUpdated,
+    Message,
+    PreCheckoutQuery,
+    RefundedPayment,
+    SuccessfulPayment,
+    Update,
+)
+from application import commands as c
+from application.chat import BUY_PREFIX
+from application.deliveries import Delivery, DuplicateDelivery
+from application.views import BuyAnswer, PaymentOutcome, PreCheckoutAnswer, RefundResult
+from domain.errors import DomainError
+from domain.money import price_from_minor_units
+from domain.perks import MemberStatus
+from domain.providers import Provider
+from entrypoints.runtime import Runtime
+
+log = structlog.get_logger("starport.telegram")
+REPLIES = {"/terms": "terms_info", "/support": "support_info", "/paysupport": "support_info"}
+
+
+@dataclass(frozen=True)
+class BotReply:
+    """A Bot API call that answers the update."""
+
+    method: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def webhook_body(self) -> dict[str, Any]:
+        """As a webhook's response, which Telegram performs as the call."""
+        return {"method": self.method, **self.params}
+
+
+@dataclass(frozen=True)
+class Handled:
+    outcome: str  # what came of it: stored with the delivery, answered, counted
+    reply: BotReply | None = None
+
+
+def delivery_of(runtime: Runtime, update: Update, body: bytes, headers: dict[str, str]
+                ) -> Delivery:
+    """The delivery as received, with the ids a dispute is looked up by."""
+    payment = _payment(update)
+    query = update.pre_checkout_query
+    payload = payment.invoice_payload if payment else query.invoice_payload if query else None
+    return Delivery(
+        id=runtime.deps.ids.new_id(), source="telegram", update_id=str(update.update_id),
+        received_at=runtime.deps.clock.now(), body=body, headers=headers,
+        charge_id=payment.telegram_payment_charge_id[:200] if payment else None,
+        # Cut to its column: a long payload (not one of our sessions) must still be storable.
+        session_id=payload[:64] if payload is not None else None)
+
+
+def _payment(update: Update) -> SuccessfulPayment | RefundedPayment | None:
+    message = update.message
+    if message is None:
+        return None
+    return message.successful_payment or message.refunded_payment
+
+
+async def handle_update(runtime: Runtime, update: Update, delivery: Delivery) -> Handled:
+    """Handle one update once. Raises whatever the storage raises: then it must be retried."""
+    bind_contextvars(update_id=update.update_id)
+    try:
+        return await _route(runtime, update, delivery)
+    except DuplicateDelivery:
+        log.info("telegram.update_duplicate")
+        return Handled("duplicate")
+    except DomainError as exc:  # the use case has told the user already, where it could
+        money = update.pre_checkout_query is not None or _payment(update) is not None
+        (log.error if money else log.warning)("telegram.update_refused", code=exc.code,
+                                               reason=exc.message)
+        return Handled(f"refused:{exc.code}")
+
+
+async def _route(runtime: Runtime, update: Update, d: Delivery) -> Handled:
+    if update.pre_checkout_query is not None:
+        return await _pre_checkout(runtime, update.pre_checkout_query, d)
+    if update.message is not None:
+        return await _message(runtime, update.message, d)
+    if update.callback_query is not None:
+        return await _callback(runtime, update.callback_query, d)
+    if update.chat_member is not None:
+        return await _chat_member(runtime, update.chat_member, d)
+    if update.chat_join_request is not None:
+        return await _join_request(runtime, update.chat_join_request)
+    log.info("telegram.update_ignored")
+    return Handled("ignored")
+
+
+async def _pre_checkout(runtime: Runtime, query: PreCheckoutQuery, d: Delivery) -> Handled:
+    bind_contextvars(session_id=query.invoice_payload, telegram_user_id=query.from_user.id)
+    answer: PreCheckoutAnswer = await runtime.bus.handle(c.ValidatePreCheckout(
+        query_id=query.id, payer_telegram_id=query.from_user.id, payload=query.invoice_payload,
+        currency=query.currency, total_amount=query.total_amount, delivery=d))
+    params: dict[str, Any] = {"pre_checkout_query_id": query.id, "ok": answer.ok}
+    if not answer.ok:
+        log.info("telegram.pre_checkout_refused", reason=answer.error_key)
+        params["error_message"] = answer.error_message or "This payment cannot be accepted"
+    return Handled("pre_checkout_ok" if answer.ok else "pre_checkout_refused",
+                   BotReply("answerPreCheckoutQuery", params))
+
+
+async def _message(runtime: Runtime, message: Message, d: Delivery) -> Handled:
+    if message.successful_payment is not None:
+        return await _successful_payment(runtime, message, message.successful_payment, d)
+    if message.refunded_payment is not None:
+        return await _refunded_payment(runtime, message, message.refunded_payment, d)
+    sender, chat = message.from_user, message.chat
+    words = command(message.text or "", runtime.deps.settings.bot_username)
+    if words is None or sender is None or chat.type != "private":
+        return Handled("ignored")
+    user, first_name = sender.id, sender.first_name
+    bind_contextvars(telegram_user_id=user)
+    name, argument = words
+    if name == "/start" and argument.startswith("pay_"):
+        session_id = argument.removeprefix("pay_")
+        bind_contextvars(session_id=session_id)
+        todo: c.Command = c.StartDeepLink(session_id, user, chat.id, first_name, d)
+    elif name == "/start":
+        todo = c.Reply(chat.id, "bot_welcome", first_name, d)
+    elif name == "/buy":
+        todo = c.ShowPackages(chat.id, first_name, d)
+    elif name == "/balance":
+        bind_contextvars(user_id=str(user))
+        todo = c.ReplyBalance(chat.id, str(user), first_name, d)
+    elif name in REPLIES:
+        todo = c.Reply(chat.id, REPLIES[name], first_name, d)
+    else:
+        return Handled("ignored")
+    await runtime.bus.handle(todo)
+    return Handled(_recorded(d))
+
+
+def _recorded(d: Delivery) -> str:
+    """The outcome the use case stored with the delivery."""
+    assert d.outcome is not None, "the use case records its delivery"
+    return d.outcome
+
+
+async def _successful_payment(runtime: Runtime, message: Message, payment: SuccessfulPayment,
+                              d: Delivery) -> Handled:
+    payer = message.from_user.id if message.from_user else None
+    bind_contextvars(session_id=payment.invoice_payload, telegram_user_id=payer,
+                     charge_id=payment.telegram_payment_charge_id)
+    expiration = payment.subscription_expiration_date
+    outcome: PaymentOutcome = await runtime.bus.handle(c.CompletePayment(
+        provider=Provider.TELEGRAM_STARS, session_id=payment.invoice_payload,
+        charge_id=payment.telegram_payment_charge_id,
+        paid=price_from_minor_units(payment.currency, payment.total_amount),
+        payer_telegram_id=payer, chat_id=message.chat.id,
+        subscription_until=(datetime.fromtimestamp(expiration, UTC)
+                            if expiration is not None else None),
+        first_name=message.from_user.first_name if message.from_user else "", delivery=d))
+    if outcome.credited:
+        log.info("payment.credited", balance=outcome.balance)
+    elif outcome.rejected_reason:
+        log.warning("payment.rejected", reason=outcome.rejected_reason)
+    return Handled(outcome.label)
+
+
+async def _refunded_payment(runtime: Runtime, message: Message, refund: RefundedPayment,
+                            d: Delivery) -> Handled:
+    bind_contextvars(session_id=refund.invoice_payload,
+                     charge_id=refund.telegram_payment_charge_id)
+    result: RefundResult = await runtime.bus.handle(c.RecordProviderRefund(
+        provider=Provider.TELEGRAM_STARS, charge_id=refund.telegram_payment_charge_id,
+        session_id=refund.invoice_payload, reason="refunded by Telegram",
+        paid=price_from_minor_units(refund.currency, refund.total_amount),
+        payer_telegram_id=message.from_user.id if message.from_user else None, delivery=d))
+    log.info("payment.refund_recorded", debt=result.debt, replay=result.already_refunded)
+    return Handled("refund_replayed" if result.already_refunded else "refund_recorded")
+
+
+async def _callback(runtime: Runtime, query: CallbackQuery, d: Delivery) -> Handled:
+    """Buttons of /buy (`buy:<package>`) and of the /start menu (`menu:<item>`). The button's
+    spinner stops with the answer, whatever happens."""
+    user, first_name = query.from_user.id, query.from_user.first_name
+    chat_id = query.message.chat.id if query.message is not None else user
+    data = query.data or ""
+    bind_contextvars(telegram_user_id=user)
+    answer = BotReply("answerCallbackQuery", {"callback_query_id": query.id})
+    menu: dict[str, c.Command] = {
+        "menu:buy": c.ShowPackages(chat_id, first_name, d),
+        "menu:balance": c.ReplyBalance(chat_id, str(user), first_name, d),
+        "menu:support": c.Reply(chat_id, "support_info", first_name, d),
+    }
+    try:
+        if data.startswith(BUY_PREFIX):
+            bought: BuyAnswer = await runtime.bus.handle(c.BuyFromChat(
+                query.id, user, chat_id, data.removeprefix(BUY_PREFIX), first_name, d))
+            if bought.alert is not None:
+                answer.params.update(text=bought.alert, show_alert=True)
+                return Handled("buy_unavailable", answer)
+            return Handled(_recorded(d), answer)
+        if data in menu:
+            await runtime.bus.handle(menu[data])
+            return Handled(_recorded(d), answer)
+    except DuplicateDelivery:
+        return Handled("duplicate", answer)
+    except DomainError as exc:
+        log.warning("telegram.update_refused", code=exc.code, reason=exc.message)
+        return Handled(f"refused:{exc.code}", answer)
+    return Handled("ignored", answer)
+
+
+def _our_channel(runtime: Runtime, chat_id: int) -> bool:
+    channel = runtime.deps.settings.channel_id or runtime.config.telegram_channel_id
+    return channel is not None and chat_id == channel
+
+
+async def _chat_member(runtime: Runtime, change: ChatMemberUpdated, d: Delivery) -> Handled:
+    if not _our_channel(runtime, change.chat.id):
+        return Handled("ignored")
+    member = change.new_chat_member
+    bind_contextvars(telegram_user_id=member.user.id)
+    link = change.invite_link
+    await runtime.bus.handle(c.ObserveMembership(
+        telegram_user_id=member.user.id, status=member_status(member),
+        invite_link=link.invite_link if link is not None else None,
+        first_name=member.user.first_name, delivery=d))
+    return Handled(_recorded(d))
+
+
+async def _join_request(runtime: Runtime, request: ChatJoinRequest) -> Handled:
+    if not _our_channel(runtime, request.chat.id):
+        return Handled("ignored")
+    bind_contextvars(telegram_user_id=request.from_user.id)
+    approved = await runtime.bus.handle(c.AnswerJoinRequest(request.from_user.id))
+    return Handled("join_approved" if approved else "join_declined")
+
+
+def command(message_text: str, bot_username: str) -> tuple[str, str] | None:
+    """(`/start`, `pay_x`) from "/start@our_bot pay_x"; None if not a command to this bot."""
+    if not message_text.startswith("/"):
+        return None
+    head, _, rest = message_text.strip().partition(" ")
+    name, _, addressee = head.partition("@")
+    if addressee and addressee.lower() != bot_username.lower():
+        return None
+    return name.lower(), rest.strip()
+
+
+def member_status(member: ChatMember) -> MemberStatus:
+    """Telegram's ChatMember status; a restricted user who is not a member is out."""
+    try:
+        status = MemberStatus(member.status)
+    except ValueError:
+        return MemberStatus.UNKNOWN
+    if status is MemberStatus.RESTRICTED and member.is_member is False:
+        return MemberStatus.LEFT
+    return status
