@@ -25,6 +25,7 @@ from application.bot_messages import BotMessageView
 from application.chat import BUY_PREFIX
 from application.deps import Deps, Settings
 from application.messagebus import MessageBus
+from application.outbox import Sender
 from application.ports import ChannelNotAdmin, PaidTransaction, ProviderError
 from application.views import SessionView
 from domain.catalog import Catalog, CreditPackage
@@ -86,7 +87,10 @@ class UseCaseDriver(Driver):
                 join_bonus_credits=shop.join_bonus,
             ),
         )
-        self.bus = MessageBus(self.deps)
+        # Bot messages go out right after each commit, before the command returns.
+        sender = Sender(self.deps, self.deps.settings.outbox_lease)
+        self.deps.uow.sender = sender  # type: ignore[attr-defined]
+        self.bus = MessageBus(self.deps, settle=sender.drain)
 
     async def close(self) -> None:
         return None
@@ -127,12 +131,11 @@ class UseCaseDriver(Driver):
     ) -> PaymentAttempt:
         stars = int(session.amount) if amount is None else amount
         query_id = f"pcq{next(self._numbers)}"
-        await self._handle(
+        answer = await self._handle(
             c.ValidatePreCheckout(query_id, tg_user.telegram_id, session.id, Stars.currency, stars)
-        )
-        refusal = self.messenger.pre_checkout_answers[query_id]
-        if refusal is not None:
-            return PaymentAttempt(accepted=False, refusal_shown=refusal)
+        )  # the webhook answers Telegram with it
+        if not answer.ok:
+            return PaymentAttempt(accepted=False, refusal_shown=answer.error_message)
         charge_id = f"stxTEST{next(self._numbers):08d}"
         self.stars.record_payment(
             PaidTransaction(
@@ -323,12 +326,11 @@ class UseCaseDriver(Driver):
     async def pay_with_lost_update(self, tg_user: Person, session: Session) -> PaymentAttempt:
         query_id = f"pcq{next(self._numbers)}"
         stars = int(session.amount)
-        await self._handle(
+        answer = await self._handle(
             c.ValidatePreCheckout(query_id, tg_user.telegram_id, session.id, Stars.currency, stars)
         )
-        refusal = self.messenger.pre_checkout_answers[query_id]
-        if refusal is not None:
-            return PaymentAttempt(accepted=False, refusal_shown=refusal)
+        if not answer.ok:
+            return PaymentAttempt(accepted=False, refusal_shown=answer.error_message)
         charge_id = f"stxTEST{next(self._numbers):08d}"
         self.stars.record_payment(
             PaidTransaction(charge_id, session.id, Stars(stars), self.clock.now(),
@@ -345,7 +347,7 @@ class UseCaseDriver(Driver):
         charge_id = f"stxTEST{next(self._numbers):08d}"
         renewal = c.CompletePayment(
             Provider.TELEGRAM_STARS, first.session_id, charge_id, first.paid,
-            tg_user.telegram_id, tg_user.telegram_id, is_recurring=True,
+            tg_user.telegram_id, tg_user.telegram_id,
             subscription_until=self.clock.now() + timedelta(days=30), first_name=tg_user.name)
         self.stars.record_payment(PaidTransaction(
             charge_id, first.session_id, first.paid, self.clock.now(), tg_user.telegram_id))

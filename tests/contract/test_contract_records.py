@@ -1,16 +1,30 @@
-"""Contract: refunds, bot messages with their audit, the inbox, the outbox leases, cursors."""
+"""Contract: refunds, bot messages with their audit, charges, the outbox leases, cursors."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from contract_samples import T0, Database, at, session, state
 
-from application.ports import OutboxItem
+from application.effects import (
+    Button,
+    CancelSubscription,
+    InvitePatron,
+    OutboxItem,
+    OutboxStatus,
+    RefundCharge,
+    RemoveMember,
+    RevokeInvite,
+    SendInvoice,
+    SendText,
+)
 from application.unit_of_work import Conflict
-from domain.bot_messages import BotMessage
-from domain.bot_messages import BotMessageChange
+from domain.bot_messages import BotMessage, BotMessageChange
+from domain.charges import Charge, ChargeStatus
+from domain.money import CryptoAmount, Stars
+from domain.providers import Provider
 from domain.refunds import Refund, RefundInitiator
 
 LEASE = timedelta(minutes=10)
@@ -20,8 +34,8 @@ def item(item_id: str, minutes: float = 0, chat_id: int | None = None, **changes
          ) -> OutboxItem:
     # Each item to a chat of its own unless told: one chat's items go out one at a time.
     chat = chat_id if chat_id is not None else 1000 + sum(map(ord, item_id))
-    base = OutboxItem(id=item_id, kind="message", chat_id=chat,
-                      payload={"text": "hi", "parse_mode": None, "buttons": [[{"text": "b"}]]},
+    base = OutboxItem(id=item_id, chat_id=chat,
+                      effect=SendText("hi", "HTML", ((Button("b", callback_data="x"),),)),
                       created_at=at(minutes), available_at=at(minutes))
     for name, value in changes.items():
         setattr(base, name, value)
@@ -71,21 +85,44 @@ async def test_bot_messages_and_their_history_newest_first(db: Database) -> None
                                                                      "root")
 
 
-async def test_the_inbox_records_an_external_id_once(db: Database) -> None:
+async def test_a_charge_is_stored_once_per_provider_and_id(db: Database) -> None:
+    charge = Charge(Provider.CRYPTOPAY, "1000", "s1", CryptoAmount(Decimal("1.50"), "TON"),
+                    at(1), payer_telegram_id=7, subscription_until=at(2),
+                    status=ChargeStatus.REJECTED, reason="underpaid")
     async with db() as uow:
-        assert not await uow.inbox.seen("telegram", "100")
-        assert await uow.inbox.record("telegram", "100", T0)
-        assert not await uow.inbox.record("telegram", "100", T0)
+        await uow.charges.add(charge)
+        await uow.charges.add(Charge(Provider.TELEGRAM_STARS, "1000", None, Stars(5), at(1),
+                                     status=ChargeStatus.UNMATCHED))
+        await uow.commit()
+    with pytest.raises(Conflict):
+        async with db() as uow:
+            await uow.charges.add(Charge(Provider.CRYPTOPAY, "1000", "s2", Stars(1), at(3),
+                                         status=ChargeStatus.CREDITED))
+            await uow.commit()
+    async with db() as uow:
+        loaded = await uow.charges.get(Provider.CRYPTOPAY, "1000")
+        assert loaded is not None and state(loaded) == state(charge)
+        assert await uow.charges.get(Provider.CRYPTOPAY, "1001") is None
+        assert loaded.refund()
+        await uow.charges.save(loaded)
         await uow.commit()
     async with db() as uow:
-        assert await uow.inbox.seen("telegram", "100")
-        assert not await uow.inbox.seen("cryptopay", "100")
-        assert not await uow.inbox.record("telegram", "100", at(1))
+        again = await uow.charges.get(Provider.CRYPTOPAY, "1000")
+        other = await uow.charges.get(Provider.TELEGRAM_STARS, "1000")
+    assert again is not None and again.status is ChargeStatus.REFUNDED_BEFORE_CREDIT
+    assert other is not None and other.session_id is None
 
 
-async def test_outbox_items_round_trip(db: Database) -> None:
-    full = item("o1", status="failed", attempts=3, lease_until=at(1), last_error="403",
-                sent_at=at(2), dedupe_key="d-1")
+EFFECTS = [SendText("hi", None, ((Button("u", url="https://t.me/x"), Button("c")),)),
+           SendInvoice("Starter", "100 credits", "s1", 50), RevokeInvite("https://t.me/+x"),
+           RemoveMember(7), RefundCharge(Provider.TELEGRAM_STARS, "stx1", 7),
+           CancelSubscription(7, "stx2"), InvitePatron(7, "Ann")]
+
+
+@pytest.mark.parametrize("effect", EFFECTS, ids=lambda e: type(e).__name__)
+async def test_outbox_items_round_trip_with_every_effect(db: Database, effect: object) -> None:
+    full = item("o1", status=OutboxStatus.FAILED, attempts=3, lease_until=at(1),
+                last_error="403", sent_at=at(2), dedupe_key="d-1", effect=effect)
     async with db() as uow:
         await uow.outbox.add(full)
         await uow.commit()
@@ -95,58 +132,51 @@ async def test_outbox_items_round_trip(db: Database) -> None:
     assert loaded is not None and state(loaded) == state(full)
 
 
-async def test_claim_takes_due_items_in_order_and_leases_them(db: Database) -> None:
+async def test_claim_takes_the_next_due_item_and_leases_it(db: Database) -> None:
     async with db() as uow:
-        for it in (item("b", 2), item("a", 1), item("later", 10), item("sent", 0, status="sent"),
-                   item("c", 3)):
+        for it in (item("b", 2), item("a", 1), item("later", 10),
+                   item("sent", 0, status=OutboxStatus.SENT), item("c", 3)):
             await uow.outbox.add(it)
         await uow.commit()
-    async with db() as uow:
-        claimed = await uow.outbox.claim(at(5), at(5) + LEASE, limit=2)
+    claimed = []
+    for _ in range(4):
+        async with db() as uow:
+            claimed.append(await uow.outbox.claim(at(5), at(5) + LEASE))
+            await uow.commit()
+    assert [i.id if i else None for i in claimed] == ["a", "b", "c", None]
+    assert all(i.lease_until == at(5) + LEASE for i in claimed if i)
+    async with db() as uow:  # the leases have run out: claimable again; sent never is
+        again = await uow.outbox.claim(at(30), at(30) + LEASE)
         await uow.commit()
-    assert [i.id for i in claimed] == ["a", "b"]
-    assert all(i.lease_until == at(5) + LEASE for i in claimed)
-    async with db() as uow:  # leased: not claimed again while the lease runs
-        assert [i.id for i in await uow.outbox.claim(at(6), at(6) + LEASE, 10)] == ["c"]
-        await uow.commit()
-    async with db() as uow:  # the lease has run out: claimable again; sent never is
-        again = await uow.outbox.claim(at(30), at(30) + LEASE, 10)
-        await uow.commit()
-    assert [i.id for i in again] == ["a", "b", "c", "later"]
+    assert again is not None and again.id == "a"
 
 
-async def test_claim_by_ids_takes_only_those_even_before_they_are_due(db: Database) -> None:
-    async with db() as uow:
-        for it in (item("x", 0), item("y", 50), item("z", 0), item("s", 0, status="sent")):
-            await uow.outbox.add(it)
-        await uow.commit()
-    async with db() as uow:
-        claimed = await uow.outbox.claim(at(1), at(1) + LEASE, 10, ids=["y", "z", "s"])
-        await uow.commit()
-    assert sorted(i.id for i in claimed) == ["y", "z"]
-    async with db() as uow:
-        assert await uow.outbox.claim(at(1), at(1) + LEASE, 10, ids=["y"]) == []
-
-
-async def test_a_saved_result_ends_the_lease_and_is_counted(db: Database) -> None:
+async def test_a_recorded_result_ends_the_lease_and_is_counted(db: Database) -> None:
     async with db() as uow:
         await uow.outbox.add(item("o1"))
         await uow.outbox.add(item("o2"))
         await uow.commit()
     async with db() as uow:
-        [first, second] = await uow.outbox.claim(at(1), at(1) + LEASE, 10)
+        first = await uow.outbox.claim(at(1), at(1) + LEASE)
+        second = await uow.outbox.claim(at(1), at(1) + LEASE)
         await uow.commit()
-    first.status, first.sent_at, first.attempts, first.lease_until = "sent", at(1), 1, None
+    assert first is not None and second is not None
+    first.status, first.sent_at, first.attempts, first.lease_until = (
+        OutboxStatus.SENT, at(1), 1, None)
     second.attempts, second.available_at, second.lease_until = 1, at(2), None
+    second.last_error = "TimeoutError"
     async with db() as uow:
-        await uow.outbox.save(first)
-        await uow.outbox.save(second)
+        await uow.outbox.record(first)
+        await uow.outbox.record(second)
         await uow.commit()
     async with db() as uow:
-        assert (await uow.outbox.count("sent"), await uow.outbox.count("pending")) == (1, 1)
-        assert await uow.outbox.count("failed") == 0
-        assert [i.id for i in await uow.outbox.claim(at(3), at(3) + LEASE, 10)] == ["o2"]
+        assert await uow.outbox.count(OutboxStatus.SENT) == 1
+        assert await uow.outbox.count(OutboxStatus.PENDING) == 1
+        assert await uow.outbox.count(OutboxStatus.FAILED) == 0
+        assert await uow.outbox.claim(at(1.5), at(1.5) + LEASE) is None  # not due yet
+        again = await uow.outbox.claim(at(3), at(3) + LEASE)
         saved = await uow.outbox.get("o1")
+    assert again is not None and again.id == "o2" and again.last_error == "TimeoutError"
     assert saved is not None and state(saved) == state(first)
 
 
@@ -169,18 +199,19 @@ async def test_a_chat_with_an_item_in_flight_waits_for_it(db: Database) -> None:
             await uow.outbox.add(it)
         await uow.commit()
     async with db() as uow:  # the text goes out first and is in flight...
-        assert [i.id for i in await uow.outbox.claim(at(5), at(5) + LEASE, 1)] == ["text"]
+        text = await uow.outbox.claim(at(5), at(5) + LEASE)
         await uow.commit()
+    assert text is not None and text.id == "text"
     async with db() as uow:  # ...so its invoice waits, and other chats do not
-        assert [i.id for i in await uow.outbox.claim(at(6), at(6) + LEASE, 10)] == ["other"]
-        assert await uow.outbox.claim(at(6), at(6) + LEASE, 10, ids=["invoice"]) == []
+        other = await uow.outbox.claim(at(6), at(6) + LEASE)
+        assert other is not None and other.id == "other"
+        assert await uow.outbox.claim(at(6), at(6) + LEASE) is None
         await uow.commit()
+    text.status, text.lease_until = OutboxStatus.SENT, None
     async with db() as uow:  # the text is delivered: now the invoice may go
-        sent = await uow.outbox.get("text")
-        assert sent is not None
-        sent.status, sent.lease_until = "sent", None
-        await uow.outbox.save(sent)
+        await uow.outbox.record(text)
         await uow.commit()
     async with db() as uow:
-        assert [i.id for i in await uow.outbox.claim(at(7), at(7) + LEASE, 10)] == ["invoice"]
+        invoice = await uow.outbox.claim(at(7), at(7) + LEASE)
         await uow.commit()
+    assert invoice is not None and invoice.id == "invoice"

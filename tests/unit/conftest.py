@@ -18,8 +18,10 @@ from adapters.memory.unit_of_work import MemoryDatabase
 from application import commands as c
 from application import credits
 from application.deps import Deps, Settings
+from application.effects import OutboxItem
 from application.messagebus import MessageBus
-from application.ports import OutboxItem, PaymentProvider
+from application.outbox import Sender
+from application.ports import PaymentProvider
 from application.views import SessionView
 from domain.catalog import Catalog, CreditPackage
 from domain.money import CryptoAmount, FiatAmount, Stars
@@ -54,6 +56,7 @@ class World:
     crypto: FakeCryptoPayProvider
     messenger: RecordingMessenger
     channel: FakeChannel
+    sender: Sender | None = None
     charges: list[str] = field(default_factory=list)
 
     async def handle(self, command: c.Command) -> Any:
@@ -102,7 +105,10 @@ MakeWorld = Callable[..., World]
 
 def build_world(*, providers: dict[Provider, PaymentProvider] | None = None,
                 channel: bool = True, db: MemoryDatabase | None = None,
-                conflict_retries: int = 8, **settings: Any) -> World:
+                conflict_retries: int = 8, dispatch_inline: bool = True,
+                dispatch_in_background: bool = False, **settings: Any) -> World:
+    """Outbox items go out right after their commit, before the command returns (inline); or
+    in the background; or, without `dispatch_inline`, only through the dispatch job."""
     clock = FakeClock(START)
     stars, crypto = FakeStarsProvider(), FakeCryptoPayProvider()
     messenger, fake_channel = RecordingMessenger(), FakeChannel()
@@ -115,8 +121,11 @@ def build_world(*, providers: dict[Provider, PaymentProvider] | None = None,
         messenger=messenger, channel=fake_channel if channel else None,
         settings=replace(base, **settings),
     )
-    return World(deps, MessageBus(deps, conflict_retries=conflict_retries), clock, database,
-                 stars, crypto, messenger, fake_channel)
+    sender = Sender(deps, deps.settings.outbox_lease) if dispatch_inline else None
+    database.sender = sender
+    settle = sender.drain if sender is not None and not dispatch_in_background else None
+    bus = MessageBus(deps, conflict_retries=conflict_retries, settle=settle)
+    return World(deps, bus, clock, database, stars, crypto, messenger, fake_channel, sender)
 
 
 @pytest.fixture

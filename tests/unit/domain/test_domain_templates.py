@@ -6,8 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain import events
-from domain.bot_messages import DEFINITIONS, MAX_LENGTH, BotMessage, definition, validate
+from domain.bot_messages import (
+    DEFINITIONS,
+    MAX_LENGTH,
+    BotMessage,
+    BotMessageChange,
+    definition,
+    validate,
+)
 from domain.errors import InvalidTemplate, UnknownMessageKey
 from domain.templates import check_html, check_placeholders, escape, fill, placeholders
 
@@ -144,34 +150,33 @@ class TestBotMessage:
     def test_a_change_is_audited_with_the_previous_text(self) -> None:
         m = BotMessage.default("payment_failed")
         old = m.template
-        assert m.change("<b>Sorry</b>: {reason}", "HTML", by="admin:ann", now=NOW) is True
+        change = m.change("<b>Sorry</b>: {reason}", "HTML", by="admin:ann", now=NOW)
         assert (m.template, m.parse_mode) == ("<b>Sorry</b>: {reason}", "HTML")
         assert (m.updated_by, m.updated_at) == ("admin:ann", NOW)
         assert not m.is_default
-        assert m.events == [events.BotMessageChanged("payment_failed", old,
-                                                     "<b>Sorry</b>: {reason}", "admin:ann", NOW)]
+        assert change == BotMessageChange("payment_failed", old, "<b>Sorry</b>: {reason}",
+                                          "admin:ann", NOW)
 
     def test_changing_to_the_same_text_is_no_change(self) -> None:
         m = BotMessage.default("payment_failed")
-        assert m.change(m.template, m.parse_mode, by="admin", now=NOW) is False
-        assert m.events == []
+        assert m.change(m.template, m.parse_mode, by="admin", now=NOW) is None
         assert m.updated_by is None
 
     def test_changing_only_the_parse_mode_is_a_change(self) -> None:
         m = BotMessage.default("balance_info")
-        assert m.change(m.template, "MarkdownV2", by="admin", now=NOW) is True
-        assert len(m.events) == 1
+        change = m.change(m.template, "MarkdownV2", by="admin", now=NOW)
+        assert change is not None and change.previous == change.current
 
     def test_reset_restores_the_default_and_is_audited(self) -> None:
         m = BotMessage.default("balance_info")
         m.change("Balance: {balance}", None, by="admin:ann", now=NOW)
-        assert m.reset(by="admin:bob", now=NOW + timedelta(hours=1)) is True
+        change = m.reset(by="admin:bob", now=NOW + timedelta(hours=1))
         assert m.is_default
         assert m.updated_by == "admin:bob"
-        assert m.events[-1] == events.BotMessageChanged(
+        assert change == BotMessageChange(
             "balance_info", "Balance: {balance}", DEFINITIONS["balance_info"].default,
             "admin:bob", NOW + timedelta(hours=1))
-        assert m.reset(by="admin:bob", now=NOW) is False  # already the default
+        assert m.reset(by="admin:bob", now=NOW) is None  # already the default
 
     @pytest.mark.parametrize(("template", "parse_mode", "why"), [
         ("Paid {credits} {secret}", None, "unknown placeholders"),
@@ -190,7 +195,6 @@ class TestBotMessage:
         with pytest.raises(InvalidTemplate, match=why):
             m.change(template, parse_mode, by="admin", now=NOW)
         assert m.is_default
-        assert m.events == []
 
     def test_html_is_only_checked_in_html_mode(self) -> None:
         m = BotMessage.default("balance_info")
