@@ -14,14 +14,16 @@ from adapters.clock import FakeClock
 from adapters.ids import SequentialIds
 from adapters.memory.providers import FakeCryptoPayProvider, FakeStarsProvider
 from adapters.memory.telegram import FakeChannel, RecordingMessenger
-from adapters.memory.unit_of_work import MemoryDatabase
+from adapters.memory.unit_of_work import MemoryDatabase, MemoryUnitOfWork
 from application import commands as c
 from application import credits
+from application.deliveries import Delivery
 from application.deps import Deps, Settings
 from application.effects import OutboxItem
 from application.messagebus import MessageBus
 from application.outbox import Sender
 from application.ports import PaymentProvider
+from application.unit_of_work import Conflict
 from application.views import SessionView
 from domain.catalog import Catalog, CreditPackage
 from domain.money import CryptoAmount, FiatAmount, Stars
@@ -99,8 +101,44 @@ class World:
     def texts_to(self, chat_id: int) -> list[str]:
         return self.messenger.texts_to(chat_id)
 
+    def delivery(self, update_id: str, source: str = "telegram", **ids: str) -> Delivery:
+        """A delivery as the edge would make it, received now (`ids`: charge_id, invoice_id,
+        session_id)."""
+        return Delivery(id=f"d-{source}-{update_id}", source=source, update_id=update_id,
+                        received_at=self.clock.now(), body=b"{}", **ids)
+
+    def deliveries(self) -> list[Delivery]:
+        """The stored deliveries, oldest first."""
+        stored = [d for d in self.db.store.deliveries.rows.values() if d is not None]
+        return sorted(stored, key=lambda d: (d.received_at, d.id))
+
 
 MakeWorld = Callable[..., World]
+
+
+class ConflictingDatabase(MemoryDatabase):
+    """The in-memory back end, where the next `conflicts` commits lose a race."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conflicts = 0
+        self.commits_refused = 0
+
+    def __call__(self, read_only: bool = False) -> MemoryUnitOfWork:
+        return _ConflictingUnitOfWork(self, read_only)
+
+
+class _ConflictingUnitOfWork(MemoryUnitOfWork):
+    def __init__(self, db: ConflictingDatabase, read_only: bool = False) -> None:
+        super().__init__(db.store, db._lock, read_only, db.sender)
+        self._db = db
+
+    async def _commit(self) -> None:
+        if self._db.conflicts > 0:
+            self._db.conflicts -= 1
+            self._db.commits_refused += 1
+            raise Conflict("serialization failure")
+        await super()._commit()
 
 
 def build_world(*, providers: dict[Provider, PaymentProvider] | None = None,
@@ -137,4 +175,10 @@ def make_world() -> MakeWorld:
 @pytest.fixture
 def world() -> World:
     return build_world()
+
+
+@pytest.fixture
+def conflicting_db() -> ConflictingDatabase:
+    """A store whose next commits can be made to conflict (`conflicts`); for make_world(db=)."""
+    return ConflictingDatabase()
 

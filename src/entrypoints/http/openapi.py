@@ -20,7 +20,9 @@ _ADMIN: list[S] = [{"adminToken": []}]
 # (method, path, summary, tag, security, body model, success status, success schema, errors)
 _ROUTES: list[tuple[str, str, str, str, list[S] | None, type[BaseModel] | None, int, S,
                     tuple[int, ...]]] = [
-    ("post", "/api/telegram/webhook", "Telegram updates (X-Telegram-Bot-Api-Secret-Token)",
+    ("post", "/api/telegram/webhook", "Telegram updates (X-Telegram-Bot-Api-Secret-Token); "
+     "the answer may be the Bot API call Telegram waits for (answerPreCheckoutQuery, "
+     "answerCallbackQuery); the header X-Starport-Outcome says what came of the update",
      "webhooks", [{"telegramSecret": []}], None, 200, _OBJ, (400, 403, 503)),
     ("post", "/api/cryptopay/webhook", "Crypto Pay updates (crypto-pay-api-signature, raw body)",
      "webhooks", [{"cryptoPaySignature": []}], None, 200, _OBJ, (400, 401, 503)),
@@ -52,9 +54,11 @@ _ROUTES: list[tuple[str, str, str, str, list[S] | None, type[BaseModel] | None, 
      "reconcile-telegram-stars, reconcile-cryptopay, dispatch-outbox, check-memberships, "
      "bulk-invite, prune-webhook-inbox, cryptopay-balance-alert", "admin", _ADMIN, None, 200,
      _OBJ, (401, 404, 409)),
-    ("get", "/api/admin/webhooks", "Raw webhook deliveries as received, newest first, by "
-     "updateId, chargeId, invoiceId, sessionId, source (?limit=1..500)", "admin", _ADMIN, None,
-     200, {"type": "array", "items": _OBJ}, (401, 422)),
+    ("get", "/api/admin/deliveries", "Webhook deliveries as received (those handled), newest "
+     "first, by updateId, chargeId, invoiceId, sessionId, source (?limit=1..500)", "admin",
+     _ADMIN, None, 200, {"type": "array", "items": _OBJ}, (401, 422)),
+    ("get", "/api/admin/webhooks", "The same as /api/admin/deliveries (its former name)",
+     "admin", _ADMIN, None, 200, {"type": "array", "items": _OBJ}, (401, 422)),
     ("post", "/api/admin/patrons", "Make a patron (and invite them to the channel)", "admin",
      _ADMIN, s.PatronBody, 201, _OBJ, (401, 404, 409, 422)),
     ("delete", "/api/admin/patrons/{telegramUserId}", "End a patronage", "admin", _ADMIN, None,
@@ -110,7 +114,7 @@ def _operation(route: tuple[Any, ...]) -> tuple[str, str, S]:
     if params:
         op["parameters"] = [{"name": p, "in": "path", "required": True,
                              "schema": {"type": "string"}} for p in params]
-    if path == "/api/admin/webhooks":
+    if path in ("/api/admin/deliveries", "/api/admin/webhooks"):
         op["parameters"] = [{"name": n, "in": "query", "schema": {"type": "string"}}
                             for n in ("updateId", "chargeId", "invoiceId", "sessionId",
                                       "source", "limit")]

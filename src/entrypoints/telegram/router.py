@@ -63,6 +63,9 @@ def delivery_of(runtime: Runtime, update: Update, body: bytes, headers: dict[str
     payment = _payment(update)
     query = update.pre_checkout_query
     payload = payment.invoice_payload if payment else query.invoice_payload if query else None
+    text = update.message.text if update.message is not None else None
+    if payload is None and text is not None and text.startswith("/start pay_"):
+        payload = text.removeprefix("/start pay_").strip()  # a deep link names its session
     return Delivery(
         id=runtime.deps.ids.new_id(), source="telegram", update_id=str(update.update_id),
         received_at=runtime.deps.clock.now(), body=body, headers=headers,

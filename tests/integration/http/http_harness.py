@@ -18,6 +18,7 @@ from adapters.memory.telegram import FakeChannel, RecordingMessenger
 from adapters.memory.unit_of_work import MemoryDatabase
 from application.deps import Deps, Settings
 from application.messagebus import MessageBus
+from application.outbox import Sender
 from domain import ledger
 from domain.providers import Provider
 from entrypoints.config import DEFAULT_CATALOG, StarportConfig
@@ -73,6 +74,12 @@ class Harness:
 
     def entries(self) -> int:
         return len(self.database.db.store.entries.rows)
+
+    async def stored_rows(self) -> int:
+        """How many rows every table holds."""
+        store = self.database.db.store
+        return sum(len(getattr(store, name).rows) for name in vars(store)
+                   if hasattr(getattr(store, name), "rows"))
 
     # -- callers ---------------------------------------------------------------------------
 
@@ -139,6 +146,12 @@ class Harness:
             "crypto-pay-api-signature": signature, "content-type": "application/json"})
 
 
+def outcome(response: httpx.Response) -> str:
+    """What came of an update: every webhook answer says it in a header (the body may be the
+    Bot API call that answers Telegram)."""
+    return response.headers["x-starport-outcome"]
+
+
 SERVER = {"Authorization": f"Bearer {API_TOKEN}"}
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -171,7 +184,10 @@ def make_harness(config: StarportConfig, client_factory: Any = None) -> Harness:
         async with database():
             pass
 
-    runtime = Runtime(config=config, deps=deps, bus=MessageBus(deps), ping=ping)
+    sender = Sender(deps, deps.settings.outbox_lease)  # bot messages go out before the answer
+    database.db.sender = sender
+    runtime = Runtime(config=config, deps=deps, bus=MessageBus(deps, settle=sender.drain),
+                      ping=ping, sender=sender)
     metrics = Metrics()
     app = create_app(runtime, metrics)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")

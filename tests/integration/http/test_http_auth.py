@@ -63,8 +63,8 @@ class TestMiniApp:
         update = h.update(pre_checkout_query={
             "id": "q", "from": {"id": 999, "is_bot": False, "first_name": "M"},
             "currency": "XTR", "total_amount": 50, "invoice_payload": session_id})
-        await h.send_update(update)
-        assert h.messenger.pre_checkout_answers["q"] is not None
+        answer = (await h.send_update(update)).json()
+        assert (answer["pre_checkout_query_id"], answer["ok"]) == ("q", False)
 
     @pytest.mark.parametrize("request_", [
         ("GET", "/api/users/someone-else/balance", None),

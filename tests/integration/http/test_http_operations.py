@@ -80,7 +80,7 @@ class TestMetrics:
 
         assert sample(h, "starport_payments_credited_total", provider="cryptopay") == 1
         assert sample(h, "starport_webhook_requests_total", source="cryptopay",
-                      outcome="already_credited") == 1
+                      outcome="duplicate") == 1
         assert sample(h, "starport_webhook_requests_total", source="cryptopay",
                       outcome="bad_signature") == 1
 

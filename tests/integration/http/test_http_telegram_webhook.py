@@ -11,6 +11,7 @@ from http_harness import (
     Harness,
     make_config,
     make_harness,
+    outcome,
     pre_checkout,
     private_message,
     successful_payment,
@@ -23,7 +24,7 @@ async def paid_stars_session(h: Harness, user_id: str = "u1") -> dict:
     session = await h.create_session(user_id)
     update = h.update(message=successful_payment(PAYER, session["sessionId"], 50, "charge-1"))
     response = await h.send_update(update)
-    assert response.json()["outcome"] == "credited"
+    assert outcome(response) == "credited"
     return session
 
 
@@ -64,7 +65,21 @@ class TestMalformed:
         response = await h.client.post("/api/telegram/webhook", content=body, headers={
             "X-Telegram-Bot-Api-Secret-Token": "tg-webhook-secret_0123456789"})
         assert response.status_code == 400
-        assert response.json()["error"]["code"] == "malformed_json"
+        assert response.json()["error"]["code"] == "malformed_update"
+        assert "JSON" in response.json()["error"]["message"]
+
+    async def test_json_nested_beyond_reason_is_a_400(self, h: Harness) -> None:
+        body = b'{"update_id": 1, "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+        response = await h.client.post("/api/telegram/webhook", content=body, headers={
+            "X-Telegram-Bot-Api-Secret-Token": "tg-webhook-secret_0123456789"})
+        assert response.status_code == 400
+
+    @pytest.mark.parametrize("update_id", [-1, 10**70])
+    async def test_an_update_id_out_of_range_is_a_400(self, h: Harness, update_id: int) -> None:
+        response = await h.send_update({"update_id": update_id,
+                                        "message": private_message(PAYER, "/start")})
+        assert response.status_code == 400
+        assert h.messenger.messages == []
 
     @pytest.mark.parametrize("update", [
         [], "text", {"message": {}}, {"update_id": "7"},
@@ -81,7 +96,7 @@ class TestCommands:
     async def test_start_answers_the_welcome(self, h: Harness) -> None:
         response = await h.send_update(h.update(message=private_message(PAYER, "/start")))
 
-        assert response.json()["outcome"] == "start"
+        assert outcome(response) == "reply:bot_welcome"
         assert h.messenger.texts_to(PAYER) == [
             "Welcome, Ann! Buy credits with /buy and see them with /balance."]
 
@@ -92,6 +107,12 @@ class TestCommands:
     async def test_info_commands(self, h: Harness, text: str, starts: str) -> None:
         await h.send_update(h.update(message=private_message(PAYER, text)))
         assert h.messenger.texts_to(PAYER)[0].startswith(starts)
+
+    async def test_the_same_command_delivered_twice_is_answered_once(self, h: Harness) -> None:
+        update = h.update(message=private_message(PAYER, "/start"))
+        first, again = await h.send_update(update), await h.send_update(update)
+        assert (outcome(first), outcome(again)) == ("reply:bot_welcome", "duplicate")
+        assert len(h.messenger.texts_to(PAYER)) == 1
 
     async def test_balance_is_the_telegram_users_own(self, h: Harness) -> None:
         await paid_stars_session(h, user_id=str(PAYER))
@@ -108,7 +129,7 @@ class TestCommands:
         for message in (private_message(PAYER, "/start@other_bot"), group,
                         private_message(PAYER, "hello")):
             response = await h.send_update(h.update(message=message))
-            assert response.json()["outcome"] == "ignored"
+            assert outcome(response) == "ignored"
         assert h.messenger.messages == []
 
     async def test_a_deep_link_sends_the_invoice(self, h: Harness) -> None:
@@ -117,7 +138,7 @@ class TestCommands:
         response = await h.send_update(h.update(
             message=private_message(PAYER, f"/start pay_{session['sessionId']}")))
 
-        assert response.json()["outcome"] == "deep_link"
+        assert outcome(response) == "deep_link"
         assert [i.payload for i in h.messenger.invoices] == [session["sessionId"]]
         assert h.messenger.invoices[0].stars == 50
 
@@ -129,13 +150,13 @@ class TestCommands:
             message=private_message(PAYER, f"/start pay_{session['sessionId']}")))
 
         assert response.status_code == 200
-        assert response.json()["outcome"] == "refused:session_expired"
+        assert outcome(response) == "refused:session_expired"
         assert h.messenger.invoices == []
 
     async def test_an_unknown_update_type_is_ignored(self, h: Harness) -> None:
         response = await h.send_update(h.update(edited_message=private_message(PAYER, "x")))
         assert response.status_code == 200
-        assert response.json()["outcome"] == "ignored"
+        assert outcome(response) == "ignored"
 
 
 class TestPayments:
@@ -145,8 +166,20 @@ class TestPayments:
         response = await h.send_update(h.update(
             pre_checkout_query=pre_checkout("q1", PAYER, session["sessionId"], 50)))
 
-        assert response.json()["outcome"] == "pre_checkout_ok"
-        assert h.messenger.pre_checkout_answers == {"q1": None}
+        assert outcome(response) == "pre_checkout_ok"
+        # Answered in the response, which Telegram performs as the call; nothing else sent.
+        assert response.json() == {"method": "answerPreCheckoutQuery",
+                                   "pre_checkout_query_id": "q1", "ok": True}
+        assert h.messenger.pre_checkout_answers == {}
+
+    async def test_an_approved_pre_checkout_writes_nothing(self, h: Harness) -> None:
+        session = await h.create_session()
+        before = await h.stored_rows()
+
+        await h.send_update(h.update(
+            pre_checkout_query=pre_checkout("q1", PAYER, session["sessionId"], 50)))
+
+        assert await h.stored_rows() == before
 
     @pytest.mark.parametrize(("total", "currency"), [(1, "XTR"), (49, "XTR"), (500, "XTR"),
                                                      (50, "USD")])
@@ -157,8 +190,10 @@ class TestPayments:
         response = await h.send_update(h.update(pre_checkout_query=pre_checkout(
             "q1", PAYER, session["sessionId"], total, currency)))
 
-        assert response.json()["outcome"] == "pre_checkout_refused"
-        assert h.messenger.pre_checkout_answers["q1"]  # an error text: Telegram will not charge
+        assert outcome(response) == "pre_checkout_refused"
+        answer = response.json()
+        assert (answer["method"], answer["ok"]) == ("answerPreCheckoutQuery", False)
+        assert answer["error_message"]  # an error text: Telegram will not charge
         assert h.entries() == 0
 
     async def test_successful_payment_credits_once(self, h: Harness) -> None:
@@ -170,9 +205,9 @@ class TestPayments:
         again = await h.send_update(h.update(
             message=successful_payment(PAYER, session["sessionId"], 50, "ch-1")))
 
-        assert first.json()["outcome"] == "credited"
-        assert replay.json()["outcome"] == "duplicate"
-        assert again.json()["outcome"] == "already_credited"
+        assert outcome(first) == "credited"
+        assert outcome(replay) == "duplicate"
+        assert outcome(again) == "already_credited"
         assert await h.balance("u1") == 100
         assert h.entries() == 1
         assert "Payment received: 100 credits added" in h.messenger.texts_to(PAYER)[-1]
@@ -181,7 +216,7 @@ class TestPayments:
         session = await h.create_session()
         response = await h.send_update(h.update(
             message=successful_payment(PAYER, session["sessionId"], 5, "ch-1")))
-        assert response.json()["outcome"] == "rejected"
+        assert outcome(response) == "rejected"
         assert await h.balance("u1") == 0
 
     async def test_refunded_payment_takes_the_credits_back(self, h: Harness) -> None:
@@ -194,7 +229,7 @@ class TestPayments:
 
         response = await h.send_update(h.update(message=message))
 
-        assert response.json()["outcome"] == "refund_recorded"
+        assert outcome(response) == "refund_recorded"
         assert await h.balance("u1") == 0
 
     async def test_storage_down_is_a_5xx_so_telegram_retries(self, h: Harness) -> None:
@@ -207,7 +242,7 @@ class TestPayments:
         assert response.status_code == 503
         h.database.down = False
         retried = await h.send_update(update)
-        assert retried.json()["outcome"] == "credited"
+        assert outcome(retried) == "credited"
         assert await h.balance("u1") == 100
 
 
@@ -233,14 +268,14 @@ class TestChannel:
         await h.send_update(h.update(chat_member=self.member_update(77, "left")))
         again = await h.send_update(h.update(chat_member=self.member_update(77, "member")))
 
-        assert joined.json()["outcome"] == "bonus_granted"
-        assert again.json()["outcome"] == "membership"
+        assert outcome(joined) == "bonus_granted"
+        assert outcome(again) == "membership"
         assert await h.balance("p77") == 50
 
     async def test_another_chats_members_are_ignored(self, h: Harness) -> None:
         response = await h.send_update(h.update(chat_member=self.member_update(77, "member",
                                                                                chat_id=-1)))
-        assert response.json()["outcome"] == "ignored"
+        assert outcome(response) == "ignored"
 
     async def test_join_requests_are_approved_for_patrons_only(self, h: Harness) -> None:
         await h.client.post("/api/admin/patrons", json={"telegramUserId": 77},

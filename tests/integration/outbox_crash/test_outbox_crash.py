@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from adapters.sql import SqlDatabase, migrate
-from application.notify import message_item
+from application.effects import OutboxItem, SendText
 from entrypoints.config import StarportConfig
 from entrypoints.container import build_runtime
 from entrypoints.jobs.registry import run_job
@@ -38,7 +38,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     async with db() as uow:
         for n, (text, chat) in enumerate(CHATS.items()):
             at = start + timedelta(seconds=n)
-            await uow.outbox.add(message_item(f"item-{chat}", chat, text, None, at))
+            await uow.outbox.add(OutboxItem.now(f"item-{chat}", chat, SendText(text), at))
         await uow.commit()
     await db.dispose()
     sandbox = SandboxTelegram(limits=Limits(enabled=False), default_token=TOKEN)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 
@@ -15,7 +15,9 @@ from adapters.memory.telegram import RecordingMessenger
 from adapters.sql import SqlDatabase
 from adapters.sql.tables import metadata
 from application import commands as c
+from application.deliveries import Delivery, DeliveryQuery, DuplicateDelivery
 from application.deps import Deps, Settings
+from application.effects import OutboxStatus
 from application.messagebus import MessageBus
 from application.unit_of_work import Conflict
 from domain.catalog import Catalog, CreditPackage
@@ -49,7 +51,7 @@ async def race(request: pytest.FixtureRequest) -> AsyncIterator[Race]:
     clock = FakeClock()
     deps = Deps(uow=db, clock=clock, ids=RandomIds(), catalog=Catalog([PACKAGE]),
                 providers={STARS: FakeStarsProvider()}, messenger=RecordingMessenger(),
-                settings=Settings(dispatch_inline=False))
+                settings=Settings())  # no sender: outbox items wait for the job
     try:
         yield Race(db, MessageBus(deps, conflict_retries=20), clock, width)
     finally:
@@ -63,6 +65,11 @@ async def open_session(race: Race, session_id: str, user_id: str = "u1") -> None
     async with race.db() as uow:
         await uow.sessions.add(session)
         await uow.commit()
+
+
+def delivery(n: int, update_id: str) -> Delivery:
+    return Delivery(id=f"d{n}", source="telegram", update_id=update_id,
+                    received_at=FakeClock().now(), body=b"{}")
 
 
 def paid(session_id: str, charge_id: str) -> c.CompletePayment:
@@ -83,7 +90,7 @@ async def test_one_payment_delivered_many_times_at_once_is_credited_once(race: R
         assert await uow.ledger.balance("sales:telegram_stars") == -100
         assert len(await uow.ledger.entries("user:u1", 100)) == 1
         assert await uow.ledger.total() == 0
-        assert await uow.outbox.count("pending") == 1  # one "payment received" message
+        assert await uow.outbox.count(OutboxStatus.PENDING) == 1  # one "payment received"
 
 
 async def test_concurrent_spends_never_overdraw(race: Race) -> None:
@@ -129,14 +136,32 @@ async def test_payments_of_many_users_at_once_all_land(race: Race) -> None:
         assert await uow.ledger.total() == 0
 
 
-async def test_an_external_id_is_recorded_by_exactly_one_of_many(race: Race) -> None:
-    async def record() -> bool:
+async def test_a_delivery_is_recorded_by_exactly_one_of_many(race: Race) -> None:
+    async def record(n: int) -> bool:
         async with race.db() as uow:
-            fresh = await uow.inbox.record("telegram", "update-1", race.clock.now())
+            fresh = await uow.deliveries.add(delivery(n, "update-1"))
             await uow.commit()
         return fresh
 
-    assert sum(await asyncio.gather(*(record() for _ in range(race.width)))) == 1
+    assert sum(await asyncio.gather(*(record(n) for n in range(race.width)))) == 1
+
+
+async def test_one_delivery_of_a_payment_many_times_at_once_credits_once(race: Race) -> None:
+    # Given an open session
+    await open_session(race, "s1")
+    # When Telegram's same update reaches every caller at once
+    results = await asyncio.gather(
+        *(race.bus.handle(replace(paid("s1", "charge-1"), delivery=delivery(n, "77")))
+          for n in range(race.width)), return_exceptions=True)
+    # Then one credited it, and every other one was a duplicate that changed nothing
+    credited = [r for r in results if not isinstance(r, BaseException) and r.credited]
+    duplicates = [r for r in results if isinstance(r, DuplicateDelivery)]
+    assert (len(credited), len(duplicates)) == (1, race.width - 1)
+    async with race.db() as uow:
+        assert await uow.ledger.balance("user:u1") == 100
+        assert await uow.outbox.count(OutboxStatus.PENDING) == 1
+        [stored] = await uow.deliveries.find(DeliveryQuery(update_id="77"))
+    assert stored.outcome == "credited"
 
 
 async def test_one_charge_cannot_pay_two_sessions(race: Race) -> None:

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from application import commands as c
+from application.deliveries import DuplicateDelivery
 from domain.limits import PaymentLimits, RateLimited
 from domain.money import Stars
 from domain.providers import Provider
@@ -48,11 +49,19 @@ async def test_the_buy_button_over_the_limit_answers_with_the_template(limited) 
         await limited.handle(c.BuyFromChat(f"q{n}", 777, 777, "starter", "Ann"))
     # When the user presses the button a third time
     with pytest.raises(RateLimited):
-        await limited.handle(c.BuyFromChat("q3", 777, 777, "starter", "Ann"))
-    # Then they are told to wait, the spinner stops, and no invoice comes
+        await limited.handle(c.BuyFromChat("q3", 777, 777, "starter", "Ann",
+                                           limited.delivery("3")))
+    # Then they are told to wait, and no invoice comes (the router stops the spinner)
     assert limited.texts_to(777)[-1] == WAIT.format("60 minutes")
-    assert "q3" in limited.messenger.callback_answers
     assert len(limited.messenger.invoices) == 2 and len(limited.sessions()) == 2
+    [stored] = limited.deliveries()
+    assert stored.outcome == "refused:rate_limited"
+    # and Telegram redelivering that press does not tell them twice
+    told = len(limited.texts_to(777))
+    with pytest.raises(DuplicateDelivery):
+        await limited.handle(c.BuyFromChat("q3", 777, 777, "starter", "Ann",
+                                           limited.delivery("3")))
+    assert len(limited.texts_to(777)) == told
 
 
 async def test_refused_pre_checkouts_bring_a_cooldown(limited) -> None:
@@ -64,7 +73,7 @@ async def test_refused_pre_checkouts_bring_a_cooldown(limited) -> None:
     answer = await limited.handle(c.ValidatePreCheckout("c", 777, view.id, "XTR", 50))
     # Then Telegram is told to refuse it with the rate-limit message
     assert (answer.ok, answer.error_key) == (False, "rate_limited")
-    assert limited.messenger.pre_checkout_answers["c"] == WAIT.format("10 minutes")
+    assert answer.error_message == WAIT.format("10 minutes")
     # and new sessions and deep links are refused as well
     with pytest.raises(RateLimited):
         await limited.handle(c.CreateSession("u1", "starter", STARS))

@@ -1,46 +1,23 @@
-"""The message bus: retries a use case on a write conflict; events only after a commit."""
+"""The message bus: retries a use case on a write conflict; shows results to observers; what a
+command queued goes out only once its transaction committed."""
 
 from __future__ import annotations
 
 import pytest
 
-from adapters.memory.unit_of_work import MemoryDatabase, MemoryUnitOfWork
 from application import commands as c
+from application.effects import SendText
 from application.unit_of_work import Conflict
-from domain import events
+from application.views import JobCounts, PaymentOutcome, SessionView
+from domain.charges import Decision
 from domain.errors import InsufficientCredits
 from domain.money import Stars
 from domain.providers import Provider
 
 
-class ConflictingDatabase(MemoryDatabase):
-    """The in-memory back end, where the next `conflicts` commits lose a race."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.conflicts = 0
-        self.commits_refused = 0
-
-    def __call__(self, read_only: bool = False) -> MemoryUnitOfWork:
-        return _ConflictingUnitOfWork(self, read_only)
-
-
-class _ConflictingUnitOfWork(MemoryUnitOfWork):
-    def __init__(self, db: ConflictingDatabase, read_only: bool = False) -> None:
-        super().__init__(db.store, db._lock, read_only)
-        self._db = db
-
-    async def _commit(self) -> None:
-        if self._db.conflicts > 0:
-            self._db.conflicts -= 1
-            self._db.commits_refused += 1
-            raise Conflict("serialization failure")
-        await super()._commit()
-
-
 @pytest.fixture
-def db() -> ConflictingDatabase:
-    return ConflictingDatabase()
+def db(conflicting_db):
+    return conflicting_db
 
 
 class TestConflictRetries:
@@ -89,37 +66,33 @@ class TestConflictRetries:
         assert calls == 1
 
 
-class TestEventsAfterCommit:
-    async def test_a_retried_payment_publishes_its_event_and_message_once(self, make_world, db
-                                                                          ) -> None:
+class TestAfterCommit:
+    async def test_a_retried_payment_is_credited_and_announced_once(self, make_world, db
+                                                                     ) -> None:
         # Given
         world = make_world(db=db)
-        seen: list[events.Event] = []
-
-        async def record(event: events.Event) -> None:
-            seen.append(event)
-
-        world.bus.subscribe(events.PaymentCompleted, record)
+        seen: list[PaymentOutcome] = []
+        world.bus.observe(PaymentOutcome, seen.append)
         view = await world.open_stars_session()
         db.conflicts = 1
         # When
         outcome = await world.handle(c.CompletePayment(
             Provider.TELEGRAM_STARS, view.id, "tg-1", Stars(50), 777, 777))
         # Then
+        assert db.commits_refused == 1
         assert outcome.credited
-        assert seen == [events.PaymentCompleted(view.id, "u1", "telegram_stars", 100, False)]
+        assert seen == [outcome]
+        assert (seen[0].decision, seen[0].credits, seen[0].provider) == (
+            Decision.CREDIT, 100, "telegram_stars")
         assert len([t for t in world.texts_to(777) if t.startswith("Payment received")]) == 1
+        assert await world.balance("u1") == 100
 
-    async def test_events_of_a_rolled_back_transaction_are_never_handled(self, make_world, db
-                                                                         ) -> None:
+    async def test_nothing_of_a_rolled_back_transaction_is_sent_or_observed(self, make_world, db
+                                                                            ) -> None:
         # Given a payment whose every commit fails
         world = make_world(db=db, conflict_retries=2)
-        seen: list[events.Event] = []
-
-        async def record(event: events.Event) -> None:
-            seen.append(event)
-
-        world.bus.subscribe(events.PaymentCompleted, record)
+        seen: list[PaymentOutcome] = []
+        world.bus.observe(PaymentOutcome, seen.append)
         view = await world.open_stars_session()
         sent = len(world.messenger.messages)
         db.conflicts = 5
@@ -130,35 +103,34 @@ class TestEventsAfterCommit:
         # Then
         assert seen == []
         assert len(world.messenger.messages) == sent
-        assert not any(i.payload.get("text", "").startswith("Payment received")
-                       for i in world.outbox())
+        assert not any(isinstance(i.effect, SendText)
+                       and i.effect.text.startswith("Payment received") for i in world.outbox())
         db.conflicts = 0
         assert await world.balance("u1") == 0
 
-    async def test_a_failing_subscriber_does_not_fail_the_command(self, world) -> None:
+    async def test_a_failing_observer_does_not_fail_the_command(self, world) -> None:
         # Given
-        async def broken(event: events.Event) -> None:
+        def broken(result: object) -> None:
             raise RuntimeError("metrics are down")
 
-        world.bus.subscribe(events.SessionCreated, broken)
+        world.bus.observe(SessionView, broken)
         # When
         view = await world.handle(c.CreateSession("u1", "starter", Provider.TELEGRAM_STARS))
         # Then
         assert view.status == "invoiced"
+        assert len(world.sessions()) == 1
 
-    async def test_subscribers_see_each_committed_event_of_the_command(self, world) -> None:
+    async def test_observers_see_the_results_of_their_type_only(self, world) -> None:
         # Given
-        seen: list[events.Event] = []
-
-        async def record(event: events.Event) -> None:
-            seen.append(event)
-
-        world.bus.subscribe(events.SessionCreated, record)
-        world.bus.subscribe(events.SessionExpired, record)
+        sessions: list[SessionView] = []
+        jobs: list[JobCounts] = []
+        world.bus.observe(SessionView, sessions.append)
+        world.bus.observe(JobCounts, jobs.append)
         # When
         view = await world.handle(c.CreateSession("u1", "starter", Provider.TELEGRAM_STARS))
-        # Then
-        assert seen == [events.SessionCreated(view.id, "u1", "telegram_stars")]
         world.clock.advance(world.deps.settings.session_ttl)
-        await world.handle(c.ExpireSessions())
-        assert seen[-1] == events.SessionExpired(view.id)
+        counts = await world.handle(c.ExpireSessions())
+        # Then
+        assert sessions == [view]
+        assert jobs == [counts]
+        assert counts["expired"] == 1

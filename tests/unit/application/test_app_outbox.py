@@ -1,22 +1,41 @@
-"""The outbox: delivered right after commit, retried with backoff, never sent twice."""
+"""The outbox: delivered right after commit, chat by chat in order, retried with backoff,
+never sent twice; what a crashed sender leaves goes out through the job once its lease ends."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from application import commands as c
-from application.notify import message_item
+from application.effects import OutboxItem, OutboxStatus, SendInvoice, SendText
 from application.outbox import backoff
 from application.replies import reply
 from domain.money import Stars
 from domain.providers import Provider
 
 SUCCESS = "Payment received: 100 credits added. Your balance: 100 credits."
+SENT, PENDING, FAILED = OutboxStatus.SENT, OutboxStatus.PENDING, OutboxStatus.FAILED
 
 
-def item_with_text(world, text: str):
-    [item] = [i for i in world.outbox() if i.payload.get("text") == text]
+def item_with_text(world, text: str) -> OutboxItem:
+    [item] = [i for i in world.outbox()
+              if isinstance(i.effect, SendText) and i.effect.text == text]
     return item
+
+
+class CrashedSender:
+    """A sender whose process died right after the commit: it takes the items and never
+    sends them."""
+
+    def __init__(self, lease: timedelta) -> None:
+        self._lease = lease
+
+    @property
+    def lease(self) -> float:
+        return self._lease.total_seconds()
+
+    def submit(self, items: Sequence[OutboxItem]) -> None:
+        pass
 
 
 class TestInlineDispatch:
@@ -27,7 +46,7 @@ class TestInlineDispatch:
         assert SUCCESS in world.texts_to(777)
         item = item_with_text(world, SUCCESS)
         assert (item.status, item.attempts, item.sent_at, item.lease_until) == (
-            "sent", 1, world.clock.now(), None)
+            SENT, 1, world.clock.now(), None)
 
     async def test_without_inline_dispatch_the_job_delivers_it(self, make_world) -> None:
         # Given
@@ -41,14 +60,51 @@ class TestInlineDispatch:
         assert SUCCESS in world.texts_to(777)
         assert len(world.messenger.invoices) == 1
 
-    async def test_a_use_case_called_outside_the_bus_leaves_delivery_to_the_job(self, world
-                                                                               ) -> None:
-        # When
+    async def test_a_use_case_called_outside_the_bus_is_delivered_by_the_sender_too(
+            self, world) -> None:
+        # When (the unit of work has the sender, whoever runs the use case)
         await reply(world.deps, c.Reply(777, "support_info"))
+        await world.sender.drain()
         # Then
-        assert world.messenger.messages == []
-        await world.handle(c.DispatchOutbox())
         assert len(world.texts_to(777)) == 1
+        assert (await world.handle(c.DispatchOutbox()))["claimed"] == 0
+        assert len(world.texts_to(777)) == 1
+
+    async def test_a_chats_items_go_out_in_the_order_they_were_queued(self, world,
+                                                                      monkeypatch) -> None:
+        # Given a messenger that notes the order of its calls
+        calls: list[str] = []
+        messenger = world.messenger
+        send_message, send_invoice = messenger.send_message, messenger.send_invoice
+
+        async def message(m):
+            calls.append(f"text:{m.chat_id}")
+            await send_message(m)
+
+        async def invoice(i):
+            calls.append(f"invoice:{i.chat_id}")
+            await send_invoice(i)
+
+        monkeypatch.setattr(messenger, "send_message", message)
+        monkeypatch.setattr(messenger, "send_invoice", invoice)
+        # When a session is opened in two chats
+        await world.open_stars_session("u1", telegram_user_id=777)
+        await world.open_stars_session("u2", telegram_user_id=778)
+        # Then in each chat the session's text comes before its invoice
+        for chat in (777, 778):
+            assert [call for call in calls if call.endswith(f":{chat}")] == [f"text:{chat}",
+                                                                    f"invoice:{chat}"]
+
+    async def test_in_background_mode_the_command_returns_and_drain_delivers(self, make_world
+                                                                             ) -> None:
+        # Given
+        world = make_world(dispatch_in_background=True)
+        # When
+        await world.handle(c.Reply(777, "support_info"))
+        await world.sender.drain()
+        # Then
+        assert len(world.texts_to(777)) == 1
+        assert {i.status for i in world.outbox()} == {SENT}
 
 
 class TestFailures:
@@ -64,7 +120,7 @@ class TestFailures:
         assert world.texts_to(777) == []
         assert counts["claimed"] == 0
         item = item_with_text(world, SUCCESS)
-        assert item.status == "failed"
+        assert item.status is FAILED
         assert "recipient unreachable" in (item.last_error or "")
         assert "blocked" in (item.last_error or "")
         assert await world.balance("u1") == 100  # the payment itself is not undone
@@ -76,7 +132,7 @@ class TestFailures:
         await world.handle(c.CompletePayment(Provider.TELEGRAM_STARS, view.id, "tg-1", Stars(50),
                                              777, 777))
         item = item_with_text(world, SUCCESS)
-        assert (item.status, item.attempts) == ("pending", 1)
+        assert (item.status, item.attempts) == (PENDING, 1)
         assert item.available_at == world.clock.now() + timedelta(seconds=5)
         assert "ConnectionError" in (item.last_error or "")
         # When the job runs before the backoff is over
@@ -90,7 +146,7 @@ class TestFailures:
         # Then
         assert later["sent"] == 1
         assert world.texts_to(777).count(SUCCESS) == 1
-        assert item_with_text(world, SUCCESS).status == "sent"
+        assert item_with_text(world, SUCCESS).status is SENT
 
     async def test_an_item_fails_for_good_after_the_last_attempt(self, make_world) -> None:
         # Given at most two attempts
@@ -103,7 +159,7 @@ class TestFailures:
         # Then
         assert counts["failed"] == 1
         [item] = world.outbox()
-        assert (item.status, item.attempts) == ("failed", 2)
+        assert (item.status, item.attempts) == (FAILED, 2)
         world.clock.advance(timedelta(days=1))
         assert (await world.handle(c.DispatchOutbox()))["claimed"] == 0
 
@@ -118,12 +174,11 @@ class TestNeverTwice:
         # Given
         await world.buy()
         sent = list(world.messenger.messages)
-        ids = tuple(i.id for i in world.outbox())
-        # When the job runs later, and even when asked for these very items
+        # When the job runs later
         world.clock.advance(timedelta(days=1))
-        await world.handle(c.DispatchOutbox())
-        await world.handle(c.DispatchOutbox(item_ids=ids))
+        counts = await world.handle(c.DispatchOutbox())
         # Then
+        assert counts["claimed"] == 0
         assert world.messenger.messages == sent
         assert len(world.messenger.invoices) == 1
 
@@ -132,13 +187,12 @@ class TestNeverTwice:
         # Given a dispatcher that claimed the item and then crashed
         lease = world.deps.settings.outbox_lease
         async with world.deps.uow() as uow:
-            await uow.outbox.add(message_item("m1", 777, "hello", None, world.clock.now()))
+            await uow.outbox.add(OutboxItem.now("m1", 777, SendText("hello"), world.clock.now()))
             await uow.commit()
         async with world.deps.uow() as uow:
-            claimed = await uow.outbox.claim(world.clock.now(),
-                                             world.clock.now() + lease, 10)
+            claimed = await uow.outbox.claim(world.clock.now(), world.clock.now() + lease)
             await uow.commit()
-        assert [i.id for i in claimed] == ["m1"]
+        assert claimed is not None and claimed.id == "m1"
         # When another dispatcher runs during the lease
         during = await world.handle(c.DispatchOutbox())
         # Then it leaves the item alone, and takes it over once the lease ran out
@@ -148,3 +202,19 @@ class TestNeverTwice:
         assert after["sent"] == 1
         assert world.texts_to(777) == ["hello"]
 
+    async def test_what_a_crashed_sender_held_goes_out_through_the_job_after_its_lease(
+            self, world) -> None:
+        # Given the process died right after the commit, before sending
+        lease = world.deps.settings.outbox_lease
+        world.db.sender = CrashedSender(lease)
+        await world.handle(c.Reply(777, "support_info"))
+        # When the job runs while the item is still leased to that process
+        during = await world.handle(c.DispatchOutbox())
+        # Then it waits; once the lease has run out, the job sends it, once
+        assert (during["claimed"], world.texts_to(777)) == (0, [])
+        world.clock.advance(lease)
+        after = await world.handle(c.DispatchOutbox())
+        assert after["sent"] == 1
+        assert len(world.texts_to(777)) == 1
+        world.clock.advance(lease)
+        assert (await world.handle(c.DispatchOutbox()))["claimed"] == 0

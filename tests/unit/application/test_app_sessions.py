@@ -10,6 +10,7 @@ from adapters.memory.providers import FakeCryptoPayProvider
 from application import commands as c
 from application.payments import get_session
 from application.ports import Invoice, ProviderError, StarsInvoiceRequest
+from application.views import PreCheckoutAnswer
 from domain.errors import (
     DomainError,
     ForeignPayer,
@@ -19,6 +20,7 @@ from domain.errors import (
     SessionNotFound,
     UnknownPackage,
 )
+from domain.money import Stars
 from domain.providers import Provider
 from domain.sessions import PaymentSession, SessionStatus
 
@@ -226,9 +228,9 @@ class TestPreCheckout:
         view = await world.open_stars_session(telegram_user_id=777)
         # When
         answer = await world.handle(c.ValidatePreCheckout("q1", 777, view.id, "XTR", 50))
-        # Then
-        assert answer.ok
-        assert world.messenger.pre_checkout_answers == {"q1": None}
+        # Then (the webhook answers Telegram with it, in its response)
+        assert answer == PreCheckoutAnswer(ok=True)
+        assert world.messenger.pre_checkout_answers == {}  # not a second answer by the Bot API
 
     @pytest.mark.parametrize(("payer", "currency", "amount", "key", "text"), [
         (778, "XTR", 50, "checkout_wrong_user", "This payment link belongs to another account."),
@@ -236,6 +238,9 @@ class TestPreCheckout:
          "The price has changed. Please start a new purchase."),
         (777, "USD", 50, "checkout_wrong_amount",
          "The price has changed. Please start a new purchase."),
+        # Fails on purpose (suspected src bug, reported): price_from_minor_units raises
+        # InvalidAmount for 0 Stars, which payments._CHECKOUT_ERRORS does not map, so the payer
+        # is told "not available any more" instead of the wrong-amount text.
         (777, "XTR", 0, "checkout_wrong_amount",
          "The price has changed. Please start a new purchase."),
     ])
@@ -248,7 +253,6 @@ class TestPreCheckout:
                                                           amount))
         # Then
         assert (answer.ok, answer.error_key, answer.error_message) == (False, key, text)
-        assert world.messenger.pre_checkout_answers == {"q1": text}
 
     async def test_an_expired_session_is_refused(self, world) -> None:
         # Given
@@ -257,17 +261,16 @@ class TestPreCheckout:
         # When
         answer = await world.handle(c.ValidatePreCheckout("q1", 777, view.id, "XTR", 50))
         # Then
-        assert answer.error_key == "checkout_expired"
-        assert world.messenger.pre_checkout_answers["q1"] == (
+        assert (answer.ok, answer.error_key) == (False, "checkout_expired")
+        assert answer.error_message == (
             "This payment link has expired. Please start a new purchase.")
 
     async def test_an_unknown_session_is_refused(self, world) -> None:
         # When
         answer = await world.handle(c.ValidatePreCheckout("q1", 777, "nope", "XTR", 50))
         # Then
-        assert answer.error_key == "checkout_unavailable"
-        assert world.messenger.pre_checkout_answers["q1"] == (
-            "This purchase is not available any more.")
+        assert (answer.ok, answer.error_key) == (False, "checkout_unavailable")
+        assert answer.error_message == "This purchase is not available any more."
 
     async def test_a_paid_session_is_refused(self, world) -> None:
         # Given
@@ -286,19 +289,32 @@ class TestPreCheckout:
         answer = await world.handle(c.ValidatePreCheckout("q1", 777, "gone", "XTR", 50))
         # Then
         assert answer.error_message == "Sorry, gone cannot be paid: no payment session 'gone'"
-        assert world.messenger.pre_checkout_answers["q1"] == answer.error_message
 
-    async def test_an_invoice_link_paid_without_the_deep_link_binds_the_payer(self, world
-                                                                             ) -> None:
+    async def test_an_invoice_link_paid_without_the_deep_link_binds_the_payer_at_payment(
+            self, world) -> None:
         # Given a Mini App opened the invoice link directly
         view = await world.handle(c.CreateSession("u1", "starter", STARS))
-        # When
+        # When its pre-checkout is approved
         first = await world.handle(c.ValidatePreCheckout("q1", 900, view.id, "XTR", 50))
-        second = await world.handle(c.ValidatePreCheckout("q2", 901, view.id, "XTR", 50))
-        # Then
+        # Then nothing is written yet: the payment binds the payer
         assert first.ok
-        assert second.error_key == "checkout_wrong_user"
+        assert (await world.session(view.id)).telegram_user_id is None
+        # When the payment arrives
+        await world.handle(c.CompletePayment(STARS, view.id, "tg-1", Stars(50), 900, 900))
+        # Then the session is the payer's, and another user's pre-checkout is refused
         assert (await world.session(view.id)).telegram_user_id == 900
+        second = await world.handle(c.ValidatePreCheckout("q2", 901, view.id, "XTR", 50))
+        assert not second.ok
+
+    async def test_an_approved_pre_checkout_stores_nothing(self, world) -> None:
+        # Given
+        view = await world.open_stars_session(telegram_user_id=777)
+        # When
+        answer = await world.handle(c.ValidatePreCheckout(
+            "q1", 777, view.id, "XTR", 50, delivery=world.delivery("1", session_id=view.id)))
+        # Then nothing to repeat, nothing to dispute
+        assert answer.ok
+        assert world.deliveries() == []
 
     async def test_a_refused_pre_checkout_changes_nothing(self, world) -> None:
         # Given

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from adapters.memory.table import Table, TxView
 from adapters.memory.unit_of_work import MemoryDatabase
-from application.unit_of_work import Conflict, committed_events
-from domain import events, ledger
+from application.effects import OutboxItem, SendText
+from application.unit_of_work import Conflict
+from domain import ledger
 from domain.catalog import CreditPackage
+from domain.charges import Charge, ChargeStatus
 from domain.money import Stars
 from domain.providers import Provider
 from domain.sessions import PaymentSession, SessionStatus
@@ -23,7 +26,28 @@ NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 @dataclass
 class Row:
     value: int
-    events: list[str] = field(default_factory=list)
+
+
+class Sender:
+    """Records what each commit handed over, as the per-process outbox sender would get it."""
+
+    lease = 60.0
+
+    def __init__(self) -> None:
+        self.got: list[list[str]] = []
+
+    def submit(self, items: Sequence[OutboxItem]) -> None:
+        self.got.append([i.id for i in items])
+
+
+def with_sender() -> tuple[MemoryDatabase, Sender]:
+    db, sender = MemoryDatabase(), Sender()
+    db.sender = sender
+    return db, sender
+
+
+def text_item(item_id: str) -> OutboxItem:
+    return OutboxItem.now(item_id, 777, SendText(f"text {item_id}"), NOW)
 
 
 def new_session(session_id: str = "s1") -> PaymentSession:
@@ -76,14 +100,14 @@ class TestTxView:
         view.flush()
         assert table.rows["a"].value == 2
 
-    def test_stored_rows_carry_no_pending_events(self) -> None:
+    def test_a_row_changed_after_its_commit_does_not_change_the_table(self) -> None:
         table: Table[str, Row] = Table()
         view = TxView(table)
-        row = Row(1, events=["happened"])
+        row = Row(1)
         view.put("a", row)
         view.flush()
-        assert table.rows["a"].events == []
-        assert row.events == ["happened"]  # the unit of work releases them, not the table
+        row.value = 2  # the caller still holds the object it stored
+        assert table.rows["a"] == Row(1)
 
     def test_scans_see_committed_and_staged_rows(self) -> None:
         table: Table[str, Row] = Table()
@@ -95,55 +119,39 @@ class TestTxView:
         view.put("a", Row(10))
         assert sorted(r.value for r in view.values()) == [2, 10]
 
-    def test_every_row_handed_out_is_tracked(self) -> None:
-        table: Table[str, Row] = Table()
-        seed = TxView(table)
-        seed.put("a", Row(1))
-        seed.flush()
-        tracked: list[Row] = []
-        view = TxView(table, tracked.append)
-        read = view.get("a")
-        view.put("b", Row(2))
-        assert tracked == [read, Row(2)]
-
 
 class TestMemoryUnitOfWork:
-    async def test_a_commit_publishes_and_releases_the_events_once(self) -> None:
+    async def test_a_commit_hands_the_queued_items_to_the_sender_once(self) -> None:
         # Given
-        db = MemoryDatabase()
-        queue: list[events.Event] = []
-        token = committed_events.set(queue)
-        try:
-            async with db() as uow:
-                await uow.sessions.add(new_session())
-                await uow.commit()
-            # When the aggregate is read and changed again
-            async with db() as uow:
-                session = await uow.sessions.get("s1")
-                assert session is not None
-                assert session.events == []  # nothing left over from the first commit
-                session.cancel()
-                session.fail("x")
-                await uow.commit()
-                await uow.commit()  # a second commit releases nothing more
-        finally:
-            committed_events.reset(token)
+        db, sender = with_sender()
+        # When
+        async with db() as uow:
+            await uow.sessions.add(new_session())
+            await uow.queue(text_item("o1"))
+            await uow.queue(text_item("o2"))
+            assert sender.got == []  # nothing goes out before the commit
+            await uow.commit()
+            await uow.commit()  # a second commit hands over nothing more
         # Then
-        assert queue == [events.SessionCreated("s1", "u1", "telegram_stars"),
-                         events.PaymentRejected("s1", "x")]
+        assert sender.got == [["o1", "o2"]]
+        async with db() as uow:
+            assert await uow.sessions.get("s1") is not None
+            stored = await uow.outbox.get("o1")
+        assert stored is not None
+        assert stored.lease_until == stored.created_at + timedelta(seconds=Sender.lease)
 
-    async def test_leaving_without_commit_rolls_back_writes_and_events(self) -> None:
-        db = MemoryDatabase()
-        queue: list[events.Event] = []
-        token = committed_events.set(queue)
-        try:
-            async with db() as uow:
-                await uow.sessions.add(new_session())
-        finally:
-            committed_events.reset(token)
-        assert queue == []
+    async def test_leaving_without_commit_writes_nothing_and_sends_nothing(self) -> None:
+        # Given
+        db, sender = with_sender()
+        # When
+        async with db() as uow:
+            await uow.sessions.add(new_session())
+            await uow.queue(text_item("o1"))
+        # Then
+        assert sender.got == []
         async with db() as uow:
             assert await uow.sessions.get("s1") is None
+            assert await uow.outbox.get("o1") is None
 
     async def test_an_error_inside_rolls_back(self) -> None:
         db = MemoryDatabase()
@@ -164,13 +172,19 @@ class TestMemoryUnitOfWork:
             assert stored is not None
             assert stored.status is SessionStatus.PENDING
 
-    async def test_an_explicit_rollback_clears_the_aggregates_events(self) -> None:
-        db = MemoryDatabase()
+    async def test_an_explicit_rollback_drops_the_queued_items(self) -> None:
+        # Given
+        db, sender = with_sender()
         async with db() as uow:
-            session = new_session()
-            await uow.sessions.add(session)
+            await uow.queue(text_item("o1"))
+            # When
             await uow.rollback()
-            assert session.events == []
+            # Then a later commit in the same unit of work has nothing to hand over
+            await uow.queue(text_item("o2"))
+            await uow.commit()
+        assert sender.got == [["o2"]]
+        async with db() as uow:
+            assert await uow.outbox.get("o1") is None
 
     async def test_transactions_run_one_at_a_time(self) -> None:
         # Given a transaction in progress
@@ -209,3 +223,22 @@ class TestMemoryUnitOfWork:
                 await uow.ledger.add(entry, accounts)
             assert await uow.ledger.balance("user:u1") == 5
             assert await uow.ledger.total() == 0
+
+    async def test_a_charge_is_stored_once_per_provider_and_charge_id(self) -> None:
+        db = MemoryDatabase()
+        charge = Charge(provider=Provider.TELEGRAM_STARS, charge_id="tg-1", session_id="s1",
+                        paid=Stars(50), reported_at=NOW, status=ChargeStatus.CREDITED)
+        async with db() as uow:
+            await uow.charges.add(charge)
+            await uow.commit()
+        async with db() as uow:
+            with pytest.raises(Conflict):
+                await uow.charges.add(charge)
+            # the same id at another provider is another charge
+            other = Charge(provider=Provider.CRYPTOPAY, charge_id="tg-1", session_id="s1",
+                           paid=Stars(50), reported_at=NOW, status=ChargeStatus.CREDITED)
+            await uow.charges.add(other)
+            await uow.commit()
+        async with db() as uow:
+            stored = await uow.charges.get(Provider.TELEGRAM_STARS, "tg-1")
+        assert stored is not None and stored.status is ChargeStatus.CREDITED
