@@ -103,7 +103,8 @@ async def _invite(url: str, base_url: str, rate: float) -> tuple[Any, float]:
     try:
         started = time.perf_counter()
         counts = await run_job(runtime, "bulk-invite")
-        await runtime.bus.drain()  # the invite messages may still be going out
+        if runtime.sender is not None:  # the invite messages may still be going out
+            await runtime.sender.drain()
         return counts, time.perf_counter() - started
     finally:
         await runtime.aclose()

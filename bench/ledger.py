@@ -56,7 +56,7 @@ async def ledger_rates(url: str, lock_system_accounts: bool) -> tuple[float, flo
     clock = FakeClock()
     deps = Deps(uow=db, clock=clock, ids=RandomIds(), catalog=Catalog([PACKAGE]),
                 providers={STARS: FakeStarsProvider()}, messenger=RecordingMessenger(),
-                settings=Settings(dispatch_inline=False))
+                settings=Settings())  # no sender: the outbox waits for the job
     bus = MessageBus(deps, conflict_retries=50)
     try:
         async with db() as uow:  # sessions to pay, not timed

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from application import commands as c
 from application.ports import PaidTransaction
+from domain.charges import ChargeStatus
 from domain.money import Stars
 from domain.perks import MemberStatus, Patron, PatronSource
 from domain.providers import Provider
@@ -160,14 +161,22 @@ class TestReconcile:
         # Then
         assert counts["unmatched"] == 1
 
-    async def test_a_transaction_of_an_unknown_session_is_an_error_not_a_crash(self, world
-                                                                               ) -> None:
+    async def test_a_transaction_of_an_unknown_session_is_kept_unmatched_not_a_crash(
+            self, world) -> None:
         # Given
         world.stars.record_payment(PaidTransaction("tg-x", "nope", Stars(5), world.clock.now()))
         # When
         counts = await world.handle(c.Reconcile(STARS))
-        # Then
-        assert counts["errors"] == 1
+        # Then nothing is credited, and the charge is kept for a human to look at
+        assert (counts["transactions"], counts["credited"]) == (1, 0)
+        async with world.deps.uow(read_only=True) as uow:
+            charge = await uow.charges.get(STARS, "tg-x")
+            assert await uow.ledger.total() == 0
+        assert charge is not None and charge.status is ChargeStatus.UNMATCHED
+        # Fails on purpose (suspected src bug, reported): jobs._credit counts an unmatched
+        # charge as "rejected" (a wrong amount), not as "unmatched" like a transaction without
+        # a session, so the job's counts hide money nobody can match.
+        assert (counts["unmatched"], counts["rejected"]) == (1, 0)
 
 
 async def add_patron(world, telegram_user_id: int, *, until_in: timedelta | None = None,

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 
 from application import commands as c
-from application.ports import Button, ChannelNotAdmin
+from application.effects import Button
+from application.ports import ChannelNotAdmin
 from domain.errors import NotAPatron, PerksDisabled
 from domain.perks import InviteStatus, MemberStatus
 

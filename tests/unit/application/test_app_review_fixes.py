@@ -3,6 +3,7 @@ refunded subscriptions stop, spend keys cannot collide across users."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from application import commands as c
@@ -21,7 +22,7 @@ async def test_an_admin_refund_whose_record_conflicts_is_recorded_without_a_seco
     view = await world.buy()
     from application import refunds
 
-    original, calls = refunds._record, []
+    original, calls = refunds._refund_session, []
 
     async def flaky(*args, **kwargs):
         calls.append(1)
@@ -29,20 +30,21 @@ async def test_an_admin_refund_whose_record_conflicts_is_recorded_without_a_seco
             raise Conflict("deadlock")
         return await original(*args, **kwargs)
 
-    monkeypatch.setattr(refunds, "_record", flaky)
+    monkeypatch.setattr(refunds, "_refund_session", flaky)
     provider_calls: list[str] = []
     real_refund = world.stars.refund
 
-    async def counted(session):
-        provider_calls.append(session.charge_id)
-        await real_refund(session)
+    async def counted(charge_id: str, payer_telegram_id: int | None) -> None:
+        provider_calls.append(charge_id)
+        await real_refund(charge_id, payer_telegram_id)
 
     monkeypatch.setattr(world.stars, "refund", counted)
     # When the admin refunds
     result = await world.handle(c.RefundPayment(view.id, requested_by="admin"))
     # Then the money went back once and the refund is recorded
     assert not result.already_refunded
-    assert len(provider_calls) == 1  # the provider is not asked twice
+    assert len(calls) == 2  # the record was retried
+    assert provider_calls == [world.charges[-1]]  # the provider is not asked twice
     assert await world.balance("u1") == 0
     assert (await get_session(world.deps, view.id)).status == SessionStatus.REFUNDED.value
 
@@ -88,18 +90,30 @@ async def test_spend_keys_of_different_users_never_collide(world) -> None:
     assert await world.balance("a:b") == 90
 
 
-async def test_background_delivery_answers_first_and_delivers_by_drain(make_world) -> None:
-    # Given a bus that sends bot messages in the background
+async def test_background_delivery_answers_first_and_delivers_by_drain(make_world,
+                                                                      monkeypatch) -> None:
+    # Given a bus that sends bot messages in the background, and a Telegram that is slow
     world = make_world(dispatch_in_background=True)
     view = await world.open_stars_session()
-    await world.bus.drain()
+    await world.sender.drain()
     sent_before = len(world.texts_to(777))
+    telegram_answers = asyncio.Event()
+    send = world.messenger.send_message
+
+    async def slow(message):
+        await telegram_answers.wait()
+        await send(message)
+
+    monkeypatch.setattr(world.messenger, "send_message", slow)
     # When a payment is credited
     outcome = await world.handle(c.CompletePayment(STARS, view.id, "tg-bg", Stars(50), 777, 777))
-    # Then the credit is committed at once, and the confirmation follows without being awaited
+    # Then the command returned with the credit committed, before the confirmation went out
     assert outcome.credited
+    assert await world.balance("u1") == 100
     assert len(world.texts_to(777)) == sent_before
-    await world.bus.drain()
+    # and the confirmation follows once Telegram answers
+    telegram_answers.set()
+    await world.sender.drain()
     assert world.texts_to(777)[-1].startswith("Payment received: 100 credits added")
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from application import commands as c
-from application.ports import Button
+from application.deliveries import DuplicateDelivery
+from application.effects import Button, InvitePatron
 from domain.money import Stars
 from domain.perks import MemberStatus
 from domain.providers import Provider
@@ -26,7 +27,7 @@ async def subscribe(world, charge_id: str = "sub-1", telegram_user_id: int = 777
 
 def renewal(world, session_id: str, charge_id: str) -> c.CompletePayment:
     return c.CompletePayment(STARS, session_id, charge_id, Stars(250), 777, 777,
-                             subscription_until=world.clock.now() + MONTH, is_recurring=True)
+                             subscription_until=world.clock.now() + MONTH)
 
 
 async def patron_until(world, telegram_user_id: int = 777):
@@ -76,7 +77,7 @@ class TestSubscriptions:
         view = await subscribe(world)
         # When
         outcome = await world.handle(c.CompletePayment(STARS, view.id, "sub-2", Stars(100),
-                                                       777, 777, is_recurring=True))
+                                                       777, 777))
         # Then
         assert outcome.credited is False
         assert outcome.rejected_reason

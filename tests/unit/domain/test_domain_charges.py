@@ -19,6 +19,7 @@ TTL = timedelta(minutes=30)
 TON = CryptoAmount(Decimal("1.5"), "TON")
 PACKAGE = CreditPackage("starter", "Starter", 100, Stars(50), TON)
 MONTHLY = CreditPackage("monthly", "Monthly", 300, Stars(250), subscription=True)
+FIFTY = Stars(50)
 
 
 def session(provider: Provider = Provider.TELEGRAM_STARS, package: CreditPackage = PACKAGE,
@@ -27,7 +28,7 @@ def session(provider: Provider = Provider.TELEGRAM_STARS, package: CreditPackage
                                now=NOW, expires_at=NOW + TTL, telegram_user_id=telegram_user_id)
 
 
-def charge(charge_id: str = "c1", paid: Price = Stars(50), payer: int | None = 777,
+def charge(charge_id: str = "c1", paid: Price = FIFTY, payer: int | None = 777,
            provider: Provider = Provider.TELEGRAM_STARS) -> Charge:
     return Charge(provider=provider, charge_id=charge_id, session_id="s1", paid=paid,
                   reported_at=NOW, payer_telegram_id=payer)

@@ -11,7 +11,6 @@ from domain.errors import InvalidTransition, NotAPatron
 from domain.perks import (
     Invite,
     InviteStatus,
-    JoinBonus,
     Membership,
     MemberStatus,
     Patron,
