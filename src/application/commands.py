@@ -170,7 +170,6 @@ class Reconcile(Command):
 @dataclass(frozen=True)
 class DispatchOutbox(Command):
     batch: int = 100
-    item_ids: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from application import commands as c
 from application.deps import Deps
 from application.ports import PaidTransaction, ProviderError
 from application.views import JobCounts, PaymentOutcome
+from domain.charges import Decision
 from domain.errors import DomainError
 from domain.money import CryptoAmount, FiatAmount
 from domain.perks import Patron
@@ -104,6 +105,8 @@ async def _credit(deps: Deps, provider: Provider, tx: PaidTransaction, counts: J
         return
     if outcome.credited:
         counts.add("credited")
+    elif outcome.decision is Decision.UNMATCHED:
+        counts.add("unmatched")
     elif outcome.rejected_reason:
         counts.add("rejected")
     else:

@@ -128,6 +128,7 @@ class Sender:
         self._lease = lease
         self._chats: dict[int, deque[OutboxItem]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._draining: set[asyncio.Task[Any] | None] = set()
         self._slots = asyncio.Semaphore(concurrency)
 
     @property
@@ -161,10 +162,16 @@ class Sender:
 
     async def drain(self) -> None:
         """Wait until everything submitted has been attempted (at shutdown, in tests). A
-        delivery that itself submits (an invite) is not waited for by itself."""
+        delivery that sends a command (an invite) drains from inside a chat's task: it waits
+        neither for itself nor for another task that is draining (they would wait on each
+        other)."""
         current = asyncio.current_task()
-        while others := [t for t in self._tasks if t is not current]:
-            await asyncio.gather(*others, return_exceptions=True)
+        self._draining.add(current)
+        try:
+            while others := [t for t in self._tasks if t not in self._draining]:
+                await asyncio.gather(*others, return_exceptions=True)
+        finally:
+            self._draining.discard(current)
 
 
 # -- the dispatch job --------------------------------------------------------------------------

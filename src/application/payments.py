@@ -24,6 +24,7 @@ _CHECKOUT_ERRORS = {
     "session_expired": "checkout_expired",
     "foreign_payer": "checkout_wrong_user",
     "amount_mismatch": "checkout_wrong_amount",
+    "invalid_amount": "checkout_wrong_amount",
 }
 
 

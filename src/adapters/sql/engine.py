@@ -11,6 +11,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 DEFAULT_URL = "sqlite+aiosqlite:///./var/starport.db"
+SQLITE_BUSY_MS = 20
 BUSY_TIMEOUT_MS = 5000
 READ_ONLY = "starport_read_only"  # execution option: a plain BEGIN instead of BEGIN IMMEDIATE
 
@@ -31,9 +32,9 @@ def make_engine(url: str | URL, *, pool_size: int | None = None,
         _create_parent(u.database)
         # In-process writers queue on an asyncio lock (see SqlDatabase), so a few connections do.
         extra: dict[str, Any] = {}
-        if u.get_driver_name() == "aiosqlite":  # a statement is one trip to its thread
-            from adapters.sql.sqlite_driver import one_hop_dbapi
-            extra["module"] = one_hop_dbapi()
+        if u.get_driver_name() == "aiosqlite":  # statements run in the loop: no thread hops
+            from adapters.sql.sqlite_driver import inline_dbapi
+            extra["module"] = inline_dbapi(busy_timeout_ms)
         engine = create_async_engine(u, echo=echo, pool_size=pool_size or 2,
                                      max_overflow=max_overflow or 2, **extra)
         _sqlite_transactions(engine, busy_timeout_ms)
@@ -61,8 +62,11 @@ def _sqlite_transactions(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "foreign_keys=ON",
-                       f"busy_timeout={busy_timeout_ms}", "synchronous=FULL"):
+        # SQLite's own busy wait blocks whoever calls it: kept short here, while the write
+        # lock is waited for asynchronously (sqlite_driver).
+        busy = min(busy_timeout_ms, SQLITE_BUSY_MS)
+        for pragma in ("journal_mode=WAL", "foreign_keys=ON", f"busy_timeout={busy}",
+                       "synchronous=FULL"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 

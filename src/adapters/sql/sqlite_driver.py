@@ -1,16 +1,24 @@
-"""aiosqlite with one thread hop per statement.
+"""SQLite in the event loop's own thread, behind SQLAlchemy's aiosqlite dialect.
 
-SQLAlchemy's aiosqlite cursor makes four trips to the connection's thread for every statement
-(open a cursor, execute, fetch the rows, close it), each one a queue put, a thread wake-up and
-an event-loop callback. Under load those trips, not SQLite, are what a transaction waits for,
-and SQLite writers hold `SqlDatabase.writer_lock` all the while. Here the whole statement runs
-as one function on that same thread: same connection, same transaction, same SQL; only the
-round trips go. Server-side (streaming) cursors keep aiosqlite's own."""
+SQLite is a library, not a server: a statement is a function call of some microseconds, and a
+commit in WAL mode one fsync. aiosqlite moves every call to a thread of its own, and each trip
+back waits for the event loop, which under load is busy with other requests; a SQLite writer
+holds `SqlDatabase.writer_lock` for all those waits, so the writers queue behind the loop, not
+behind SQLite. Here each call runs where it is made: a transaction holds the lock only for as
+long as SQLite works. The price is that the loop does not run while a statement does, which is
+what the design of any embedded database accepts (queries that take long belong to
+PostgreSQL).
+
+The one wait that could be long, another process's write lock, never blocks the loop: SQLite's
+own busy handler is kept short and `BEGIN IMMEDIATE` is retried asynchronously up to the
+configured busy timeout."""
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import sqlite3
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,35 +29,30 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 from sqlalchemy.util.concurrency import await_
 
-_Outcome = tuple[Any, int, int | None, list[Any] | None]  # description, rowcount, lastrowid, rows
+SQLITE_BUSY_MS = 20  # how long SQLite itself may block the loop waiting for a lock (engine)
+BEGIN_WRITE = "BEGIN IMMEDIATE"
 
 
-def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Outcome:
-    """On the connection's thread: the statement, its rows, and the cursor closed."""
-    cursor = conn.cursor()
-    try:
-        if many:
-            cursor.executemany(operation, parameters)
-        elif parameters is None:
-            cursor.execute(operation)
-        else:
-            cursor.execute(operation, parameters)
-        description = cursor.description
-        rows = cursor.fetchall() if description else None
-        return description, cursor.rowcount, cursor.lastrowid, rows
-    finally:
-        cursor.close()
+class _Ready:
+    """An awaitable that is done at once. SQLAlchemy's async engine insists that a statement
+    awaits something (its guard against blocking drivers): this is that await, without a trip
+    through the event loop."""
+
+    def __await__(self) -> Any:
+        return None
+        yield  # a generator that never yields
 
 
-class OneHopCursor:
-    """A buffered DB-API cursor over an aiosqlite connection (what SQLAlchemy's is, minus the
-    extra hops). Used from SQLAlchemy's greenlet, like the cursor it replaces."""
+_READY = _Ready()
+
+
+class InlineCursor:
+    """A buffered DB-API cursor that runs its statement at once, on the calling thread."""
 
     server_side = False
 
-    def __init__(self, adapt_connection: OneHopConnection) -> None:
+    def __init__(self, adapt_connection: InlineConnection) -> None:
         self._adapt_connection = adapt_connection
-        self._aiosqlite: aiosqlite.Connection = adapt_connection._connection
         self._rows: collections.deque[Any] = collections.deque()
         self.description: Any = None
         self.rowcount = -1
@@ -57,28 +60,49 @@ class OneHopCursor:
         self.arraysize = 1
 
     def execute(self, operation: str, parameters: Any = None) -> None:
-        self._call(operation, parameters, False)
+        if operation == BEGIN_WRITE:
+            self._begin_write()
+            return
+        self._run(operation, parameters, False)
 
     def executemany(self, operation: str, seq_of_parameters: Sequence[Any]) -> None:
-        self._call(operation, seq_of_parameters, True)
+        self._run(operation, seq_of_parameters, True)
 
-    def _call(self, operation: str, parameters: Any, many: bool) -> None:
+    def _run(self, operation: str, parameters: Any, many: bool) -> None:
+        await_(_READY)
+        cursor = self._adapt_connection.raw.cursor()
         try:
-            outcome = await_(self._submit(operation, parameters, many))
+            if many:
+                cursor.executemany(operation, parameters)
+            elif parameters is None:
+                cursor.execute(operation)
+            else:
+                cursor.execute(operation, parameters)
+            self.description = cursor.description
+            self.rowcount, self.lastrowid = cursor.rowcount, cursor.lastrowid
+            rows = cursor.fetchall() if cursor.description else None
         except Exception as error:
             self._adapt_connection._handle_exception(error)
-        self.description, self.rowcount, self.lastrowid, rows = outcome
+        finally:
+            cursor.close()
         self._rows = collections.deque(rows) if rows else collections.deque()
 
-    async def _submit(self, operation: str, parameters: Any, many: bool) -> _Outcome:
-        async with self._adapt_connection._execute_mutex:
-            connection = self._aiosqlite
-            outcome: _Outcome = await connection._execute(
-                _run, connection._conn, operation, parameters, many)
-            return outcome
+    def _begin_write(self) -> None:
+        """Take the write lock; while another process holds it, wait without blocking."""
+        deadline = time.monotonic() + self._adapt_connection.busy_timeout
+        pause = 0.005
+        while True:
+            try:
+                self._run(BEGIN_WRITE, None, False)
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() >= deadline:
+                    raise
+            await_(asyncio.sleep(pause))
+            pause = min(pause * 2, 0.1)
 
     async def _async_soft_close(self) -> None:
-        """Nothing to close: the sqlite3 cursor was closed on its thread already."""
+        """Nothing to close: the sqlite3 cursor is closed after each statement."""
 
     def close(self) -> None:
         self._rows.clear()
@@ -86,7 +110,7 @@ class OneHopCursor:
     def setinputsizes(self, *inputsizes: Any) -> None:
         pass
 
-    def __enter__(self) -> OneHopCursor:
+    def __enter__(self) -> InlineCursor:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -109,20 +133,67 @@ class OneHopCursor:
         return rows
 
 
-class OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+class InlineConnection(AsyncAdapt_aiosqlite_connection):
+    """The dialect's connection adapter over a plain sqlite3 connection."""
+
+    __slots__ = ("busy_timeout", "raw")
+
+    def __init__(self, dbapi: Any, raw: sqlite3.Connection, busy_timeout: float) -> None:
+        self.dbapi = dbapi
+        self.raw = raw
+        self._connection = raw  # type: ignore[assignment]
+        self._execute_mutex = asyncio.Lock()
+        self.busy_timeout = busy_timeout
 
     def cursor(self, server_side: bool = False) -> Any:
-        return super().cursor(server_side) if server_side else OneHopCursor(self)
+        return InlineCursor(self)
+
+    @property
+    def isolation_level(self) -> str | None:
+        return self.raw.isolation_level
+
+    @isolation_level.setter
+    def isolation_level(self, value: str | None) -> None:
+        self.raw.isolation_level = value
+
+    def create_function(self, *args: Any, **kw: Any) -> None:
+        self.raw.create_function(*args, **kw)
+
+    def commit(self) -> None:
+        try:
+            self.raw.commit()
+        except Exception as error:
+            self._handle_exception(error)
+
+    def rollback(self) -> None:
+        try:
+            self.raw.rollback()
+        except Exception as error:
+            self._handle_exception(error)
+
+    def close(self) -> None:
+        self.raw.close()
+
+    async def _terminate_graceful_close(self) -> None:
+        self.raw.close()
+
+    def _terminate_force_close(self) -> None:
+        self.raw.close()
 
 
-class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
+class InlineDBAPI(AsyncAdapt_aiosqlite_dbapi):
     """Pass as `module=` to `create_async_engine` for a `sqlite+aiosqlite` URL."""
 
-    def connect(self, *arg: Any, **kw: Any) -> OneHopConnection:
-        adapted = super().connect(*arg, **kw)
-        return OneHopConnection(self, adapted._connection)
+    def __init__(self, busy_timeout_ms: int) -> None:
+        super().__init__(aiosqlite, sqlite3)
+        self.busy_timeout = busy_timeout_ms / 1000
+
+    def connect(self, *arg: Any, **kw: Any) -> InlineConnection:
+        kw.pop("async_creator_fn", None)
+        kw["timeout"] = SQLITE_BUSY_MS / 1000  # SQLite's own busy wait blocks: keep it short
+        kw["check_same_thread"] = False  # the pool may close it from another greenlet
+        return InlineConnection(self, sqlite3.connect(*arg, **kw), self.busy_timeout)
 
 
-def one_hop_dbapi() -> OneHopDBAPI:
-    return OneHopDBAPI(aiosqlite, sqlite3)
+def inline_dbapi(busy_timeout_ms: int) -> InlineDBAPI:
+    return InlineDBAPI(busy_timeout_ms)

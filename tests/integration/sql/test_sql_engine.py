@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -31,7 +32,41 @@ async def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(
             await conn.rollback()
     finally:
         await db.dispose()
-    assert pragmas == ["wal", 1, 5000]
+    assert pragmas == ["wal", 1, 20]  # SQLite's own wait blocks: short; the rest is async
+
+
+async def test_waiting_for_another_process_s_write_lock_never_blocks_the_loop(
+        sqlite_url: str) -> None:
+    # Given another process holding SQLite's write lock
+    db = SqlDatabase(sqlite_url, busy_timeout_ms=5000)
+    other = sqlite3.connect(sqlite_url.split("///", 1)[1], isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    ticks = 0
+
+    async def ticker() -> None:
+        """Frees the lock once the loop has run many times while the unit of work waited."""
+        nonlocal ticks
+        while True:
+            ticks += 1
+            if ticks == 20:
+                other.execute("COMMIT")
+            await asyncio.sleep(0.001)
+
+    running = [asyncio.create_task(ticker())]
+    try:
+        # When a unit of work begins, then it waits without holding up the loop, and
+        # goes on once the lock is free
+        async with db() as uow:
+            await uow.cursors.set("a", "b")
+            await uow.commit()
+        assert ticks >= 20
+        async with db() as uow:
+            assert await uow.cursors.get("a") == "b"
+    finally:
+        for task in running:
+            task.cancel()
+        other.close()
+        await db.dispose()
 
 
 async def test_a_unit_of_work_holds_the_sqlite_write_lock_from_its_start(sqlite_url: str) -> None:

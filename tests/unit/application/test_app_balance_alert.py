@@ -1,4 +1,5 @@
-"""The Crypto Pay balance alert: gauges' event, a warning while low, the admin told once."""
+"""The Crypto Pay balance alert: balances for the gauges, a warning while low, the admin told
+once."""
 
 from __future__ import annotations
 
@@ -8,10 +9,9 @@ from decimal import Decimal
 import pytest
 
 from application import commands as c
-from application.balance_alert import WalletBalancesRead
+from application.balance_alert import WalletCheck
 from application.ports import AssetBalance
 from domain.errors import ProviderNotEnabled
-from domain.events import Event
 
 ADMIN = -1009999
 
@@ -33,18 +33,16 @@ def alerting(make_world):
     return world
 
 
-async def test_balances_are_published_for_observers(alerting) -> None:
-    seen: list[Event] = []
-
-    async def observe(event: Event) -> None:
-        seen.append(event)
-
-    alerting.bus.subscribe(WalletBalancesRead, observe)
+async def test_balances_are_shown_to_observers(alerting) -> None:
+    # Given an observer (the Prometheus gauges)
+    seen: list[WalletCheck] = []
+    alerting.bus.observe(WalletCheck, seen.append)
+    # When
     counts = await alerting.handle(c.CheckWalletBalances())
+    # Then
     assert counts.counts == {"assets": 2}
-    [event] = seen
-    assert isinstance(event, WalletBalancesRead)
-    assert {(b.asset, b.available, b.onhold) for b in event.balances} == {
+    assert seen == [counts]
+    assert {(b.asset, b.available, b.onhold) for b in counts.balances} == {
         ("USDT", Decimal("150"), Decimal("1.5")), ("TON", Decimal("9"), Decimal("1.5"))}
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from application import commands as c
-from application.effects import OutboxItem, OutboxStatus, SendInvoice, SendText
+from application.effects import OutboxItem, OutboxStatus, SendText
 from application.outbox import backoff
 from application.replies import reply
 from domain.money import Stars

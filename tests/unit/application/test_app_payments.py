@@ -271,13 +271,14 @@ class TestChargesReplayed:
         await world.handle(pay_ton(view.id, "1.5", charge_id="1000"))
         # When another invoice's payment is reported for it
         extra = await world.handle(pay_ton(view.id, "1.5", charge_id="1001"))
-        # Then nothing is credited, no refund is attempted, and the user is told support returns it
+        # Then nothing is credited, no refund is tried, and the user is told support returns it
         assert extra.decision is Decision.RETURN_EXTRA
         assert "support will return" in (extra.rejected_reason or "")
         assert refunds_queued(world) == []
         assert await world.balance("u1") == 100
         assert (await stored_charge(world, "1001", CRYPTO)).status is ChargeStatus.RETURNED
-        assert world.texts_to(900)[-1] == f"We could not accept this payment: {extra.rejected_reason}"
+        assert world.texts_to(900)[-1] == (
+            f"We could not accept this payment: {extra.rejected_reason}")
 
     async def test_an_unbound_invoice_link_paid_twice_returns_the_second_payers_charge(
             self, world) -> None:

@@ -70,6 +70,13 @@ class TestMakePatron:
         assert world.outbox() == []
         assert world.messenger.messages == []
 
+    async def test_inviting_someone_who_is_not_a_patron_is_refused(self, world) -> None:
+        # When / Then
+        with pytest.raises(NotAPatron):
+            await world.handle(c.InvitePatron(999, "Bob"))
+        assert world.channel.links == {}
+        assert world.messenger.messages == []
+
     async def test_perks_are_off_without_a_channel(self, make_world) -> None:
         # Given
         world = make_world(channel=False)

@@ -6,7 +6,8 @@ import pytest
 
 from application import commands as c
 from application.credits import get_balance, get_statement
-from application.ports import ProviderError
+from application.ports import PaidTransaction, ProviderError
+from domain.charges import ChargeStatus
 from domain.errors import (
     IdempotencyConflict,
     InsufficientCredits,
@@ -14,6 +15,7 @@ from domain.errors import (
     RefundNotAllowed,
     SessionNotFound,
 )
+from domain.money import Stars
 from domain.providers import Provider
 from domain.sessions import SessionStatus
 
@@ -160,6 +162,40 @@ class TestProviderRefund:
         with pytest.raises(RefundNotAllowed):
             await world.handle(c.RecordProviderRefund(STARS, "tg-other", view.id))
         assert await world.balance("u1") == 100
+
+    async def test_a_refund_before_the_payment_was_credited_is_kept_so_it_is_never_credited(
+            self, world) -> None:
+        # Given the successful_payment update was lost, and Telegram then refunded the charge
+        view = await world.open_stars_session()
+        result = await world.handle(c.RecordProviderRefund(
+            STARS, "tg-lost", view.id, "refunded by Telegram", paid=Stars(50),
+            payer_telegram_id=777))
+        # When reconciliation finds the charge in Telegram's transaction list
+        world.stars.record_payment(PaidTransaction("tg-lost", view.id, Stars(50),
+                                                   world.clock.now(), 777))
+        counts = await world.handle(c.Reconcile(STARS))
+        # Then nothing is credited, nobody is told of a payment, and the charge says why
+        assert (result.credits, result.debt, result.already_refunded) == (0, 0, False)
+        assert counts["credited"] == 0
+        assert await world.balance("u1") == 0
+        assert not any(t.startswith("Payment received") for t in world.texts_to(777))
+        async with world.deps.uow(read_only=True) as uow:
+            charge = await uow.charges.get(STARS, "tg-lost")
+        assert charge is not None and charge.status is ChargeStatus.REFUNDED_BEFORE_CREDIT
+        assert (await world.session(view.id)).status is SessionStatus.INVOICED
+
+    async def test_a_refund_of_a_returned_extra_charge_takes_no_credits(self, world) -> None:
+        # Given a paid session, and a second charge for it that was sent back
+        view = await world.buy(charge_id="tg-1")
+        await world.handle(c.CompletePayment(STARS, view.id, "tg-2", Stars(50), 777, 777))
+        # When Telegram reports that charge refunded
+        result = await world.handle(c.RecordProviderRefund(STARS, "tg-2", view.id))
+        again = await world.handle(c.RecordProviderRefund(STARS, "tg-2", view.id))
+        # Then the purchase stands
+        assert (result.credits, result.already_refunded) == (0, False)
+        assert again.already_refunded
+        assert await world.balance("u1") == 100
+        assert (await world.session(view.id)).status is SessionStatus.PAID
 
     async def test_a_refund_without_a_session_is_not_found(self, world) -> None:
         with pytest.raises(SessionNotFound):

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from application import commands as c
 from application.deliveries import DuplicateDelivery
-from application.effects import Button, InvitePatron
+from application.effects import Button, InvitePatron, OutboxStatus
+from domain.charges import Decision
 from domain.money import Stars
 from domain.perks import MemberStatus
 from domain.providers import Provider
@@ -59,6 +62,27 @@ class TestSubscriptions:
         assert any(link in text for text in world.texts_to(777) for link in world.channel.links)
         assert await world.handle(c.AnswerJoinRequest(777)) is True
 
+    async def test_the_invite_is_queued_with_the_payment_and_retried_if_the_channel_refuses(
+            self, world) -> None:
+        # Given the bot lost its admin rights in the channel
+        world.channel.bot_is_admin = False
+        # When Ann subscribes
+        await subscribe(world)
+        # Then the payment stands, and the invite waits in the outbox
+        assert await world.balance("u1") == 300
+        [item] = [i for i in world.outbox() if isinstance(i.effect, InvitePatron)]
+        assert item.effect == InvitePatron(777, "")
+        assert (item.status, item.attempts) == (OutboxStatus.PENDING, 1)
+        assert world.channel.links == {}
+        # When the rights are back and the job retries it
+        world.channel.bot_is_admin = True
+        world.clock.advance(timedelta(minutes=1))
+        counts = await world.handle(c.DispatchOutbox())
+        # Then she gets her invite
+        assert counts["sent"] == 1
+        [link] = world.channel.links
+        assert any(link in text for text in world.texts_to(777))
+
     async def test_a_renewal_credits_again_and_extends_the_patronage(self, world) -> None:
         # Given
         view = await subscribe(world)
@@ -67,10 +91,12 @@ class TestSubscriptions:
         outcome = await world.handle(renewal(world, view.id, "sub-2"))
         replay = await world.handle(renewal(world, view.id, "sub-2"))
         # Then
-        assert outcome.credited and not replay.credited
+        assert outcome.decision is Decision.RENEWAL and outcome.credited
+        assert (replay.decision, replay.credited) == (Decision.REPLAY, False)
         assert await world.balance("u1") == 600
         assert await patron_until(world) == world.clock.now() + MONTH
         assert len(world.channel.links) == 1  # still entitled: no new invite
+        assert len([i for i in world.outbox() if isinstance(i.effect, InvitePatron)]) == 1
 
     async def test_a_renewal_at_the_wrong_price_is_refused(self, world) -> None:
         # Given
@@ -80,6 +106,7 @@ class TestSubscriptions:
                                                        777, 777))
         # Then
         assert outcome.credited is False
+        assert (outcome.decision, outcome.label) == (Decision.REJECT, "rejected")
         assert outcome.rejected_reason
         assert await world.balance("u1") == 300
 
@@ -138,3 +165,49 @@ class TestReplies:
         assert balance == 100
         assert world.texts_to(777)[-1] == (
             "Your balance: 100 credits.\n2026-01-01 +100 credit package purchase")
+
+    async def test_a_duplicate_delivery_of_start_sends_one_reply(self, world) -> None:
+        # Given /start was handled
+        await world.handle(c.Reply(777, "bot_welcome", "Ann", world.delivery("41")))
+        # When Telegram delivers the same update again (our answer was lost, say)
+        with pytest.raises(DuplicateDelivery):
+            await world.handle(c.Reply(777, "bot_welcome", "Ann", world.delivery("41")))
+        # Then Ann got one welcome, and the delivery is stored once, with its outcome
+        assert world.texts_to(777) == [
+            "Welcome, Ann! Buy credits with /buy and see them with /balance."]
+        assert [(d.update_id, d.outcome) for d in world.deliveries()] == [
+            ("41", "reply:bot_welcome")]
+        assert len(world.outbox()) == 1
+
+
+class TestBuyFromChat:
+    async def test_buy_lists_the_stars_packages_on_sale_as_buttons(self, world) -> None:
+        # When
+        shown = await world.handle(c.ShowPackages(777, "Ann"))
+        # Then
+        [menu] = world.messenger.messages
+        assert shown == 3
+        assert menu.text == "Choose a credit package:"
+        assert [row[0].callback_data for row in menu.buttons] == [
+            "buy:starter", "buy:pro", "buy:stars_only"]
+
+    async def test_a_package_button_opens_a_session_and_sends_its_invoice(self, world) -> None:
+        # When
+        answer = await world.handle(c.BuyFromChat("q1", 777, 777, "starter", "Ann"))
+        # Then
+        assert answer.alert is None and answer.session is not None
+        assert (answer.session.user_id, answer.session.status) == ("777", "invoiced")
+        [invoice] = world.messenger.invoices
+        assert (invoice.chat_id, invoice.payload, invoice.stars) == (777, answer.session.id, 50)
+        assert world.messenger.callback_answers == {}  # the router answers the button
+
+    async def test_a_button_of_a_package_no_longer_on_sale_gets_an_alert_and_nothing_else(
+            self, world) -> None:
+        # When
+        answer = await world.handle(c.BuyFromChat("q1", 777, 777, "retired", "Ann",
+                                                  world.delivery("1")))
+        # Then
+        assert answer.session is None
+        assert answer.alert == (
+            "This package is no longer available. Send /buy to see what is on sale.")
+        assert (world.sessions(), world.outbox(), world.deliveries()) == ([], [], [])
