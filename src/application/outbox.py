@@ -82,9 +82,8 @@ HANDLERS: dict[type[Any], Callable[[Deps, OutboxItem, Any], Awaitable[None]]] = 
 }
 
 
-async def attempt(deps: Deps, item: OutboxItem, counts: JobCounts | None = None) -> None:
-    """Make the item's effect happen, then record what came of it in one statement: the
-    window in which a crash could make it happen twice is this call and that statement."""
+async def perform(deps: Deps, item: OutboxItem, counts: JobCounts | None = None) -> None:
+    """Make the item's effect happen and note what came of it on the item (not stored)."""
     try:
         await HANDLERS[type(item.effect)](deps, item, item.effect)
     except RecipientUnreachable as exc:
@@ -105,6 +104,12 @@ async def attempt(deps: Deps, item: OutboxItem, counts: JobCounts | None = None)
         item.attempts += 1
         _count(counts, "sent")
     item.lease_until = None
+
+
+async def attempt(deps: Deps, item: OutboxItem, counts: JobCounts | None = None) -> None:
+    """Perform the item, then record what came of it in one statement: the window in which a
+    crash could make it happen twice is this call and that statement."""
+    await perform(deps, item, counts)
     async with deps.uow() as uow:
         await uow.outbox.record(item)
         await uow.commit()
@@ -121,7 +126,11 @@ class Sender:
     """Delivers the items each transaction queued, once it has committed: one task per chat
     with work, each chat's items in the order they were queued, up to CONCURRENCY chats at once.
     The items come leased to this process, so no dispatcher takes them meanwhile; what a crash
-    leaves behind goes out through the dispatch job when the lease runs out."""
+    leaves behind goes out through the dispatch job when the lease runs out.
+
+    Results are recorded by one recorder, as soon as it is free: alone, an item is recorded
+    right after its call; under load, the results that came in while the recorder wrote are
+    recorded together, in one transaction (a crash then repeats at most those)."""
 
     def __init__(self, deps: Deps, lease: timedelta, concurrency: int = CONCURRENCY) -> None:
         self._deps = deps
@@ -130,6 +139,8 @@ class Sender:
         self._tasks: set[asyncio.Task[None]] = set()
         self._draining: set[asyncio.Task[Any] | None] = set()
         self._slots = asyncio.Semaphore(concurrency)
+        self._done: list[OutboxItem] = []  # attempted, not recorded yet
+        self._recorder: asyncio.Task[None] | None = None
 
     @property
     def lease(self) -> float:
@@ -151,14 +162,29 @@ class Sender:
         try:
             async with self._slots:
                 while queue:
-                    try:
-                        await attempt(self._deps, queue[0])
-                    except Exception:  # the record failed: the lease hands it to the job
-                        log.exception("outbox item %s: the result could not be recorded",
-                                      queue[0].id)
-                    queue.popleft()
+                    item = queue.popleft()
+                    await perform(self._deps, item)
+                    self._record_soon(item)
         finally:
             del self._chats[chat_id]
+
+    def _record_soon(self, item: OutboxItem) -> None:
+        self._done.append(item)
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.get_running_loop().create_task(self._record())
+            self._tasks.add(self._recorder)
+            self._recorder.add_done_callback(self._tasks.discard)
+
+    async def _record(self) -> None:
+        while self._done:
+            batch, self._done = self._done, []
+            try:
+                async with self._deps.uow() as uow:
+                    await uow.outbox.record(*batch)
+                    await uow.commit()
+            except Exception:  # not recorded: the lease hands them to the dispatch job
+                log.exception("outbox: the results of %d items could not be recorded",
+                              len(batch))
 
     async def drain(self) -> None:
         """Wait until everything submitted has been attempted (at shutdown, in tests). A

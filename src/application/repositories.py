@@ -131,8 +131,9 @@ class OutboxRepository(Protocol):
         flight, leased to the caller (one statement where the database allows)."""
         ...
 
-    async def record(self, item: OutboxItem) -> None:
-        """Store what came of an attempt: status, attempts, error, next try; lease released."""
+    async def record(self, *items: OutboxItem) -> None:
+        """Store what came of their attempts: status, attempts, error, next try; leases
+        released (one statement)."""
         ...
 
     async def get(self, item_id: str) -> OutboxItem | None: ...

@@ -251,8 +251,9 @@ class MemoryOutbox:
         self._v.put(item.id, item)
         return replace(item)
 
-    async def record(self, item: OutboxItem) -> None:
-        self._v.put(item.id, replace(item))
+    async def record(self, *items: OutboxItem) -> None:
+        for item in items:
+            self._v.put(item.id, replace(item))
 
     async def get(self, item_id: str) -> OutboxItem | None:
         return self._v.get(item_id)

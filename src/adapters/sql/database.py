@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from adapters.sql.engine import BUSY_TIMEOUT_MS, READ_ONLY, is_sqlite, make_engine, url_from_env
 from adapters.sql.gateway import Statements
+from adapters.sql.repositories.records import MessageCache
 from adapters.sql.unit_of_work import SqlUnitOfWork
 from application.unit_of_work import OutboxSender
 
@@ -29,6 +30,7 @@ class SqlDatabase:
         self.writer_lock: asyncio.Lock | None = asyncio.Lock() if is_sqlite(self.url) else None
         self.sender: OutboxSender | None = None
         self.counts = Statements()
+        self.messages = MessageCache()
 
     def __call__(self, read_only: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(self, read_only, self.sender)

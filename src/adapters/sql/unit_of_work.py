@@ -68,7 +68,8 @@ class SqlUnitOfWork(UnitOfWork):
         self.memberships = SqlMemberships(gw)
         self.invites = SqlInvites(gw)
         self.bonuses = SqlBonuses(gw)
-        self.bot_messages = SqlBotMessages(gw)
+        self._bot_messages = SqlBotMessages(gw, self._db.messages)
+        self.bot_messages = self._bot_messages
         self.deliveries = SqlDeliveries(gw)
         self.outbox = SqlOutbox(gw)
         self.cursors = SqlCursors(gw)
@@ -81,6 +82,8 @@ class SqlUnitOfWork(UnitOfWork):
             await self._conn.commit()
         except DBAPIError as exc:
             raise translate(exc) from exc
+        for key in self._bot_messages.saved:  # a reader meanwhile may have cached the old text
+            self._db.messages.forget(key)
         self._bind()
 
     async def _rollback(self) -> None:

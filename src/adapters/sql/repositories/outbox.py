@@ -51,11 +51,11 @@ class SqlOutbox:
         row = found.mappings().first()
         return m.outbox_from(row) if row else None
 
-    async def record(self, item: OutboxItem) -> None:
-        await self._gw.execute(_RECORD, {
+    async def record(self, *items: OutboxItem) -> None:
+        await self._gw.execute(_RECORD, [{
             "b_id": item.id, "status": item.status.value, "attempts": item.attempts,
             "available_at": item.available_at, "lease_until": item.lease_until,
-            "last_error": item.last_error, "sent_at": item.sent_at})
+            "last_error": item.last_error, "sent_at": item.sent_at} for item in items])
 
     async def get(self, item_id: str) -> OutboxItem | None:
         row = (await self._gw.execute(_ITEM, {"b_id": item_id})).mappings().first()

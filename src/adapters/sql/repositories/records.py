@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import bindparam, select
 
@@ -29,17 +31,48 @@ class SqlRefunds:
         return m.refund_from(row) if row else None
 
 
+@dataclass
+class MessageCache:
+    """The bot messages this process read lately, shared by its units of work: every payment
+    renders one, and they change once in a blue moon. An edit made here empties the key at
+    once; one made by another process (a second worker, the CLI) shows within `ttl` seconds."""
+
+    ttl: float = 5.0
+    _held: dict[str, tuple[float, BotMessage | None]] = field(default_factory=dict)
+
+    def get(self, key: str) -> tuple[bool, BotMessage | None]:
+        found = self._held.get(key)
+        if found is None or found[0] < time.monotonic():
+            return False, None
+        return True, replace(found[1]) if found[1] is not None else None
+
+    def put(self, key: str, message: BotMessage | None) -> None:
+        self._held[key] = (time.monotonic() + self.ttl,
+                           replace(message) if message is not None else None)
+
+    def forget(self, key: str) -> None:
+        self._held.pop(key, None)
+
+
 class SqlBotMessages:
-    def __init__(self, gw: Gateway) -> None:
+    def __init__(self, gw: Gateway, cache: MessageCache) -> None:
         self._gw = gw
+        self._cache = cache
+        self.saved: list[str] = []  # keys to read afresh once this transaction has committed
 
     async def get(self, key: str) -> BotMessage | None:
-        # Not locked: every payment reads its message, so a lock would queue them all on one
-        # row; two admins editing one key at the same moment is the lesser risk.
-        row = (await self._gw.execute(_BOT_MESSAGE, {"b_key": key})).mappings().first()
-        return self._gw.adopt("bot_message", key, m.bot_message_from(row)) if row else None
+        known, message = self._cache.get(key)
+        if not known:
+            # Not locked: every payment reads its message, so a lock would queue them all on
+            # one row; two admins editing one key at the same moment is the lesser risk.
+            row = (await self._gw.execute(_BOT_MESSAGE, {"b_key": key})).mappings().first()
+            message = m.bot_message_from(row) if row else None
+            self._cache.put(key, message)
+        return self._gw.adopt("bot_message", key, message) if message else None
 
     async def save(self, message: BotMessage) -> None:
+        self._cache.forget(message.key)
+        self.saved.append(message.key)
         await self._gw.upsert(bot_messages, m.bot_message_values(message), ["key"])
         self._gw.keep("bot_message", message.key, message)
 
