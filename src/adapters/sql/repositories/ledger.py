@@ -9,7 +9,6 @@ queue behind one another. `SqlDatabase(lock_system_accounts=True)` locks every a
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -36,15 +35,11 @@ _ACCOUNTS = (select(a).where(a.c.id.in_(bindparam("b_ids", expanding=True))).ord
 _ACCOUNTS_LOCKED = _ACCOUNTS.with_for_update()
 
 
-@functools.cache
-def _open_sqlite(count: int) -> Any:
-    """SQLite: `count` accounts read, created at zero where missing, in one statement (the
-    writer holds the whole database, so no row needs locking)."""
-    rows = [{"id": bindparam(f"b_id{n}"), "balance": 0, "version": 0} for n in range(count)]
-    statement = sqlite.insert(a).values(rows)
-    return (statement.on_conflict_do_update(index_elements=[a.c.id],
-                                            set_={"version": a.c.version})
-            .returning(a.c.id, a.c.balance, a.c.version))
+# SQLite: accounts read, created at zero where missing, in one statement (the writer holds the
+# whole database, so no row needs locking); executed with one set of values per account.
+_OPEN_SQLITE = (sqlite.insert(a).on_conflict_do_update(index_elements=[a.c.id],
+                                                       set_={"version": a.c.version})
+                .returning(a.c.id, a.c.balance, a.c.version))
 
 
 class SqlLedger:
@@ -60,8 +55,8 @@ class SqlLedger:
     async def accounts(self, ids: Sequence[str]) -> dict[str, Account]:
         wanted = sorted(set(ids) - self._loaded.keys())
         if wanted and self._gw.dialect == "sqlite" and not self._gw.read_only:
-            found = await self._gw.execute(_open_sqlite(len(wanted)),
-                                           {f"b_id{n}": i for n, i in enumerate(wanted)})
+            found = await self._gw.execute(
+                _OPEN_SQLITE, [{"id": i, "balance": 0, "version": 0} for i in wanted])
             rows = {r.id: (r.balance, r.version) for r in found}
         elif wanted:
             rows = await self._read(wanted)
