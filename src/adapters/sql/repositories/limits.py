@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from adapters.sql.gateway import Gateway
 from adapters.sql.tables import limit_guards, payment_attempts
+
+_c = payment_attempts.c
+# Built once (see gateway): the cooldown check runs on every pre-checkout.
+_TIMES = (select(_c.at).where(_c.user_key == bindparam("b_user"), _c.kind == bindparam("b_kind"),
+                              _c.at > bindparam("b_since")).order_by(_c.at, _c.id))
 
 
 class SqlLimits:
@@ -26,10 +31,8 @@ class SqlLimits:
         await self._gw.execute(statement)
 
     async def times(self, user_key: str, kind: str, since: datetime) -> Sequence[datetime]:
-        c = payment_attempts.c
-        rows = await self._gw.execute(
-            select(c.at).where(c.user_key == user_key, c.kind == kind, c.at > since)
-            .order_by(c.at, c.id))
+        rows = await self._gw.execute(_TIMES, {"b_user": user_key, "b_kind": kind,
+                                               "b_since": since})
         return [r[0] for r in rows]
 
     async def record(self, user_key: str, kind: str, at: datetime) -> None:
