@@ -38,11 +38,13 @@ class SqlUnitOfWork(UnitOfWork):
             self._holds_writer_lock = True
         try:
             self._conn = await self._db.engine.connect()
-            if self.read_only:  # SQLite: a plain BEGIN, which never waits for the writer
-                self._conn = await self._conn.execution_options(**{READ_ONLY: True})
+            if self.read_only:
+                # SQLite: a plain BEGIN, which never waits for the writer. PostgreSQL: BEGIN
+                # READ ONLY (one statement), where a write fails loudly.
+                self._conn = await self._conn.execution_options(
+                    **({"postgresql_readonly": True} if self._db.dialect == "postgresql"
+                       else {READ_ONLY: True}))
             await self._conn.begin()
-            if self.read_only and self._db.dialect == "postgresql":  # a write fails loudly
-                await self._conn.exec_driver_sql("SET TRANSACTION READ ONLY")
             if self.read_only:
                 self._db.counts.read_transactions += 1
             else:

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.sql import mappers as m
 from adapters.sql.gateway import Gateway
@@ -35,11 +35,18 @@ _ACCOUNTS = (select(a).where(a.c.id.in_(bindparam("b_ids", expanding=True))).ord
 _ACCOUNTS_LOCKED = _ACCOUNTS.with_for_update()
 
 
-# SQLite: accounts read, created at zero where missing, in one statement (the writer holds the
-# whole database, so no row needs locking); executed with one set of values per account.
-_OPEN_SQLITE = (sqlite.insert(a).on_conflict_do_update(index_elements=[a.c.id],
-                                                       set_={"version": a.c.version})
-                .returning(a.c.id, a.c.balance, a.c.version))
+
+
+def _open(insert: Any) -> Any:
+    """Accounts read, created at zero where missing, in one statement, executed with one set
+    of values per account. On PostgreSQL the upsert also locks an existing row, as FOR UPDATE
+    would; on SQLite the writer holds the whole database anyway."""
+    return (insert(a).on_conflict_do_update(index_elements=[a.c.id],
+                                            set_={"version": a.c.version})
+            .returning(a.c.id, a.c.balance, a.c.version))
+
+
+_OPEN = {"sqlite": _open(sqlite.insert), "postgresql": _open(postgresql.insert)}
 
 
 class SqlLedger:
@@ -54,17 +61,8 @@ class SqlLedger:
 
     async def accounts(self, ids: Sequence[str]) -> dict[str, Account]:
         wanted = sorted(set(ids) - self._loaded.keys())
-        if wanted and self._gw.dialect == "sqlite" and not self._gw.read_only:
-            found = await self._gw.execute(
-                _OPEN_SQLITE, [{"id": i, "balance": 0, "version": 0} for i in wanted])
-            rows = {r.id: (r.balance, r.version) for r in found}
-        elif wanted:
-            rows = await self._read(wanted)
-            missing = [i for i in wanted if i not in rows]
-            if missing:
-                await self._create(missing)
-                rows |= await self._read(missing)
         if wanted:
+            rows = await self._open_or_read(wanted)
             for account_id in wanted:
                 balance, version = rows[account_id]
                 delta, count = self._pending.get(account_id, (0, 0))
@@ -126,6 +124,27 @@ class SqlLedger:
     async def total(self) -> int:
         found = (await self._gw.execute(select(func.coalesce(func.sum(p.c.amount), 0)))).scalar()
         return int(found or 0)
+
+    async def _open_or_read(self, ids: list[str]) -> dict[str, tuple[int, int]]:
+        """Guarded rows (and on SQLite every row) opened with one upsert, locked; hot system
+        rows on PostgreSQL read without a lock, created when missing (rarely: once ever)."""
+        if self._gw.read_only:
+            return await self._read(ids)
+        opened = ids if self._gw.dialect == "sqlite" else [i for i in ids if self._locked(i)]
+        rows: dict[str, tuple[int, int]] = {}
+        if opened:
+            found = await self._gw.execute(
+                _OPEN[self._gw.dialect], [{"id": i, "balance": 0, "version": 0}
+                                          for i in opened])
+            rows = {r.id: (r.balance, r.version) for r in found}
+        others = [i for i in ids if i not in rows]
+        if others:
+            rows |= await self._read(others)
+            missing = [i for i in others if i not in rows]
+            if missing:
+                await self._create(missing)
+                rows |= await self._read(missing)
+        return rows
 
     async def _read(self, ids: list[str]) -> dict[str, tuple[int, int]]:
         """Guarded rows locked in id order (no deadlock); system rows read without a lock.
