@@ -83,7 +83,8 @@ class Starport(Server):
                "STARPORT_API_TOKEN": self.api_token,
                "STARPORT_ADMIN_TOKEN": secrets.token_urlsafe(24),
                "STARPORT_MAX_SESSIONS_PER_HOUR": "0", "STARPORT_HOST": "127.0.0.1",
-               "STARPORT_PORT": str(self.port), "STARPORT_LOG_LEVEL": "WARNING",
+               "STARPORT_PORT": str(self.port),
+               "STARPORT_LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
                "TELEGRAM_RATE_PER_SECOND": "100000", "TELEGRAM_CHAT_INTERVAL_SECONDS": "0"}
         cli = [sys.executable, "-m", "entrypoints.cli"]
         done = await asyncio.to_thread(subprocess.run, [*cli, "db", "upgrade"], env=env,
