@@ -14,6 +14,10 @@ import pytest
 
 from adapters.sql import SqlDatabase, migrate
 from application.effects import OutboxItem, SendText
+from domain.catalog import CreditPackage
+from domain.money import Stars
+from domain.providers import Provider
+from domain.sessions import PaymentSession
 from entrypoints.config import StarportConfig
 from entrypoints.container import build_runtime
 from entrypoints.jobs.registry import run_job
@@ -23,6 +27,7 @@ from sandbox.telegram import Limits, SandboxTelegram, create_app
 
 World = tuple[str, str, SandboxTelegram]  # database URL, Bot API URL, the sandbox
 SCRIPT = Path(__file__).with_name("crashing_dispatcher.py")
+PAYMENT = Path(__file__).with_name("crashing_payment.py")
 ROOT = Path(__file__).resolve().parents[3]
 CHATS = {"first": 501, "CRASH second": 502, "third": 503}  # queued in this order
 AFTER_LEASE = 600.0  # seconds: the restarted dispatcher's clock is past every lease
@@ -122,3 +127,38 @@ async def test_a_user_who_blocked_the_bot_ends_the_item_as_failed(world: World) 
     assert item is not None and item.status == "failed"
     assert item.last_error is not None and "blocked by the user" in item.last_error
     assert delivered(sandbox) == {"first": 1, "CRASH second": 0, "third": 1}
+
+
+async def test_a_crash_before_a_confirmation_goes_out_leaves_it_to_the_job_once(
+        world: World) -> None:
+    url, api, sandbox = world
+    payer = CHATS["third"]
+    db = SqlDatabase(url)
+    now = datetime.now(UTC)
+    async with db() as uow:  # an open session of the payer's
+        package = CreditPackage("starter", "Starter", 100, Stars(50))
+        await uow.sessions.add(PaymentSession.open(
+            session_id="crash-session", user_id="u1", package=package,
+            provider=Provider.TELEGRAM_STARS, now=now, expires_at=now + timedelta(hours=1),
+            telegram_user_id=payer))
+        await uow.commit()
+    await db.dispose()
+    # Given a process that credited the payment and died before sending its confirmation
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(PAYMENT), url, api, "crash-session", str(payer), cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 1, (out + err).decode()[-2000:]
+    confirmations = [m for m in sandbox.actor().messages(payer)
+                     if "Payment received" in str(m.get("text"))]
+    assert confirmations == []
+    # When the dispatch job runs while the dead process's lease still holds, it leaves it
+    assert await dispatcher(url, api, "none", 0.0) == 0
+    assert [m for m in sandbox.actor().messages(payer)
+            if "Payment received" in str(m.get("text"))] == []
+    # and once the lease has run out it sends the confirmation, once
+    assert await dispatcher(url, api, "none", AFTER_LEASE) == 0
+    assert await dispatcher(url, api, "none", AFTER_LEASE) == 0
+    confirmations = [m for m in sandbox.actor().messages(payer)
+                     if "Payment received" in str(m.get("text"))]
+    assert len(confirmations) == 1

@@ -1,0 +1,103 @@
+"""`starport serve` as operators run it: a real process, its flags, and its workers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from features.drivers.http_database import sqlite_url
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "serve-cli-secret_0123456789"
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def environment(database_url: str) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+            "DATABASE_URL": database_url, "STARPORT_SANDBOX": "false",
+            "TELEGRAM_BOT_TOKEN": "7000000001:AAserveCliTestTokenNotReal0000000",
+            "TELEGRAM_API_URL": "http://127.0.0.1:9", "TELEGRAM_WEBHOOK_SECRET": SECRET,
+            "STARPORT_PORT": "1", "STARPORT_LOG_LEVEL": "WARNING"}
+
+
+@asynccontextmanager
+async def serving(env: dict[str, str], *flags: str) -> AsyncIterator[httpx.AsyncClient]:
+    """`starport serve FLAGS` until it answers /healthz; stopped (SIGTERM) on leaving."""
+    port = free_port()
+    process = subprocess.Popen(  # noqa: ASYNC220 - a server that runs beside the test
+        [sys.executable, "-m", "entrypoints.cli", "serve", "--no-jobs", "--host", "127.0.0.1",
+         "--port", str(port), *flags], env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            for _ in range(150):
+                assert process.poll() is None, process.stdout.read().decode()  # type: ignore[union-attr]
+                try:
+                    if (await client.get("/healthz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+            yield client
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+
+
+async def pre_checkout(client: httpx.AsyncClient, update_id: int) -> httpx.Response:
+    update = {"update_id": update_id, "pre_checkout_query": {
+        "id": f"q{update_id}", "from": {"id": 5, "is_bot": False, "first_name": "A"},
+        "currency": "XTR", "total_amount": 50, "invoice_payload": "no-such-session"}}
+    return await client.post("/api/telegram/webhook", content=json.dumps(update),
+                             headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+
+
+async def test_host_and_port_flags_win_over_the_environment(tmp_path: Path) -> None:
+    async with serving(environment(sqlite_url(tmp_path))) as client:  # STARPORT_PORT=1 ignored
+        response = await pre_checkout(client, 1)
+    assert response.status_code == 200
+    assert response.json()["method"] == "answerPreCheckoutQuery"
+    assert response.json()["ok"] is False  # an unknown session: refused, in the response
+
+
+async def test_sqlite_refuses_several_workers_and_says_why(tmp_path: Path) -> None:
+    done = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "entrypoints.cli", "serve", "--workers", "2"],
+        env=environment(sqlite_url(tmp_path)), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "--workers needs PostgreSQL" in done.stderr
+    assert "one writer at a time" in done.stderr
+
+
+@pytest.mark.postgres
+async def test_postgresql_serves_with_several_workers(e2e_postgres_url: str) -> None:
+    async with serving(environment(e2e_postgres_url), "--workers", "2") as client:
+        answers = await asyncio.gather(*(pre_checkout(client, n) for n in range(1, 41)))
+        workers = set()
+        for _ in range(60):  # each worker has a registry of its own; a new connection each
+            async with httpx.AsyncClient(base_url=client.base_url, timeout=10) as fresh:
+                text = (await fresh.get("/metrics")).text
+            workers |= {line for line in text.splitlines()
+                        if line.startswith("starport_pre_checkout_seconds_created")}
+            if len(workers) == 2:
+                break
+    assert all(a.status_code == 200 and a.json()["ok"] is False for a in answers)
+    assert len(workers) == 2
