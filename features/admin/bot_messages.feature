@@ -11,13 +11,13 @@ Feature: Admins write the bot's messages
   Scenario: The bot confirms payments with the admin's text
     When an admin changes the "payment_success" message to "Thanks! {package_title} paid ({amount}): +{credits} credits, {balance} in total."
     And Ann buys the Starter package with Telegram Stars
-    Then the bot tells Ann "Thanks! Starter paid (50 XTR): +100 credits, 100 in total."
+    Then the bot tells Ann "Thanks! Starter paid (50 ⭐): +100 credits, 100 in total."
 
   Scenario: The bot shows the invoice with the admin's text
     When an admin changes the "session_ready" message to "{credits} credits for {amount} — tap Pay."
     And Ann chooses the Starter package to pay with Telegram Stars
     And Ann opens the payment link in the bot
-    Then the bot tells Ann "100 credits for 50 XTR — tap Pay."
+    Then the bot tells Ann "100 credits for 50 ⭐ — tap Pay."
 
   Scenario Outline: A text the bot could not fill in is refused and the old text stays
     When an admin tries to change the "payment_success" message to "<text>"

@@ -12,7 +12,7 @@ Feature: Buying credits with Telegram Stars through the bot
   Scenario: Ann buys the Starter package through the deep link
     Given Ann has chosen the Starter package to pay with Telegram Stars
     When Ann opens the payment link in the bot
-    Then the bot tells Ann "Starter: 100 credits for 50 XTR. Tap Pay to continue."
+    Then the bot tells Ann "Starter: 100 credits for 50 ⭐. Tap Pay to continue."
     And the bot sends Ann an invoice for 50 Stars titled "Starter"
     When Ann pays the invoice
     Then Ann has 100 credits

@@ -19,6 +19,7 @@ from application.unit_of_work import UnitOfWork
 from application.views import PaymentOutcome
 from domain import ledger
 from domain.charges import Charge, ChargeStatus, Decision
+from domain.money import shown
 from domain.perks import Patron, PatronSource
 from domain.sessions import PaymentSession
 
@@ -95,7 +96,7 @@ async def _credit(step: _Step) -> PaymentOutcome:
     balance = accounts[ledger.user_account(session.user_id)].balance
     await step.tell("payment_success", first_name=step.cmd.first_name,
                     package_title=package_title(deps, session), credits=session.credits,
-                    amount=str(session.price), balance=balance, session_id=session.id)
+                    amount=shown(session.price), balance=balance, session_id=session.id)
     if to_invite is not None and deps.settings.channel_id is not None:
         # Its own command after this commit (creating the link is a call to Telegram); the
         # membership check job invites anyone this misses.

@@ -15,7 +15,7 @@ from application.unit_of_work import UnitOfWork
 from application.views import PreCheckoutAnswer, SessionView
 from domain.errors import DomainError, SessionNotFound, SessionNotPayable
 from domain.limits import humanize
-from domain.money import Stars, price_from_minor_units
+from domain.money import Stars, price_from_minor_units, shown
 from domain.providers import Provider
 from domain.sessions import PaymentSession
 
@@ -76,7 +76,7 @@ async def create_session(deps: Deps, cmd: c.CreateSession) -> SessionView:
     async with deps.uow() as uow:
         session = await _get(uow, session.id)
         session.mark_invoiced(invoice.invoice_id, invoice.url, deps.clock.now(),
-                              invoice.mini_app_url)
+                              invoice.mini_app_url, invoice.web_url)
         await uow.sessions.save(session)
         await uow.commit()
     return view(deps, session)
@@ -135,7 +135,7 @@ async def send_invoice_in_chat(deps: Deps, uow: UnitOfWork, session: PaymentSess
     await send_template(
         uow, item_id=deps.ids.new_id(), chat_id=chat_id, key="session_ready", now=now,
         buttons=buttons, first_name=first_name, package_title=package_title(deps, session),
-        credits=session.credits, amount=str(session.price), session_id=session.id,
+        credits=session.credits, amount=shown(session.price), session_id=session.id,
     )
     if session.subscription_period is not None:
         return

@@ -32,6 +32,7 @@ class Invoice:
     invoice_id: str | None
     url: str | None = None
     mini_app_url: str | None = None
+    web_url: str | None = None  # a page a browser can pay it on
 
 
 @dataclass(frozen=True, slots=True)

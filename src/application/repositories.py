@@ -35,6 +35,10 @@ class SessionRepository(Protocol):
     async def open_for(self, provider: Provider, limit: int, after_id: str | None
                        ) -> Sequence[PaymentSession]: ...
 
+    async def last_invoice_number(self, provider: Provider) -> int | None:
+        """The highest numeric invoice id of the provider's sessions (None: none yet)."""
+        ...
+
 
 class ChargeRepository(Protocol):
     async def get(self, provider: Provider, charge_id: str) -> Charge | None: ...
@@ -179,6 +183,10 @@ class DeliveryRepository(Protocol):
 
     async def find(self, query: DeliveryQuery) -> Sequence[Delivery]:
         """Matching deliveries, newest first."""
+        ...
+
+    async def last_update_id(self, source: str) -> int | None:
+        """The highest update id stored from `source` (None: none)."""
         ...
 
     async def prune(self, before: datetime, limit: int) -> int:

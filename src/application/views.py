@@ -25,6 +25,7 @@ class SessionView:
     invoice_link: str | None
     pay_url: str | None
     mini_app_url: str | None
+    web_app_url: str | None
     paid_at: datetime | None
     refunded_at: datetime | None
     failure_reason: str | None
@@ -40,6 +41,7 @@ class SessionView:
             invoice_link=s.invoice_url if is_stars else None,
             pay_url=None if is_stars else s.invoice_url,
             mini_app_url=None if is_stars else s.mini_app_url,
+            web_app_url=None if is_stars else s.web_app_url,
             paid_at=s.paid_at, refunded_at=s.refunded_at, failure_reason=s.failure_reason,
         )
 

@@ -103,6 +103,13 @@ _EXPONENTS = {
 }
 
 
+def shown(price: Price) -> str:
+    """A price as buyers read it in Telegram: "50 ⭐", "4.99 USD", "1.5 TON"."""
+    if isinstance(price, Stars):
+        return f"{price.amount} ⭐"
+    return str(price)
+
+
 def exponent(currency: str) -> int:
     """Digits after the decimal point of the currency's smallest unit (USD 2, JPY 0, KWD 3)."""
     return _EXPONENTS.get(currency, 2)

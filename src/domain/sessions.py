@@ -62,6 +62,7 @@ class PaymentSession:
     invoice_id: str | None = None
     invoice_url: str | None = None
     mini_app_url: str | None = None  # the provider's Mini App page for this invoice
+    web_app_url: str | None = None  # the provider's page for a browser
     charge_id: str | None = None
     paid_at: datetime | None = None
     refunded_at: datetime | None = None
@@ -109,11 +110,13 @@ class PaymentSession:
         self.telegram_user_id = telegram_user_id
 
     def mark_invoiced(self, invoice_id: str | None, invoice_url: str | None, now: datetime,
-                      mini_app_url: str | None = None) -> None:
+                      mini_app_url: str | None = None, web_app_url: str | None = None
+                      ) -> None:
         self._require_open(now)
         self.invoice_id = invoice_id or self.invoice_id
         self.invoice_url = invoice_url or self.invoice_url
         self.mini_app_url = mini_app_url or self.mini_app_url
+        self.web_app_url = web_app_url or self.web_app_url
         self.status = SessionStatus.INVOICED
 
     def check_pre_checkout(self, payer_telegram_id: int, price: Price, now: datetime) -> None:

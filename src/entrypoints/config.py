@@ -50,9 +50,10 @@ class StarportConfig(BaseSettings):
     starport_log_format: str = "auto"  # auto | json | console
     starport_log_level: str = "INFO"
     starport_bot_name: str = "Starport"
-    # After a commit, bot messages go out "background" (the webhook answers first),
-    # "inline" (before answering: deterministic, for tests) or "job" (dispatch-outbox only).
-    starport_outbox_dispatch: Literal["background", "inline", "job"] = "background"
+    # After a commit, bot messages go out "background" (the webhook answers first), "inline"
+    # (before answering) or "job" (dispatch-outbox only). Default: background, but inline in
+    # sandbox mode, where a user action of the emulator returns once the bot has reacted.
+    starport_outbox_dispatch: Literal["background", "inline", "job"] | None = None
     # Per-user payment limits (0 turns one off); counted in the database, so they hold across
     # instances sharing it.
     starport_max_sessions_per_hour: int = Field(default=10, ge=0)
@@ -105,6 +106,8 @@ class StarportConfig(BaseSettings):
             self.starport_public_url = self.starport_public_url or base
             self.telegram_webhook_secret = (self.telegram_webhook_secret
                                             or secrets.token_urlsafe(24))
+        if self.starport_outbox_dispatch is None:
+            self.starport_outbox_dispatch = "inline" if self.sandbox else "background"
         if "cryptopay" in self.providers and not self.cryptopay_api_token:
             raise ValueError("PAYMENT_PROVIDERS includes cryptopay: set CRYPTOPAY_API_TOKEN")
         return self

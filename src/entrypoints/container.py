@@ -188,11 +188,21 @@ def _attach_sandbox(runtime: Runtime) -> None:
 
 
 async def connect_sandbox(runtime: Runtime) -> None:
-    """Point the sandbox Telegram's webhook at this server (in-process: no HTTP during start)."""
+    """Point the sandbox Telegram's webhook at this server (in-process: no HTTP during start),
+    and have both emulators number their updates and invoices after the ones this database has
+    seen: a restarted `make run` starts fresh emulators over the same database."""
     sandbox = runtime.sandbox_telegram
     if sandbox is None:
         return
     config = runtime.config
+    async with runtime.deps.uow(read_only=True) as uow:
+        telegram_seen = await uow.deliveries.last_update_id("telegram")
+        cryptopay_seen = await uow.deliveries.last_update_id("cryptopay")
+        invoices_seen = await uow.sessions.last_invoice_number(Provider.CRYPTOPAY)
+    sandbox.continue_updates_after(telegram_seen or 0, config.telegram_bot_token)
+    if runtime.sandbox_cryptopay is not None:
+        runtime.sandbox_cryptopay.continue_after(invoice_id=invoices_seen or 0,
+                                                 update_id=cryptopay_seen or 0)
     await sandbox.call(config.telegram_bot_token, "setWebhook", {
         "url": f"{config.base_url}/api/telegram/webhook",
         "secret_token": config.telegram_webhook_secret,

@@ -143,3 +143,15 @@ async def test_old_deliveries_are_pruned_in_batches(db: Database) -> None:
         await uow.commit()
     async with db() as uow:
         assert sorted(r.id for r in await uow.deliveries.find(DeliveryQuery())) == ["w3", "w4"]
+
+
+async def test_the_last_update_id_is_the_highest_number_of_its_source(db: Database) -> None:
+    async with db() as uow:
+        assert await uow.deliveries.last_update_id("telegram") is None
+        for update_id, source in (("9", "telegram"), ("10", "telegram"), ("77", "cryptopay"),
+                                  ("not-a-number", "telegram")):
+            await uow.deliveries.add(raw(f"w{update_id}", 1, update_id=update_id, source=source))
+        await uow.commit()
+    async with db() as uow:
+        assert await uow.deliveries.last_update_id("telegram") == 10  # a number, not text
+        assert await uow.deliveries.last_update_id("cryptopay") == 77

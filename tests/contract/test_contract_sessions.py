@@ -108,3 +108,15 @@ async def test_open_for_pages_invoiced_open_sessions_by_id(db: Database) -> None
     async with db() as uow:
         assert [s.id for s in await uow.sessions.open_for(cp, 2, None)] == ["c1", "c2"]
         assert [s.id for s in await uow.sessions.open_for(cp, 2, "c2")] == ["c3"]
+
+
+async def test_the_last_invoice_number_is_the_highest_numeric_invoice_id(db: Database) -> None:
+    async with db() as uow:
+        assert await uow.sessions.last_invoice_number(Provider.CRYPTOPAY) is None
+        for n, invoice_id in enumerate(("9", "10", "abc", None)):
+            await uow.sessions.add(session(f"s{n}", provider=Provider.CRYPTOPAY,
+                                           invoice_id=invoice_id))
+        await uow.sessions.add(session("t", invoice_id="5000"))  # another provider's
+        await uow.commit()
+    async with db() as uow:
+        assert await uow.sessions.last_invoice_number(Provider.CRYPTOPAY) == 10

@@ -63,7 +63,8 @@ class CryptoPayProvider:
         except CryptoPayError as exc:
             raise ProviderError(f"createInvoice failed: {exc}") from exc
         return Invoice(invoice_id=str(invoice.invoice_id), url=invoice.bot_invoice_url,
-                       mini_app_url=invoice.mini_app_invoice_url or None)
+                       mini_app_url=invoice.mini_app_invoice_url or None,
+                       web_url=invoice.web_app_invoice_url or None)
 
     async def refund(self, charge_id: str, payer_telegram_id: int | None) -> None:
         raise ProviderError(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -74,6 +74,14 @@ class MemorySessions:
         found = [s for s in self._v.values() if s.provider is provider and s.status.is_open
                  and s.invoice_id is not None and (after_id is None or s.id > after_id)]
         return sorted(found, key=lambda s: s.id)[:limit]
+
+    async def last_invoice_number(self, provider: Provider) -> int | None:
+        return _numbers(s.invoice_id for s in self._v.values() if s.provider is provider)
+
+
+def _numbers(values: Iterable[str | None]) -> int | None:
+    found = [int(v) for v in values if v is not None and v.isdigit()]
+    return max(found) if found else None
 
 
 class MemoryCharges:
@@ -315,6 +323,10 @@ class MemoryDeliveries:
         found = [d for d in self._v.values() if d is not None and all(
             value is None or getattr(d, name) == value for name, value in wanted.items())]
         return sorted(found, key=lambda d: (d.received_at, d.id), reverse=True)[:query.limit]
+
+    async def last_update_id(self, source: str) -> int | None:
+        return _numbers(d.update_id for d in self._v.values()
+                        if d is not None and d.source == source)
 
     async def prune(self, before: datetime, limit: int) -> int:
         old = sorted((d for d in self._v.values() if d is not None and d.received_at < before),

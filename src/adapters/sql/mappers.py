@@ -67,6 +67,7 @@ def session_values(s: PaymentSession) -> dict[str, Any]:
         "created_at": s.created_at, "expires_at": s.expires_at, "status": s.status.value,
         "telegram_user_id": s.telegram_user_id, "invoice_id": s.invoice_id,
         "invoice_url": s.invoice_url, "mini_app_url": s.mini_app_url,
+        "web_app_url": s.web_app_url,
         "charge_id": s.charge_id, "paid_at": s.paid_at,
         "refunded_at": s.refunded_at, "failure_reason": s.failure_reason,
         "subscription_period": s.subscription_period, "version": s.version,
@@ -81,7 +82,8 @@ def session_from(r: Row) -> PaymentSession:
         credits=r["credits"], created_at=r["created_at"], expires_at=r["expires_at"],
         status=SessionStatus(r["status"]), telegram_user_id=r["telegram_user_id"],
         invoice_id=r["invoice_id"], invoice_url=r["invoice_url"],
-        mini_app_url=r["mini_app_url"], charge_id=r["charge_id"],
+        mini_app_url=r["mini_app_url"], web_app_url=r["web_app_url"],
+        charge_id=r["charge_id"],
         paid_at=r["paid_at"], refunded_at=r["refunded_at"], failure_reason=r["failure_reason"],
         subscription_period=r["subscription_period"], version=r["version"],
     )

@@ -46,6 +46,7 @@ sessions = Table(
     Column("invoice_id", String(200)),
     Column("invoice_url", Text),
     Column("mini_app_url", Text),
+    Column("web_app_url", Text),
     Column("charge_id", String(200)),
     Column("paid_at", UtcDateTime),
     Column("refunded_at", UtcDateTime),

@@ -91,7 +91,8 @@ _COMPONENTS: S = {
             ("paymentMethod", "string"), ("status", "string"), ("amount", "string"),
             ("currency", "string"), ("credits", "integer"), ("createdAt", "string"),
             ("expiresAt", "string"), ("deepLink", "str?"), ("invoiceLink", "str?"),
-            ("payUrl", "str?"), ("paidAt", "str?"), ("refundedAt", "str?"),
+            ("payUrl", "str?"), ("miniAppUrl", "str?"), ("webAppUrl", "str?"),
+            ("paidAt", "str?"), ("refundedAt", "str?"),
             ("failureReason", "str?")]}},
 }
 _SECURITY: S = {

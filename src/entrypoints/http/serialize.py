@@ -29,7 +29,8 @@ def session(v: SessionView) -> dict[str, Any]:
         "paymentMethod": v.provider, "status": v.status, "amount": v.amount,
         "currency": v.currency, "credits": v.credits, "createdAt": iso(v.created_at),
         "expiresAt": iso(v.expires_at), "deepLink": v.deep_link, "invoiceLink": v.invoice_link,
-        "payUrl": v.pay_url, "miniAppUrl": v.mini_app_url, "paidAt": iso(v.paid_at),
+        "payUrl": v.pay_url, "miniAppUrl": v.mini_app_url,
+        "webAppUrl": v.web_app_url, "paidAt": iso(v.paid_at),
         "refundedAt": iso(v.refunded_at),
         "failureReason": v.failure_reason,
     }

@@ -65,6 +65,10 @@ class CryptoPayApi:
             raise ApiError(405, "METHOD_NOT_FOUND")
         return handlers[method]()
 
+    def continue_after(self, invoice_id: int) -> None:
+        """Number the next invoices after `invoice_id`."""
+        self._next_id = max(self._next_id, invoice_id + 1)
+
     def get_me(self) -> dict[str, Any]:
         return {
             "app_id": self.app_id,

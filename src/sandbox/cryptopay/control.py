@@ -53,6 +53,13 @@ def routes(sandbox: SandboxCryptoPay) -> list[Route]:
     async def show(request: Request, body: dict[str, Any]) -> Any:
         return sandbox.invoice(_invoice_id(request)).to_json()
 
+    async def listing(request: Request, body: dict[str, Any]) -> Any:
+        """Every invoice, newest first (`?status=active|paid|expired`)."""
+        wanted = request.query_params.get("status")
+        found = sorted(sandbox.api.invoices, reverse=True)
+        return [invoice.to_json() for invoice in (sandbox.invoice(i) for i in found)
+                if wanted is None or invoice.to_json().get("status") == wanted]
+
     async def webhook(request: Request, body: dict[str, Any]) -> Any:
         if request.method == "POST":
             retries, backoff = body.get("retries"), body.get("backoff")
@@ -90,6 +97,7 @@ def routes(sandbox: SandboxCryptoPay) -> list[Route]:
         _route(f"{invoice}/expire", expire, ["POST"]),
         _route(f"{invoice}/redeliver", redeliver, ["POST"]),
         _route(invoice, show, ["GET"]),
+        _route("/_sandbox/invoices", listing, ["GET"]),
         _route("/_sandbox/webhook", webhook, ["GET", "POST"]),
         _route("/_sandbox/deliveries", deliveries, ["GET"]),
         _route("/_sandbox/faults", faults, ["POST"]),

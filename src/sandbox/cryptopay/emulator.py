@@ -64,6 +64,12 @@ class SandboxCryptoPay:
         """Every update sent or dropped, in order; replays appear twice."""
         return self.notifier.deliveries
 
+    def continue_after(self, *, invoice_id: int = 0, update_id: int = 0) -> None:
+        """Number new invoices and updates after these (an app that remembers the ones it has
+        handled, restarted with a fresh emulator, must not meet them again)."""
+        self.api.continue_after(invoice_id)
+        self.notifier.continue_after(update_id)
+
     @property
     def webhook_url(self) -> str | None:
         return self.notifier.url

@@ -35,6 +35,10 @@ class Notifier:
         self._next_update_id = 1
         self._tasks: set[asyncio.Task[None]] = set()
 
+    def continue_after(self, update_id: int) -> None:
+        """Number the next updates after `update_id` (see SandboxCryptoPay.continue_after)."""
+        self._next_update_id = max(self._next_update_id, update_id + 1)
+
     def configure(
         self, url: str | None, *, retries: int | None = None, backoff: float | None = None
     ) -> None:

@@ -94,6 +94,11 @@ class SandboxTelegram:
         world.bots[token] = bot
         return bot
 
+    def continue_updates_after(self, update_id: int, token: str | None = None) -> None:
+        """Number `token`'s next updates after `update_id`: a bot restarted with a fresh
+        emulator must not see update ids it has handled before."""
+        self.bot(token).hub.continue_after(update_id)
+
     def actor(self, token: str | None = None, *, test: bool = False) -> Actor:
         """Act as the users of `token`'s bot (see sandbox.telegram.actor.Actor)."""
         from sandbox.telegram.actor import Actor

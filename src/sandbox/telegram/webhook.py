@@ -51,6 +51,11 @@ class UpdateHub:
             self._loop, self._lock, self._arrived = loop, asyncio.Lock(), asyncio.Event()
             self._tasks = set()
 
+    def continue_after(self, update_id: int) -> None:
+        """Number the next updates after `update_id` (a bot that remembers the ids it has
+        handled, restarted with a fresh emulator, must not see them again)."""
+        self._next_id = max(self._next_id, update_id + 1)
+
     def allows(self, kind: str) -> bool:
         allowed = self.webhook.allowed_updates if self.webhook else self.allowed_updates
         if not allowed:

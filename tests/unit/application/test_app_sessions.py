@@ -129,7 +129,7 @@ class TestStartDeepLink:
         # Then
         assert opened.status == "invoiced"
         assert (await world.session(view.id)).telegram_user_id == 777
-        assert world.texts_to(777) == ["Starter: 100 credits for 50 XTR. Tap Pay to continue."]
+        assert world.texts_to(777) == ["Starter: 100 credits for 50 ⭐. Tap Pay to continue."]
         assert world.messenger.invoices == [StarsInvoiceRequest(
             chat_id=777, title="Starter", description="100 credits", payload=view.id, stars=50)]
         assert {i.status for i in world.outbox()} == {"sent"}
@@ -142,7 +142,7 @@ class TestStartDeepLink:
         # When
         await world.handle(c.StartDeepLink(view.id, 777, 777, "Ann"))
         # Then
-        assert world.texts_to(777) == ["Hi Ann! 100 credits: 50 XTR"]
+        assert world.texts_to(777) == ["Hi Ann! 100 credits: 50 ⭐"]
 
     async def test_the_owner_may_open_the_link_again(self, world) -> None:
         # Given

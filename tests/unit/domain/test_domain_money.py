@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from domain.errors import InvalidAmount
-from domain.money import Credits, CryptoAmount, FiatAmount, Stars, parse_decimal
+from domain.money import Credits, CryptoAmount, FiatAmount, Stars, parse_decimal, shown
 
 
 class TestStars:
@@ -115,3 +115,11 @@ class TestParseDecimal:
     def test_non_finite_or_malformed_text_is_refused(self, text: str) -> None:
         with pytest.raises(InvalidAmount):
             parse_decimal(text)
+
+
+@pytest.mark.parametrize(("price", "text"), [
+    (Stars(50), "50 ⭐"), (FiatAmount(Decimal("4.99"), "USD"), "4.99 USD"),
+    (CryptoAmount(Decimal("1.50"), "TON"), "1.5 TON")])
+def test_a_price_reads_as_telegram_shows_it(price: Stars | FiatAmount | CryptoAmount,
+                                              text: str) -> None:
+    assert shown(price) == text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import BigInteger, cast, delete, func, select
 
 from adapters.sql import mappers as m
 from adapters.sql.gateway import Gateway
@@ -35,6 +35,14 @@ class SqlDeliveries:
         statement = statement.order_by(c.received_at.desc(), c.id.desc()).limit(query.limit)
         rows = (await self._gw.execute(statement)).mappings().all()
         return [m.delivery_from(r) for r in rows]
+
+    async def last_update_id(self, source: str) -> int | None:
+        c = t.c
+        found = await self._gw.execute(
+            select(func.max(cast(c.update_id, BigInteger)))
+            .where(c.source == source, c.update_id.regexp_match("^[0-9]{1,18}$")))
+        value = found.scalar()
+        return int(value) if value is not None else None
 
     async def prune(self, before: datetime, limit: int) -> int:
         c = t.c

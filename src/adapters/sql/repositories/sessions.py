@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import BigInteger, bindparam, cast, func, select, update
 
 from adapters.sql import mappers as m
 from adapters.sql.gateway import Gateway
@@ -64,6 +64,15 @@ class SqlSessions:
         if after_id is not None:
             query = query.where(t.c.id > after_id)
         return await self._load(query.order_by(t.c.id).limit(limit))
+
+    async def last_invoice_number(self, provider: Provider) -> int | None:
+        # Numeric ids only (Crypto Pay's); compared as numbers, not as text.
+        found = await self._gw.execute(
+            select(func.max(cast(t.c.invoice_id, BigInteger)))
+            .where(t.c.provider == provider.value, t.c.invoice_id.is_not(None),
+                   t.c.invoice_id.regexp_match("^[0-9]{1,18}$")))
+        value = found.scalar()
+        return int(value) if value is not None else None
 
     async def _load(self, query: Any, params: dict[str, Any] | None = None
                     ) -> list[PaymentSession]:
