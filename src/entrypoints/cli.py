@@ -10,7 +10,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from entrypoints.config import StarportConfig
+from pydantic import ValidationError
+
+from entrypoints.config import StarportConfig, describe
+from entrypoints.failures import known_failure
 
 BOT_COMMANDS = [
     ("start", "Welcome and menu"),
@@ -30,8 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         config = StarportConfig()
-    except ValueError as exc:
-        print(f"starport: configuration error: {exc}", file=sys.stderr)
+    except ValidationError as exc:
+        for line in describe(exc):
+            print(f"starport: configuration error: {line}", file=sys.stderr)
         return 2
     from entrypoints.observability import configure_logging
 
@@ -41,11 +45,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = args.run(config, args)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        message = known_failure(exc)
+        if message is None:
+            raise  # a bug: the traceback is what is needed
+        print(f"starport: {message}", file=sys.stderr)
+        return 1
     return result
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="starport", description=__doc__)
+    p.add_argument("--version", action="version", version=f"starport {_version()}")
     sub = p.add_subparsers()
 
     serve = sub.add_parser("serve", help="run the HTTP server (and the scheduled jobs)")
@@ -54,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1,
                        help="server processes (PostgreSQL only; default 1)")
     serve.add_argument("--no-jobs", action="store_true", help="do not run scheduled jobs here")
+    serve.add_argument("--migrate", action="store_true",
+                       help="migrate the database first (else a database not at the latest "
+                            "migration is refused)")
     serve.set_defaults(run=_serve)
 
     db = sub.add_parser("db", help="database migrations").add_subparsers()
@@ -110,6 +124,15 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("starport")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
 def _with_runtime(config: StarportConfig, work: Callable[[Any], Awaitable[int]]) -> int:
     from entrypoints.container import build_runtime
 
@@ -150,6 +173,9 @@ def _serve(config: StarportConfig, args: argparse.Namespace) -> int:
               "at a time, so more processes would only queue on its lock, and the sandbox's "
               "emulators live in one process. Serve SQLite with one worker.", file=sys.stderr)
         return 2
+    from entrypoints.checks import preflight
+
+    preflight(config, migrate_it=args.migrate)  # StartRefused: one line, from main()
     options = {"host": config.starport_host, "port": config.starport_port,
                "log_config": None, "access_log": False, "proxy_headers": True,
                "loop": "uvloop", "http": "httptools"}

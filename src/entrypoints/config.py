@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.limits import PaymentLimits
@@ -24,19 +24,20 @@ class StarportConfig(BaseSettings):
 
     database_url: str = "sqlite+aiosqlite:///./var/starport.db"
     payment_providers: str = "telegram_stars"
-    telegram_bot_token: str | None = None
+    # Secrets are left out of repr(), and their values out of every configuration error.
+    telegram_bot_token: str | None = Field(default=None, repr=False)
     telegram_bot_username: str = "starport_sandbox_bot"
-    telegram_webhook_secret: str | None = None
+    telegram_webhook_secret: str | None = Field(default=None, repr=False)
     telegram_api_url: str = "https://api.telegram.org"
     telegram_test_env: bool = False
     telegram_channel_id: int | None = None
     telegram_rate_per_second: float = Field(default=30.0, gt=0)  # Bot API calls, overall
     telegram_chat_interval_seconds: float = Field(default=1.0, ge=0)  # messages per chat
-    cryptopay_api_token: str | None = None
+    cryptopay_api_token: str | None = Field(default=None, repr=False)
     cryptopay_api_url: str = "https://pay.crypt.bot/api"
     cryptopay_webhook_tolerance_seconds: int = Field(default=300, ge=1)
-    starport_admin_token: str | None = None
-    starport_api_token: str | None = None
+    starport_admin_token: str | None = Field(default=None, repr=False)
+    starport_api_token: str | None = Field(default=None, repr=False)
     starport_catalog: Path = DEFAULT_CATALOG
     starport_sandbox: bool | None = None  # default: on when no TELEGRAM_BOT_TOKEN is set
     starport_repository: str = "sql"  # sql | memory
@@ -69,14 +70,44 @@ class StarportConfig(BaseSettings):
         names = [n.strip() for n in value.split(",") if n.strip()]
         unknown = [n for n in names if n not in KNOWN_PROVIDERS]
         if not names or unknown:
-            raise ValueError(f"PAYMENT_PROVIDERS takes {KNOWN_PROVIDERS}, got {value!r}")
+            raise ValueError(f"takes {', '.join(KNOWN_PROVIDERS)}, comma-separated")
         return ",".join(dict.fromkeys(names))
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        """The URLs hosting providers hand out name no async driver: say which to write."""
+        scheme, sep, rest = value.partition("://")
+        if not sep:
+            raise ValueError("a database URL, e.g. sqlite+aiosqlite:///./var/starport.db")
+        if scheme in ("postgres", "postgresql", "postgresql+psycopg2", "postgresql+psycopg"):
+            raise ValueError(f"use postgresql+asyncpg://{'...' if rest else ''} (not {scheme}://)")
+        if scheme in ("sqlite", "sqlite+pysqlite"):
+            raise ValueError(f"use sqlite+aiosqlite://{'...' if rest else ''} (not {scheme}://)")
+        if scheme not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+            raise ValueError(f"sqlite+aiosqlite:// or postgresql+asyncpg://, not {scheme}://")
+        return value
+
+    @field_validator("starport_log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        levels = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+        if value.upper() not in levels:
+            raise ValueError(f"one of {', '.join(levels)}")
+        return value.upper()
+
+    @field_validator("starport_log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        if value not in ("auto", "json", "console"):
+            raise ValueError("auto, json or console")
+        return value
 
     @field_validator("starport_repository")
     @classmethod
     def _repository(cls, value: str) -> str:
         if value not in ("sql", "memory"):
-            raise ValueError("STARPORT_REPOSITORY is 'sql' or 'memory'")
+            raise ValueError("sql or memory")
         return value
 
     @field_validator("cryptopay_balance_alerts")
@@ -161,6 +192,17 @@ def _thresholds(value: str) -> dict[str, Decimal]:
         except InvalidOperation:
             threshold = Decimal("NaN")
         if not asset.strip() or not threshold.is_finite() or threshold < 0:
-            raise ValueError(f"CRYPTOPAY_BALANCE_ALERTS takes ASSET:AMOUNT pairs, got {part!r}")
+            raise ValueError(f"takes ASSET:AMOUNT pairs (USDT:100,TON:5), got {part!r}")
         found[asset.strip().upper()] = threshold
     return found
+
+
+def describe(error: ValidationError) -> list[str]:
+    """One line per mistake, named by its environment variable; never the value given (it may
+    be a token)."""
+    lines = []
+    for found in error.errors(include_input=False, include_url=False, include_context=False):
+        name = "_".join(str(part) for part in found["loc"]).upper()
+        message = str(found["msg"]).removeprefix("Value error, ")
+        lines.append(f"{name}: {message}" if name else message)
+    return lines

@@ -159,6 +159,7 @@ def build_runtime(config: StarportConfig | None = None, *,
     runtime = Runtime(
         config=config, deps=container.deps(), bus=container.bus(), sender=container.sender(),
         ping=getattr(database, "ping", _always_up), job_lock=container.job_lock(),
+        unready=getattr(database, "unready", None),
         database=database,
         telegram=container.bot_api(),
         cryptopay=container.cryptopay_api() if config.cryptopay_api_token else None,

@@ -19,6 +19,7 @@ class Runtime:
     deps: Deps
     bus: MessageBus
     ping: Callable[[], Awaitable[None]]  # raises when the database cannot be reached
+    unready: Callable[[], Awaitable[str | None]] | None = None  # why it cannot serve, if so
     sender: Sender | None = None  # delivers outbox items right after their commit
     database: Any = None  # the unit of work factory (SQL: its statement counts)
     job_lock: JobLock | None = None  # one instance at a time runs a job (None: no exclusion)

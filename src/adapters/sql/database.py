@@ -43,5 +43,20 @@ class SqlDatabase:
             await conn.execute(text("SELECT 1"))
             await conn.rollback()
 
+    async def unready(self) -> str | None:
+        """Why this database cannot serve (unreachable, not at the latest migration), or None."""
+        from adapters.sql import migrate
+
+        try:
+            async with self.engine.connect() as conn:
+                conn = await conn.execution_options(**{READ_ONLY: True})
+                found = (await conn.execute(text("SELECT version_num FROM alembic_version"))
+                         ).scalar()
+                await conn.rollback()
+        except Exception as exc:  # what the probe reports, not a failure of the probe
+            return f"database: {type(exc).__name__}"
+        head = migrate.head()
+        return None if found == head else f"database at migration {found}, not {head}"
+
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -44,6 +44,15 @@ def current(url: str) -> str | None:
     return found[0]
 
 
+def head() -> str:
+    """The revision the code expects."""
+    from alembic.script import ScriptDirectory
+
+    found = ScriptDirectory.from_config(config("sqlite://")).get_current_head()
+    assert found is not None, "the migrations have a head"
+    return found
+
+
 def _run(url: str, alembic_command: Callable[[Config], None]) -> None:
     def run(connection: Connection) -> None:
         cfg = config(url)

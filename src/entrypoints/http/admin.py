@@ -39,7 +39,7 @@ def admin(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
 async def refund(request: Request, who: str) -> Any:
     session_id = request.path_params["session_id"]
     bind_contextvars(session_id=session_id)
-    body = await parse_body(request, RefundBody)
+    body = await parse_body(request, RefundBody, empty_ok=True)
     result: RefundResult = await runtime_of(request).bus.handle(c.RefundPayment(
         session_id=session_id, requested_by=who, reason=body.reason, allow_debt=body.allow_debt))
     return serialize.refund(result)

@@ -64,7 +64,10 @@ async def read_json(request: Request) -> Any:
         raise ApiError(400, "malformed_json", "the request body is not valid JSON") from None
 
 
-async def parse_body(request: Request, model: type[M]) -> M:
+async def parse_body(request: Request, model: type[M], *, empty_ok: bool = False) -> M:
+    """`empty_ok`: no body at all is `{}` (a request whose every field is optional)."""
+    if empty_ok and not (await request.body()).strip():
+        return model.model_validate({})
     data = await read_json(request)
     if not isinstance(data, dict):
         raise ApiError(422, "invalid_request", "the request body must be a JSON object")

@@ -16,7 +16,7 @@ from entrypoints.observability import Metrics
 
 log = structlog.get_logger("starport.http")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-_QUIET = ("/healthz", "/metrics")
+_QUIET = ("/healthz", "/readyz", "/metrics")
 
 
 class RequestContext:

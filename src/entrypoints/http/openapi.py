@@ -69,10 +69,14 @@ _ROUTES: list[tuple[str, str, str, str, list[S] | None, type[BaseModel] | None, 
      [{"apiToken": []}], None, 200, _OBJ, (401, 403, 404, 409)),
     ("get", "/healthz", "200 when the database answers, else 503", "operations", [], None, 200,
      _OBJ, (503,)),
+    ("get", "/readyz", "200 when the database answers and is at the latest migration, else 503",
+     "operations", [], None, 200, _OBJ, (503,)),
     ("get", "/metrics", "Prometheus metrics (text exposition format)", "operations", [], None,
      200, {"type": "string"}, ()),
     ("get", "/openapi.json", "This document", "operations", [], None, 200, _OBJ, ()),
 ]
+
+_OPTIONAL_BODIES: set[type[BaseModel]] = {s.RefundBody}  # every field optional: no body is {}
 
 _COMPONENTS: S = {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {
@@ -125,8 +129,9 @@ def _operation(route: tuple[Any, ...]) -> tuple[str, str, S]:
     if security is not None:
         op["security"] = security
     if body is not None:
-        op["requestBody"] = {"required": True, "content": {"application/json": {
-            "schema": body.model_json_schema(by_alias=True)}}}
+        schema = body.model_json_schema(by_alias=True)
+        op["requestBody"] = {"required": body not in _OPTIONAL_BODIES,
+                             "content": {"application/json": {"schema": schema}}}
     for code in errors:
         op["responses"][str(code)] = {"description": "error",
                                       "content": {"application/json": {"schema": _ERROR}}}

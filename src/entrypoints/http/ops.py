@@ -27,6 +27,19 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+async def readyz(request: Request) -> Response:
+    """Ready to serve: the database answers and is at the latest migration."""
+    unready = runtime_of(request).unready
+    try:
+        reason = await asyncio.wait_for(unready(), PING_TIMEOUT) if unready else None
+    except TimeoutError:
+        reason = "database: no answer in time"
+    if reason is not None:
+        log.warning("ready.not", reason=reason)
+        return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
+    return JSONResponse({"status": "ready"})
+
+
 async def metrics(request: Request) -> Response:
     registry: Metrics = request.app.state.metrics
     body, content_type = registry.render()
@@ -39,6 +52,7 @@ async def openapi(request: Request) -> Response:
 
 ROUTES = [
     Route("/healthz", healthz, methods=["GET"]),
+    Route("/readyz", readyz, methods=["GET"]),
     Route("/metrics", metrics, methods=["GET"]),
     Route("/openapi.json", openapi, methods=["GET"]),
 ]

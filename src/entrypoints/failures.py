@@ -1,0 +1,51 @@
+"""Mistakes an operator makes, met by a command: one line that names the setting and the fix,
+instead of a traceback. Anything else is a bug, and keeps its traceback."""
+
+from __future__ import annotations
+
+import socket
+
+from adapters.catalog_toml import CatalogError
+from adapters.cryptopay.errors import CryptoPayError
+from adapters.cryptopay.errors import Unauthorized as CryptoPayUnauthorized
+from adapters.telegram.errors import TelegramError, TelegramNetworkError, TelegramUnauthorized
+
+
+class StartRefused(Exception):
+    """A check at start failed; the message says what to do."""
+
+
+def known_failure(exc: BaseException) -> str | None:
+    if isinstance(exc, StartRefused | CatalogError):
+        return str(exc)
+    if isinstance(exc, TelegramUnauthorized):
+        return ("Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized): copy the token "
+                "@BotFather gave you, or unset it to run the sandbox")
+    if isinstance(exc, TelegramNetworkError):
+        return f"cannot reach the Bot API at TELEGRAM_API_URL: {exc}"
+    if isinstance(exc, TelegramError):
+        return f"Telegram refused the call: {exc}"
+    if isinstance(exc, CryptoPayUnauthorized):
+        return "Crypto Pay refused CRYPTOPAY_API_TOKEN: create an app token in @CryptoBot"
+    if isinstance(exc, CryptoPayError):
+        return f"Crypto Pay refused the call: {exc}"
+    database = _database_failure(exc)
+    if database is not None:
+        return database
+    return None
+
+
+def _database_failure(exc: BaseException) -> str | None:
+    """SQLAlchemy's and the drivers' connection errors, without the URL (it may carry a
+    password)."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout | ConnectionRefusedError
+                  | socket.gaierror):
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+        if "no such table" in reason or ("relation" in reason and "does not exist" in reason):
+            return ("the database at DATABASE_URL is not migrated: run `starport db upgrade` "
+                    f"({reason})")
+        return f"cannot use the database at DATABASE_URL: {reason}"
+    return None
