@@ -124,6 +124,21 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _raise_open_files_limit() -> int:
+    """Every connection is a file descriptor: the soft limit (often 1,024) up to the hard one.
+    Returns the limit now in force."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        wanted = 1_048_576 if hard == resource.RLIM_INFINITY else hard
+        if soft < wanted:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        return int(resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+    except (ImportError, ValueError, OSError):  # not on this platform, or not allowed
+        return 1024
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -176,9 +191,15 @@ def _serve(config: StarportConfig, args: argparse.Namespace) -> int:
     from entrypoints.checks import preflight
 
     preflight(config, migrate_it=args.migrate)  # StartRefused: one line, from main()
+    from entrypoints.http.protocol import GuardedHttpToolsProtocol
+
+    open_files = _raise_open_files_limit()
     options = {"host": config.starport_host, "port": config.starport_port,
                "log_config": None, "access_log": False, "proxy_headers": True,
-               "loop": "uvloop", "http": "httptools"}
+               "loop": "uvloop", "http": GuardedHttpToolsProtocol,
+               "limit_concurrency": config.starport_max_connections or max(
+                   64, min(10_000, open_files - 128)),  # leave descriptors for the rest
+               "timeout_keep_alive": 5}
     if config.sandbox:
         print(f"SANDBOX MODE: emulated Telegram and Crypto Pay on {config.base_url} — "
               "nothing here takes real money; see README 'Try a purchase'", file=sys.stderr)

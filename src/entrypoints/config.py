@@ -44,6 +44,11 @@ class StarportConfig(BaseSettings):
     starport_host: str = "127.0.0.1"
     starport_port: int = Field(default=8000, ge=1, le=65535)
     starport_public_url: str | None = None  # where Telegram and Crypto Pay reach us
+    # Connections and requests served at once (more get 503; default: what the open-file
+    # limit allows, kept under 10,000), and the largest request body.
+    starport_max_connections: int | None = Field(default=None, ge=16)
+    starport_max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    starport_header_timeout_seconds: float = Field(default=10.0, gt=0)  # a request's head
     starport_session_ttl_minutes: int = Field(default=30, ge=1, le=44640)
     starport_join_bonus_credits: int = Field(default=50, ge=0)
     starport_invite_ttl_hours: int = Field(default=24, ge=1)

@@ -101,3 +101,40 @@ async def test_postgresql_serves_with_several_workers(e2e_postgres_url: str) -> 
                 break
     assert all(a.status_code == 200 and a.json()["ok"] is False for a in answers)
     assert len(workers) == 2
+
+
+async def test_idle_and_slow_connections_neither_stop_requests_nor_stay(tmp_path: Path) -> None:
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4096)), hard))
+    env = environment(sqlite_url(tmp_path)) | {"STARPORT_HEADER_TIMEOUT_SECONDS": "1"}
+    async with serving(env) as client:
+        port = client.base_url.port
+        # Given 1,100 connections that send nothing, and one that sends its head slowly
+        idle = [await asyncio.open_connection("127.0.0.1", port) for _ in range(1100)]
+        slow_reader, slow = await asyncio.open_connection("127.0.0.1", port)
+        slow.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        # Then a normal request is served meanwhile
+        assert (await client.get("/healthz")).status_code == 200
+        # and past the head deadline the server has closed every one of them
+        await asyncio.sleep(1.5)
+        closed = 0
+        for reader, writer in [*idle, (slow_reader, slow)]:
+            try:
+                if await asyncio.wait_for(reader.read(1), 5) == b"":
+                    closed += 1
+            except ConnectionError:
+                closed += 1
+            writer.close()
+        assert closed == 1101
+        assert (await client.get("/healthz")).status_code == 200
+
+
+async def test_a_body_over_the_limit_is_refused_unread(tmp_path: Path) -> None:
+    env = environment(sqlite_url(tmp_path)) | {"STARPORT_MAX_BODY_BYTES": "4096"}
+    async with serving(env) as client:
+        response = await client.post("/api/telegram/webhook", content=b"x" * 5000,
+                                     headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "body_too_large"

@@ -19,6 +19,7 @@ from entrypoints.http import (
     telegram_webhook,
     users,
 )
+from entrypoints.http.body_limit import BodyLimit
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.middleware import RequestContext
 from entrypoints.observability import Metrics
@@ -45,7 +46,8 @@ def create_app(runtime: Runtime, metrics: Metrics | None = None) -> Starlette:
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(RequestContext, metrics=metrics)],
+        middleware=[Middleware(RequestContext, metrics=metrics),
+                    Middleware(BodyLimit, max_bytes=runtime.config.starport_max_body_bytes)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )

@@ -19,9 +19,11 @@ def serving_app(config: StarportConfig, *, jobs: bool) -> Starlette:
     keep each job to one runner across processes and instances)."""
     from entrypoints.container import build_runtime
     from entrypoints.http.app import create_app
+    from entrypoints.http.protocol import GuardedHttpToolsProtocol
     from entrypoints.jobs.scheduler import run_schedule
     from entrypoints.observability import Metrics
 
+    GuardedHttpToolsProtocol.head_timeout = config.starport_header_timeout_seconds
     metrics = Metrics()
     runtime = build_runtime(config, on_bot_api_call=metrics.record_bot_api_call)
     if jobs:

@@ -19,6 +19,7 @@ OFFSET = "telegram:poll-offset"
 ALLOWED_UPDATES = ["message", "callback_query", "pre_checkout_query", "chat_member",
                    "chat_join_request", "my_chat_member"]
 VIA = {"x-starport-via": "getUpdates"}
+REPLY_TIMEOUT = 4.0  # seconds for an answer Telegram waits on (a pre-checkout: ten in all)
 
 
 class WebhookIsSet(RuntimeError):
@@ -74,7 +75,13 @@ async def _handle(runtime: Runtime, raw_update: dict[str, Any]) -> str:
         return "malformed"
     handled = await handle_update(runtime, update, delivery_of(runtime, update, body, VIA))
     if handled.reply is not None:  # what a webhook would have answered in its response
-        await runtime.telegram.call(handled.reply.method, **handled.reply.params)
+        try:  # bounded: an answer Telegram gets too late is worth nothing
+            await asyncio.wait_for(
+                runtime.telegram.call(handled.reply.method, **handled.reply.params),
+                REPLY_TIMEOUT)
+        except Exception as exc:
+            log.error("polling.reply_failed", method=handled.reply.method,
+                      error=f"{type(exc).__name__}: {exc}")
     return handled.outcome
 
 

@@ -7,6 +7,7 @@ response, long polling calls the Bot API."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -37,6 +38,8 @@ from entrypoints.runtime import Runtime
 
 log = structlog.get_logger("starport.telegram")
 REPLIES = {"/terms": "terms_info", "/support": "support_info", "/paysupport": "support_info"}
+PRE_CHECKOUT_DEADLINE = 5.0  # seconds; Telegram waits ten
+LATE = "The payment could not be checked in time. Please try again in a moment."
 
 
 @dataclass(frozen=True)
@@ -112,10 +115,18 @@ async def _route(runtime: Runtime, update: Update, d: Delivery) -> Handled:
 
 
 async def _pre_checkout(runtime: Runtime, query: PreCheckoutQuery, d: Delivery) -> Handled:
+    """Answered within PRE_CHECKOUT_DEADLINE whatever happens below: Telegram gives up after
+    ten seconds, and an answer it never gets fails the payment all the same."""
     bind_contextvars(session_id=query.invoice_payload, telegram_user_id=query.from_user.id)
-    answer: PreCheckoutAnswer = await runtime.bus.handle(c.ValidatePreCheckout(
-        query_id=query.id, payer_telegram_id=query.from_user.id, payload=query.invoice_payload,
-        currency=query.currency, total_amount=query.total_amount, delivery=d))
+    try:
+        async with asyncio.timeout(PRE_CHECKOUT_DEADLINE):
+            answer: PreCheckoutAnswer = await runtime.bus.handle(c.ValidatePreCheckout(
+                query_id=query.id, payer_telegram_id=query.from_user.id,
+                payload=query.invoice_payload, currency=query.currency,
+                total_amount=query.total_amount, delivery=d))
+    except TimeoutError:
+        log.error("telegram.pre_checkout_late", deadline=PRE_CHECKOUT_DEADLINE)
+        answer = PreCheckoutAnswer(ok=False, error_key="late", error_message=LATE)
     params: dict[str, Any] = {"pre_checkout_query_id": query.id, "ok": answer.ok}
     if not answer.ok:
         log.info("telegram.pre_checkout_refused", reason=answer.error_key)

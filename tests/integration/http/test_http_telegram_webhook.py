@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -16,6 +17,10 @@ from http_harness import (
     private_message,
     successful_payment,
 )
+
+from application import commands as c
+from application.messagebus import HANDLERS
+from entrypoints.telegram import router
 
 PAYER = 5001
 
@@ -286,3 +291,24 @@ class TestChannel:
                        "user_chat_id": user, "date": 1767268800}
             await h.send_update(h.update(chat_join_request=request))
         assert h.channel.join_answers == {77: True, 78: False}
+
+
+class TestPreCheckoutDeadline:
+    async def test_a_pre_checkout_not_decided_in_time_is_still_answered(
+            self, h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+        # Given storage so slow that deciding would outlast Telegram's patience
+        async def stuck(deps: object, cmd: object) -> None:
+            await asyncio.sleep(30)
+
+        monkeypatch.setattr(router, "PRE_CHECKOUT_DEADLINE", 0.05)
+        monkeypatch.setitem(HANDLERS, c.ValidatePreCheckout, stuck)
+        session = await h.create_session()
+        # When Telegram asks
+        response = await h.send_update(h.update(
+            pre_checkout_query=pre_checkout("q9", PAYER, session["sessionId"], 50)))
+        # Then it gets an answer in time (a refusal it can show), not a hang nor a 5xx to retry
+        assert response.status_code == 200
+        answer = response.json()
+        assert (answer["pre_checkout_query_id"], answer["ok"]) == ("q9", False)
+        assert answer["error_message"] == router.LATE
+        assert outcome(response) == "pre_checkout_refused"
