@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 
 from adapters.cryptopay.enums import CurrencyType, InvoiceStatus
+from adapters.text import Received
 
 
 def _amount(value: Any) -> Decimal:
@@ -64,34 +65,34 @@ class Invoice(Model):
     """An invoice; `asset` is set for crypto invoices, `fiat` (+ `accepted_assets`) for fiat."""
 
     invoice_id: Integer
-    hash: str
+    hash: Received
     status: InvoiceStatus
     currency_type: CurrencyType = CurrencyType.CRYPTO
     amount: Amount
     created_at: When
-    asset: str | None = None
-    fiat: str | None = None
+    asset: Received | None = None
+    fiat: Received | None = None
     accepted_assets: Codes = ()
-    paid_asset: str | None = None
+    paid_asset: Received | None = None
     paid_amount: Amount | None = None
     paid_fiat_rate: Amount | None = None
     paid_usd_rate: Amount | None = None
-    fee_asset: str | None = None
+    fee_asset: Received | None = None
     fee_amount: Amount | None = None
-    bot_invoice_url: str = ""
-    mini_app_invoice_url: str = ""
-    web_app_invoice_url: str = ""
-    description: str | None = None
-    hidden_message: str | None = None
-    payload: str | None = None
-    paid_btn_name: str | None = None
-    paid_btn_url: str | None = None
+    bot_invoice_url: Received = ""
+    mini_app_invoice_url: Received = ""
+    web_app_invoice_url: Received = ""
+    description: Received | None = None
+    hidden_message: Received | None = None
+    payload: Received | None = None
+    paid_btn_name: Received | None = None
+    paid_btn_url: Received | None = None
     allow_comments: bool = True
     allow_anonymous: bool = True
     expiration_date: When | None = None
     paid_at: When | None = None
     paid_anonymously: bool | None = None
-    comment: str | None = None
+    comment: Received | None = None
 
     @model_validator(mode="before")
     @classmethod

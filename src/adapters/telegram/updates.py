@@ -9,6 +9,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from adapters.text import Received
+
 INT64 = 2**63 - 1
 Id = Annotated[int, Field(ge=-INT64, le=INT64)]  # what a BIGINT column holds
 
@@ -19,46 +21,46 @@ class _Model(BaseModel):
 
 class User(_Model):
     id: Id
-    first_name: str = ""
-    language_code: str | None = None
+    first_name: Received = ""
+    language_code: Received | None = None
 
 
 class Chat(_Model):
     id: Id
-    type: str
+    type: Received
 
 
 class SuccessfulPayment(_Model):
-    currency: str
+    currency: Received
     total_amount: int
-    invoice_payload: str
-    telegram_payment_charge_id: str
-    provider_payment_charge_id: str = ""
+    invoice_payload: Received
+    telegram_payment_charge_id: Received
+    provider_payment_charge_id: Received = ""
     subscription_expiration_date: int | None = None
 
 
 class RefundedPayment(_Model):
-    currency: str
+    currency: Received
     total_amount: int
-    invoice_payload: str
-    telegram_payment_charge_id: str
-    provider_payment_charge_id: str | None = None
+    invoice_payload: Received
+    telegram_payment_charge_id: Received
+    provider_payment_charge_id: Received | None = None
 
 
 class Message(_Model):
     chat: Chat
     from_user: User | None = Field(default=None, alias="from")
-    text: str | None = None
+    text: Received | None = None
     successful_payment: SuccessfulPayment | None = None
     refunded_payment: RefundedPayment | None = None
 
 
 class PreCheckoutQuery(_Model):
-    id: str
+    id: Received
     from_user: User = Field(alias="from")
-    currency: str
+    currency: Received
     total_amount: int
-    invoice_payload: str
+    invoice_payload: Received
 
 
 class ChatRef(_Model):
@@ -68,18 +70,18 @@ class ChatRef(_Model):
 
 
 class CallbackQuery(_Model):
-    id: str
+    id: Received
     from_user: User = Field(alias="from")
     message: ChatRef | None = None
-    data: str | None = None
+    data: Received | None = None
 
 
 class ChatInviteLink(_Model):
-    invite_link: str
+    invite_link: Received
 
 
 class ChatMember(_Model):
-    status: str
+    status: Received
     user: User
     is_member: bool | None = None  # restricted members only
 

@@ -18,6 +18,7 @@ from entrypoints.http import serialize
 from entrypoints.http.auth import require_admin, runtime_of
 from entrypoints.http.deliveries import delivery_query, serialize_delivery
 from entrypoints.http.errors import ApiError, parse_body
+from entrypoints.http.inputs import INT64, storable_param, whole
 from entrypoints.http.schemas import BotMessageBody, PatronBody, RefundBody, iso
 from entrypoints.jobs.registry import JOBS
 from entrypoints.jobs.registry import run_job as run_registered_job
@@ -37,12 +38,16 @@ def admin(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
 
 
 async def refund(request: Request, who: str) -> Any:
-    session_id = request.path_params["session_id"]
+    session_id = storable_param(request.path_params["session_id"], "sessionId")
     bind_contextvars(session_id=session_id)
     body = await parse_body(request, RefundBody, empty_ok=True)
     result: RefundResult = await runtime_of(request).bus.handle(c.RefundPayment(
         session_id=session_id, requested_by=who, reason=body.reason, allow_debt=body.allow_debt))
     return serialize.refund(result)
+
+
+def _key(request: Request) -> str:
+    return storable_param(request.path_params["key"], "key")
 
 
 async def list_messages(request: Request, who: str) -> Any:
@@ -51,27 +56,27 @@ async def list_messages(request: Request, who: str) -> Any:
 
 
 async def get_message(request: Request, who: str) -> Any:
-    view = await bot_messages.get_bot_message(runtime_of(request).deps, request.path_params["key"])
+    view = await bot_messages.get_bot_message(runtime_of(request).deps, _key(request))
     return serialize.bot_message(view)
 
 
 async def put_message(request: Request, who: str) -> Any:
     body = await parse_body(request, BotMessageBody)
     view = await runtime_of(request).bus.handle(c.UpdateBotMessage(
-        key=request.path_params["key"], template=body.template, parse_mode=body.parse_mode,
+        key=_key(request), template=body.template, parse_mode=body.parse_mode,
         changed_by=who))
     return serialize.bot_message(view)
 
 
 async def reset_message(request: Request, who: str) -> Any:
     view = await runtime_of(request).bus.handle(
-        c.ResetBotMessage(key=request.path_params["key"], changed_by=who))
+        c.ResetBotMessage(key=_key(request), changed_by=who))
     return serialize.bot_message(view)
 
 
 async def message_history(request: Request, who: str) -> Any:
     changes = await bot_messages.bot_message_history(runtime_of(request).deps,
-                                                     request.path_params["key"])
+                                                     _key(request))
     return [serialize.bot_message_change(x) for x in changes]
 
 
@@ -98,11 +103,10 @@ async def make_patron(request: Request, who: str) -> Any:
 
 
 async def end_patron(request: Request, who: str) -> Any:
-    raw = request.path_params["telegram_user_id"]
-    if not raw.isdigit():
-        raise ApiError(422, "invalid_request", "telegramUserId must be a positive integer")
-    ended = await runtime_of(request).bus.handle(c.EndPatronage(int(raw)))
-    return {"telegramUserId": int(raw), "ended": ended}
+    telegram_user_id = whole(request.path_params["telegram_user_id"], "telegramUserId", 1,
+                             INT64)
+    ended = await runtime_of(request).bus.handle(c.EndPatronage(telegram_user_id))
+    return {"telegramUserId": telegram_user_id, "ended": ended}
 
 
 async def find_deliveries(request: Request, who: str) -> Any:

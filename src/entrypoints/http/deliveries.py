@@ -8,6 +8,7 @@ from typing import Any
 
 from application.deliveries import Delivery, DeliveryQuery
 from entrypoints.http.errors import ApiError
+from entrypoints.http.inputs import storable_param, whole
 from entrypoints.http.schemas import iso
 
 # Worth keeping for a dispute; the secret token and the signature are never among them.
@@ -23,16 +24,15 @@ def kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
 
 def delivery_query(params: Mapping[str, str]) -> DeliveryQuery:
     """`?updateId=&chargeId=&invoiceId=&sessionId=&source=&limit=` (1..500, default 50)."""
-    raw_limit = params.get("limit", "50")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
-        raise ApiError(422, "invalid_request", f"limit must be 1..{MAX_LIMIT}")
+    limit = whole(params.get("limit", "50"), "limit", 1, MAX_LIMIT)
     source = params.get("source") or None
     if source is not None and source not in SOURCES:
         raise ApiError(422, "invalid_request", f"source is one of {SOURCES}")
-    return DeliveryQuery(
-        update_id=params.get("updateId") or None, charge_id=params.get("chargeId") or None,
-        invoice_id=params.get("invoiceId") or None, session_id=params.get("sessionId") or None,
-        source=source, limit=int(raw_limit))
+    ids = {name: storable_param(params[name], name) if params.get(name) else None
+           for name in ("updateId", "chargeId", "invoiceId", "sessionId")}
+    return DeliveryQuery(update_id=ids["updateId"], charge_id=ids["chargeId"],
+                         invoice_id=ids["invoiceId"], session_id=ids["sessionId"],
+                         source=source, limit=limit)
 
 
 def serialize_delivery(d: Delivery) -> dict[str, Any]:

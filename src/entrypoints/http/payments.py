@@ -14,6 +14,7 @@ from domain.errors import SessionNotFound
 from entrypoints.http import serialize
 from entrypoints.http.auth import authenticate, runtime_of
 from entrypoints.http.errors import parse_body
+from entrypoints.http.inputs import storable_param
 from entrypoints.http.schemas import CreateSessionBody
 
 
@@ -47,7 +48,7 @@ async def create_session(request: Request) -> Response:
 
 async def read_session(request: Request) -> Response:
     caller = authenticate(request)
-    session_id = request.path_params["session_id"]
+    session_id = storable_param(request.path_params["session_id"], "sessionId")
     bind_contextvars(session_id=session_id)
     view = await get_session(runtime_of(request).deps, session_id)
     if caller.is_mini_app and view.user_id != str(caller.telegram_user_id):

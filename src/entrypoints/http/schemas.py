@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, St
 from pydantic.alias_generators import to_camel
 
 from domain.providers import Provider
+from entrypoints.http.inputs import INT64, Text
 
 PAYMENT_METHODS: dict[str, Provider] = {
     "telegram": Provider.TELEGRAM_STARS,
@@ -24,10 +25,10 @@ class Body(BaseModel):
 
 
 class CreateSessionBody(Body):
-    package_id: str = Field(min_length=1, max_length=64)
+    package_id: Text = Field(min_length=1, max_length=64)
     payment_method: Literal["telegram", "telegram_stars", "cryptopay"]
     user_id: str | None = Field(default=None, min_length=1, max_length=128, pattern=USER_ID)
-    telegram_user_id: StrictInt | None = Field(default=None, gt=0)
+    telegram_user_id: StrictInt | None = Field(default=None, gt=0, le=INT64)
 
     @property
     def provider(self) -> Provider:
@@ -36,27 +37,27 @@ class CreateSessionBody(Body):
 
 class SpendBody(Body):
     credits: StrictInt = Field(gt=0, le=1_000_000_000)
-    idempotency_key: str = Field(min_length=1, max_length=128)
-    reason: str = Field(default="", max_length=500)
+    idempotency_key: Text = Field(min_length=1, max_length=128)
+    reason: Text = Field(default="", max_length=500)
 
 
 class RefundBody(Body):
-    reason: str = Field(default="", max_length=500)
+    reason: Text = Field(default="", max_length=500)
     allow_debt: StrictBool = False
 
 
 class BotMessageBody(Body):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=False, extra="forbid",
                               frozen=True)  # a template keeps its whitespace
-    template: str = Field(min_length=1, max_length=4096)
-    parse_mode: str | None = None
+    template: Text = Field(min_length=1, max_length=4096)
+    parse_mode: Text | None = None
 
 
 class PatronBody(Body):
-    telegram_user_id: StrictInt = Field(gt=0)
+    telegram_user_id: StrictInt = Field(gt=0, le=INT64)
     user_id: str | None = Field(default=None, min_length=1, max_length=128, pattern=USER_ID)
     until: AwareDatetime | None = None
-    first_name: str = Field(default="", max_length=64)
+    first_name: Text = Field(default="", max_length=64)
 
 
 def iso(moment: datetime | None) -> str | None:

@@ -15,6 +15,7 @@ from application.views import SpendResult
 from entrypoints.http import serialize
 from entrypoints.http.auth import authenticate, runtime_of
 from entrypoints.http.errors import ApiError, parse_body
+from entrypoints.http.inputs import whole
 from entrypoints.http.schemas import USER_ID, SpendBody
 
 MAX_LEDGER_LIMIT = 500
@@ -31,10 +32,7 @@ def _user(request: Request) -> str:
 
 
 def _limit(request: Request) -> int:
-    raw = request.query_params.get("limit", "50")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LEDGER_LIMIT:
-        raise ApiError(422, "invalid_request", f"limit must be 1..{MAX_LEDGER_LIMIT}")
-    return int(raw)
+    return whole(request.query_params.get("limit", "50"), "limit", 1, MAX_LEDGER_LIMIT)
 
 
 async def balance(request: Request) -> Response:

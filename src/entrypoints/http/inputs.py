@@ -1,0 +1,37 @@
+"""What input may reach storage: text PostgreSQL can hold (no NUL, no lone surrogate), whole
+numbers that fit 64 bits, counts of ASCII digits. Checked at the edge, refused with a 4xx."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+from adapters.text import UNSTORABLE
+from entrypoints.http.errors import ApiError
+
+INT64 = 2**63 - 1
+
+
+def _refuse_unstorable(text: str) -> str:
+    if UNSTORABLE.search(text):
+        raise ValueError("contains a character that cannot be stored (NUL or a lone surrogate)")
+    return text
+
+
+Text = Annotated[str, AfterValidator(_refuse_unstorable)]
+
+
+def whole(raw: str, name: str, low: int, high: int) -> int:
+    """An integer from a path or query parameter: ASCII digits only (`str.isdigit` also takes
+    "²" and "٣"), within [low, high]."""
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+        raise ApiError(422, "invalid_request", f"{name} must be a whole number {low}..{high}")
+    return int(raw)
+
+
+def storable_param(raw: str, name: str) -> str:
+    if UNSTORABLE.search(raw):
+        raise ApiError(422, "invalid_request", f"{name} contains a character that cannot be "
+                                               "stored")
+    return raw
