@@ -104,6 +104,9 @@ class OutboxItem:
     last_error: str | None = None
     sent_at: datetime | None = None
     dedupe_key: str | None = field(default=None)
+    # Set by a claim that took the item over: the lease a holder let run out without recording
+    # a result (it crashed, or hung). Not stored.
+    previous_lease: datetime | None = field(default=None, compare=False)
 
     @classmethod
     def now(cls, item_id: str, chat_id: int, effect: Effect, now: datetime,

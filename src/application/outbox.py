@@ -106,18 +106,68 @@ async def perform(deps: Deps, item: OutboxItem, counts: JobCounts | None = None)
     item.lease_until = None
 
 
-async def attempt(deps: Deps, item: OutboxItem, counts: JobCounts | None = None) -> None:
-    """Perform the item, then record what came of it in one statement: the window in which a
-    crash could make it happen twice is this call and that statement."""
-    await perform(deps, item, counts)
-    async with deps.uow() as uow:
-        await uow.outbox.record(item)
-        await uow.commit()
-
-
 def _count(counts: JobCounts | None, name: str) -> None:
     if counts is not None:
         counts.add(name)
+
+
+# -- leases ------------------------------------------------------------------------------------
+
+class Leases:
+    """Keeps the leases of the items this process holds running for as long as it holds them:
+    one statement every third of a lease renews them all. So a lease can be short (one send,
+    `outbox_lease`) however long an item waits for the throttle or a flood wait: a process that
+    dies stops renewing, and what it held is the dispatch job's within one lease."""
+
+    def __init__(self, deps: Deps, lease: timedelta) -> None:
+        self._deps = deps
+        self._lease = lease
+        self._held: dict[str, None] = {}  # item ids, in the order they came
+        self._emptied = asyncio.Event()
+        self._keeper: asyncio.Task[None] | None = None
+
+    def hold(self, items: Sequence[OutboxItem]) -> None:
+        self._held.update(dict.fromkeys(item.id for item in items))
+        if self._held and (self._keeper is None or self._keeper.done()):
+            self._emptied.clear()
+            self._keeper = asyncio.get_running_loop().create_task(self._keep())
+
+    def release(self, items: Sequence[OutboxItem]) -> None:
+        for item in items:
+            self._held.pop(item.id, None)
+        if not self._held:
+            self._emptied.set()
+
+    async def stopped(self) -> None:
+        """Wait for the keeper to notice it holds nothing (at shutdown)."""
+        if self._keeper is not None and not self._held:
+            await self._keeper
+
+    async def _keep(self) -> None:
+        interval = self._lease.total_seconds() / 3
+        while self._held:
+            self._emptied.clear()
+            try:
+                await asyncio.wait_for(self._emptied.wait(), interval)
+                continue  # everything held was let go (what is held now was leased just now)
+            except TimeoutError:
+                pass
+            await self._renew(list(self._held))
+
+    async def _renew(self, ids: list[str]) -> None:
+        now = self._deps.clock.now()
+        try:
+            async with self._deps.uow() as uow:
+                renewed = await uow.outbox.renew(ids, now, now + self._lease)
+                await uow.commit()
+        except Exception:  # the next round tries again; a lease is three rounds long
+            log.exception("outbox: the leases of %d held items could not be renewed", len(ids))
+            return
+        lapsed = len([i for i in ids if i in self._held]) - renewed
+        if lapsed > 0:
+            log.warning("outbox: %d held items had let their lease run out (this process was "
+                        "stalled for longer than %s); another dispatcher may send them too",
+                        lapsed, self._lease)
 
 
 # -- right after a commit ----------------------------------------------------------------------
@@ -125,8 +175,9 @@ def _count(counts: JobCounts | None, name: str) -> None:
 class Sender:
     """Delivers the items each transaction queued, once it has committed: one task per chat
     with work, each chat's items in the order they were queued, up to CONCURRENCY chats at once.
-    The items come leased to this process, so no dispatcher takes them meanwhile; what a crash
-    leaves behind goes out through the dispatch job when the lease runs out.
+    The items come leased to this process, so no dispatcher takes them meanwhile, and their
+    leases are kept running while they wait here (`Leases`); what a crash leaves behind goes out
+    through the dispatch job once one lease has run out.
 
     Results are recorded by one recorder, as soon as it is free: alone, an item is recorded
     right after its call; under load, the results that came in while the recorder wrote are
@@ -141,12 +192,14 @@ class Sender:
         self._slots = asyncio.Semaphore(concurrency)
         self._done: list[OutboxItem] = []  # attempted, not recorded yet
         self._recorder: asyncio.Task[None] | None = None
+        self._leases = Leases(deps, lease)
 
     @property
     def lease(self) -> float:
         return self._lease.total_seconds()
 
     def submit(self, items: Sequence[OutboxItem]) -> None:
+        self._leases.hold(items)
         for item in items:
             waiting = self._chats.get(item.chat_id)
             if waiting is not None:  # this chat is being served: the item joins its queue
@@ -178,6 +231,10 @@ class Sender:
     async def _record(self) -> None:
         while self._done:
             batch, self._done = self._done, []
+            # Let go first: a renewal must not revive a lease a recorded result released. If
+            # the record fails, the dispatch job repeats these items: they are the only ones a
+            # crash or a lost database can send twice (at most the results of one write).
+            self._leases.release(batch)
             try:
                 async with self._deps.uow() as uow:
                     await uow.outbox.record(*batch)
@@ -196,6 +253,8 @@ class Sender:
         try:
             while others := [t for t in self._tasks if t not in self._draining]:
                 await asyncio.gather(*others, return_exceptions=True)
+            if not self._draining - {current}:
+                await self._leases.stopped()
         finally:
             self._draining.discard(current)
 
@@ -203,9 +262,12 @@ class Sender:
 # -- the dispatch job --------------------------------------------------------------------------
 
 async def dispatch_outbox(deps: Deps, cmd: c.DispatchOutbox) -> JobCounts:
-    """Deliver due items one at a time: each is leased just before its call, so a slow batch
-    never lets another dispatcher take (and repeat) items still waiting here."""
+    """Deliver due items one at a time: each is leased just before its call (and the lease kept
+    running through a long flood wait), so a slow batch never lets another dispatcher take (and
+    repeat) items still waiting here. An item whose holder let its lease run out without a
+    result is taken over, logged and counted (`taken_over`)."""
     counts = JobCounts()
+    leases = Leases(deps, deps.settings.outbox_lease)
     for _ in range(cmd.batch):
         now = deps.clock.now()
         async with deps.uow() as uow:
@@ -214,5 +276,18 @@ async def dispatch_outbox(deps: Deps, cmd: c.DispatchOutbox) -> JobCounts:
         if item is None:
             break
         counts.add("claimed")
-        await attempt(deps, item, counts)
+        if item.previous_lease is not None:
+            counts.add("taken_over")
+            log.warning("outbox: item %s (chat %s) taken over: its lease ran out at %s with no "
+                        "result recorded (the process holding it died or hung)", item.id,
+                        item.chat_id, item.previous_lease.isoformat())
+        leases.hold([item])
+        try:
+            await perform(deps, item, counts)
+        finally:
+            leases.release([item])
+        async with deps.uow() as uow:  # a crash before this commit sends this item twice
+            await uow.outbox.record(item)
+            await uow.commit()
+    await leases.stopped()
     return counts

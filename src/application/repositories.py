@@ -132,7 +132,12 @@ class OutboxRepository(Protocol):
 
     async def claim(self, now: datetime, lease_until: datetime) -> OutboxItem | None:
         """The next due pending item whose lease has run out, of a chat with no other item in
-        flight, leased to the caller (one statement where the database allows)."""
+        flight, leased to the caller; `previous_lease` says whose lease ran out, if any."""
+        ...
+
+    async def renew(self, ids: Sequence[str], now: datetime, lease_until: datetime) -> int:
+        """Extend the leases still running of these pending items (one statement); a lease
+        that ran out or was released stays as it is. How many were extended."""
         ...
 
     async def record(self, *items: OutboxItem) -> None:

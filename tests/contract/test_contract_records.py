@@ -215,3 +215,36 @@ async def test_a_chat_with_an_item_in_flight_waits_for_it(db: Database) -> None:
         invoice = await uow.outbox.claim(at(7), at(7) + LEASE)
         await uow.commit()
     assert invoice is not None and invoice.id == "invoice"
+
+
+async def test_a_claim_says_whose_lease_it_took_over(db: Database) -> None:
+    async with db() as uow:
+        await uow.outbox.add(item("fresh", 1, chat_id=7))
+        await uow.outbox.add(item("held", 1, chat_id=8, lease_until=at(3)))
+        await uow.commit()
+    async with db() as uow:
+        fresh = await uow.outbox.claim(at(5), at(5) + LEASE)
+        held = await uow.outbox.claim(at(5), at(5) + LEASE)
+        await uow.commit()
+    assert fresh is not None and (fresh.id, fresh.previous_lease) == ("fresh", None)
+    assert held is not None and (held.id, held.previous_lease) == ("held", at(3))
+    assert held.lease_until == at(5) + LEASE
+
+
+async def test_renew_extends_only_leases_still_running(db: Database) -> None:
+    async with db() as uow:
+        await uow.outbox.add(item("running", 0, chat_id=1, lease_until=at(2)))
+        await uow.outbox.add(item("lapsed", 0, chat_id=2, lease_until=at(0.5)))
+        await uow.outbox.add(item("released", 0, chat_id=3))
+        await uow.outbox.add(item("sent", 0, chat_id=4, lease_until=at(2),
+                                  status=OutboxStatus.SENT))
+        await uow.commit()
+    async with db() as uow:
+        renewed = await uow.outbox.renew(["running", "lapsed", "released", "sent", "gone"],
+                                         at(1), at(4))
+        await uow.commit()
+    assert renewed == 1
+    async with db() as uow:
+        leases = {i: (await uow.outbox.get(i)).lease_until  # type: ignore[union-attr]
+                  for i in ("running", "lapsed", "released", "sent")}
+    assert leases == {"running": at(4), "lapsed": at(0.5), "released": None, "sent": at(2)}

@@ -255,9 +255,19 @@ class MemoryOutbox:
         if not due:
             return None
         item = min(due, key=lambda i: (i.available_at, i.created_at, i.id))
-        item.lease_until = lease_until
+        previous, item.lease_until = item.lease_until, lease_until
         self._v.put(item.id, item)
-        return replace(item)
+        return replace(item, previous_lease=previous)
+
+    async def renew(self, ids: Sequence[str], now: datetime, lease_until: datetime) -> int:
+        renewed = 0
+        for item_id in ids:
+            item = self._v.get(item_id)
+            if (item is not None and item.status is OutboxStatus.PENDING
+                    and item.lease_until is not None and item.lease_until > now):
+                self._v.put(item_id, replace(item, lease_until=lease_until))
+                renewed += 1
+        return renewed
 
     async def record(self, *items: OutboxItem) -> None:
         for item in items:

@@ -62,8 +62,13 @@ CASES: list[tuple[Table, Any, Any, Any]] = [
 ]
 
 
+# Fields a repository sets on what it hands out, never stored: a claim's note of the lease it
+# took over (OutboxItem.previous_lease).
+TRANSIENT = {"events", "previous_lease"}
+
+
 def state(obj: Any) -> dict[str, Any]:
-    return {f.name: getattr(obj, f.name) for f in fields(obj) if f.name != "events"}
+    return {f.name: getattr(obj, f.name) for f in fields(obj) if f.name not in TRANSIENT}
 
 
 @pytest.mark.parametrize(("table", "sample", "to_values", "from_row"), CASES,
@@ -73,7 +78,8 @@ def test_every_field_has_a_column_and_comes_back(table: Table, sample: Any, to_v
     values = to_values(sample)
     named = set()
     for f in fields(sample):
-        named |= STAND_INS.get(f.name, {f.name})
+        if f.name not in TRANSIENT:
+            named |= STAND_INS.get(f.name, {f.name})
     assert set(values) == named  # no field is left out, none is invented
     assert set(values) == set(table.c.keys()) - {"id"} or set(values) == set(table.c.keys())
     assert state(from_row(values)) == state(sample)

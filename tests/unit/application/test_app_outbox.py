@@ -3,6 +3,7 @@ never sent twice; what a crashed sender leaves goes out through the job once its
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -214,7 +215,68 @@ class TestNeverTwice:
         assert (during["claimed"], world.texts_to(777)) == (0, [])
         world.clock.advance(lease)
         after = await world.handle(c.DispatchOutbox())
-        assert after["sent"] == 1
+        assert (after["sent"], after["taken_over"]) == (1, 1)
         assert len(world.texts_to(777)) == 1
         world.clock.advance(lease)
         assert (await world.handle(c.DispatchOutbox()))["claimed"] == 0
+
+
+class TestLeases:
+    async def test_a_lease_is_sized_to_one_send(self, world) -> None:
+        assert world.deps.settings.outbox_lease <= timedelta(seconds=30)
+
+    async def test_an_item_waiting_longer_than_its_lease_stays_leased_to_its_holder(
+            self, make_world) -> None:
+        # Given a short lease, and a send held up longer than it (a flood wait, the throttle)
+        lease = timedelta(seconds=0.3)
+        world = make_world(dispatch_in_background=True, outbox_lease=lease)
+        gate = asyncio.Event()
+        send = world.messenger.send_message
+
+        async def held_up(message):
+            await gate.wait()
+            await send(message)
+
+        world.messenger.send_message = held_up
+        await world.handle(c.Reply(777, "support_info"))
+        # When two leases pass while it waits (the holder renews every third of a lease)
+        for _ in range(4):
+            await asyncio.sleep(0.15)
+            world.clock.advance(timedelta(seconds=0.15))
+        # Then no dispatcher may take it: it is still leased
+        during = await asyncio.wait_for(world.handle(c.DispatchOutbox()), 2)
+        assert during["claimed"] == 0
+        [item] = world.outbox()
+        assert item.lease_until is not None and item.lease_until > world.clock.now()
+        # and once sent, it is recorded and its lease released; it went out once
+        gate.set()
+        await world.sender.drain()
+        [item] = world.outbox()
+        assert (item.status, item.lease_until) == (SENT, None)
+        assert len(world.texts_to(777)) == 1
+
+    async def test_a_dispatcher_keeps_its_lease_through_a_long_send(self, make_world) -> None:
+        # Given an item the job is sending, held up for longer than its lease
+        lease = timedelta(seconds=0.3)
+        world = make_world(dispatch_inline=False, outbox_lease=lease)
+        await world.handle(c.Reply(777, "support_info"))
+        gate = asyncio.Event()
+        send = world.messenger.send_message
+
+        async def held_up(message):
+            await gate.wait()
+            await send(message)
+
+        world.messenger.send_message = held_up
+        first = asyncio.get_running_loop().create_task(world.handle(c.DispatchOutbox()))
+        for _ in range(4):
+            await asyncio.sleep(0.15)
+            world.clock.advance(timedelta(seconds=0.15))
+        # When a second dispatcher runs meanwhile
+        second = await asyncio.wait_for(world.handle(c.DispatchOutbox()), 2)
+        # Then it takes nothing; the first sends the item once
+        assert second["claimed"] == 0
+        gate.set()
+        counts = await first
+        assert (counts["sent"], counts["taken_over"]) == (1, 0)
+        assert len(world.texts_to(777)) == 1

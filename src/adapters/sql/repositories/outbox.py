@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,24 +19,28 @@ _ITEM = select(t).where(t.c.id == bindparam("b_id"))
 _RECORD = update(t).where(t.c.id == bindparam("b_id"))
 
 
-def _claim(dialect: str) -> Any:
-    """One statement: lease the next due item, of a chat with no other item in flight."""
+def _pick(dialect: str) -> Any:
+    """The next due item, of a chat with no other item in flight, and the lease it had."""
     now = bindparam("b_now")
     due, busy = t.alias("due"), t.alias("busy")
     in_flight = select(busy.c.id).where(
         busy.c.chat_id == due.c.chat_id, busy.c.id != due.c.id, busy.c.status == _PENDING,
         busy.c.lease_until > now).exists()
-    pick = (select(due.c.id)
+    pick = (select(due.c.id, due.c.lease_until)
             .where(due.c.status == _PENDING, due.c.available_at <= now,
                    or_(due.c.lease_until.is_(None), due.c.lease_until <= now), ~in_flight)
             .order_by(due.c.available_at, due.c.created_at, due.c.id).limit(1))
     if dialect == "postgresql":  # two dispatchers claiming at once take different items
-        pick = pick.with_for_update(skip_locked=True)
-    return (update(t).where(t.c.id == pick.scalar_subquery(), t.c.status == _PENDING)
-            .values(lease_until=bindparam("b_lease_until")).returning(*t.c))
+        pick = pick.with_for_update(skip_locked=True, of=due)
+    return pick
 
 
-_CLAIMS = {dialect: _claim(dialect) for dialect in ("postgresql", "sqlite")}
+_PICKS = {dialect: _pick(dialect) for dialect in ("postgresql", "sqlite")}
+_LEASE = (update(t).where(t.c.id == bindparam("b_id"), t.c.status == _PENDING)
+          .values(lease_until=bindparam("b_lease_until")).returning(*t.c))
+_RENEW = (update(t).where(t.c.id.in_(bindparam("b_ids", expanding=True)),
+                          t.c.status == _PENDING, t.c.lease_until > bindparam("b_now"))
+          .values(lease_until=bindparam("b_lease_until")))
 
 
 class SqlOutbox:
@@ -46,10 +51,23 @@ class SqlOutbox:
         await self._gw.execute(t.insert(), m.outbox_values(item))
 
     async def claim(self, now: datetime, lease_until: datetime) -> OutboxItem | None:
-        found = await self._gw.execute(_CLAIMS[self._gw.dialect],
-                                       {"b_now": now, "b_lease_until": lease_until})
+        """Two statements (the job's, not the hot path's): the pick locks its row on PostgreSQL
+        (SKIP LOCKED: two dispatchers take different items); SQLite's writer lock is held."""
+        picked = (await self._gw.execute(_PICKS[self._gw.dialect], {"b_now": now})).first()
+        if picked is None:
+            return None
+        found = await self._gw.execute(_LEASE, {"b_id": picked.id, "b_lease_until": lease_until})
         row = found.mappings().first()
-        return m.outbox_from(row) if row else None
+        if row is None:
+            return None
+        item = m.outbox_from(row)
+        item.previous_lease = picked.lease_until
+        return item
+
+    async def renew(self, ids: Sequence[str], now: datetime, lease_until: datetime) -> int:
+        found = await self._gw.execute(_RENEW, {"b_ids": list(ids), "b_now": now,
+                                                "b_lease_until": lease_until})
+        return int(found.rowcount)
 
     async def record(self, *items: OutboxItem) -> None:
         await self._gw.execute(_RECORD, [{
