@@ -13,6 +13,8 @@ from adapters.text import Received
 
 INT64 = 2**63 - 1
 Id = Annotated[int, Field(ge=-INT64, le=INT64)]  # what a BIGINT column holds
+Amount = Annotated[int, Field(ge=0, le=INT64)]
+UnixTime = Annotated[int, Field(ge=0, le=253_402_300_799)]  # up to 9999-12-31T23:59:59Z
 
 
 class _Model(BaseModel):
@@ -32,16 +34,16 @@ class Chat(_Model):
 
 class SuccessfulPayment(_Model):
     currency: Received
-    total_amount: int
+    total_amount: Amount
     invoice_payload: Received
     telegram_payment_charge_id: Received
     provider_payment_charge_id: Received = ""
-    subscription_expiration_date: int | None = None
+    subscription_expiration_date: UnixTime | None = None
 
 
 class RefundedPayment(_Model):
     currency: Received
-    total_amount: int
+    total_amount: Amount
     invoice_payload: Received
     telegram_payment_charge_id: Received
     provider_payment_charge_id: Received | None = None
@@ -59,7 +61,7 @@ class PreCheckoutQuery(_Model):
     id: Received
     from_user: User = Field(alias="from")
     currency: Received
-    total_amount: int
+    total_amount: Amount
     invoice_payload: Received
 
 

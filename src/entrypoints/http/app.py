@@ -51,6 +51,7 @@ def create_app(runtime: Runtime, metrics: Metrics | None = None) -> Starlette:
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
+    app.router.redirect_slashes = False  # an API answers 404, not a redirect, for `/x/`
     app.state.runtime = runtime
     app.state.metrics = metrics
     return app

@@ -56,11 +56,11 @@ def status_of(error: e.DomainError) -> int:
 
 
 async def read_json(request: Request) -> Any:
-    """The body as JSON; a malformed one is a 400, never a 500."""
+    """The body as JSON; a malformed one (or one nested past the reader's depth) is a 400."""
     raw = await request.body()
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ApiError(400, "malformed_json", "the request body is not valid JSON") from None
 
 

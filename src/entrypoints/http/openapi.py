@@ -53,7 +53,7 @@ _ROUTES: list[tuple[str, str, str, str, list[S] | None, type[BaseModel] | None, 
     ("post", "/api/admin/jobs/{name}/run", "Run a job now: expire-sessions, "
      "reconcile-telegram-stars, reconcile-cryptopay, dispatch-outbox, check-memberships, "
      "bulk-invite, prune-webhook-inbox, cryptopay-balance-alert", "admin", _ADMIN, None, 200,
-     _OBJ, (401, 404, 409)),
+     _OBJ, (400, 401, 404, 409)),
     ("get", "/api/admin/deliveries", "Webhook deliveries as received (those handled), newest "
      "first, by updateId, chargeId, invoiceId, sessionId, source (?limit=1..500)", "admin",
      _ADMIN, None, 200, {"type": "array", "items": _OBJ}, (401, 422)),
@@ -132,10 +132,30 @@ def _operation(route: tuple[Any, ...]) -> tuple[str, str, S]:
         schema = body.model_json_schema(by_alias=True)
         op["requestBody"] = {"required": body not in _OPTIONAL_BODIES,
                              "content": {"application/json": {"schema": schema}}}
-    for code in errors:
+    for code in sorted(set(errors) | _implied(path, security, body, op.get("parameters", []))):
         op["responses"][str(code)] = {"description": "error",
                                       "content": {"application/json": {"schema": _ERROR}}}
     return method, path, op
+
+
+def _implied(path: str, security: list[S] | None, body: type[BaseModel] | None,
+             parameters: list[S]) -> set[int]:
+    """What every operation of a kind can answer, whatever its handler does: a body can be
+    malformed (400), too large (413) or invalid (422); a path value can match no route or no
+    record (404) or hold what cannot be stored (422); a query value can be invalid (422); a
+    bearer or Mini App credential can be missing or wrong (401)."""
+    codes: set[int] = set()
+    if body is not None or path.endswith("/webhook"):
+        codes |= {400, 413}
+    if body is not None:
+        codes.add(422)
+    if any(p["in"] == "path" for p in parameters):
+        codes |= {404, 422}
+    if any(p["in"] == "query" for p in parameters):
+        codes.add(422)
+    if any(name in need for need in security or [] for name in ("apiToken", "adminToken")):
+        codes.add(401)
+    return codes
 
 
 @functools.cache
