@@ -49,6 +49,10 @@ class StarportConfig(BaseSettings):
     starport_max_connections: int | None = Field(default=None, ge=16)
     starport_max_body_bytes: int = Field(default=1_048_576, ge=1024)
     starport_header_timeout_seconds: float = Field(default=10.0, gt=0)  # a request's head
+    # PostgreSQL: a connect (and the wait for a pooled connection), and each statement; a
+    # database that hangs then fails requests with a 503 in seconds instead of holding them.
+    starport_db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    starport_db_statement_timeout_seconds: float = Field(default=10.0, gt=0)
     starport_session_ttl_minutes: int = Field(default=30, ge=1, le=44640)
     starport_join_bonus_credits: int = Field(default=50, ge=0)
     starport_invite_ttl_hours: int = Field(default=24, ge=1)

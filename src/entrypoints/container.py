@@ -31,10 +31,12 @@ from entrypoints.runtime import Runtime
 from entrypoints.telegram.polling import ALLOWED_UPDATES
 
 
-def _sql_database(url: str) -> Any:
+def _sql_database(config: StarportConfig) -> Any:
     from adapters.sql.database import SqlDatabase  # imported lazily: memory mode needs no driver
 
-    return SqlDatabase(url)
+    return SqlDatabase(config.database_url,
+                       connect_timeout=config.starport_db_connect_timeout_seconds,
+                       statement_timeout=config.starport_db_statement_timeout_seconds)
 
 
 def _sql_job_lock(database: Any) -> Any:
@@ -101,7 +103,7 @@ class Container(containers.DeclarativeContainer):
     catalog = providers.Singleton(load_catalog, config.provided.starport_catalog)
     database = providers.Selector(
         config.provided.starport_repository,
-        sql=providers.Singleton(_sql_database, config.provided.database_url),
+        sql=providers.Singleton(_sql_database, config),
         memory=providers.Singleton(MemoryDatabase),
     )
     job_lock = providers.Selector(

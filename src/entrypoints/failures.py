@@ -49,3 +49,22 @@ def _database_failure(exc: BaseException) -> str | None:
                     f"({reason})")
         return f"cannot use the database at DATABASE_URL: {reason}"
     return None
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database cannot be reached or did not answer in time (a connection refused or lost,
+    a connect or statement timeout, the pool exhausted): a request meeting it gets a 503 and
+    may be retried; not a bug, so logged without a traceback."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(exc, TimeoutError | ConnectionError | InterfaceError | OperationalError
+                  | PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        code = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", "") or "")
+        # 08: connection exception; 57014: statement timeout; 57P0x: server shutting down
+        return code.startswith(("08", "57014", "57P0"))
+    return False

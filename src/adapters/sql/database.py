@@ -19,10 +19,13 @@ class SqlDatabase:
 
     def __init__(self, url: str | None = None, *, pool_size: int | None = None,
                  max_overflow: int | None = None, lock_system_accounts: bool = False,
-                 echo: bool = False, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+                 echo: bool = False, busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+                 connect_timeout: float = 5.0, statement_timeout: float | None = None) -> None:
         self.url = url or url_from_env()
         self.engine = make_engine(self.url, pool_size=pool_size, max_overflow=max_overflow,
-                                  echo=echo, busy_timeout_ms=busy_timeout_ms)
+                                  echo=echo, busy_timeout_ms=busy_timeout_ms,
+                                  connect_timeout=connect_timeout,
+                                  statement_timeout=statement_timeout)
         self.dialect = self.engine.dialect.name
         self.lock_system_accounts = lock_system_accounts
         # SQLite has one writer at a time: queue this process's writers here, in order, rather

@@ -27,7 +27,11 @@ def is_sqlite(url: str | URL) -> bool:
 
 def make_engine(url: str | URL, *, pool_size: int | None = None,
                 max_overflow: int | None = None, echo: bool = False,
-                busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> AsyncEngine:
+                busy_timeout_ms: int = BUSY_TIMEOUT_MS, connect_timeout: float = 5.0,
+                statement_timeout: float | None = None) -> AsyncEngine:
+    """PostgreSQL: `connect_timeout` bounds a connect and the wait for a pooled connection,
+    `statement_timeout` (None: none) each statement, on the server and in the client (a server
+    that hangs, not only one that refuses); a transaction left idle is ended after six."""
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         _create_parent(u.database)
@@ -43,9 +47,23 @@ def make_engine(url: str | URL, *, pool_size: int | None = None,
     # Two cores: a handful of busy connections saturate them; overflow absorbs bursts.
     return create_async_engine(
         u, echo=echo, pool_size=pool_size or 5, max_overflow=10 if max_overflow is None
-        else max_overflow, pool_pre_ping=True, pool_recycle=1800,
+        else max_overflow, pool_pre_ping=True, pool_recycle=1800, pool_timeout=connect_timeout,
         isolation_level="READ COMMITTED",
+        connect_args=_postgres_timeouts(u.get_driver_name(), connect_timeout, statement_timeout),
     )
+
+
+def _postgres_timeouts(driver: str, connect: float, statement: float | None) -> dict[str, Any]:
+    settings = {} if statement is None else {
+        "statement_timeout": str(int(statement * 1000)),
+        "idle_in_transaction_session_timeout": str(int(statement * 6000))}
+    if driver == "asyncpg":
+        return {"timeout": connect, "command_timeout": statement, "server_settings": settings}
+    if driver.startswith("psycopg"):
+        options = " ".join(f"-c {name}={value}" for name, value in settings.items())
+        return {"connect_timeout": max(1, round(connect)), **({"options": options}
+                                                               if options else {})}
+    return {}
 
 
 def _create_parent(database: str | None) -> None:

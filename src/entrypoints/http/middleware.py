@@ -11,6 +11,7 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.telegram.redact import redact
+from entrypoints.failures import database_unavailable
 from entrypoints.http.errors import error_response
 from entrypoints.observability import Metrics
 
@@ -48,11 +49,18 @@ class RequestContext:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
-            log.exception("http.unexpected_error")
+        except Exception as exc:
+            unavailable = database_unavailable(exc)
+            if unavailable:  # expected while the database is down: one line, no traceback
+                log.warning("http.database_unavailable", error=type(exc).__name__,
+                            reason=str(exc).splitlines()[0][:200] if str(exc) else "")
+            else:
+                log.exception("http.unexpected_error")
             if status:  # the response had begun: nothing better to do than drop it
                 raise
-            response = error_response(500, "internal_error", "internal error; it was logged")
+            response = (error_response(503, "unavailable", "the database is unavailable; retry",
+                                       {"Retry-After": "1"}) if unavailable else
+                        error_response(500, "internal_error", "internal error; it was logged"))
             await response(scope, receive, send_with_id)
         finally:
             self.metrics.record_http(_route(scope, path), status or 500)

@@ -147,8 +147,23 @@ class TestCredits:
         assert h.entries() == 0
 
 
-async def test_storage_down_is_a_json_500_not_a_crash(h: Harness) -> None:
+async def test_storage_down_is_a_503_to_retry_not_a_crash(h: Harness) -> None:
     h.database.down = True
+
+    response = await h.client.get("/api/users/u1/balance", headers=SERVER)
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "unavailable"
+    assert response.headers["retry-after"] == "1"
+    assert response.headers["x-request-id"]
+
+
+async def test_a_bug_is_a_json_500_not_a_crash(h: Harness, monkeypatch: pytest.MonkeyPatch
+                                               ) -> None:
+    def broken(read_only: bool = False) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(h.database, "db", broken)
 
     response = await h.client.get("/api/users/u1/balance", headers=SERVER)
 
