@@ -5,7 +5,16 @@ or chunked bodies), so it costs next to nothing next to the servers it answers. 
 `POST/GET /bot<token>/<method>` with plausible results for the methods Starport and aiogram
 call (`{"ok": true, "result": true}` for any other), takes JSON, form-urlencoded and multipart
 bodies, and counts the calls per method; `GET /_counts` answers the counts as JSON (with
-`answerPreCheckoutQuery:ok` for the answers that said yes)."""
+`answerPreCheckoutQuery:ok` for the answers that said yes).
+
+For the fault suite (`bench.faults`), with `--control-port C`: `GET /_chats` (on either port)
+answers the sendMessage calls per chat, `{"<chat id>": [confirmations, other messages, first
+confirmation, last confirmation]}` (a confirmation is a text that starts with
+`--confirmation-prefix`; the times are Unix seconds), and `GET /_mode?set=up|down|blackhole` on
+the control port switches the Bot API port: `down` closes its listening socket and every
+connection on it (connection refused), `blackhole` takes connections and requests and never
+answers (what a black hole receives is counted as `blackholed`, not as a call), `up` serves again
+(requests already swallowed stay unanswered)."""
 
 from __future__ import annotations
 
@@ -24,6 +33,8 @@ import httptools
 import uvloop
 
 COUNTS: Counter[str] = Counter()
+CHATS: dict[int, list[float]] = {}  # chat id -> [confirmations, others, first, last confirmation]
+CONFIRMATION = ["Payment received"]  # the prefix of a confirmation's text (--confirmation-prefix)
 _message_ids = itertools.count(1)
 _BOT_PATH = re.compile(rb"^/bot[^/]+/([A-Za-z]+)")
 
@@ -45,6 +56,7 @@ def _params(body: bytes, content_type: bytes) -> dict[str, str]:
 
 def _result(method: str, params: dict[str, str]) -> Any:
     if method == "sendMessage":
+        _per_chat(int(params.get("chat_id", 0)), params.get("text", ""))
         return {"message_id": next(_message_ids), "date": int(time.time()),
                 "chat": {"id": int(params.get("chat_id", 0)), "type": "private"},
                 "text": params.get("text", "")}
@@ -59,9 +71,22 @@ def _result(method: str, params: dict[str, str]) -> Any:
     return True
 
 
+def _per_chat(chat_id: int, text: str) -> None:
+    counts = CHATS.setdefault(chat_id, [0, 0, 0.0, 0.0])
+    if text.startswith(CONFIRMATION[0]):
+        now = time.time()
+        counts[0] += 1
+        counts[2] = counts[2] or now
+        counts[3] = now
+    else:
+        counts[1] += 1
+
+
 def answer(url: bytes, body: bytes, content_type: bytes) -> tuple[int, bytes]:
     if url.startswith(b"/_counts"):
         return 200, json.dumps(COUNTS).encode()
+    if url.startswith(b"/_chats"):
+        return 200, json.dumps(CHATS).encode()
     match = _BOT_PATH.match(url)
     if match is None:
         return 404, b'{"ok":false,"error_code":404,"description":"Not Found"}'
@@ -75,8 +100,35 @@ def answer(url: bytes, body: bytes, content_type: bytes) -> tuple[int, bytes]:
     return 200, json.dumps({"ok": True, "result": result}).encode()
 
 
+class BotPort:
+    """The Bot API's listening socket and its connections, switched by `/_mode` (faults)."""
+
+    port = 0
+    mode = "up"  # up | down | blackhole
+    server: asyncio.Server | None = None
+    connections: set[Connection] = set()  # noqa: RUF012 (one process, one port)
+
+    @classmethod
+    async def open(cls) -> None:
+        loop = asyncio.get_running_loop()
+        cls.server = await loop.create_server(Connection, "127.0.0.1", cls.port, backlog=1024)
+
+    @classmethod
+    async def switch(cls, mode: str) -> None:
+        if mode == "down" and cls.server is not None:
+            cls.server.close()
+            cls.server = None
+            for conn in list(cls.connections):
+                if conn.transport is not None:
+                    conn.transport.abort()
+        elif mode != "down" and cls.server is None:
+            await cls.open()
+        cls.mode = mode
+
+
 class Connection(asyncio.Protocol):
-    def __init__(self) -> None:
+    def __init__(self, control: bool = False) -> None:
+        self.control = control
         self.parser = httptools.HttpRequestParser(self)
         self.transport: asyncio.Transport | None = None
         self.url = b""
@@ -85,6 +137,11 @@ class Connection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is no subclass
+        if not self.control:
+            BotPort.connections.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        BotPort.connections.discard(self)
 
     def data_received(self, data: bytes) -> None:
         try:
@@ -108,7 +165,26 @@ class Connection(asyncio.Protocol):
         self.body.append(body)
 
     def on_message_complete(self) -> None:
+        if self.control and self.url.startswith(b"/_mode"):
+            mode = parse_qs(self.url.partition(b"?")[2].decode()).get("set", [""])[0]
+            if mode not in ("up", "down", "blackhole"):
+                self._respond(400, b'{"ok":false,"description":"set=up|down|blackhole"}')
+                return
+            task = asyncio.get_running_loop().create_task(BotPort.switch(mode))
+            task.add_done_callback(self._switched)
+            return
+        if not self.control and BotPort.mode == "blackhole":
+            COUNTS["blackholed"] += 1  # swallowed: never answered, never performed
+            return
         status, payload = answer(self.url, b"".join(self.body), self.content_type)
+        self._respond(status, payload)
+
+    def _switched(self, task: asyncio.Task[None]) -> None:
+        error = task.exception()
+        self._respond(500 if error else 200, json.dumps(
+            {"ok": error is None, "mode": BotPort.mode, "error": str(error or "")}).encode())
+
+    def _respond(self, status: int, payload: bytes) -> None:
         keep = self.parser.should_keep_alive()
         close = "" if keep else "Connection: close\r\n"
         head = (f"HTTP/1.1 {status} {'OK' if status == 200 else 'Error'}\r\n"
@@ -120,19 +196,26 @@ class Connection(asyncio.Protocol):
             self.transport.close()
 
 
-async def serve(port: int) -> None:
+async def serve(port: int, control_port: int | None = None) -> None:
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(Connection, "127.0.0.1", port, backlog=1024)
-    async with server:
-        await server.serve_forever()
+    if control_port is not None:
+        await loop.create_server(lambda: Connection(control=True), "127.0.0.1", control_port,
+                                 backlog=128)
+    BotPort.port = port
+    await BotPort.open()
+    await asyncio.Event().wait()  # until the process is stopped
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--control-port", type=int, default=None,
+                        help="serves /_mode (and /_counts, /_chats) whatever the mode")
+    parser.add_argument("--confirmation-prefix", default=CONFIRMATION[0])
     args = parser.parse_args()
+    CONFIRMATION[0] = args.confirmation_prefix
     with contextlib.suppress(KeyboardInterrupt):
-        uvloop.run(serve(args.port))
+        uvloop.run(serve(args.port, args.control_port))
 
 
 if __name__ == "__main__":

@@ -138,13 +138,17 @@ def _operation(route: tuple[Any, ...]) -> tuple[str, str, S]:
     return method, path, op
 
 
+_NO_DATABASE = {"/api/packages", "/metrics", "/openapi.json"}
+
+
 def _implied(path: str, security: list[S] | None, body: type[BaseModel] | None,
              parameters: list[S]) -> set[int]:
     """What every operation of a kind can answer, whatever its handler does: a body can be
     malformed (400), too large (413) or invalid (422); a path value can match no route or no
     record (404) or hold what cannot be stored (422); a query value can be invalid (422); a
-    bearer or Mini App credential can be missing or wrong (401)."""
-    codes: set[int] = set()
+    bearer or Mini App credential can be missing or wrong (401); the database can be down or
+    hung (503, with Retry-After) wherever it is used."""
+    codes: set[int] = set() if path in _NO_DATABASE else {503}
     if body is not None or path.endswith("/webhook"):
         codes |= {400, 413}
     if body is not None:
