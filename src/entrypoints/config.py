@@ -33,6 +33,9 @@ class StarportConfig(BaseSettings):
     telegram_channel_id: int | None = None
     telegram_rate_per_second: float = Field(default=30.0, gt=0)  # Bot API calls, overall
     telegram_chat_interval_seconds: float = Field(default=1.0, ge=0)  # messages per chat
+    # One Bot API rate for every process and instance of the bot, kept in the database:
+    # auto = on PostgreSQL (several workers or hosts), off on SQLite (one process).
+    telegram_shared_pacing: Literal["auto", "on", "off"] = "auto"
     cryptopay_api_token: str | None = Field(default=None, repr=False)
     cryptopay_api_url: str = "https://pay.crypt.bot/api"
     cryptopay_webhook_tolerance_seconds: int = Field(default=300, ge=1)

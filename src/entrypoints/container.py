@@ -39,6 +39,18 @@ def _sql_database(config: StarportConfig) -> Any:
                        statement_timeout=config.starport_db_statement_timeout_seconds)
 
 
+def _shared_pace(config: StarportConfig, database: Any) -> Any:
+    """The bot's schedule in the database, when Bot API pacing is shared (see config)."""
+    wanted = config.telegram_shared_pacing
+    if config.starport_repository != "sql" or wanted == "off" or (
+            wanted == "auto" and database.dialect != "postgresql"):
+        return None
+    from adapters.sql.pace import SqlPace
+
+    bot = (config.telegram_bot_token or "sandbox").split(":", 1)[0]
+    return SqlPace(database, f"bot:{bot}")
+
+
 def _sql_job_lock(database: Any) -> Any:
     """PostgreSQL: an advisory lock; SQLite: a file lock beside the database file."""
     from adapters.sql.job_lock import FileJobLock, PostgresJobLock
@@ -133,7 +145,8 @@ class Container(containers.DeclarativeContainer):
     )
     throttle = providers.Singleton(
         Throttle, per_second=config.provided.telegram_rate_per_second,
-        per_chat_interval=config.provided.telegram_chat_interval_seconds)
+        per_chat_interval=config.provided.telegram_chat_interval_seconds,
+        shared=providers.Singleton(_shared_pace, config, database))
     messenger = providers.Singleton(TelegramMessenger, bot_api, throttle)
     channel = providers.Singleton(TelegramChannel, bot_api, throttle)
     settings = providers.Singleton(_settings, config)

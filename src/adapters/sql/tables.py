@@ -7,6 +7,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -194,6 +195,12 @@ cursors = Table(
     "cursors", metadata,
     Column("name", String(200), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+bot_api_pace = Table(
+    "bot_api_pace", metadata,  # one bot's Bot API schedule, shared by every process sending
+    Column("name", String(64), primary_key=True),
+    Column("next_at", Double, nullable=False),  # seconds since the epoch, the database's clock
 )
 
 payment_attempts = Table(

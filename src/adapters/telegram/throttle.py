@@ -4,16 +4,36 @@ message per second per chat), so bulk work runs at the allowed rate instead of i
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+from collections import deque
 from collections.abc import Callable
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+
+class SharedPace(Protocol):
+    """The bot's schedule shared by every process sending for it (see adapters.sql.pace)."""
+
+    async def reserve(self, span: float) -> float:
+        """Take the next `span` seconds of the schedule; how many seconds from now they
+        begin."""
+        ...
 
 
 class Throttle:
     """Reserves a send time for each call: the global rate and each chat's interval are
-    scheduled independently, so a busy chat never holds up messages to other chats."""
+    scheduled independently, so a busy chat never holds up messages to other chats.
+
+    With a `shared` pace the global rate holds across processes: slots are taken from the shared
+    schedule in blocks, as many as calls are waiting (up to a quarter second's worth), one
+    statement per block; a slot that went by unused is dropped, never used late. If the shared
+    schedule cannot be reached, this process paces itself alone until it can."""
 
     def __init__(self, per_second: float = 30.0, per_chat_interval: float = 1.0,
-                 per_chat_burst: int = 3, clock: Callable[[], float] = time.monotonic) -> None:
+                 per_chat_burst: int = 3, clock: Callable[[], float] = time.monotonic,
+                 shared: SharedPace | None = None) -> None:
         if per_second <= 0 or per_chat_interval < 0 or per_chat_burst < 1:
             raise ValueError("the rate must be positive, the interval not negative, burst >= 1")
         self.per_second = per_second
@@ -24,25 +44,71 @@ class Throttle:
         self._clock = clock
         self._next_global = 0.0
         self._next_chat: dict[int | str, float] = {}
+        self._shared = shared
+        self._slots: deque[float] = deque()  # taken from the shared schedule, local clock
+        self._taking: asyncio.Lock | None = None
+        self._waiting = 0
+        self._max_block = max(1, int(per_second / 4))
+        self._alone = False  # the shared schedule failed: pacing this process alone
 
     def reserve(self, chat_id: int | str | None = None) -> float:
         """How long to wait before this call may go out (the slot is taken now)."""
         now = self._clock()
-        start = max(now, self._next_global)
-        self._next_global = start + 1.0 / self.per_second
-        if chat_id is not None and self.per_chat_interval:
-            tat = max(now, self._next_chat.get(chat_id, 0.0))  # theoretical arrival time
-            chat_start = max(now, tat - (self.per_chat_burst - 1) * self.per_chat_interval)
-            self._next_chat[chat_id] = tat + self.per_chat_interval
-            start = max(start, chat_start)
-            if len(self._next_chat) > 10_000:
-                self._forget(now)
-        return start - now
+        return max(self._local_slot(now), self._chat_slot(chat_id, now)) - now
 
     async def wait(self, chat_id: int | str | None = None) -> None:
-        delay = self.reserve(chat_id)
+        if self._shared is None:
+            delay = self.reserve(chat_id)
+        else:
+            slot = await self._shared_slot()
+            now = self._clock()
+            delay = max(slot, self._chat_slot(chat_id, now)) - now
         if delay > 0:
             await asyncio.sleep(delay)
+
+    def _local_slot(self, now: float) -> float:
+        start = max(now, self._next_global)
+        self._next_global = start + 1.0 / self.per_second
+        return start
+
+    def _chat_slot(self, chat_id: int | str | None, now: float) -> float:
+        if chat_id is None or not self.per_chat_interval:
+            return now
+        tat = max(now, self._next_chat.get(chat_id, 0.0))  # theoretical arrival time
+        start = max(now, tat - (self.per_chat_burst - 1) * self.per_chat_interval)
+        self._next_chat[chat_id] = tat + self.per_chat_interval
+        if len(self._next_chat) > 10_000:
+            self._forget(now)
+        return start
+
+    async def _shared_slot(self) -> float:
+        assert self._shared is not None
+        self._taking = self._taking or asyncio.Lock()
+        self._waiting += 1
+        try:
+            async with self._taking:  # callers arriving meanwhile make the next block larger
+                now = self._clock()
+                while self._slots and self._slots[0] < now - 1.0 / self.per_second:
+                    self._slots.popleft()
+                if self._slots:
+                    return self._slots.popleft()
+                count = min(self._waiting, self._max_block)
+                try:
+                    begins = await self._shared.reserve(count / self.per_second)
+                except Exception as exc:  # the database is away: do not stop sending for it
+                    if not self._alone:
+                        log.warning("bot api pacing: the shared schedule is unavailable (%s); "
+                                    "pacing this process alone", type(exc).__name__)
+                    self._alone = True
+                    return self._local_slot(self._clock())
+                if self._alone:
+                    log.info("bot api pacing: the shared schedule is back")
+                    self._alone = False
+                start = self._clock() + begins
+                self._slots.extend(start + i / self.per_second for i in range(count))
+                return self._slots.popleft()
+        finally:
+            self._waiting -= 1
 
     def _forget(self, now: float) -> None:
         self._next_chat = {k: v for k, v in self._next_chat.items() if v > now}

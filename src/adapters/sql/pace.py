@@ -1,0 +1,52 @@
+"""A bot's Bot API schedule kept in the database, so that every process and instance sending
+for the bot stays within one rate between them: each takes the next stretch of the schedule
+with one statement, timed by the database's clock (the hosts' clocks need not agree)."""
+
+from __future__ import annotations
+
+import contextlib
+
+from sqlalchemy import text
+
+from adapters.sql.database import SqlDatabase
+
+# The database's clock in seconds since the epoch: PostgreSQL's clock_timestamp(), SQLite's
+# julianday('now') (fixed for the statement).
+_STATEMENTS = {
+    "postgresql": text(
+        "INSERT INTO bot_api_pace (name, next_at) "
+        "VALUES (:name, CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION) + :span) "
+        "ON CONFLICT (name) DO UPDATE SET next_at = GREATEST(bot_api_pace.next_at, "
+        "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION)) + :span "
+        "RETURNING next_at - :span AS begins, "
+        "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION) AS now"),
+    "sqlite": text(
+        "INSERT INTO bot_api_pace (name, next_at) "
+        "VALUES (:name, (julianday('now') - 2440587.5) * 86400.0 + :span) "
+        "ON CONFLICT (name) DO UPDATE SET next_at = max(bot_api_pace.next_at, "
+        "(julianday('now') - 2440587.5) * 86400.0) + :span "
+        "RETURNING next_at - :span AS begins, (julianday('now') - 2440587.5) * 86400.0 AS now"),
+}
+
+
+class SqlPace:
+    """`reserve(span)`: the next `span` seconds of the bot's schedule are this caller's; they
+    begin in the returned number of seconds (0 when the schedule is free now)."""
+
+    def __init__(self, database: SqlDatabase, name: str) -> None:
+        self._db = database
+        self._name = name[:64]
+        self._statement = _STATEMENTS[database.dialect]
+
+    async def reserve(self, span: float) -> float:
+        begins, now = await self.take(span)
+        return max(0.0, begins - now)
+
+    async def take(self, span: float) -> tuple[float, float]:
+        """(when the stretch begins, now), both by the database's clock."""
+        writers = self._db.writer_lock  # SQLite: queue with this process's other writers
+        async with writers if writers is not None else contextlib.nullcontext(), \
+                self._db.engine.begin() as conn:
+            row = (await conn.execute(self._statement, {"name": self._name, "span": span})
+                   ).one()
+        return float(row.begins), float(row.now)

@@ -1,0 +1,62 @@
+"""The bot's Bot API schedule shared through the database: two processes (two engines) taking
+stretches of it at once never get overlapping stretches, and a stretch never begins in the past,
+so together they send at the bot's rate, not at twice it."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import uuid
+
+import pytest
+
+from adapters.sql import SqlDatabase
+from adapters.sql.pace import SqlPace
+
+
+async def takes_two_processes(url: str, rounds: int = 40) -> list[tuple[float, float, float]]:
+    """(begins, ends, now at the time of taking) of every stretch both processes took."""
+    bot = f"bot:{uuid.uuid4().hex[:8]}"
+    databases = [SqlDatabase(url), SqlDatabase(url)]
+    try:
+        paces = [SqlPace(db, bot) for db in databases]
+
+        async def process(pace: SqlPace, span: float) -> list[tuple[float, float, float]]:
+            taken = []
+            for n in range(rounds):
+                begins, now = await pace.take(span * (1 + n % 3))
+                taken.append((begins, begins + span * (1 + n % 3), now))
+            return taken
+
+        first, second = await asyncio.gather(process(paces[0], 0.01), process(paces[1], 0.025))
+        return first + second
+    finally:
+        for db in databases:
+            await db.dispose()
+
+
+def assert_disjoint_and_not_past(stretches: list[tuple[float, float, float]]) -> None:
+    ordered = sorted(stretches)
+    for (_, ends, _), (begins, _, _) in itertools.pairwise(ordered):
+        assert begins >= ends - 1e-6, ordered
+    assert all(begins >= now - 1e-3 for begins, _, now in stretches)
+
+
+async def test_sqlite_processes_share_one_schedule(sqlite_url: str) -> None:
+    assert_disjoint_and_not_past(await takes_two_processes(sqlite_url))
+
+
+@pytest.mark.postgres
+async def test_postgres_processes_share_one_schedule(pg_url: str) -> None:
+    assert_disjoint_and_not_past(await takes_two_processes(pg_url))
+
+
+async def test_a_free_schedule_begins_now_and_a_busy_one_later(sqlite_url: str) -> None:
+    db = SqlDatabase(sqlite_url)
+    try:
+        pace = SqlPace(db, "bot:1")
+        assert await pace.reserve(10.0) == 0.0  # free: now
+        assert 9.0 < await pace.reserve(1.0) <= 10.0  # after the first caller's ten seconds
+        assert await SqlPace(db, "bot:2").reserve(1.0) == 0.0  # another bot: its own schedule
+    finally:
+        await db.dispose()
