@@ -79,6 +79,17 @@ class RefundPayment(Command):
 
 
 @dataclass(frozen=True)
+class HoldPayment(Command):
+    """A payment that cannot be recorded (its charge id is longer than any provider sends):
+    kept as received, with the operator told, instead of credited or dropped."""
+
+    reason: str
+    amount: str
+    telegram_user_id: int | None
+    delivery: Delivery | None = None
+
+
+@dataclass(frozen=True)
 class RecordProviderRefund(Command):
     """The provider says it returned the money (Telegram's refunded_payment)."""
 

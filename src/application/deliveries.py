@@ -6,14 +6,18 @@ there and its repeat changes nothing. The row is also the raw record kept for di
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from application import commands as c
 from application.deps import Deps
+from application.notify import send_template
 from application.unit_of_work import UnitOfWork
 from application.views import JobCounts
 from domain.errors import DomainError
+
+log = logging.getLogger(__name__)
 
 
 class DuplicateDelivery(Exception):
@@ -64,6 +68,25 @@ async def refused(uow: UnitOfWork, delivery: Delivery | None, exc: DomainError) 
     await record(uow, delivery, f"refused:{exc.code}")
     await uow.commit()
     return exc
+
+
+async def hold_payment(deps: Deps, cmd: c.HoldPayment) -> str:
+    """Keep the delivery (outcome `held:<reason>`) and tell the admin chat, in one transaction:
+    money was taken that Starport cannot record, so a person decides (a refund, a fix)."""
+    log.error("payment held for the operator (%s): %s from telegram user %s, update %s",
+              cmd.reason, cmd.amount, cmd.telegram_user_id,
+              cmd.delivery.update_id if cmd.delivery else None)
+    async with deps.uow() as uow:
+        if deps.settings.admin_chat_id is not None:
+            await send_template(
+                uow, item_id=deps.ids.new_id(), chat_id=deps.settings.admin_chat_id,
+                key="payment_held", now=deps.clock.now(), reason=cmd.reason, amount=cmd.amount,
+                telegram_user_id=cmd.telegram_user_id,
+                update_id=cmd.delivery.update_id if cmd.delivery else "")
+        outcome = f"held:{cmd.reason}"
+        await record(uow, cmd.delivery, outcome)
+        await uow.commit()
+    return outcome
 
 
 async def find_deliveries(deps: Deps, query: DeliveryQuery) -> list[Delivery]:

@@ -56,6 +56,7 @@ HANDLERS: dict[type[c.Command], Callable[[Deps, Any], Awaitable[Any]]] = {
     c.ShowPackages: chat.show_packages,
     c.BuyFromChat: chat.buy_from_chat,
     c.PruneDeliveries: deliveries.prune_deliveries,
+    c.HoldPayment: deliveries.hold_payment,
     c.CheckWalletBalances: balance_alert.check_wallet_balances,
 }
 

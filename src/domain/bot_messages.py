@@ -64,6 +64,12 @@ DEFINITIONS: dict[str, MessageDefinition] = {
                 "Crypto Pay balance low: {available} {asset} available "
                 "(threshold {threshold}, on hold {onhold}).",
                 "asset", "available", "onhold", "threshold"),
+        _define("payment_held", "to the admin chat: a payment arrived that cannot be recorded "
+                "(an id longer than any provider sends); it is kept as received for you",
+                "A payment was received but cannot be recorded ({reason}): {amount} from "
+                "Telegram user {telegram_user_id}, update {update_id}. It is kept as received: "
+                "GET /api/admin/deliveries?updateId={update_id}",
+                "reason", "amount", "telegram_user_id", "update_id"),
         _define("terms_info", "answer to /terms",
                 "Credits are digital goods delivered instantly after payment. "
                 "Refunds are handled through /paysupport.", "bot_name"),

@@ -10,6 +10,8 @@ from domain.errors import InvalidTransition
 from domain.money import Price
 from domain.providers import Provider
 
+MAX_CHARGE_ID = 200  # characters a charge id may have (Telegram's are about 60)
+
 
 class ChargeStatus(StrEnum):
     REPORTED = "reported"  # not judged yet (never stored)

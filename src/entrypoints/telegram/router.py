@@ -30,6 +30,7 @@ from application import commands as c
 from application.chat import BUY_PREFIX
 from application.deliveries import Delivery, DuplicateDelivery
 from application.views import BuyAnswer, PaymentOutcome, PreCheckoutAnswer, RefundResult
+from domain.charges import MAX_CHARGE_ID
 from domain.errors import DomainError
 from domain.money import price_from_minor_units
 from domain.perks import MemberStatus
@@ -177,6 +178,10 @@ async def _successful_payment(runtime: Runtime, message: Message, payment: Succe
     payer = message.from_user.id if message.from_user else None
     bind_contextvars(session_id=payment.invoice_payload, telegram_user_id=payer,
                      charge_id=payment.telegram_payment_charge_id)
+    if len(payment.telegram_payment_charge_id) > MAX_CHARGE_ID:
+        return Handled(await runtime.bus.handle(c.HoldPayment(
+            reason="charge_id_too_long", telegram_user_id=payer, delivery=d,
+            amount=f"{payment.total_amount} {payment.currency}")))
     expiration = payment.subscription_expiration_date
     outcome: PaymentOutcome = await runtime.bus.handle(c.CompletePayment(
         provider=Provider.TELEGRAM_STARS, session_id=payment.invoice_payload,

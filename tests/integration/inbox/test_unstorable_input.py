@@ -13,6 +13,7 @@ from tests.integration.starport_live import ADMIN, SERVER, live_starport
 from adapters.cryptopay.signature import sign
 
 ANN = 7_200_000_002
+ADMIN_CHAT = 7_200_000_099
 
 
 
@@ -119,3 +120,40 @@ async def test_a_signed_crypto_pay_update_with_a_nul_is_refused_not_crashed(
         assert kept["outcome"] != "credited"
         balance = await live.http.get("/api/users/host-bob/balance", headers=SERVER)
         assert balance.json()["balance"] == 0
+
+
+async def test_a_payment_with_a_charge_id_too_long_to_store_is_kept_for_the_operator(
+        database_url: str) -> None:
+    async with live_starport(database_url, starport_admin_chat_id=ADMIN_CHAT) as live:
+        live.actor.create_user(ADMIN_CHAT, "Admin", started=True)
+        session = (await live.create_session("host-ann")).json()
+        charge_id = "c" * 10_000
+        update = {"update_id": 880010, "message": {
+            "message_id": 1, "date": 0, "chat": {"id": ANN, "type": "private"},
+            "from": {"id": ANN, "is_bot": False, "first_name": "Ann"},
+            "successful_payment": {
+                "currency": "XTR", "total_amount": int(session["amount"]),
+                "invoice_payload": session["sessionId"],
+                "telegram_payment_charge_id": charge_id, "provider_payment_charge_id": ""}}}
+        secret = live.runtime.config.telegram_webhook_secret
+        response = await live.http.post("/api/telegram/webhook", headers={
+            "X-Telegram-Bot-Api-Secret-Token": secret or "",
+            "content-type": "application/json"}, content=json.dumps(update).encode())
+        # Telegram is answered (the update is in good hands) ...
+        assert response.status_code == 200, response.text
+        assert response.headers["x-starport-outcome"] == "held:charge_id_too_long"
+        # ... the delivery is kept whole for the operator, who is told in the admin chat ...
+        [kept] = await live.webhooks(updateId="880010")
+        assert kept["outcome"] == "held:charge_id_too_long"
+        assert json.loads(kept["body"])["message"]["successful_payment"][
+            "telegram_payment_charge_id"] == charge_id
+        await live.settle()
+        [alert] = [t for t in live.texts_to(ADMIN_CHAT) if "cannot be recorded" in t]
+        assert "charge_id_too_long" in alert and "880010" in alert and str(ANN) in alert
+        # ... and nothing is credited, or recorded as a charge, until someone decides.
+        balance = await live.http.get("/api/users/host-ann/balance", headers=SERVER)
+        assert balance.json()["balance"] == 0
+        again = await live.http.post("/api/telegram/webhook", headers={
+            "X-Telegram-Bot-Api-Secret-Token": secret or "",
+            "content-type": "application/json"}, content=json.dumps(update).encode())
+        assert again.headers["x-starport-outcome"] == "duplicate"
