@@ -14,15 +14,7 @@ from pydantic import ValidationError
 
 from entrypoints.config import StarportConfig, describe
 from entrypoints.failures import known_failure
-
-BOT_COMMANDS = [
-    ("start", "Welcome and menu"),
-    ("buy", "Buy credits"),
-    ("balance", "Your credits"),
-    ("terms", "Terms of service"),
-    ("support", "Get help"),
-    ("paysupport", "Help with a payment"),
-]
+from entrypoints.telegram.bot_commands import BOT_COMMANDS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -70,6 +62,10 @@ def _parser() -> argparse.ArgumentParser:
                             "migration is refused)")
     serve.set_defaults(run=_serve)
 
+    doctor = sub.add_parser("doctor", help="check the database, tokens, webhook, commands, "
+                                           "channel rights and catalog; exit 1 on a failure")
+    doctor.add_argument("--json", action="store_true", help="the checks as JSON")
+    doctor.set_defaults(run=_doctor)
     db = sub.add_parser("db", help="database migrations").add_subparsers()
     up = db.add_parser("upgrade", help="apply migrations (default: to head)")
     up.add_argument("revision", nargs="?", default="head")
@@ -300,6 +296,24 @@ def _telegram(action: str) -> Callable[[StarportConfig, argparse.Namespace], int
         return _with_runtime(config, work)
 
     return run
+
+
+def _doctor(config: StarportConfig, args: argparse.Namespace) -> int:
+    from entrypoints import doctor
+
+    async def work(runtime: Any) -> int:
+        checks = await doctor.run_checks(config, runtime)
+        if args.json:
+            _print(doctor.as_json(checks))
+        else:
+            for check in checks:
+                print(check.line())
+        hint = doctor.hint(config, checks)
+        if hint:
+            print(f"starport: {hint}", file=sys.stderr)
+        return 1 if any(c.status == doctor.FAIL for c in checks) else 0
+
+    return _with_runtime(config, work)
 
 
 def _jobs_list(config: StarportConfig, args: argparse.Namespace) -> int:

@@ -28,6 +28,7 @@ from application.ports import PaymentProvider
 from domain.providers import Provider
 from entrypoints.config import StarportConfig
 from entrypoints.runtime import Runtime
+from entrypoints.telegram.bot_commands import BOT_COMMANDS
 from entrypoints.telegram.polling import ALLOWED_UPDATES
 
 
@@ -224,6 +225,8 @@ async def connect_sandbox(runtime: Runtime) -> None:
         "secret_token": config.telegram_webhook_secret,
         "allowed_updates": ALLOWED_UPDATES,
     })
+    await sandbox.call(config.telegram_bot_token, "setMyCommands", {
+        "commands": [{"command": name, "description": text} for name, text in BOT_COMMANDS]})
 
 
 async def _always_up() -> None:
