@@ -64,6 +64,29 @@ async def check_tokens(runtime: Runtime) -> None:
                         error=known_failure(exc) or f"{type(exc).__name__}: {exc}")
 
 
+async def set_webhook(runtime: Runtime) -> None:
+    """`STARPORT_SET_WEBHOOK=true`: point Telegram at this server's webhook, with the secret and
+    the update types Starport handles, at every start (so a new URL or secret takes effect)."""
+    from entrypoints.telegram.polling import ALLOWED_UPDATES
+
+    config = runtime.config
+    if not config.starport_public_url or not config.telegram_webhook_secret:
+        raise StartRefused("STARPORT_SET_WEBHOOK needs STARPORT_PUBLIC_URL (the HTTPS address "
+                           "Telegram reaches) and TELEGRAM_WEBHOOK_SECRET")
+    url = f"{config.starport_public_url.rstrip('/')}/api/telegram/webhook"
+    try:
+        await asyncio.wait_for(runtime.telegram.set_webhook(
+            url, secret_token=config.telegram_webhook_secret, allowed_updates=ALLOWED_UPDATES),
+            TIMEOUT)
+    except TelegramUnauthorized:
+        raise
+    except Exception as exc:  # Telegram away now: serve anyway, the webhook set before holds
+        log.warning("start.webhook_not_set", url=url,
+                    error=known_failure(exc) or f"{type(exc).__name__}: {exc}")
+        return
+    log.info("start.webhook_set", url=url)
+
+
 def preflight(config: StarportConfig, *, migrate_it: bool) -> None:
     """Before `serve` listens: the database, then (outside the sandbox) the tokens."""
     check_database(config, migrate_it=migrate_it)
@@ -75,6 +98,8 @@ def preflight(config: StarportConfig, *, migrate_it: bool) -> None:
         runtime = build_runtime(config)
         try:
             await check_tokens(runtime)
+            if config.starport_set_webhook:
+                await set_webhook(runtime)
         finally:
             await runtime.aclose()
 

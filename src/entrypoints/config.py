@@ -33,6 +33,8 @@ class StarportConfig(BaseSettings):
     telegram_channel_id: int | None = None
     telegram_rate_per_second: float = Field(default=30.0, gt=0)  # Bot API calls, overall
     telegram_chat_interval_seconds: float = Field(default=1.0, ge=0)  # messages per chat
+    # At each start (outside the sandbox), point Telegram's webhook at STARPORT_PUBLIC_URL.
+    starport_set_webhook: bool = False
     # One Bot API rate for every process and instance of the bot, kept in the database:
     # auto = on PostgreSQL (several workers or hosts), off on SQLite (one process).
     telegram_shared_pacing: Literal["auto", "on", "off"] = "auto"

@@ -125,3 +125,32 @@ def test_an_unmigrated_database_says_how_to_migrate(sandbox: tuple[str, int],
     assert [line for line in lines if line.startswith("FAIL  database")] == [
         "FAIL  database: at migration none, this Starport needs 0005_bot_api_pace: run "
         "`starport db upgrade`"]
+
+
+def test_serve_points_the_webhook_at_the_public_url_when_asked(sandbox: tuple[str, int],
+                                                               tmp_path: Path) -> None:
+    _, port = sandbox
+    base, own_port = f"http://127.0.0.1:{port}", _free_port()
+    env = _env(f"sqlite+aiosqlite:///{tmp_path / 'second.db'}", own_port,
+               STARPORT_SANDBOX="false", TELEGRAM_BOT_TOKEN=SANDBOX_BOT_TOKEN,
+               TELEGRAM_API_URL=f"{base}/sandbox/telegram", PAYMENT_PROVIDERS="telegram_stars",
+               STARPORT_PUBLIC_URL="https://pay.example.com", STARPORT_SET_WEBHOOK="true",
+               TELEGRAM_WEBHOOK_SECRET="a-secret-of-the-tests_0123456789")
+    process = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "serve", "--no-jobs",
+                                "--migrate"], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        for _ in range(300):
+            assert process.poll() is None
+            try:
+                if httpx.get(f"http://127.0.0.1:{own_port}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        info = httpx.post(f"{base}/sandbox/telegram/bot{SANDBOX_BOT_TOKEN}/getWebhookInfo"
+                          ).json()["result"]
+    finally:
+        process.terminate()
+        process.wait(15)
+    assert info["url"] == "https://pay.example.com/api/telegram/webhook"
+    assert {"pre_checkout_query", "message"} <= set(info["allowed_updates"])
