@@ -290,4 +290,9 @@ async def dispatch_outbox(deps: Deps, cmd: c.DispatchOutbox) -> JobCounts:
             await uow.outbox.record(item)
             await uow.commit()
     await leases.stopped()
+    async with deps.uow(read_only=True) as uow:  # the backlog, for the metrics
+        counts.add("backlog", await uow.outbox.count(OutboxStatus.PENDING))
+        oldest = await uow.outbox.oldest_pending()
+    if oldest is not None:
+        counts.add("oldest_pending_seconds", int((deps.clock.now() - oldest).total_seconds()))
     return counts

@@ -149,6 +149,10 @@ class OutboxRepository(Protocol):
 
     async def count(self, status: OutboxStatus) -> int: ...
 
+    async def oldest_pending(self) -> datetime | None:
+        """When the oldest item still waiting to go out was queued."""
+        ...
+
 
 class CursorRepository(Protocol):
     """Small named values kept by jobs (reconciliation cursors)."""

@@ -317,12 +317,23 @@ def _doctor(config: StarportConfig, args: argparse.Namespace) -> int:
 
 
 def _jobs_list(config: StarportConfig, args: argparse.Namespace) -> int:
-    from entrypoints.jobs.registry import JOBS
+    from entrypoints.jobs.registry import job_table
 
-    for job in JOBS.values():
-        every = f"every {job.interval_seconds:g}s" if job.interval_seconds else "on demand"
-        print(f"{job.name:28} {every}")
-    return 0
+    async def work(runtime: Any) -> int:
+        for job in await job_table(runtime):
+            every = (f"every {job['intervalSeconds']:g}s" if job["intervalSeconds"]
+                     else "on demand")
+            if not job["runs"]:
+                last = "never run"
+            else:
+                result = f"failed: {job['lastError']}" if job["lastError"] else "ok " + " ".join(
+                    f"{k}={v}" for k, v in dict(job["lastCounts"]).items())  # type: ignore[call-overload]
+                last = f"last {job['lastStartedAt']} {result.strip()}"
+            following = f"; next {job['nextRunAt']}" if job["nextRunAt"] else ""
+            print(f"{job['name']:28} {every:12} {last}{following}")
+        return 0
+
+    return _with_runtime(config, work)
 
 
 def _jobs_run(config: StarportConfig, args: argparse.Namespace) -> int:

@@ -146,6 +146,21 @@ class Metrics:
         self.bot_api_seconds = Histogram(
             "starport_bot_api_call_seconds", "Bot API call latency by method", ["method"],
             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30), registry=r)
+        self.http_seconds = Histogram(
+            "starport_http_request_seconds", "HTTP request latency by route", ["route"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10), registry=r)
+        self.job_runs = Counter(
+            "starport_job_runs", "Scheduled job runs by job and outcome (ok, failed, busy: "
+            "another instance had it)", ["job", "outcome"], registry=r)
+        self.job_seconds = Histogram(
+            "starport_job_seconds", "Scheduled job run time by job", ["job"],
+            buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300), registry=r)
+        self.outbox_backlog = Gauge(
+            "starport_outbox_backlog", "Outbox items waiting to go out (at the last dispatch "
+            "run)", registry=r)
+        self.outbox_oldest_seconds = Gauge(
+            "starport_outbox_oldest_pending_seconds", "Age of the oldest outbox item waiting "
+            "(at the last dispatch run)", registry=r)
         self.http_requests = Counter(
             "starport_http_requests", "HTTP requests by route and status class",
             ["route", "status"], registry=r)
@@ -190,8 +205,19 @@ class Metrics:
         self.bot_api_calls.labels(method, outcome).inc()
         self.bot_api_seconds.labels(method).observe(seconds)
 
-    def record_http(self, route: str, status: int) -> None:
+    def record_http(self, route: str, status: int, seconds: float | None = None) -> None:
         self.http_requests.labels(route, f"{status // 100}xx").inc()
+        if seconds is not None:
+            self.http_seconds.labels(route).observe(seconds)
+
+    def record_job_run(self, job: str, outcome: str, seconds: float,
+                       counts: dict[str, int]) -> None:
+        """The scheduler's hook: each run, and the outbox backlog the dispatch job read."""
+        self.job_runs.labels(job, outcome).inc()
+        self.job_seconds.labels(job).observe(seconds)
+        if "backlog" in counts:
+            self.outbox_backlog.set(counts["backlog"])
+            self.outbox_oldest_seconds.set(counts.get("oldest_pending_seconds", 0))
 
     def render(self) -> tuple[bytes, str]:
         """The exposition text and its content type."""

@@ -279,6 +279,10 @@ class MemoryOutbox:
     async def count(self, status: OutboxStatus) -> int:
         return sum(1 for i in self._v.values() if i.status is status)
 
+    async def oldest_pending(self) -> datetime | None:
+        return min((i.created_at for i in self._v.values() if i.status is OutboxStatus.PENDING),
+                   default=None)
+
 
 class MemoryCursors:
     def __init__(self, view: TxView[str, str]) -> None:

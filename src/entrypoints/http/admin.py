@@ -20,7 +20,7 @@ from entrypoints.http.deliveries import delivery_query, serialize_delivery
 from entrypoints.http.errors import ApiError, parse_body
 from entrypoints.http.inputs import INT64, storable_param, whole
 from entrypoints.http.schemas import BotMessageBody, PatronBody, RefundBody, iso
-from entrypoints.jobs.registry import JOBS
+from entrypoints.jobs.registry import JOBS, job_table
 from entrypoints.jobs.registry import run_job as run_registered_job
 
 Handler = Callable[[Request, str], Awaitable[Any]]
@@ -80,6 +80,10 @@ async def message_history(request: Request, who: str) -> Any:
     return [serialize.bot_message_change(x) for x in changes]
 
 
+async def list_jobs(request: Request, who: str) -> Any:
+    return await job_table(runtime_of(request))
+
+
 async def run_job(request: Request, who: str) -> Any:
     name = request.path_params["name"]
     if name not in JOBS:
@@ -123,6 +127,7 @@ ROUTES = [
     Route("/api/admin/bot-messages/{key}", admin(put_message), methods=["PUT"]),
     Route("/api/admin/bot-messages/{key}/reset", admin(reset_message), methods=["POST"]),
     Route("/api/admin/bot-messages/{key}/history", admin(message_history), methods=["GET"]),
+    Route("/api/admin/jobs", admin(list_jobs), methods=["GET"]),
     Route("/api/admin/jobs/{name}/run", admin(run_job), methods=["POST"]),
     Route("/api/admin/deliveries", admin(find_deliveries), methods=["GET"]),
     Route("/api/admin/webhooks", admin(find_deliveries), methods=["GET"]),  # the older name

@@ -31,7 +31,8 @@ def serving_app(config: StarportConfig, *, jobs: bool) -> Starlette:
         running: list[asyncio.Task[None]] = []
 
         async def start_jobs() -> None:
-            running.append(asyncio.create_task(run_schedule(runtime, stop)))
+            running.append(asyncio.create_task(run_schedule(runtime, stop,
+                                                            on_run=metrics.record_job_run)))
 
         async def stop_jobs() -> None:  # before the clients close (the app's shutdown)
             stop.set()

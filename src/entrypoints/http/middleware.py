@@ -63,7 +63,8 @@ class RequestContext:
                         error_response(500, "internal_error", "internal error; it was logged"))
             await response(scope, receive, send_with_id)
         finally:
-            self.metrics.record_http(_route(scope, path), status or 500)
+            self.metrics.record_http(_route(scope, path), status or 500,
+                                     time.perf_counter() - started)
             if path not in _QUIET:
                 log.info("http.request", status=status,
                          ms=round((time.perf_counter() - started) * 1000, 1))

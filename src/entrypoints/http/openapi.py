@@ -50,6 +50,9 @@ _ROUTES: list[tuple[str, str, str, str, list[S] | None, type[BaseModel] | None, 
      _ADMIN, None, 200, _OBJ, (401, 404)),
     ("get", "/api/admin/bot-messages/{key}/history", "Changes of a bot message, newest first",
      "admin", _ADMIN, None, 200, {"type": "array", "items": _OBJ}, (401, 404)),
+    ("get", "/api/admin/jobs", "Every job: interval, whether it is scheduled here, runs and "
+     "failures, last start / end / success, last counts and error, next run", "admin", _ADMIN,
+     None, 200, {"type": "array", "items": _OBJ}, (401, 404)),
     ("post", "/api/admin/jobs/{name}/run", "Run a job now: expire-sessions, "
      "reconcile-telegram-stars, reconcile-cryptopay, dispatch-outbox, check-memberships, "
      "bulk-invite, prune-webhook-inbox, cryptopay-balance-alert", "admin", _ADMIN, None, 200,

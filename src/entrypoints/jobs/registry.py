@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from application import commands as c
+from application.job_runs import job_records, record_run
 from application.views import JobCounts
 from domain.providers import Provider
 from entrypoints.runtime import Runtime
@@ -59,7 +62,8 @@ def applicable(runtime: Runtime, job: Job) -> bool:
 
 async def run_job(runtime: Runtime, name: str) -> JobCounts:
     """Run the job once, unless another instance is running it now: then nothing is done and
-    the counts say so (`already_running_elsewhere: 1`)."""
+    the counts say so (`already_running_elsewhere: 1`). A run is recorded (job_runs), with its
+    error if it failed; the error is raised again."""
     try:
         job = JOBS[name]
     except KeyError:
@@ -74,5 +78,42 @@ async def run_job(runtime: Runtime, name: str) -> JobCounts:
 
 
 async def _run(runtime: Runtime, job: Job) -> JobCounts:
-    result = await runtime.bus.handle(job.command())
-    return result if isinstance(result, JobCounts) else JobCounts()
+    started = runtime.deps.clock.now()
+    try:
+        result = await runtime.bus.handle(job.command())
+    except Exception as exc:
+        with contextlib.suppress(Exception):  # the database may be what failed: keep the error
+            await record_run(runtime.deps, job.name, started, {},
+                             f"{type(exc).__name__}: {exc}"[:500])
+        raise
+    counts = result if isinstance(result, JobCounts) else JobCounts()
+    await record_run(runtime.deps, job.name, started, counts.counts, None)
+    return counts
+
+
+async def job_table(runtime: Runtime) -> list[dict[str, object]]:
+    """Every job: its schedule here, and its last run as recorded by whichever instance ran it
+    (next run: the last start plus the interval, for a scheduled job)."""
+    records = await job_records(runtime.deps, list(JOBS))
+    table: list[dict[str, object]] = []
+    for job in JOBS.values():
+        record = records.get(job.name)
+        scheduled = job.interval_seconds > 0 and applicable(runtime, job)
+        next_run = (record.last_started_at + timedelta(seconds=job.interval_seconds)
+                    if scheduled and record and record.last_started_at else None)
+        table.append({
+            "name": job.name, "intervalSeconds": job.interval_seconds or None,
+            "scheduled": scheduled, "runs": record.runs if record else 0,
+            "failures": record.failures if record else 0,
+            "lastStartedAt": _iso(record.last_started_at if record else None),
+            "lastFinishedAt": _iso(record.last_finished_at if record else None),
+            "lastSuccessAt": _iso(record.last_success_at if record else None),
+            "lastCounts": record.last_counts if record else {},
+            "lastError": record.last_error if record else None,
+            "nextRunAt": _iso(next_run),
+        })
+    return table
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None

@@ -116,6 +116,26 @@ class TestJobs:
         assert response.status_code == 200
         assert response.json()["job"] == name
 
+    async def test_the_job_table_shows_each_jobs_last_run(self, h: Harness) -> None:
+        before = {j["name"]: j for j in (await h.client.get("/api/admin/jobs",
+                                                            headers=ADMIN)).json()}
+        assert before["expire-sessions"]["runs"] == 0
+        assert before["expire-sessions"]["lastStartedAt"] is None
+        await h.create_session()
+        h.clock.advance(timedelta(hours=1))
+        await h.client.post("/api/admin/jobs/expire-sessions/run", headers=ADMIN)
+
+        after = {j["name"]: j for j in (await h.client.get("/api/admin/jobs",
+                                                           headers=ADMIN)).json()}
+
+        job = after["expire-sessions"]
+        assert (job["runs"], job["failures"], job["lastCounts"]) == (1, 0, {"expired": 1})
+        assert job["lastError"] is None and job["intervalSeconds"] == 60
+        assert job["lastSuccessAt"] == job["lastFinishedAt"] == h.clock.now().isoformat()
+        assert after["bulk-invite"]["intervalSeconds"] is None  # on demand only
+        metrics = (await h.client.get("/metrics")).text
+        assert 'starport_http_request_seconds_count{route="/api/admin/jobs"}' in metrics
+
     async def test_an_unknown_job_is_a_404(self, h: Harness) -> None:
         response = await h.client.post("/api/admin/jobs/rm-rf/run", headers=ADMIN)
         assert response.status_code == 404

@@ -79,6 +79,12 @@ class SqlOutbox:
         row = (await self._gw.execute(_ITEM, {"b_id": item_id})).mappings().first()
         return m.outbox_from(row) if row else None
 
+    async def oldest_pending(self) -> datetime | None:
+        found = await self._gw.execute(
+            select(func.min(t.c.created_at)).where(t.c.status == _PENDING))
+        oldest: datetime | None = found.scalar()
+        return oldest
+
     async def count(self, status: OutboxStatus) -> int:
         found = await self._gw.execute(
             select(func.count()).select_from(t).where(t.c.status == status.value))
