@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterable, MutableMapping
+import time
+from collections.abc import Callable, Iterable, MutableMapping
 from typing import Any
 
 import structlog
@@ -49,6 +50,33 @@ class Redactor:
         return redact(text)
 
 
+class OncePerBurst(logging.Filter):
+    """One line per burst of a message that repeats per attempt (asyncio logs each failed
+    `accept()` when the process runs out of file descriptors: hundreds of thousands a minute):
+    the first passes, the rest of the burst (until `quiet` seconds pass without one) are
+    counted, and the next that passes says how many were not shown."""
+
+    def __init__(self, prefix: str, quiet: float = 10.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self._prefix, self._quiet, self._clock = prefix, quiet, clock
+        self._last = -float("inf")
+        self._suppressed = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith(self._prefix):
+            return True
+        now = self._clock()
+        in_burst, self._last = now - self._last < self._quiet, now
+        if in_burst:
+            self._suppressed += 1
+            return False
+        if self._suppressed:
+            record.msg = f"{record.msg} ({self._suppressed} more in the last burst not shown)"
+            self._suppressed = 0
+        return True
+
+
 def configure_logging(fmt: str = "auto", level: str = "INFO",
                       secrets: Iterable[str | None] = ()) -> None:
     """JSON lines when stderr is not a terminal (or fmt="json"), a console renderer otherwise.
@@ -89,6 +117,10 @@ def configure_logging(fmt: str = "auto", level: str = "INFO",
     root.addHandler(handler)
     root.setLevel(level.upper())
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)  # we log requests ourselves
+    asyncio_log = logging.getLogger("asyncio")
+    for old in [f for f in asyncio_log.filters if isinstance(f, OncePerBurst)]:
+        asyncio_log.removeFilter(old)
+    asyncio_log.addFilter(OncePerBurst("socket.accept() out of system resource"))
     install_log_redaction("httpx", "httpcore", "uvicorn.error")
 
 
