@@ -29,6 +29,12 @@ Sleep = Callable[[float], Awaitable[Any]]
 
 _log = structlog.get_logger(__name__)
 _JSON = {"Content-Type": "application/json"}
+# Answers to queries Telegram waits on (10 s for a pre-checkout, less for a button): a few
+# seconds each, never retried.
+ANSWERS = frozenset({"answerPreCheckoutQuery", "answerCallbackQuery", "answerShippingQuery",
+                     "answerInlineQuery", "answerWebAppQuery"})
+ANSWER_TIMEOUT = 3.0
+CONNECT_TIMEOUT = 3.0
 
 
 class BotApiClient(BotMethods, PaymentMethods, ChatMethods):
@@ -81,9 +87,16 @@ class BotApiClient(BotMethods, PaymentMethods, ChatMethods):
             await self._http.aclose()
 
     async def call(self, method: str, /, **params: Any) -> Any:
-        """Call any Bot API method; None-valued params are not sent. Returns `result`."""
+        """Call any Bot API method; None-valued params are not sent. Returns `result`.
+
+        Timeouts fit the call: an answer to a query Telegram waits on (a pre-checkout, a button
+        press) gets a few seconds and no retry, since its moment passes; long polling gets its
+        own wait on top; anything else the client's timeout. Connecting never takes more than
+        CONNECT_TIMEOUT."""
         body = encode_body(params)
         timeout = self._timeout
+        if method in ANSWERS:
+            timeout = min(timeout, ANSWER_TIMEOUT)
         if method == "getUpdates" and isinstance(params.get("timeout"), int):
             timeout += params["timeout"]  # long polling holds the request open that long
         flood_waits = failures = 0
@@ -91,7 +104,8 @@ class BotApiClient(BotMethods, PaymentMethods, ChatMethods):
             try:
                 return await self._attempt(method, body, timeout)
             except TelegramRetryAfter as exc:
-                if not self._policy.may_wait_flood(flood_waits, exc.retry_after):
+                if method in ANSWERS or not self._policy.may_wait_flood(flood_waits,
+                                                                         exc.retry_after):
                     raise
                 flood_waits += 1
                 await self._sleep(exc.retry_after)
@@ -102,7 +116,7 @@ class BotApiClient(BotMethods, PaymentMethods, ChatMethods):
                 await self._sleep(self._policy.backoff(failures))
 
     def _may_retry(self, method: str, exc: TelegramError, failures: int) -> bool:
-        if not exc.retryable or failures >= self._policy.max_retries:
+        if not exc.retryable or failures >= self._policy.max_retries or method in ANSWERS:
             return False
         # The request may have reached Telegram: only resend what is harmless to repeat.
         unsent = isinstance(exc, TelegramNetworkError) and not exc.request_sent
@@ -113,7 +127,9 @@ class BotApiClient(BotMethods, PaymentMethods, ChatMethods):
         error: TelegramError
         try:
             url = self._prefix + method
-            response = await self._http.post(url, content=body, headers=_JSON, timeout=timeout)
+            response = await self._http.post(url, content=body, headers=_JSON,
+                                             timeout=httpx.Timeout(
+                                                 timeout, connect=min(timeout, CONNECT_TIMEOUT)))
         except httpx.HTTPError as exc:
             error = network_error(method, exc, self._token)
         else:

@@ -189,3 +189,31 @@ async def test_a_5xx_on_a_send_is_not_repeated(client: BotApiClient, api: FakeBo
         await client.send_message(42, "hi")
 
     assert len(api.requests) == 1
+
+
+async def test_an_answer_telegram_waits_on_is_tried_once_with_a_short_timeout(
+    client: BotApiClient, api: FakeBotApi, recorder: Recorder
+) -> None:
+    api.error(502, "Bad Gateway", times=3)
+    _flood(api, 1)
+
+    with pytest.raises(TelegramServerError):
+        await client.answer_pre_checkout_query("q1", ok=True)
+    with pytest.raises(TelegramServerError):  # a 5xx that a message would be retried on
+        await client.answer_callback_query("c1")
+
+    assert api.methods == ["answerPreCheckoutQuery", "answerCallbackQuery"]
+    assert recorder.slept == []
+    timeouts = [r.extensions["timeout"] for r in api.requests]
+    assert all(t["read"] <= 3.0 and t["connect"] <= 3.0 for t in timeouts), timeouts
+
+
+async def test_other_calls_keep_the_long_timeout_and_a_short_connect(
+    client: BotApiClient, api: FakeBotApi
+) -> None:
+    api.ok({"message_id": 1})
+
+    await client.send_message(42, "hi")
+
+    [timeout] = [r.extensions["timeout"] for r in api.requests]
+    assert timeout["read"] == 10.0 and timeout["connect"] == 3.0
