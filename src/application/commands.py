@@ -180,7 +180,7 @@ class Reconcile(Command):
 
 @dataclass(frozen=True)
 class DispatchOutbox(Command):
-    batch: int = 100
+    batch: int = 500  # items per run, in rounds of outbox.CONCURRENCY
 
 
 @dataclass(frozen=True)

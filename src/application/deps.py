@@ -42,7 +42,7 @@ class Settings:
     join_bonus_credits: int = 0
     invite_ttl: timedelta = timedelta(days=1)
     outbox_max_attempts: int = 8
-    outbox_lease: timedelta = timedelta(seconds=20)  # renewed while held (outbox.Leases)
+    outbox_lease: timedelta = timedelta(seconds=15)  # renewed while held (outbox.Leases)
     limits: PaymentLimits = NO_LIMITS  # per-user payment limits (the config turns them on)
     delivery_retention: timedelta = timedelta(days=90)  # stored webhook deliveries
     admin_chat_id: int | None = None  # where operational alerts go (through the outbox)

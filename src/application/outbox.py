@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
@@ -29,6 +30,7 @@ from domain.providers import Provider
 
 log = logging.getLogger(__name__)
 CONCURRENCY = 32  # chats served at once; the messenger's throttle keeps Telegram's limits
+RECORD_RETRY = 0.2  # seconds before recording a batch's results again, doubling up to 2
 
 
 def backoff(attempts: int) -> timedelta:
@@ -170,6 +172,35 @@ class Leases:
                         lapsed, self._lease)
 
 
+async def record_results(deps: Deps, leases: Leases, batch: list[OutboxItem],
+                         lease: timedelta) -> None:
+    """Record what came of the batch's sends. While the database is away (a restart, a
+    failover) the batch stays leased and the write is tried again, for up to one lease: a
+    result never recorded sends its item again through the dispatch job, so giving up early
+    would turn a database blip into duplicate messages."""
+    give_up = time.monotonic() + lease.total_seconds()
+    delay = RECORD_RETRY
+    while True:
+        leases.release(batch)  # first: a renewal must not revive a lease a result released
+        try:
+            async with deps.uow() as uow:
+                await uow.outbox.record(*batch)
+                await uow.commit()
+            return
+        except Exception as exc:
+            if time.monotonic() + delay > give_up:  # the dispatch job sends them again
+                log.exception("outbox: the results of %d items could not be recorded; they "
+                              "will be sent again", len(batch))
+                return
+            if delay == RECORD_RETRY:
+                log.warning("outbox: recording the results of %d items failed (%s: %s); "
+                            "retrying while they stay leased", len(batch),
+                            type(exc).__name__, str(exc).splitlines()[0][:200])
+            leases.hold(batch)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 2.0)
+
+
 # -- right after a commit ----------------------------------------------------------------------
 
 class Sender:
@@ -183,8 +214,10 @@ class Sender:
     right after its call; under load, the results that came in while the recorder wrote are
     recorded together, in one transaction (a crash then repeats at most those)."""
 
-    def __init__(self, deps: Deps, lease: timedelta, concurrency: int = CONCURRENCY) -> None:
+    def __init__(self, deps: Deps, lease: timedelta, concurrency: int = CONCURRENCY,
+                 counts: JobCounts | None = None) -> None:
         self._deps = deps
+        self._counts = counts  # what came of each send, for the dispatch job's report
         self._lease = lease
         self._chats: dict[int, deque[OutboxItem]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -216,7 +249,7 @@ class Sender:
             async with self._slots:
                 while queue:
                     item = queue.popleft()
-                    await perform(self._deps, item)
+                    await perform(self._deps, item, self._counts)
                     self._record_soon(item)
         finally:
             del self._chats[chat_id]
@@ -231,17 +264,10 @@ class Sender:
     async def _record(self) -> None:
         while self._done:
             batch, self._done = self._done, []
-            # Let go first: a renewal must not revive a lease a recorded result released. If
-            # the record fails, the dispatch job repeats these items: they are the only ones a
-            # crash or a lost database can send twice (at most the results of one write).
-            self._leases.release(batch)
-            try:
-                async with self._deps.uow() as uow:
-                    await uow.outbox.record(*batch)
-                    await uow.commit()
-            except Exception:  # not recorded: the lease hands them to the dispatch job
-                log.exception("outbox: the results of %d items could not be recorded",
-                              len(batch))
+            await self._record_batch(batch)
+
+    async def _record_batch(self, batch: list[OutboxItem]) -> None:
+        await record_results(self._deps, self._leases, batch, self._lease)
 
     async def drain(self) -> None:
         """Wait until everything submitted has been attempted (at shutdown, in tests). A
@@ -262,34 +288,40 @@ class Sender:
 # -- the dispatch job --------------------------------------------------------------------------
 
 async def dispatch_outbox(deps: Deps, cmd: c.DispatchOutbox) -> JobCounts:
-    """Deliver due items one at a time: each is leased just before its call (and the lease kept
-    running through a long flood wait), so a slow batch never lets another dispatcher take (and
-    repeat) items still waiting here. An item whose holder let its lease run out without a
-    result is taken over, logged and counted (`taken_over`)."""
+    """Deliver due items in rounds: each round leases up to CONCURRENCY items, one per chat (a
+    chat with an item in flight waits for it), in one transaction, and hands them to a `Sender`
+    of its own: sent side by side at the messenger's pace, their leases kept running through a
+    long flood wait, each result recorded as soon as the recorder is free. So a backlog left by
+    a crashed process goes out at the Bot API's pace, not at two transactions per item; a crash
+    of this job can repeat only the sends whose results were not yet written. An item whose
+    holder let its lease run out without a result is taken over, logged and counted
+    (`taken_over`)."""
     counts = JobCounts()
-    leases = Leases(deps, deps.settings.outbox_lease)
-    for _ in range(cmd.batch):
+    lease = deps.settings.outbox_lease
+    sender = Sender(deps, lease, counts=counts)
+    remaining = cmd.batch
+    while remaining > 0:
         now = deps.clock.now()
+        claimed: list[OutboxItem] = []
         async with deps.uow() as uow:
-            item = await uow.outbox.claim(now, now + deps.settings.outbox_lease)
+            while len(claimed) < min(CONCURRENCY, remaining):
+                item = await uow.outbox.claim(now, now + lease)
+                if item is None:
+                    break
+                claimed.append(item)
             await uow.commit()
-        if item is None:
+        if not claimed:
             break
-        counts.add("claimed")
-        if item.previous_lease is not None:
-            counts.add("taken_over")
-            log.warning("outbox: item %s (chat %s) taken over: its lease ran out at %s with no "
-                        "result recorded (the process holding it died or hung)", item.id,
-                        item.chat_id, item.previous_lease.isoformat())
-        leases.hold([item])
-        try:
-            await perform(deps, item, counts)
-        finally:
-            leases.release([item])
-        async with deps.uow() as uow:  # a crash before this commit sends this item twice
-            await uow.outbox.record(item)
-            await uow.commit()
-    await leases.stopped()
+        remaining -= len(claimed)
+        for item in claimed:
+            counts.add("claimed")
+            if item.previous_lease is not None:
+                counts.add("taken_over")
+                log.warning("outbox: item %s (chat %s) taken over: its lease ran out at %s with "
+                            "no result recorded (the process holding it died or hung)", item.id,
+                            item.chat_id, item.previous_lease.isoformat())
+        sender.submit(claimed)
+        await sender.drain()
     async with deps.uow(read_only=True) as uow:  # the backlog, for the metrics
         counts.add("backlog", await uow.outbox.count(OutboxStatus.PENDING))
         oldest = await uow.outbox.oldest_pending()

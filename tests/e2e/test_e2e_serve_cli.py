@@ -131,6 +131,33 @@ async def test_idle_and_slow_connections_neither_stop_requests_nor_stay(tmp_path
         assert (await client.get("/healthz")).status_code == 200
 
 
+async def test_past_the_connection_cap_the_longest_silent_connections_make_room(
+        tmp_path: Path) -> None:
+    env = environment(sqlite_url(tmp_path)) | {"STARPORT_HEADER_TIMEOUT_SECONDS": "60",
+                                               "STARPORT_MAX_CONNECTIONS": "100"}
+    async with serving(env) as client:
+        port = client.base_url.port
+        # Given three times the cap of connections that send nothing (the deadline is far)
+        idle = [await asyncio.open_connection("127.0.0.1", port) for _ in range(300)]
+        # Then a new request is still served, not refused
+        async with httpx.AsyncClient(base_url=str(client.base_url), timeout=10) as fresh:
+            assert (await fresh.get("/healthz")).status_code == 200
+        # because the oldest silent ones were closed to make room: the descriptors stay bounded
+        closed = []
+        for n, (reader, writer) in enumerate(idle):
+            try:
+                if await asyncio.wait_for(reader.read(1), 0.2) == b"":
+                    closed.append(n)
+            except ConnectionError:
+                closed.append(n)
+            except TimeoutError:
+                pass
+            writer.close()
+        assert len(closed) >= 200
+        assert closed[:10] == list(range(10))  # the oldest first
+        assert 299 not in closed  # the newest stayed
+
+
 async def test_a_body_over_the_limit_is_refused_unread(tmp_path: Path) -> None:
     env = environment(sqlite_url(tmp_path)) | {"STARPORT_MAX_BODY_BYTES": "4096"}
     async with serving(env) as client:

@@ -1,6 +1,7 @@
 """Killing the outbox dispatcher (a real process, SQLite file, real Bot API client against the
-sandbox Telegram) loses no message and resends at most the one in flight; a user who blocked
-the bot ends their item as failed, with the reason."""
+sandbox Telegram) loses no message and resends only what was sent but not yet recorded (the
+dispatcher sends a round of chats side by side: here the three chats are one round); a user who
+blocked the bot ends their item as failed, with the reason."""
 
 from __future__ import annotations
 
@@ -85,10 +86,14 @@ async def test_a_crash_before_the_send_loses_nothing_and_sends_once(world: World
     url, api, sandbox = world
 
     assert await dispatcher(url, api, "before-send") == 1
-    assert delivered(sandbox) == {"first": 1, "CRASH second": 0, "third": 0}
+    before = delivered(sandbox)
+    assert before["CRASH second"] == 0  # the others of its round may have gone out
 
     assert await dispatcher(url, api, "none", AFTER_LEASE) == 0
-    assert delivered(sandbox) == {"first": 1, "CRASH second": 1, "third": 1}
+    after = delivered(sandbox)
+    assert after["CRASH second"] == 1  # never sent before the crash: sent once now
+    # nothing lost; only what went out unrecorded before the crash can have gone again
+    assert all(1 <= after[text] <= 1 + before[text] for text in ("first", "third"))
     assert set((await statuses(url)).values()) == {"sent"}
 
 
@@ -96,16 +101,17 @@ async def test_a_crash_between_send_and_record_resends_that_item_only(world: Wor
     url, api, sandbox = world
 
     assert await dispatcher(url, api, "after-send") == 1
-    assert delivered(sandbox) == {"first": 1, "CRASH second": 1, "third": 0}
+    before = delivered(sandbox)
+    assert before["CRASH second"] == 1  # Telegram has it; its result was never recorded
 
-    assert await dispatcher(url, api, "none", 0.0) == 0  # at once: its lease still holds
-    counts = delivered(sandbox)
-    assert counts["first"] == 1 and counts["CRASH second"] == 1 and counts["third"] <= 1
+    assert await dispatcher(url, api, "none", 0.0) == 0  # at once: the leases still hold
+    assert delivered(sandbox)["CRASH second"] == 1
 
     assert await dispatcher(url, api, "none", AFTER_LEASE) == 0
-    counts = delivered(sandbox)
-    assert counts["first"] == 1 and counts["third"] == 1  # nothing else is ever sent twice
-    assert 1 <= counts["CRASH second"] <= 2  # the one in flight: at most once more
+    after = delivered(sandbox)
+    assert all(after[text] >= 1 for text in CHATS)  # nothing lost
+    # and only what was sent unrecorded before the crash went again, at most once more
+    assert all(after[text] <= 1 + before[text] for text in CHATS)
     assert set((await statuses(url)).values()) == {"sent"}
 
 

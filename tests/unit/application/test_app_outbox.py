@@ -280,3 +280,28 @@ class TestLeases:
         counts = await first
         assert (counts["sent"], counts["taken_over"]) == (1, 0)
         assert len(world.texts_to(777)) == 1
+
+
+class TestRecordingThroughABlip:
+    async def test_results_not_recorded_at_first_are_recorded_later_and_not_sent_again(
+            self, make_world, conflicting_db, monkeypatch) -> None:
+        # Given the database goes away right after a confirmation went out (a restart)
+        monkeypatch.setattr("application.outbox.RECORD_RETRY", 0.01)
+        world = make_world(db=conflicting_db)
+        send = world.messenger.send_message
+
+        async def then_the_database_blips(message):
+            await send(message)
+            conflicting_db.conflicts = 3  # the next three commits fail: the recorder's
+
+        world.messenger.send_message = then_the_database_blips
+        # When
+        await world.handle(c.Reply(777, "support_info"))
+        # Then the result was recorded once the database answered again
+        [item] = world.outbox()
+        assert conflicting_db.commits_refused == 3
+        assert (item.status, item.lease_until) == (SENT, None)
+        # and nothing is sent again when its lease would have run out
+        world.clock.advance(world.deps.settings.outbox_lease * 2)
+        assert (await world.handle(c.DispatchOutbox()))["claimed"] == 0
+        assert len(world.texts_to(777)) == 1
