@@ -125,12 +125,17 @@ class Container(containers.DeclarativeContainer):
         memory=providers.Singleton(MemoryJobLock),
     )
 
+    throttle = providers.Singleton(
+        Throttle, per_second=config.provided.telegram_rate_per_second,
+        per_chat_interval=config.provided.telegram_chat_interval_seconds,
+        shared=providers.Singleton(_shared_pace, config, database))
     bot_api = providers.Singleton(
         BotApiClient,
         token=config.provided.telegram_bot_token,
         base_url=config.provided.telegram_api_url,
         test_env=config.provided.telegram_test_env,
         on_call=on_bot_api_call,
+        on_flood=throttle.provided.hold_off,
     )
     cryptopay_api = providers.Singleton(
         CryptoPayClient,
@@ -144,10 +149,6 @@ class Container(containers.DeclarativeContainer):
         _enabled, config.provided.providers,
         telegram_stars=stars.provider, cryptopay=cryptopay.provider,
     )
-    throttle = providers.Singleton(
-        Throttle, per_second=config.provided.telegram_rate_per_second,
-        per_chat_interval=config.provided.telegram_chat_interval_seconds,
-        shared=providers.Singleton(_shared_pace, config, database))
     messenger = providers.Singleton(TelegramMessenger, bot_api, throttle)
     channel = providers.Singleton(TelegramChannel, bot_api, throttle)
     settings = providers.Singleton(_settings, config)

@@ -29,6 +29,17 @@ _STATEMENTS = {
 }
 
 
+_HOLD_OFF = {
+    "postgresql": text(
+        "UPDATE bot_api_pace SET next_at = GREATEST(next_at, "
+        "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION) + :seconds) "
+        "WHERE name = :name"),
+    "sqlite": text(
+        "UPDATE bot_api_pace SET next_at = max(next_at, "
+        "(julianday('now') - 2440587.5) * 86400.0 + :seconds) WHERE name = :name"),
+}
+
+
 class SqlPace:
     """`reserve(span)`: the next `span` seconds of the bot's schedule are this caller's; they
     begin in the returned number of seconds (0 when the schedule is free now)."""
@@ -41,6 +52,13 @@ class SqlPace:
     async def reserve(self, span: float) -> float:
         begins, now = await self.take(span)
         return max(0.0, begins - now)
+
+    async def hold_off(self, seconds: float) -> None:
+        writers = self._db.writer_lock
+        async with writers if writers is not None else contextlib.nullcontext(), \
+                self._db.engine.begin() as conn:
+            await conn.execute(_HOLD_OFF[self._db.dialect], {"name": self._name,
+                                                             "seconds": seconds})
 
     async def take(self, span: float) -> tuple[float, float]:
         """(when the stretch begins, now), both by the database's clock."""

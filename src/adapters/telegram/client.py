@@ -51,6 +51,7 @@ class BotApiClient(BotMethods, PaymentMethods, ChatMethods):
         sleep: Sleep = asyncio.sleep,
         on_call: OnCall | None = None,
         *,
+        on_flood: Callable[[float], Awaitable[None]] | None = None,
         policy: RetryPolicy | None = None,
         timeout: float = 10.0,
     ) -> None:
@@ -66,6 +67,7 @@ class BotApiClient(BotMethods, PaymentMethods, ChatMethods):
         self._policy = policy or RetryPolicy(max_retries=max_retries, backoff_cap=backoff_cap)
         self._sleep = sleep
         self._on_call = on_call
+        self._on_flood = on_flood  # a 429: the throttle holds every call off for its wait
         install_log_redaction()
 
     def __repr__(self) -> str:
@@ -104,6 +106,8 @@ class BotApiClient(BotMethods, PaymentMethods, ChatMethods):
             try:
                 return await self._attempt(method, body, timeout)
             except TelegramRetryAfter as exc:
+                if self._on_flood is not None:
+                    await self._on_flood(float(exc.retry_after))
                 if method in ANSWERS or not self._policy.may_wait_flood(flood_waits,
                                                                          exc.retry_after):
                     raise

@@ -21,6 +21,10 @@ class SharedPace(Protocol):
         begin."""
         ...
 
+    async def hold_off(self, seconds: float) -> None:
+        """Nothing of the schedule begins before `seconds` from now (Telegram said 429)."""
+        ...
+
 
 class Throttle:
     """Reserves a send time for each call: the global rate and each chat's interval are
@@ -29,7 +33,14 @@ class Throttle:
     With a `shared` pace the global rate holds across processes: slots are taken from the shared
     schedule in blocks, as many as calls are waiting (up to a quarter second's worth), one
     statement per block; a slot that went by unused is dropped, never used late. If the shared
-    schedule cannot be reached, this process paces itself alone until it can."""
+    schedule cannot be reached, this process paces itself alone, at ALONE_SHARE of the rate
+    (others are likely doing the same), until it can.
+
+    A 429 from Telegram (`hold_off`, the Bot API client's hook) stops every call for the wait
+    Telegram asked for, in this process and, shared, in all of them: calls queued meanwhile
+    would only earn more 429s."""
+
+    ALONE_SHARE = 0.5
 
     def __init__(self, per_second: float = 30.0, per_chat_interval: float = 1.0,
                  per_chat_burst: int = 3, clock: Callable[[], float] = time.monotonic,
@@ -66,10 +77,20 @@ class Throttle:
         if delay > 0:
             await asyncio.sleep(delay)
 
-    def _local_slot(self, now: float) -> float:
+    def _local_slot(self, now: float, share: float = 1.0) -> float:
         start = max(now, self._next_global)
-        self._next_global = start + 1.0 / self.per_second
+        self._next_global = start + 1.0 / (self.per_second * share)
         return start
+
+    async def hold_off(self, seconds: float) -> None:
+        now = self._clock()
+        self._next_global = max(self._next_global, now + seconds)
+        self._slots.clear()  # taken before the 429: the schedule is pushed past them
+        if self._shared is not None and not self._alone:
+            try:
+                await self._shared.hold_off(seconds)
+            except Exception as exc:  # the next slot taken finds out, and says so
+                log.debug("bot api pacing: hold-off not shared (%s)", type(exc).__name__)
 
     def _chat_slot(self, chat_id: int | str | None, now: float) -> float:
         if chat_id is None or not self.per_chat_interval:
@@ -91,7 +112,9 @@ class Throttle:
                 while self._slots and self._slots[0] < now - 1.0 / self.per_second:
                     self._slots.popleft()
                 if self._slots:
-                    return self._slots.popleft()
+                    return max(self._slots.popleft(), self._next_global)
+                if self._next_global > now:  # held off after a 429: wait it out first
+                    await asyncio.sleep(self._next_global - now)
                 count = min(self._waiting, self._max_block)
                 try:
                     begins = await self._shared.reserve(count / self.per_second)
@@ -100,7 +123,7 @@ class Throttle:
                         log.warning("bot api pacing: the shared schedule is unavailable (%s); "
                                     "pacing this process alone", type(exc).__name__)
                     self._alone = True
-                    return self._local_slot(self._clock())
+                    return self._local_slot(self._clock(), self.ALONE_SHARE)
                 if self._alone:
                     log.info("bot api pacing: the shared schedule is back")
                     self._alone = False

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from adapters.telegram.errors import TelegramRetryAfter
 from application.ports import ChannelNotAdmin, ProviderError
 from domain import errors as e
 from domain.limits import RateLimited
@@ -117,6 +118,16 @@ async def handle_provider_error(request: Request, exc: Exception) -> Response:
     return error_response(502, "provider_error", f"the payment provider failed: {exc}")
 
 
+async def handle_flood_wait(request: Request, exc: Exception) -> Response:
+    """Telegram still said "too many requests" after the client's waits: the caller may try
+    again after Telegram's own wait (what was stored before the call stays stored)."""
+    assert isinstance(exc, TelegramRetryAfter)
+    log.warning("http.telegram_flood_wait", retry_after=exc.retry_after)
+    return error_response(503, "telegram_flood_wait", f"Telegram asks to wait "
+                          f"{exc.retry_after} s before the next call; retry then",
+                          {"Retry-After": str(exc.retry_after)})
+
+
 async def handle_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
@@ -129,5 +140,6 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     ValidationError: handle_validation_error,
     ProviderError: handle_provider_error,
     ChannelNotAdmin: handle_provider_error,
+    TelegramRetryAfter: handle_flood_wait,
     HTTPException: handle_http_exception,
 }  # anything else: RequestContext answers a JSON 500 and logs it with the request's context

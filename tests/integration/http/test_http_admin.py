@@ -7,6 +7,8 @@ from datetime import timedelta
 import pytest
 from http_harness import ADMIN, SERVER, Harness, successful_payment
 
+from adapters.telegram.errors import TelegramRetryAfter
+
 
 async def paid(h: Harness, user_id: str = "u1") -> str:
     session = await h.create_session(user_id)
@@ -164,3 +166,19 @@ class TestPatrons:
         response = await h.client.delete("/api/admin/patrons/12345", headers=ADMIN)
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_a_patron"
+
+
+async def test_a_flood_wait_telegram_keeps_up_is_a_503_with_its_wait(
+        h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def flooded(channel_id: int, name: str, expires_at: object) -> str:
+        raise TelegramRetryAfter("createChatInviteLink", 429, "Too Many Requests: retry after 7",
+                                 {"retry_after": 7})
+
+    monkeypatch.setattr(h.channel, "create_invite", flooded)
+
+    response = await h.client.post("/api/admin/patrons", headers=ADMIN, json={
+        "telegramUserId": 78, "userId": "p78"})
+
+    assert response.status_code == 503, response.text
+    assert response.json()["error"]["code"] == "telegram_flood_wait"
+    assert response.headers["retry-after"] == "7"

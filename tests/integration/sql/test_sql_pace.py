@@ -60,3 +60,14 @@ async def test_a_free_schedule_begins_now_and_a_busy_one_later(sqlite_url: str) 
         assert await SqlPace(db, "bot:2").reserve(1.0) == 0.0  # another bot: its own schedule
     finally:
         await db.dispose()
+
+
+async def test_a_hold_off_pushes_the_schedule_past_telegrams_wait(sqlite_url: str) -> None:
+    db = SqlDatabase(sqlite_url)
+    try:
+        pace = SqlPace(db, "bot:3")
+        assert await pace.reserve(0.1) == 0.0
+        await pace.hold_off(10.0)
+        assert 9.0 < await pace.reserve(0.1) <= 10.0
+    finally:
+        await db.dispose()

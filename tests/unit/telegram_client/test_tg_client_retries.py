@@ -217,3 +217,20 @@ async def test_other_calls_keep_the_long_timeout_and_a_short_connect(
 
     [timeout] = [r.extensions["timeout"] for r in api.requests]
     assert timeout["read"] == 10.0 and timeout["connect"] == 3.0
+
+
+async def test_a_429_tells_the_throttle_to_hold_every_call_off(
+    make_client: MakeClient, api: FakeBotApi, recorder: Recorder
+) -> None:
+    held: list[float] = []
+
+    async def hold_off(seconds: float) -> None:
+        held.append(seconds)
+
+    _flood(api, 4)
+    bot = make_client(on_flood=hold_off)
+
+    await bot.send_message(42, "hi")
+
+    assert held == [4.0]
+    assert recorder.slept == [4]

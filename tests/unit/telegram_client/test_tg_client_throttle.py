@@ -38,6 +38,9 @@ class SharedSchedule:
         self.next_at = begins + span
         return begins - self.clock()
 
+    async def hold_off(self, seconds: float) -> None:
+        self.next_at = max(self.next_at, self.clock() + seconds)
+
 
 def test_alone_calls_are_spaced_by_the_rate_and_a_chat_by_its_interval() -> None:
     clock = FakeClock()
@@ -74,7 +77,7 @@ async def test_a_shared_schedule_that_is_away_leaves_the_process_pacing_itself(
     throttle = Throttle(per_second=10, per_chat_interval=0, clock=clock, shared=schedule)
     with caplog.at_level(logging.WARNING):
         slots = [await throttle._shared_slot() for _ in range(3)]
-    assert [round(s - 100.0, 3) for s in slots] == [0.0, 0.1, 0.2]
+    assert [round(s - 100.0, 3) for s in slots] == [0.0, 0.2, 0.4]  # at ALONE_SHARE of 10/s
     assert len([r for r in caplog.records if "shared schedule" in r.getMessage()]) == 1
     schedule.down = False
     clock.now = 200.0
@@ -94,3 +97,25 @@ async def test_a_slot_that_went_by_unused_is_not_used_late() -> None:
     assert (first, second) == (100.0, 100.1)
     clock.now = 150.0
     assert await take() == 150.0  # a fresh slot from the schedule, not one from the past
+
+
+async def test_a_429_holds_every_call_off_for_telegrams_wait() -> None:
+    clock = FakeClock()
+    alone = Throttle(per_second=10, per_chat_interval=0, clock=clock)
+    await alone.hold_off(5.0)
+    assert round(alone.reserve(), 3) == 5.0  # nothing before the wait is over
+    # shared: the other process's next slot is held off too
+    schedule = SharedSchedule(clock)
+    a = Throttle(per_second=10, per_chat_interval=0, clock=clock, shared=schedule)
+    b = Throttle(per_second=10, per_chat_interval=0, clock=clock, shared=schedule)
+    await a.hold_off(3.0)
+    assert await b._shared_slot() >= 103.0
+
+
+async def test_alone_a_throttle_paces_itself_at_a_share_of_the_rate() -> None:
+    clock = FakeClock()
+    schedule = SharedSchedule(clock)
+    schedule.down = True
+    throttle = Throttle(per_second=10, per_chat_interval=0, clock=clock, shared=schedule)
+    slots = [await throttle._shared_slot() for _ in range(3)]
+    assert [round(s - 100.0, 3) for s in slots] == [0.0, 0.2, 0.4]  # half of 10/s
