@@ -44,6 +44,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             return
         oldest._disarm()
         oldest.transport.close()
+        # counted out now, not when the loop gets to its connection_lost: a request arriving
+        # on the new connection in the meantime would find the cap still reached (a 503)
+        self.connections.discard(oldest)
         GuardedHttpToolsProtocol.evicted += 1
         now = time.monotonic()
         if now - GuardedHttpToolsProtocol._last_report > 10:  # one line per burst
