@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import tomllib
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from domain.catalog import Catalog, CreditPackage
 from domain.errors import DomainError
-from domain.money import CryptoAmount, FiatAmount, Stars, parse_decimal
+from domain.money import CryptoAmount, FiatAmount, Price, Stars, parse_decimal
+from domain.providers import Provider
 
 
 class CatalogError(ValueError):
     """A catalog that cannot be read, or names a key or a value it does not take."""
 
 
-PACKAGE_KEYS = frozenset({"id", "title", "description", "credits", "stars", "crypto", "fiat",
-                          "active", "subscription"})
+PACKAGE_KEYS = frozenset({"id", "title", "description", "credits", "prices", "stars", "crypto",
+                          "fiat", "active", "subscription"})
 REQUIRED = ("id", "title", "credits")
 
 
@@ -54,16 +54,20 @@ def _package(number: int, raw: dict[str, Any]) -> CreditPackage:
     if "crypto" in raw and "fiat" in raw:
         raise CatalogError(f"{name}: give a crypto or a fiat price, not both")
     try:
-        crypto: CryptoAmount | FiatAmount | None = None
-        if "crypto" in raw:
-            amount, asset = _table(name, raw, "crypto", "asset")
-            crypto = CryptoAmount(amount, asset)
-        elif "fiat" in raw:
-            amount, currency = _table(name, raw, "fiat", "currency")
-            crypto = FiatAmount(amount, currency)
+        # The shorthands first, then [package.prices]: one price per provider, whichever way.
+        prices: dict[Provider, Price] = {}
+        if "stars" in raw:
+            prices[Provider.TELEGRAM_STARS] = Stars(raw["stars"])
+        if "crypto" in raw or "fiat" in raw:
+            prices[Provider.CRYPTOPAY] = _cryptopay(name, raw.get("crypto") or raw["fiat"],
+                                                    "crypto" if "crypto" in raw else "fiat")
+        for provider, price in _prices(name, raw.get("prices", {})).items():
+            if provider in prices:
+                raise CatalogError(f"{name}: two prices for {provider} (prices.{provider} and "
+                                   f"a shorthand); give it once")
+            prices[provider] = price
         return CreditPackage(
-            id=raw["id"], title=raw["title"], credits=raw["credits"],
-            stars=Stars(raw["stars"]) if "stars" in raw else None, crypto=crypto,
+            id=raw["id"], title=raw["title"], credits=raw["credits"], prices=prices,
             description=raw.get("description", ""), active=raw.get("active", True),
             subscription=raw.get("subscription", False),
         )
@@ -71,9 +75,36 @@ def _package(number: int, raw: dict[str, Any]) -> CreditPackage:
         raise CatalogError(f"{name}: {exc.message}") from exc
 
 
-def _table(name: str, raw: dict[str, Any], key: str, code: str) -> tuple[Decimal, str]:
-    """`{ amount = "4.99", <code> = "USD" }`: the amount a string, never a float."""
-    value = raw[key]
-    if not isinstance(value, dict) or set(value) != {"amount", code}:
-        raise CatalogError(f'{name}: {key} is {{ amount = "1.5", {code} = "..." }}')
-    return parse_decimal(value["amount"]), str(value[code])
+def _prices(name: str, raw: Any) -> dict[Provider, Price]:
+    """`[package.prices]`, keyed by the names PAYMENT_PROVIDERS uses."""
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{name}: prices is a table: [package.prices]")
+    known = {p.value: p for p in Provider}
+    prices: dict[Provider, Price] = {}
+    for key, value in raw.items():
+        provider = known.get(key)
+        if provider is None:
+            raise CatalogError(f"{name}: prices.{key}: not a provider Starport knows "
+                               f"({', '.join(known)})")
+        if provider is Provider.TELEGRAM_STARS:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise CatalogError(f"{name}: prices.{key} is a whole number of Stars")
+            prices[provider] = Stars(value)
+        else:
+            prices[provider] = _cryptopay(name, value, f"prices.{key}")
+    return prices
+
+
+def _cryptopay(name: str, value: Any, key: str) -> CryptoAmount | FiatAmount:
+    """`{ amount = "1.5", asset = "TON" }` or `{ amount = "4.99", currency = "USD" }`: the
+    amount a string, never a float."""
+    if isinstance(value, dict) and set(value) == {"amount", "asset"}:
+        return CryptoAmount(parse_decimal(value["amount"]), str(value["asset"]))
+    if isinstance(value, dict) and set(value) == {"amount", "currency"}:
+        return FiatAmount(parse_decimal(value["amount"]), str(value["currency"]))
+    if key == "crypto":
+        raise CatalogError(f'{name}: crypto is {{ amount = "1.5", asset = "..." }}')
+    if key == "fiat":
+        raise CatalogError(f'{name}: fiat is {{ amount = "1.5", currency = "..." }}')
+    raise CatalogError(f'{name}: {key} is {{ amount = "1.5", asset = "TON" }} or '
+                       f'{{ amount = "4.99", currency = "USD" }}')

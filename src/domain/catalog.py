@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from domain.errors import InvalidAmount, PackageUnavailable, UnknownPackage
 from domain.money import CryptoAmount, FiatAmount, Price, Stars
@@ -12,8 +13,9 @@ from domain.providers import Provider
 
 @dataclass(frozen=True, slots=True)
 class CreditPackage:
-    """A package of credits with its prices; a package without a price for a provider
-    cannot be bought through that provider."""
+    """A package of credits with a price per provider (`prices`); a package without a price
+    for a provider cannot be bought through that provider. `stars` and `crypto` are shorthands
+    for the Telegram Stars and the Crypto Pay price, kept equal to `prices`."""
 
     id: str
     title: str
@@ -23,6 +25,7 @@ class CreditPackage:
     description: str = ""
     active: bool = True
     subscription: bool = False  # a monthly Star subscription that makes the buyer a patron
+    prices: Mapping[Provider, Price] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         # 48 characters keep "buy:<id>" inside Telegram's 64-byte callback_data.
@@ -30,18 +33,42 @@ class CreditPackage:
             raise InvalidAmount(f"package id must be 1-48 letters, digits, '-' or '_': {self.id!r}")
         if isinstance(self.credits, bool) or not isinstance(self.credits, int) or self.credits <= 0:
             raise InvalidAmount(f"package {self.id} must grant a positive number of credits")
-        if self.stars is None and self.crypto is None:
-            raise InvalidAmount(f"package {self.id} has no price")
         if not self.title:
             raise InvalidAmount(f"package {self.id} has no title")
-        if self.subscription and (self.stars is None or self.crypto is not None):
+        prices = dict(self.prices)
+        for provider, shorthand in ((Provider.TELEGRAM_STARS, self.stars),
+                                    (Provider.CRYPTOPAY, self.crypto)):
+            if shorthand is None:
+                continue
+            if prices.get(provider, shorthand) != shorthand:
+                raise InvalidAmount(f"package {self.id} has two prices for {provider}")
+            prices[provider] = shorthand
+        if not prices:
+            raise InvalidAmount(f"package {self.id} has no price")
+        for provider, price in prices.items():
+            if not isinstance(price, PRICE_KINDS[provider]):
+                raise InvalidAmount(f"package {self.id}: a {provider} price is "
+                                    f"{PRICE_NAMES[provider]}, not {price!r}")
+        if self.subscription and set(prices) != {Provider.TELEGRAM_STARS}:
             raise InvalidAmount(f"subscription package {self.id} is priced in Stars only")
+        object.__setattr__(self, "prices", MappingProxyType(prices))
+        object.__setattr__(self, "stars", prices.get(Provider.TELEGRAM_STARS))
+        object.__setattr__(self, "crypto", prices.get(Provider.CRYPTOPAY))
 
     def price_for(self, provider: Provider) -> Price:
-        price: Price | None = self.stars if provider is Provider.TELEGRAM_STARS else self.crypto
+        price = self.prices.get(provider)
         if price is None:
             raise PackageUnavailable(f"package {self.id} cannot be bought with {provider.value}")
         return price
+
+
+# What each provider charges in.
+PRICE_KINDS: dict[Provider, type | tuple[type, ...]] = {
+    Provider.TELEGRAM_STARS: Stars,
+    Provider.CRYPTOPAY: (CryptoAmount, FiatAmount),
+}
+PRICE_NAMES = {Provider.TELEGRAM_STARS: "a whole number of Stars",
+               Provider.CRYPTOPAY: "a crypto asset or a fiat amount"}
 
 
 class Catalog:

@@ -8,17 +8,19 @@ from application.bot_messages import BotMessageView
 from application.views import BalanceView, JobCounts, LedgerLine, RefundResult, SessionView
 from domain.bot_messages import BotMessageChange
 from domain.catalog import CreditPackage
-from domain.money import CryptoAmount, FiatAmount
+from domain.money import CryptoAmount, FiatAmount, Stars
 from domain.perks import Invite
 from entrypoints.http.schemas import iso
 
 
 def package(p: CreditPackage) -> dict[str, Any]:
+    """Prices by provider name: Stars as an integer, other amounts as decimal strings."""
     prices: dict[str, Any] = {}
-    if p.stars is not None:
-        prices["telegram_stars"] = p.stars.amount
-    if isinstance(p.crypto, CryptoAmount | FiatAmount):
-        prices["cryptopay"] = {"amount": f"{p.crypto.amount:f}", "currency": p.crypto.currency}
+    for provider, price in p.prices.items():
+        if isinstance(price, Stars):
+            prices[provider.value] = price.amount
+        elif isinstance(price, CryptoAmount | FiatAmount):
+            prices[provider.value] = {"amount": f"{price.amount:f}", "currency": price.currency}
     return {"id": p.id, "title": p.title, "description": p.description, "credits": p.credits,
             "prices": prices}
 
