@@ -96,11 +96,13 @@ class ChatMessage:
 
 @dataclass(frozen=True)
 class ChatInvoice:
-    """A Stars invoice the bot sent into a user's chat."""
+    """An invoice the bot sent into a user's chat: the amount in the currency's smallest units
+    (whole Stars for XTR, cents for USD)."""
 
     title: str
     description: str
-    stars: int
+    amount: int
+    currency: str = "XTR"
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ def _buttons(message: dict[str, Any]) -> list[Button]:
 
 def chat_invoices(actor: Actor, chat_id: int) -> list[ChatInvoice]:
     return [
-        ChatInvoice(i["title"], i["description"], i["total_amount"])
+        ChatInvoice(i["title"], i["description"], i["total_amount"], i["currency"])
         for i in (m["invoice"] for m in actor.messages(chat_id) if "invoice" in m)
     ]
 

@@ -163,7 +163,7 @@ class UseCaseDriver(Driver):
             raise Refused("no_invoice", f"purchase {session.id} has no Crypto Pay invoice")
         tx = self.cryptopay.pay(invoice.invoice_id, self.clock.now(), amount)
         notice = c.CompletePayment(
-            Provider.CRYPTOPAY, session.id, tx.charge_id, tx.paid, exact=False
+            Provider.CRYPTOPAY, session.id, tx.charge_id, tx.paid
         )
         if lose_webhook:
             self._notices[session.id] = notice
@@ -220,7 +220,7 @@ class UseCaseDriver(Driver):
 
     async def invoices_to(self, tg_user: Person) -> list[ChatInvoice]:
         return [
-            ChatInvoice(i.title, i.description, i.stars)
+            ChatInvoice(i.title, i.description, i.amount, i.currency)
             for i in self.messenger.invoices
             if i.chat_id == tg_user.telegram_id
         ]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from adapters.telegram.currencies import TELEGRAM_CURRENCIES, limits
 from domain.catalog import Catalog, CreditPackage
 from domain.errors import DomainError
-from domain.money import CryptoAmount, FiatAmount, Price, Stars, parse_decimal
+from domain.money import CryptoAmount, FiatAmount, Price, Stars, minor_units, parse_decimal
 from domain.providers import Provider
 
 
@@ -90,9 +92,31 @@ def _prices(name: str, raw: Any) -> dict[Provider, Price]:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise CatalogError(f"{name}: prices.{key} is a whole number of Stars")
             prices[provider] = Stars(value)
+        elif provider is Provider.TELEGRAM_PAYMENTS:
+            prices[provider] = _card(name, value, f"prices.{key}")
         else:
             prices[provider] = _cryptopay(name, value, f"prices.{key}")
     return prices
+
+
+def _card(name: str, value: Any, key: str) -> FiatAmount:
+    """`{ amount = "4.99", currency = "USD" }` within what Telegram Payments takes for that
+    currency: a known currency, no finer than its smallest unit, between its minimum and
+    maximum (Telegram's currencies.json, as a snapshot in adapters/telegram/currencies.py)."""
+    if not isinstance(value, dict) or set(value) != {"amount", "currency"}:
+        raise CatalogError(f'{name}: {key} is {{ amount = "4.99", currency = "USD" }}')
+    price = FiatAmount(parse_decimal(value["amount"]), str(value["currency"]))
+    known = limits(price.code)
+    if known is None:
+        raise CatalogError(f"{name}: {key}: Telegram Payments does not take {price.code} "
+                           f"(it takes {', '.join(sorted(TELEGRAM_CURRENCIES))})")
+    units = minor_units(price)  # InvalidAmount (named by the caller) if finer than a cent
+    if not known.min_amount <= units <= known.max_amount:
+        low, high = (Decimal(n).scaleb(-known.exponent) for n in (known.min_amount,
+                                                                  known.max_amount))
+        raise CatalogError(f"{name}: {key}: Telegram Payments takes {low}-{high} "
+                           f"{price.code} per invoice, not {price.amount}")
+    return price
 
 
 def _cryptopay(name: str, value: Any, key: str) -> CryptoAmount | FiatAmount:

@@ -1,5 +1,6 @@
-"""Buying from the chat: `/buy` lists the packages as buttons; a press opens a session and
-sends its Stars invoice, with no host application involved."""
+"""Buying from the chat: `/buy` lists the packages as buttons, one per provider whose invoice
+the bot sends into the chat (Stars, cards) and that prices the package; a press opens a
+session and sends its invoice, with no host application involved."""
 
 from __future__ import annotations
 
@@ -12,23 +13,42 @@ from application.notify import load_message, send_template
 from application.payments import send_invoice_in_chat, view
 from application.views import BuyAnswer
 from domain.catalog import CreditPackage
-from domain.errors import DomainError
+from domain.errors import DomainError, PackageUnavailable
 from domain.limits import humanize
+from domain.money import Price, shown
 from domain.providers import Provider
 from domain.sessions import PaymentSession
 
 BUY_PREFIX = "buy:"
 
 
-def package_button(package: CreditPackage) -> Button:
-    stars = package.stars.amount if package.stars else 0
-    return Button(f"{package.title} · {package.credits} credits · {stars} ⭐",
-                  callback_data=f"{BUY_PREFIX}{package.id}")
+def package_button(package: CreditPackage, price: Price, choice: int = 0) -> Button:
+    """`buy:<package>` for the first chat provider, `buy:<package>:<n>` for the n-th (the id
+    is at most 48 characters, so either fits Telegram's 64-byte callback data)."""
+    data = f"{BUY_PREFIX}{package.id}" + (f":{choice}" if choice else "")
+    return Button(f"{package.title} · {package.credits} credits · {shown(price)}",
+                  callback_data=data)
+
+
+def parse_choice(data: str) -> tuple[str, int]:
+    """`<package>` or `<package>:<n>` (what follows `buy:`) -> the package id and n."""
+    package_id, _, choice = data.partition(":")
+    return package_id, int(choice) if choice.isdigit() and len(choice) < 3 else 0
+
+
+def _on_sale(deps: Deps) -> list[tuple[CreditPackage, Provider, Price, int]]:
+    """Each active package once per chat provider that prices it (subscriptions are sold
+    through their invoice link, not from the chat)."""
+    providers = deps.chat_providers()
+    return [(package, provider, package.prices[provider], choice)
+            for package in deps.catalog.active() if not package.subscription
+            for choice, provider in enumerate(providers) if provider in package.prices]
 
 
 async def show_packages(deps: Deps, cmd: c.ShowPackages) -> int:
-    on_sale = [p for p in deps.catalog.active() if p.stars is not None and not p.subscription]
-    buttons = tuple((package_button(p),) for p in on_sale)
+    on_sale = _on_sale(deps)
+    buttons = tuple((package_button(package, price, choice),)
+                    for package, _, price, choice in on_sale)
     async with deps.uow() as uow:
         await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id,
                             key="buy_menu", now=deps.clock.now(), buttons=buttons,
@@ -42,18 +62,22 @@ async def buy_from_chat(deps: Deps, cmd: c.BuyFromChat) -> BuyAnswer:
     """A session and its invoice in the chat; or, when the package can no longer be bought, an
     alert for the button (`session` None) and nothing created. Over the payment limits the user
     is told in the chat, and RateLimited raised. The caller answers the button's query."""
-    deps.provider(Provider.TELEGRAM_STARS)
+    providers = deps.chat_providers()
+    package_id, choice = parse_choice(cmd.package_id)
     try:
-        package = deps.catalog.purchasable(cmd.package_id, Provider.TELEGRAM_STARS)
+        if choice >= len(providers):  # a button from before the providers were changed
+            raise PackageUnavailable(f"no chat provider {choice} for package {package_id}")
+        provider = providers[choice]
+        package = deps.catalog.purchasable(package_id, provider)
     except DomainError:
         async with deps.uow(read_only=True) as uow:
             text = (await load_message(uow, "package_unavailable")).render(
-                package_id=cmd.package_id)
+                package_id=package_id)
         return BuyAnswer(None, alert=text)
     now = deps.clock.now()
     session = PaymentSession.open(
         session_id=deps.ids.new_id(), user_id=str(cmd.telegram_user_id), package=package,
-        provider=Provider.TELEGRAM_STARS, now=now, expires_at=now + deps.settings.session_ttl,
+        provider=provider, now=now, expires_at=now + deps.settings.session_ttl,
         telegram_user_id=cmd.telegram_user_id,
     )
     session.mark_invoiced(None, None, now)

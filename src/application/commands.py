@@ -62,8 +62,8 @@ class CompletePayment(Command):
     paid: Price
     payer_telegram_id: int | None = None
     chat_id: int | None = None
-    exact: bool = True  # Stars are exact; a crypto payment may exceed the price
     subscription_until: datetime | None = None  # a Star subscription's paid-up end
+    provider_charge_id: str | None = None  # the payment provider's own reference (cards)
     first_name: str = ""
     delivery: Delivery | None = None
 
@@ -71,6 +71,17 @@ class CompletePayment(Command):
 @dataclass(frozen=True)
 class RefundPayment(Command):
     """An admin returns a paid session's money through its provider."""
+
+    session_id: str
+    requested_by: str
+    reason: str = ""
+    allow_debt: bool = False
+
+
+@dataclass(frozen=True)
+class RecordRefund(Command):
+    """An admin returned a payment's money outside Starport (the payment provider's
+    dashboard) and records it, so its credits come back out once."""
 
     session_id: str
     requested_by: str

@@ -15,6 +15,7 @@ from application.effects import InvitePatron, OutboxItem, RefundCharge
 from application.limits import record_failure
 from application.notify import send_template
 from application.payments import package_title
+from application.ports import Refunds
 from application.unit_of_work import UnitOfWork
 from application.views import PaymentOutcome
 from domain import ledger
@@ -33,14 +34,16 @@ async def complete_payment(deps: Deps, cmd: c.CompletePayment) -> PaymentOutcome
     now = deps.clock.now()
     charge = Charge(provider=cmd.provider, charge_id=cmd.charge_id, session_id=cmd.session_id,
                     paid=cmd.paid, reported_at=now, payer_telegram_id=cmd.payer_telegram_id,
-                    subscription_until=cmd.subscription_until)
+                    subscription_until=cmd.subscription_until,
+                    provider_charge_id=cmd.provider_charge_id)
     async with deps.uow() as uow:
         session = await uow.sessions.get(cmd.session_id)  # locked: one charge at a time
         earlier = await uow.charges.get(cmd.provider, cmd.charge_id)
         if session is None:
             decision = Decision.REPLAY if earlier is not None else Decision.UNMATCHED
         else:
-            decision = session.take(charge, earlier=earlier, now=now, exact=cmd.exact)
+            decision = session.take(charge, earlier=earlier, now=now,
+                                    exact=deps.traits(cmd.provider).exact_amount)
         step = _Step(deps, uow, cmd, now, decision, session, charge, earlier)
         outcome = await APPLY[decision](step)
         await record(uow, cmd.delivery, outcome.label)
@@ -117,10 +120,10 @@ async def _extend_patronage(step: _Step, session: PaymentSession) -> int | None:
         await step.uow.patrons.add(Patron(
             telegram_user_id=telegram_id, user_id=session.user_id,
             source=PatronSource.SUBSCRIPTION, since=step.now, until=until,
-            subscription_charge_id=session.charge_id))
+            subscription_charge_id=session.charge_id, subscription_provider=session.provider))
         return telegram_id
     was_entitled = patron.entitled_at(step.now)
-    patron.renew(until, step.now, charge_id=session.charge_id)
+    patron.renew(until, step.now, charge_id=session.charge_id, provider=session.provider)
     await step.uow.patrons.save(patron)
     return None if was_entitled else telegram_id
 
@@ -144,7 +147,7 @@ async def _return_extra(step: _Step) -> PaymentOutcome:
     session, charge = step.session, step.charge
     assert session is not None
     payer = charge.payer_telegram_id or session.telegram_user_id
-    if step.deps.provider(charge.provider).can_refund and payer is not None:
+    if step.deps.capable(charge.provider, Refunds) is not None and payer is not None:
         charge.reason = RETURNING
         await step.uow.queue(OutboxItem.now(
             step.deps.ids.new_id(), payer,

@@ -6,14 +6,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from application.ports import (
     ChannelGateway,
+    ChatInvoices,
     Clock,
     IdGenerator,
     Messenger,
     PaymentProvider,
+    ProviderTraits,
     WalletBalances,
 )
 from application.unit_of_work import UnitOfWorkFactory
@@ -24,6 +26,11 @@ from domain.providers import Provider
 
 if TYPE_CHECKING:
     from application.commands import Command
+
+T = TypeVar("T")
+# A provider no longer enabled that still reports a payment: taken at its word on the amount
+# only when it is at least the price (the stricter "exact" would turn away an overpayment).
+ANY_PROVIDER = ProviderTraits(label="a payment provider", exact_amount=False)
 
 
 class CommandBus(Protocol):
@@ -76,6 +83,19 @@ class Deps:
             return self.providers[provider]
         except KeyError:
             raise ProviderNotEnabled(f"payment method {provider.value} is not enabled") from None
+
+    def capable(self, provider: Provider, capability: type[T]) -> T | None:
+        """The enabled provider if it has this capability (Refunds, Subscriptions, ...)."""
+        found = self.providers.get(provider)
+        return found if isinstance(found, capability) else None
+
+    def traits(self, provider: Provider) -> ProviderTraits:
+        found = self.providers.get(provider)
+        return found.traits if found is not None else ANY_PROVIDER
+
+    def chat_providers(self) -> list[Provider]:
+        """Enabled providers whose invoices the bot sends into the chat, in configured order."""
+        return [name for name, p in self.providers.items() if isinstance(p, ChatInvoices)]
 
     def require_channel(self) -> tuple[ChannelGateway, int]:
         if self.channel is None or self.settings.channel_id is None:

@@ -31,12 +31,15 @@ class SendText:
 
 @dataclass(frozen=True, slots=True)
 class SendInvoice:
-    """A Stars invoice in the item's chat (`payload`: the session id)."""
+    """An invoice in the item's chat (`payload`: the session id), sent as `provider` has it
+    sent; `amount` in the currency's smallest units."""
 
+    provider: Provider
     title: str
     description: str
     payload: str
-    stars: int
+    currency: str
+    amount: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +67,11 @@ class RefundCharge:
 
 @dataclass(frozen=True, slots=True)
 class CancelSubscription:
-    """Stop a Star subscription's next charges."""
+    """Stop a subscription's next charges: the charge that started it, at its provider."""
 
-    telegram_user_id: int
+    provider: Provider
     charge_id: str
+    telegram_user_id: int
 
 
 @dataclass(frozen=True, slots=True)

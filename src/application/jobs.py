@@ -8,11 +8,16 @@ from collections.abc import Awaitable, Callable
 
 from application import commands as c
 from application.deps import Deps
-from application.ports import PaidTransaction, ProviderError
+from application.ports import (
+    InvoiceCancellation,
+    InvoiceLookup,
+    PaidTransaction,
+    ProviderError,
+    TransactionFeed,
+)
 from application.views import JobCounts, PaymentOutcome
 from domain.charges import Decision
 from domain.errors import DomainError
-from domain.money import CryptoAmount, FiatAmount
 from domain.perks import Patron
 from domain.providers import Provider
 
@@ -22,17 +27,21 @@ CONCURRENCY = 8  # patrons handled at once by the batch jobs (the throttle paces
 
 
 async def expire_sessions(deps: Deps, cmd: c.ExpireSessions) -> JobCounts:
-    """Expire sessions nobody paid in time. A provider that can be asked (Crypto Pay) is asked
-    first, so a payment whose webhook was lost is credited instead of expired."""
+    """Expire sessions nobody paid in time. A provider that can be asked about its invoices
+    (InvoiceLookup) is asked first, so a payment whose webhook was lost is credited instead of
+    expired; one that can withdraw them (InvoiceCancellation) withdraws the expired ones."""
     counts = JobCounts()
     now = deps.clock.now()
     async with deps.uow(read_only=True) as uow:
         stale = list(await uow.sessions.expired_open(now, cmd.batch))
     unsure: set[str] = set()
     for provider in {s.provider for s in stale if s.invoice_id}:
+        lookup = deps.capable(provider, InvoiceLookup)
+        if lookup is None:
+            continue
         waiting = [s for s in stale if s.provider is provider and s.invoice_id]
         try:
-            for tx in await deps.provider(provider).find_payments(waiting):
+            for tx in await lookup.find_payments(waiting):
                 await _credit(deps, provider, tx, counts)
         except (ProviderError, DomainError) as exc:
             log.warning("could not ask %s about %d stale sessions: %s", provider, len(waiting),
@@ -49,9 +58,10 @@ async def expire_sessions(deps: Deps, cmd: c.ExpireSessions) -> JobCounts:
                 counts.add("expired")
         await uow.commit()
     for session in expired:  # the provider's invoice goes too, so it cannot be paid any more
-        if session.invoice_id and session.provider is not Provider.TELEGRAM_STARS:
+        cancellation = deps.capable(session.provider, InvoiceCancellation)
+        if session.invoice_id and cancellation is not None:
             try:
-                await deps.provider(session.provider).cancel_invoice(session)
+                await cancellation.cancel_invoice(session)
                 counts.add("invoices_cancelled")
             except (ProviderError, DomainError) as exc:
                 log.warning("could not cancel invoice of %s: %s", session.id, exc)
@@ -60,24 +70,22 @@ async def expire_sessions(deps: Deps, cmd: c.ExpireSessions) -> JobCounts:
 
 
 async def reconcile(deps: Deps, cmd: c.Reconcile) -> JobCounts:
-    """Credit payments the provider has but we missed (a lost webhook), exactly once."""
+    """Credit payments the provider has but we missed (a lost webhook), exactly once: by asking
+    about each waiting session (InvoiceLookup), and by reading its own list of payments from a
+    saved cursor (TransactionFeed), whichever it can do."""
     counts = JobCounts()
-    provider = deps.provider(cmd.provider)
-    after: str | None = None
-    for _ in range(cmd.max_pages):  # sessions still waiting: ask the provider about each
-        async with deps.uow(read_only=True) as uow:
-            waiting = await uow.sessions.open_for(cmd.provider, 100, after)
-        if not waiting:
-            break
-        after = waiting[-1].id
-        counts.add("checked", len(waiting))
-        for tx in await provider.find_payments(waiting):
-            await _credit(deps, cmd.provider, tx, counts)
+    deps.provider(cmd.provider)  # not enabled: a clear error
+    lookup = deps.capable(cmd.provider, InvoiceLookup)
+    feed = deps.capable(cmd.provider, TransactionFeed)
+    if lookup is not None:
+        await _ask_about_waiting(deps, cmd, lookup, counts)
+    if feed is None:
+        return counts
     cursor_name = f"reconcile:{cmd.provider.value}"
     async with deps.uow(read_only=True) as uow:
         cursor = await uow.cursors.get(cursor_name)
     for _ in range(cmd.max_pages):  # the provider's own transaction list, from the saved cursor
-        page = await provider.paid_transactions(cursor)
+        page = await feed.paid_transactions(cursor)
         for tx in page.transactions:
             counts.add("transactions")
             await _credit(deps, cmd.provider, tx, counts)
@@ -90,15 +98,28 @@ async def reconcile(deps: Deps, cmd: c.Reconcile) -> JobCounts:
     return counts
 
 
+async def _ask_about_waiting(deps: Deps, cmd: c.Reconcile, lookup: InvoiceLookup,
+                             counts: JobCounts) -> None:
+    after: str | None = None
+    for _ in range(cmd.max_pages):
+        async with deps.uow(read_only=True) as uow:
+            waiting = await uow.sessions.open_for(cmd.provider, 100, after)
+        if not waiting:
+            return
+        after = waiting[-1].id
+        counts.add("checked", len(waiting))
+        for tx in await lookup.find_payments(waiting):
+            await _credit(deps, cmd.provider, tx, counts)
+
+
 async def _credit(deps: Deps, provider: Provider, tx: PaidTransaction, counts: JobCounts) -> None:
     if tx.session_id is None:
         counts.add("unmatched")
         return
-    exact = not isinstance(tx.paid, CryptoAmount | FiatAmount)
     try:
         outcome: PaymentOutcome = await deps.bus.handle(c.CompletePayment(
             provider=provider, session_id=tx.session_id, charge_id=tx.charge_id, paid=tx.paid,
-            payer_telegram_id=tx.payer_telegram_id, exact=exact))
+            payer_telegram_id=tx.payer_telegram_id))
     except DomainError as exc:
         log.warning("reconciliation could not credit %s: %s", tx.charge_id, exc)
         counts.add("errors")

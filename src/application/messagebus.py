@@ -36,6 +36,7 @@ HANDLERS: dict[type[c.Command], Callable[[Deps, Any], Awaitable[Any]]] = {
     c.ValidatePreCheckout: payments.validate_pre_checkout,
     c.CompletePayment: completion.complete_payment,
     c.RefundPayment: refunds.refund_payment,
+    c.RecordRefund: refunds.record_refund,
     c.RecordProviderRefund: refunds.record_provider_refund,
     c.SpendCredits: credits.spend_credits,
     c.MakePatron: perks.make_patron,

@@ -9,7 +9,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from application import commands as c
 from application.deps import Deps
@@ -24,11 +24,20 @@ from application.effects import (
     SendInvoice,
     SendText,
 )
-from application.ports import OutgoingMessage, RecipientUnreachable, StarsInvoiceRequest
+from application.ports import (
+    ChatInvoices,
+    InvoiceRequest,
+    OutgoingMessage,
+    RecipientUnreachable,
+    Refunds,
+    Subscriptions,
+)
 from application.views import JobCounts
+from domain.errors import ProviderNotEnabled
 from domain.providers import Provider
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 CONCURRENCY = 32  # chats served at once; the messenger's throttle keeps Telegram's limits
 RECORD_RETRY = 0.2  # seconds before recording a batch's results again, doubling up to 2
 
@@ -45,9 +54,10 @@ async def _send_text(deps: Deps, item: OutboxItem, e: SendText) -> None:
 
 
 async def _send_invoice(deps: Deps, item: OutboxItem, e: SendInvoice) -> None:
-    await deps.messenger.send_invoice(StarsInvoiceRequest(
+    provider = _capable(deps, e.provider, ChatInvoices)
+    await deps.messenger.send_invoice(provider.for_chat(InvoiceRequest(
         chat_id=item.chat_id, title=e.title, description=e.description, payload=e.payload,
-        stars=e.stars))
+        currency=e.currency, amount=e.amount)))
 
 
 async def _revoke_invite(deps: Deps, item: OutboxItem, e: RevokeInvite) -> None:
@@ -61,12 +71,22 @@ async def _remove_member(deps: Deps, item: OutboxItem, e: RemoveMember) -> None:
 
 
 async def _refund_charge(deps: Deps, item: OutboxItem, e: RefundCharge) -> None:
-    await deps.provider(e.provider).refund(e.charge_id, e.telegram_user_id)
+    await _capable(deps, e.provider, Refunds).refund(e.charge_id, e.telegram_user_id)
 
 
 async def _cancel_subscription(deps: Deps, item: OutboxItem, e: CancelSubscription) -> None:
-    await deps.provider(Provider.TELEGRAM_STARS).cancel_subscription(e.telegram_user_id,
-                                                                     e.charge_id)
+    await _capable(deps, e.provider, Subscriptions).cancel_subscription(e.telegram_user_id,
+                                                                        e.charge_id)
+
+
+def _capable(deps: Deps, provider: Provider, capability: type[T]) -> T:
+    """The provider the effect names, able to do it (else the item is retried, then failed:
+    a provider switched off with work queued for it)."""
+    found = deps.capable(provider, capability)
+    if found is None:
+        raise ProviderNotEnabled(f"{provider.value} is not enabled or cannot "
+                                 f"{capability.__name__.lower()}")
+    return found
 
 
 async def _invite_patron(deps: Deps, item: OutboxItem, e: InvitePatron) -> None:

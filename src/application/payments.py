@@ -10,13 +10,12 @@ from application.deps import Deps
 from application.effects import Button, OutboxItem, SendInvoice
 from application.limits import admit_session, judge, record_failure
 from application.notify import load_message, send_template
-from application.ports import ProviderError
+from application.ports import ChatInvoices, ProviderError
 from application.unit_of_work import UnitOfWork
 from application.views import PreCheckoutAnswer, SessionView
 from domain.errors import DomainError, SessionNotFound, SessionNotPayable
 from domain.limits import humanize
-from domain.money import Stars, price_from_minor_units, shown
-from domain.providers import Provider
+from domain.money import minor_units, price_from_minor_units, shown
 from domain.sessions import PaymentSession
 
 # Which bot message explains each pre-checkout refusal.
@@ -43,7 +42,8 @@ def package_title(deps: Deps, session: PaymentSession) -> str:
 
 
 def view(deps: Deps, session: PaymentSession) -> SessionView:
-    return SessionView.of(session, deps.settings.deep_link(session.id))
+    in_chat = deps.capable(session.provider, ChatInvoices) is not None
+    return SessionView.of(session, deps.settings.deep_link(session.id), in_chat=in_chat)
 
 
 async def create_session(deps: Deps, cmd: c.CreateSession) -> SessionView:
@@ -60,12 +60,13 @@ async def create_session(deps: Deps, cmd: c.CreateSession) -> SessionView:
         await uow.sessions.add(session)
         await uow.commit()
     # The provider is called outside any transaction; a failure leaves a session that can still
-    # be paid through the deep link (Stars) or is marked failed (Crypto Pay has no other way).
+    # be paid through the deep link (an invoice the bot sends into the chat) or is marked
+    # failed (a provider paid by URL has no other way).
     title, description = invoice_texts(deps, session)
     try:
         invoice = await provider.create_invoice(session, title, description)
     except ProviderError as exc:
-        if cmd.provider is Provider.TELEGRAM_STARS:
+        if isinstance(provider, ChatInvoices):
             return view(deps, session)
         async with deps.uow() as uow:
             failed = await _get(uow, session.id)
@@ -88,8 +89,8 @@ async def get_session(deps: Deps, session_id: str) -> SessionView:
 
 
 async def start_deep_link(deps: Deps, cmd: c.StartDeepLink) -> SessionView:
-    """Link the Telegram user to the session and send the Stars invoice into the chat. A link
-    that cannot be honoured is explained in the chat, then refused (DomainError)."""
+    """Link the Telegram user to the session and send its invoice into the chat. A link that
+    cannot be honoured is explained in the chat, then refused (DomainError)."""
     now = deps.clock.now()
     async with deps.uow() as uow:
         session = await uow.sessions.get(cmd.session_id)
@@ -110,8 +111,9 @@ async def start_deep_link(deps: Deps, cmd: c.StartDeepLink) -> SessionView:
                 raise await refused(uow, cmd.delivery, exc) from None
         try:
             session.link_telegram_user(cmd.telegram_user_id, now)
-            if session.provider is not Provider.TELEGRAM_STARS:
-                raise SessionNotPayable("this session is paid with Crypto Pay, not Stars")
+            if deps.capable(session.provider, ChatInvoices) is None:
+                raise SessionNotPayable(f"this session is paid with "
+                                        f"{deps.traits(session.provider).label}, not in the chat")
         except DomainError as exc:
             key = _CHECKOUT_ERRORS.get(exc.code, "checkout_unavailable")
             await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id, key=key,
@@ -127,7 +129,7 @@ async def start_deep_link(deps: Deps, cmd: c.StartDeepLink) -> SessionView:
 
 async def send_invoice_in_chat(deps: Deps, uow: UnitOfWork, session: PaymentSession,
                                chat_id: int, first_name: str) -> None:
-    """Queue the session's text and its Stars invoice for the chat, in that order."""
+    """Queue the session's text and its invoice for the chat, in that order."""
     now = deps.clock.now()
     # Telegram bills subscriptions only through invoice links, not invoices in chat.
     subscribe = session.subscription_period is not None and session.invoice_url is not None
@@ -140,10 +142,9 @@ async def send_invoice_in_chat(deps: Deps, uow: UnitOfWork, session: PaymentSess
     if session.subscription_period is not None:
         return
     title, description = invoice_texts(deps, session)
-    assert isinstance(session.price, Stars)
     await uow.queue(OutboxItem.now(deps.ids.new_id(), chat_id, SendInvoice(
-        title=title, description=description, payload=session.id,
-        stars=session.price.amount), now))
+        provider=session.provider, title=title, description=description, payload=session.id,
+        currency=session.price.currency, amount=minor_units(session.price)), now))
 
 
 async def validate_pre_checkout(deps: Deps, cmd: c.ValidatePreCheckout) -> PreCheckoutAnswer:

@@ -137,9 +137,9 @@ async def end_patron(deps: Deps, uow: UnitOfWork, patron: Patron, now: datetime)
         return False
     await uow.patrons.save(patron)
     telegram_id = patron.telegram_user_id
-    if patron.subscription_charge_id:  # stop the Star subscription's next charges
-        await _queue(deps, uow, telegram_id, now,
-                     CancelSubscription(telegram_id, patron.subscription_charge_id))
+    if patron.subscription_charge_id and patron.subscription_provider:  # no more charges
+        await _queue(deps, uow, telegram_id, now, CancelSubscription(
+            patron.subscription_provider, patron.subscription_charge_id, telegram_id))
     channel_id = deps.settings.channel_id
     if channel_id is None:
         return True

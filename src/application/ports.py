@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from application.effects import Keyboard
 from domain.money import Price
@@ -52,33 +52,74 @@ class TransactionPage:
     next_cursor: str | None  # None: nothing more to read now
 
 
+@dataclass(frozen=True, slots=True)
+class ProviderTraits:
+    """What a provider is like, declared once by its adapter. Use cases ask these (and the
+    capabilities below), never which provider it is."""
+
+    label: str  # how buyers and operators know it: "Telegram Stars", "Crypto Pay", "card"
+    exact_amount: bool  # True: pays exactly the price; False: may pay more (never less)
+    # Where an operator returns the money when the provider has no Refunds capability.
+    refund_elsewhere: str = "return the money outside Starport"
+
+
 class PaymentProvider(Protocol):
-    """One payment provider (Telegram Stars, Crypto Pay, a fake)."""
+    """The core every provider implements: an invoice (or payment request) for a session.
+    What else it can do is a capability it may also implement (`capable` finds out)."""
 
     name: str
-    can_refund: bool  # whether `refund` returns money (Crypto Pay has no such method)
+    traits: ProviderTraits
 
     async def create_invoice(
         self, session: PaymentSession, title: str, description: str
     ) -> Invoice: ...
 
+
+# -- capabilities a provider may also have ------------------------------------------------------
+
+
+@runtime_checkable
+class ChatInvoices(Protocol):
+    """Its invoice is sent into the bot's chat (deep link, /buy); the others are opened by URL."""
+
+    def for_chat(self, request: InvoiceRequest) -> InvoiceRequest:
+        """The invoice as this provider has it sent (e.g. with its provider token)."""
+        ...
+
+
+@runtime_checkable
+class Refunds(Protocol):
     async def refund(self, charge_id: str, payer_telegram_id: int | None) -> None:
         """Return one charge's money; an already-refunded charge counts as success."""
         ...
 
+
+@runtime_checkable
+class Subscriptions(Protocol):
+    async def cancel_subscription(self, telegram_user_id: int, charge_id: str) -> None:
+        """Stop a recurring subscription's next charges."""
+        ...
+
+
+@runtime_checkable
+class TransactionFeed(Protocol):
     async def paid_transactions(self, cursor: str | None) -> TransactionPage:
         """The provider's own record of payments, oldest unseen first, from a saved cursor."""
         ...
 
+
+@runtime_checkable
+class InvoiceLookup(Protocol):
     async def find_payments(self, sessions: Sequence[PaymentSession]
                             ) -> Sequence[PaidTransaction]:
         """Payments the provider holds for these waiting sessions (polling fallback)."""
         ...
 
-    async def cancel_invoice(self, session: PaymentSession) -> None: ...
 
-    async def cancel_subscription(self, telegram_user_id: int, charge_id: str) -> None:
-        """Stop a recurring subscription's next charges (Stars: editUserStarSubscription)."""
+@runtime_checkable
+class InvoiceCancellation(Protocol):
+    async def cancel_invoice(self, session: PaymentSession) -> None:
+        """Withdraw an expired session's invoice so it can no longer be paid."""
         ...
 
 
@@ -102,19 +143,22 @@ class OutgoingMessage:
 
 
 @dataclass(frozen=True, slots=True)
-class StarsInvoiceRequest:
-    chat_id: int | None  # None: an invoice link (Mini App) rather than a message in chat
+class InvoiceRequest:
+    """An invoice for the chat: the amount in the currency's smallest units (Stars: XTR)."""
+
+    chat_id: int
     title: str
     description: str
     payload: str
-    stars: int
-    subscription_period: int | None = None
+    currency: str
+    amount: int
+    provider_token: str = field(default="", repr=False)  # a secret; empty for Stars
 
 
 class Messenger(Protocol):
     async def send_message(self, message: OutgoingMessage) -> None: ...
 
-    async def send_invoice(self, invoice: StarsInvoiceRequest) -> None: ...
+    async def send_invoice(self, invoice: InvoiceRequest) -> None: ...
 
     async def answer_pre_checkout(self, query_id: str, error: str | None) -> None: ...
 

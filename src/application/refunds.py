@@ -10,11 +10,17 @@ from application.deliveries import record, refused
 from application.deps import Deps
 from application.notify import send_template
 from application.perks import end_patron
+from application.ports import Refunds
 from application.unit_of_work import Conflict, UnitOfWork
 from application.views import RefundResult
 from domain import ledger
 from domain.charges import Charge, ChargeStatus
-from domain.errors import InsufficientCredits, RefundNotAllowed, SessionNotFound
+from domain.errors import (
+    InsufficientCredits,
+    RefundNotAllowed,
+    RefundNotSupported,
+    SessionNotFound,
+)
 from domain.refunds import Refund, RefundInitiator
 from domain.sessions import PaymentSession, SessionStatus
 
@@ -23,33 +29,70 @@ RECORD_RETRIES = 5
 
 
 async def refund_payment(deps: Deps, cmd: c.RefundPayment) -> RefundResult:
-    """Check first that the credits can come back, then return the money, then record it."""
+    """Check first that the credits can come back, then return the money, then record it. A
+    provider that cannot refund (no Refunds capability) is refused with where to do it."""
+    session, earlier = await _refundable(deps, cmd.session_id, cmd.allow_debt)
+    if earlier is not None:
+        return earlier
+    refunds = deps.capable(session.provider, Refunds)
+    if refunds is None:
+        traits = deps.traits(session.provider)
+        raise RefundNotSupported(
+            f"{traits.label} payments cannot be refunded by Starport: "
+            f"{traits.refund_elsewhere}, then record it as a refund made elsewhere")
+    assert session.charge_id is not None
+    await refunds.refund(session.charge_id, session.telegram_user_id)
+    # The money is back with the user now: the record is made whatever the balance is.
+    return await _record(deps, cmd.session_id, RefundInitiator.ADMIN, cmd.reason)
+
+
+async def record_refund(deps: Deps, cmd: c.RecordRefund) -> RefundResult:
+    """An admin returned a payment outside Starport (the payment provider's dashboard, a
+    transfer): its credits come back out, once, as for any refund. Only for providers Starport
+    cannot refund through: one it can is refunded with `refund_payment`, so the books never
+    say money went back that did not."""
+    session, earlier = await _refundable(deps, cmd.session_id, cmd.allow_debt)
+    if earlier is not None:
+        return earlier
+    if deps.capable(session.provider, Refunds) is not None:
+        raise RefundNotAllowed(f"{deps.traits(session.provider).label} payments are refunded "
+                               "through Starport: use the refund, not a record of one")
+    reason = f"made outside Starport: {cmd.reason}" if cmd.reason else "made outside Starport"
+    return await _record(deps, cmd.session_id, RefundInitiator.RECORDED, reason)
+
+
+async def _refundable(deps: Deps, session_id: str, allow_debt: bool
+                      ) -> tuple[PaymentSession, RefundResult | None]:
+    """The paid session, once its credits are known to be able to come back; or the result of
+    its earlier refund."""
     async with deps.uow() as uow:
-        session = await _session(uow, cmd.session_id)
+        session = await _session(uow, session_id)
         if session.status is SessionStatus.REFUNDED:
-            return await _result_of_earlier(uow, session)
+            return session, await _result_of_earlier(uow, session)
         if session.status is not SessionStatus.PAID or session.charge_id is None:
             raise RefundNotAllowed(f"session {session.id} is {session.status}, not paid")
         balance = await uow.ledger.balance(ledger.user_account(session.user_id))
-        if balance < session.credits and not cmd.allow_debt:
+        if balance < session.credits and not allow_debt:
             raise InsufficientCredits(
                 f"user {session.user_id} holds {balance} of the {session.credits} credits "
                 "to take back; refund with allowDebt to leave a debt"
             )
-    await deps.provider(session.provider).refund(session.charge_id, session.telegram_user_id)
-    # The money is back with the user now: the record is made whatever the balance is, and a
-    # write conflict retries only the record (never the balance check or the provider call).
+    return session, None
+
+
+async def _record(deps: Deps, session_id: str, by: RefundInitiator, reason: str
+                  ) -> RefundResult:
+    """A write conflict retries only the record (never the checks or the provider call)."""
     for attempt in range(1, RECORD_RETRIES + 1):
         try:
             async with deps.uow() as uow:
-                session = await _session(uow, cmd.session_id)
-                result = await _refund_session(deps, uow, session, RefundInitiator.ADMIN,
-                                               cmd.reason)
+                session = await _session(uow, session_id)
+                result = await _refund_session(deps, uow, session, by, reason)
                 await uow.commit()
             return result
         except Conflict:
             if attempt == RECORD_RETRIES:
-                log.error("refund of %s made at the provider but not recorded", session.id)
+                log.error("refund of %s made but not recorded", session_id)
                 raise
     raise AssertionError("unreachable")
 

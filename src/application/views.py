@@ -31,17 +31,18 @@ class SessionView:
     failure_reason: str | None
 
     @classmethod
-    def of(cls, s: PaymentSession, deep_link: str | None) -> SessionView:
-        is_stars = s.provider.value == "telegram_stars"
+    def of(cls, s: PaymentSession, deep_link: str | None, *, in_chat: bool) -> SessionView:
+        """`in_chat`: the provider's invoice is sent into the bot's chat (the deep link and an
+        invoice link), rather than paid on the provider's own page (`pay_url`...)."""
         return cls(
             id=s.id, user_id=s.user_id, package_id=s.package_id, provider=s.provider.value,
             status=s.status.value, amount=str(s.price.amount), currency=s.price.currency,
             credits=s.credits, created_at=s.created_at, expires_at=s.expires_at,
-            deep_link=deep_link if is_stars else None,
-            invoice_link=s.invoice_url if is_stars else None,
-            pay_url=None if is_stars else s.invoice_url,
-            mini_app_url=None if is_stars else s.mini_app_url,
-            web_app_url=None if is_stars else s.web_app_url,
+            deep_link=deep_link if in_chat else None,
+            invoice_link=s.invoice_url if in_chat else None,
+            pay_url=None if in_chat else s.invoice_url,
+            mini_app_url=None if in_chat else s.mini_app_url,
+            web_app_url=None if in_chat else s.web_app_url,
             paid_at=s.paid_at, refunded_at=s.refunded_at, failure_reason=s.failure_reason,
         )
 

@@ -49,7 +49,7 @@ class CreditPackage:
             if not isinstance(price, PRICE_KINDS[provider]):
                 raise InvalidAmount(f"package {self.id}: a {provider} price is "
                                     f"{PRICE_NAMES[provider]}, not {price!r}")
-        if self.subscription and set(prices) != {Provider.TELEGRAM_STARS}:
+        if self.subscription and not all(isinstance(p, Stars) for p in prices.values()):
             raise InvalidAmount(f"subscription package {self.id} is priced in Stars only")
         object.__setattr__(self, "prices", MappingProxyType(prices))
         object.__setattr__(self, "stars", prices.get(Provider.TELEGRAM_STARS))
@@ -66,9 +66,11 @@ class CreditPackage:
 PRICE_KINDS: dict[Provider, type | tuple[type, ...]] = {
     Provider.TELEGRAM_STARS: Stars,
     Provider.CRYPTOPAY: (CryptoAmount, FiatAmount),
+    Provider.TELEGRAM_PAYMENTS: FiatAmount,
 }
 PRICE_NAMES = {Provider.TELEGRAM_STARS: "a whole number of Stars",
-               Provider.CRYPTOPAY: "a crypto asset or a fiat amount"}
+               Provider.CRYPTOPAY: "a crypto asset or a fiat amount",
+               Provider.TELEGRAM_PAYMENTS: "a fiat amount (ISO 4217 currency)"}
 
 
 class Catalog:

@@ -49,6 +49,7 @@ class Charge:
     subscription_until: datetime | None = None  # a Star subscription's paid-up end
     status: ChargeStatus = ChargeStatus.REPORTED
     reason: str | None = None  # why it was rejected or returned
+    provider_charge_id: str | None = None  # the payment provider's own reference (cards)
 
     @property
     def credited(self) -> bool:

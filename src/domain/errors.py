@@ -71,6 +71,13 @@ class RefundNotAllowed(DomainError):
     code = "refund_not_allowed"
 
 
+class RefundNotSupported(DomainError):
+    """The provider cannot return money through its API: the operator refunds elsewhere (the
+    provider's dashboard, a transfer) and records it."""
+
+    code = "refund_not_supported"
+
+
 class UnknownMessageKey(DomainError):
     code = "unknown_message_key"
 

@@ -115,6 +115,18 @@ def exponent(currency: str) -> int:
     return _EXPONENTS.get(currency, 2)
 
 
+def minor_units(price: Price) -> int:
+    """A price in the currency's smallest units, as Telegram's invoices take it (4.99 USD is
+    499, 500 JPY is 500, 50 Stars is 50); a price finer than the smallest unit is refused."""
+    if isinstance(price, Stars):
+        return price.amount
+    units = price.amount.scaleb(exponent(price.currency))
+    if units != units.to_integral_value():
+        raise InvalidAmount(f"{price} is finer than the smallest unit of {price.currency} "
+                            f"({exponent(price.currency)} decimals)")
+    return int(units)
+
+
 def price_from_minor_units(currency: str, total_amount: int) -> Price:
     """Telegram's `total_amount` is in the currency's smallest units: 50 XTR is 50 Stars,
     1999 USD is 19.99 USD. The one place that conversion is made."""

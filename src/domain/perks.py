@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from domain.errors import InvalidTransition, NotAPatron
+from domain.providers import Provider
 
 
 class MemberStatus(StrEnum):
@@ -45,11 +46,13 @@ class Patron:
     until: datetime | None = None
     active: bool = True
     subscription_charge_id: str | None = None
+    subscription_provider: Provider | None = None  # where that subscription is billed
 
     def entitled_at(self, now: datetime) -> bool:
         return self.active and (self.until is None or now < self.until)
 
-    def renew(self, until: datetime | None, now: datetime, charge_id: str | None = None) -> None:
+    def renew(self, until: datetime | None, now: datetime, charge_id: str | None = None,
+              provider: Provider | None = None) -> None:
         """Extend (or restore) the patronage; a renewal never shortens it."""
         if until is not None and until <= now:
             raise InvalidTransition("a patronage renewal must end in the future")
@@ -61,7 +64,8 @@ class Patron:
             self.until = until
         # else: an open-ended patronage stays open-ended
         self.active = True
-        self.subscription_charge_id = charge_id or self.subscription_charge_id
+        if charge_id:
+            self.subscription_charge_id, self.subscription_provider = charge_id, provider
 
     def end(self, now: datetime) -> bool:
         if not self.active:

@@ -8,3 +8,4 @@ from enum import StrEnum
 class Provider(StrEnum):
     TELEGRAM_STARS = "telegram_stars"
     CRYPTOPAY = "cryptopay"
+    TELEGRAM_PAYMENTS = "telegram_payments"  # cards through a provider token, in fiat

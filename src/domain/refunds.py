@@ -10,6 +10,7 @@ from enum import StrEnum
 class RefundInitiator(StrEnum):
     ADMIN = "admin"  # we asked the provider to return the money
     PROVIDER = "provider"  # the provider tells us it returned the money (e.g. a dispute)
+    RECORDED = "recorded"  # an admin returned it outside Starport (a dashboard) and records it
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
@@ -16,7 +17,9 @@ from domain.limits import PaymentLimits
 DEFAULT_CATALOG = Path(__file__).resolve().parent.parent / "adapters" / "data" / "catalog.toml"
 SANDBOX_BOT_TOKEN = "123456789:SANDBOXsandboxSANDBOXsandboxSANDBOXs"
 SANDBOX_CRYPTOPAY_TOKEN = "12345:SANDBOXcryptopaySANDBOXcryptopay"
-KNOWN_PROVIDERS = ("telegram_stars", "cryptopay")
+SANDBOX_CARD_TOKEN = "284685063:TEST:sandbox"  # the sandbox's payment provider (cards)
+KNOWN_PROVIDERS = ("telegram_stars", "cryptopay", "telegram_payments")
+CARD_TOKEN = re.compile(r"^\d+:(TEST|LIVE):\S+$")
 
 
 class StarportConfig(BaseSettings):
@@ -39,6 +42,8 @@ class StarportConfig(BaseSettings):
     # auto = on PostgreSQL (several workers or hosts), off on SQLite (one process).
     telegram_shared_pacing: Literal["auto", "on", "off"] = "auto"
     cryptopay_api_token: str | None = Field(default=None, repr=False)
+    # telegram_payments: the payment provider's token from BotFather (> Payments).
+    telegram_payments_provider_token: str | None = Field(default=None, repr=False)
     cryptopay_api_url: str = "https://pay.crypt.bot/api"
     cryptopay_webhook_tolerance_seconds: int = Field(default=300, ge=1)
     starport_admin_token: str | None = Field(default=None, repr=False)
@@ -148,6 +153,8 @@ class StarportConfig(BaseSettings):
             self.telegram_api_url = f"{base}/sandbox/telegram"
             self.cryptopay_api_token = self.cryptopay_api_token or SANDBOX_CRYPTOPAY_TOKEN
             self.cryptopay_api_url = f"{base}/sandbox/cryptopay/api"
+            self.telegram_payments_provider_token = (self.telegram_payments_provider_token
+                                                     or SANDBOX_CARD_TOKEN)
             self.starport_public_url = self.starport_public_url or base
             self.telegram_webhook_secret = (self.telegram_webhook_secret
                                             or secrets.token_urlsafe(24))
@@ -155,13 +162,21 @@ class StarportConfig(BaseSettings):
             self.starport_outbox_dispatch = "inline" if self.sandbox else "background"
         if "cryptopay" in self.providers and not self.cryptopay_api_token:
             raise ValueError("PAYMENT_PROVIDERS includes cryptopay: set CRYPTOPAY_API_TOKEN")
+        if "telegram_payments" in self.providers:
+            if not self.telegram_payments_provider_token:
+                raise ValueError("PAYMENT_PROVIDERS includes telegram_payments: set "
+                                 "TELEGRAM_PAYMENTS_PROVIDER_TOKEN (BotFather > Payments)")
+            if not CARD_TOKEN.match(self.telegram_payments_provider_token):
+                raise ValueError("TELEGRAM_PAYMENTS_PROVIDER_TOKEN is not a payment provider "
+                                 "token: BotFather gives <digits>:TEST:... or <digits>:LIVE:...")
         return self
 
     @property
     def secrets(self) -> list[str]:
         """Values no log line may show."""
         found = [self.telegram_bot_token, self.telegram_webhook_secret,
-                 self.cryptopay_api_token, self.starport_api_token, self.starport_admin_token]
+                 self.cryptopay_api_token, self.starport_api_token, self.starport_admin_token,
+                 self.telegram_payments_provider_token]
         return [s for s in found if s]
 
     @property

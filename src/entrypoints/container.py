@@ -17,6 +17,7 @@ from adapters.cryptopay.provider import CryptoPayProvider
 from adapters.ids import RandomIds
 from adapters.memory.job_lock import MemoryJobLock
 from adapters.memory.unit_of_work import MemoryDatabase
+from adapters.telegram.card_provider import TelegramPaymentsProvider
 from adapters.telegram.client import BotApiClient
 from adapters.telegram.gateways import TelegramChannel, TelegramMessenger
 from adapters.telegram.stars_provider import TelegramStarsProvider
@@ -145,9 +146,12 @@ class Container(containers.DeclarativeContainer):
     stars = providers.Singleton(TelegramStarsProvider, bot_api)
     cryptopay = providers.Singleton(
         CryptoPayProvider, cryptopay_api, bot_username=config.provided.telegram_bot_username)
+    cards = providers.Singleton(TelegramPaymentsProvider, bot_api,
+                                config.provided.telegram_payments_provider_token)
     payment_providers = providers.Singleton(
         _enabled, config.provided.providers,
         telegram_stars=stars.provider, cryptopay=cryptopay.provider,
+        telegram_payments=cards.provider,
     )
     messenger = providers.Singleton(TelegramMessenger, bot_api, throttle)
     channel = providers.Singleton(TelegramChannel, bot_api, throttle)

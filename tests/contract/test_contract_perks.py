@@ -15,13 +15,14 @@ from domain.perks import (
     Patron,
     PatronSource,
 )
+from domain.providers import Provider
 
 TG = 7_000_000_123  # beyond 32 bits, as Telegram ids are
 
 
 async def test_patrons_round_trip_and_page_by_telegram_id(db: Database) -> None:
     full = Patron(TG, "u1", PatronSource.SUBSCRIPTION, since=T0, until=at(60), active=False,
-                  subscription_charge_id="sub-1")
+                  subscription_charge_id="sub-1", subscription_provider=Provider.TELEGRAM_STARS)
     async with db() as uow:
         others = (Patron(3, "u3", PatronSource.ADMIN, T0), Patron(2, "u2", PatronSource.HOST_APP,
                                                                  T0))

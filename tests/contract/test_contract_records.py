@@ -88,7 +88,8 @@ async def test_bot_messages_and_their_history_newest_first(db: Database) -> None
 async def test_a_charge_is_stored_once_per_provider_and_id(db: Database) -> None:
     charge = Charge(Provider.CRYPTOPAY, "1000", "s1", CryptoAmount(Decimal("1.50"), "TON"),
                     at(1), payer_telegram_id=7, subscription_until=at(2),
-                    status=ChargeStatus.REJECTED, reason="underpaid")
+                    status=ChargeStatus.REJECTED, reason="underpaid",
+                    provider_charge_id="ch_3Pq")
     async with db() as uow:
         await uow.charges.add(charge)
         await uow.charges.add(Charge(Provider.TELEGRAM_STARS, "1000", None, Stars(5), at(1),
@@ -114,12 +115,15 @@ async def test_a_charge_is_stored_once_per_provider_and_id(db: Database) -> None
 
 
 EFFECTS = [SendText("hi", None, ((Button("u", url="https://t.me/x"), Button("c")),)),
-           SendInvoice("Starter", "100 credits", "s1", 50), RevokeInvite("https://t.me/+x"),
+           SendInvoice(Provider.TELEGRAM_STARS, "Starter", "100 credits", "s1", "XTR", 50),
+           SendInvoice(Provider.TELEGRAM_PAYMENTS, "Starter", "100 credits", "s1", "USD", 499),
+           RevokeInvite("https://t.me/+x"),
            RemoveMember(7), RefundCharge(Provider.TELEGRAM_STARS, "stx1", 7),
-           CancelSubscription(7, "stx2"), InvitePatron(7, "Ann")]
+           CancelSubscription(Provider.TELEGRAM_STARS, "stx2", 7), InvitePatron(7, "Ann")]
 
 
-@pytest.mark.parametrize("effect", EFFECTS, ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("effect", EFFECTS,
+                         ids=lambda e: f"{type(e).__name__}-{getattr(e, 'currency', '')}")
 async def test_outbox_items_round_trip_with_every_effect(db: Database, effect: object) -> None:
     full = item("o1", status=OutboxStatus.FAILED, attempts=3, lease_until=at(1),
                 last_error="403", sent_at=at(2), dedupe_key="d-1", effect=effect)

@@ -1,4 +1,5 @@
-"""Crypto Pay as a PaymentProvider: invoices for sessions, polling for missed payments."""
+"""Crypto Pay as a PaymentProvider: invoices paid by URL, polling for missed payments,
+withdrawing expired invoices."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from adapters.cryptopay.client import CryptoPayClient
 from adapters.cryptopay.errors import CryptoPayError, InvoiceNotFound, MalformedUpdate
 from adapters.cryptopay.invoice import Invoice as CryptoInvoice
 from adapters.cryptopay.paid import paid_price
-from application.ports import Invoice, PaidTransaction, ProviderError, TransactionPage
+from application.ports import Invoice, PaidTransaction, ProviderError, ProviderTraits
 from domain.money import CryptoAmount, FiatAmount
 from domain.sessions import PaymentSession
 
@@ -29,8 +30,14 @@ def paid_transaction(invoice: CryptoInvoice) -> PaidTransaction | None:
 
 
 class CryptoPayProvider:
+    """Capabilities: InvoiceLookup, InvoiceCancellation. No refunds (Crypto Pay has no such
+    method), no subscriptions, no transaction list; a payment may exceed the price (a fiat
+    invoice paid in crypto)."""
+
     name = "cryptopay"
-    can_refund = False
+    traits = ProviderTraits(
+        label="Crypto Pay", exact_amount=False,
+        refund_elsewhere="send the funds back with a transfer from the app's Crypto Pay wallet")
 
     def __init__(self, client: CryptoPayClient, bot_username: str | None = None,
                  accepted_assets: Sequence[str] = DEFAULT_ACCEPTED_ASSETS) -> None:
@@ -65,17 +72,6 @@ class CryptoPayProvider:
         return Invoice(invoice_id=str(invoice.invoice_id), url=invoice.bot_invoice_url,
                        mini_app_url=invoice.mini_app_invoice_url or None,
                        web_url=invoice.web_app_invoice_url or None)
-
-    async def refund(self, charge_id: str, payer_telegram_id: int | None) -> None:
-        raise ProviderError(
-            "Crypto Pay has no refund method: return the funds with a transfer, then record it"
-        )
-
-    async def cancel_subscription(self, telegram_user_id: int, charge_id: str) -> None:
-        raise ProviderError("Crypto Pay has no subscriptions")
-
-    async def paid_transactions(self, cursor: str | None) -> TransactionPage:
-        return TransactionPage((), None)  # waiting sessions are polled by find_payments instead
 
     async def find_payments(self, sessions: Sequence[PaymentSession]
                             ) -> Sequence[PaidTransaction]:

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
 from application.ports import (
     Invoice,
+    InvoiceRequest,
     PaidTransaction,
     ProviderError,
+    ProviderTraits,
     TransactionPage,
 )
 from domain.money import CryptoAmount, FiatAmount, Price
 from domain.sessions import PaymentSession
+
+STARS = ProviderTraits(label="Telegram Stars", exact_amount=True)
+CRYPTO_PAY = ProviderTraits(label="Crypto Pay", exact_amount=False,
+                           refund_elsewhere="send the funds back by transfer")
+CARDS = ProviderTraits(label="card", exact_amount=True,
+                       refund_elsewhere="refund it in your payment provider's dashboard")
 
 
 @dataclass
@@ -22,7 +30,7 @@ class FakeStarsProvider:
     """Telegram Stars as seen by Starport: invoice links, refunds, a transaction list."""
 
     name: str = "telegram_stars"
-    can_refund: bool = True
+    traits: ProviderTraits = STARS
     transactions: list[PaidTransaction] = field(default_factory=list)
     refunded: list[str] = field(default_factory=list)
     cancelled_subscriptions: list[tuple[int, str]] = field(default_factory=list)
@@ -34,6 +42,9 @@ class FakeStarsProvider:
         if self.fail_invoices:
             raise ProviderError("createInvoiceLink failed")
         return Invoice(invoice_id=None, url=f"https://t.me/$fake_{session.id}")
+
+    def for_chat(self, request: InvoiceRequest) -> InvoiceRequest:
+        return request
 
     async def cancel_subscription(self, telegram_user_id: int, charge_id: str) -> None:
         self.cancelled_subscriptions.append((telegram_user_id, charge_id))
@@ -53,13 +64,6 @@ class FakeStarsProvider:
         page = self.transactions[start:start + self.page_size]
         return TransactionPage(page, str(start + len(page)) if page else None)
 
-    async def find_payments(self, sessions: Sequence[PaymentSession]
-                            ) -> Sequence[PaidTransaction]:
-        return []
-
-    async def cancel_invoice(self, session: PaymentSession) -> None:
-        return None
-
 
 @dataclass
 class FakeCryptoInvoice:
@@ -76,7 +80,7 @@ class FakeCryptoPayProvider:
     """Crypto Pay's invoices, in memory: pay them, underpay them, lose their webhook."""
 
     name: str = "cryptopay"
-    can_refund: bool = False
+    traits: ProviderTraits = CRYPTO_PAY
     invoices: dict[str, FakeCryptoInvoice] = field(default_factory=dict)
     deleted: list[str] = field(default_factory=list)
 
@@ -95,15 +99,6 @@ class FakeCryptoPayProvider:
         invoice.status, invoice.paid, invoice.paid_at = "paid", paid, now
         return PaidTransaction(charge_id=invoice_id, session_id=invoice.session_id, paid=paid,
                                paid_at=now)
-
-    async def refund(self, charge_id: str, payer_telegram_id: int | None) -> None:
-        raise ProviderError("Crypto Pay has no refund method: return the funds with a transfer")
-
-    async def cancel_subscription(self, telegram_user_id: int, charge_id: str) -> None:
-        raise ProviderError("Crypto Pay has no subscriptions")
-
-    async def paid_transactions(self, cursor: str | None) -> TransactionPage:
-        return TransactionPage([], None)
 
     async def find_payments(self, sessions: Sequence[PaymentSession]
                             ) -> Sequence[PaidTransaction]:
@@ -128,3 +123,23 @@ def replace_amount(price: CryptoAmount | FiatAmount, amount: Decimal) -> Price:
 
 
 
+
+
+@dataclass
+class FakeCardProvider:
+    """Telegram Payments (cards through a provider token) as seen by Starport: invoices in the
+    chat with its token, invoice links for Mini Apps; nothing else the Bot API offers."""
+
+    name: str = "telegram_payments"
+    traits: ProviderTraits = CARDS
+    provider_token: str = field(default="284685063:TEST:fake", repr=False)
+    links: list[str] = field(default_factory=list)
+
+    def for_chat(self, request: InvoiceRequest) -> InvoiceRequest:
+        return replace(request, provider_token=self.provider_token)
+
+    async def create_invoice(self, session: PaymentSession, title: str, description: str
+                             ) -> Invoice:
+        link = f"https://t.me/$card_{session.id}"
+        self.links.append(link)
+        return Invoice(invoice_id=None, url=link)

@@ -7,9 +7,9 @@ from datetime import datetime
 
 from application.ports import (
     ChannelNotAdmin,
+    InvoiceRequest,
     OutgoingMessage,
     RecipientUnreachable,
-    StarsInvoiceRequest,
 )
 from domain.perks import MemberStatus
 
@@ -17,7 +17,7 @@ from domain.perks import MemberStatus
 @dataclass
 class RecordingMessenger:
     messages: list[OutgoingMessage] = field(default_factory=list)
-    invoices: list[StarsInvoiceRequest] = field(default_factory=list)
+    invoices: list[InvoiceRequest] = field(default_factory=list)
     pre_checkout_answers: dict[str, str | None] = field(default_factory=dict)
     callback_answers: dict[str, str | None] = field(default_factory=dict)
     blocked: set[int] = field(default_factory=set)
@@ -27,7 +27,7 @@ class RecordingMessenger:
         self._check(message.chat_id)
         self.messages.append(message)
 
-    async def send_invoice(self, invoice: StarsInvoiceRequest) -> None:
+    async def send_invoice(self, invoice: InvoiceRequest) -> None:
         assert invoice.chat_id is not None
         self._check(invoice.chat_id)
         self.invoices.append(invoice)

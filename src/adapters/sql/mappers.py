@@ -93,7 +93,8 @@ def charge_values(c: Charge) -> dict[str, Any]:
     return {"provider": c.provider.value, "charge_id": c.charge_id, "session_id": c.session_id,
             **price_values(c.paid), "reported_at": c.reported_at,
             "payer_telegram_id": c.payer_telegram_id, "subscription_until": c.subscription_until,
-            "status": c.status.value, "reason": c.reason}
+            "status": c.status.value, "reason": c.reason,
+            "provider_charge_id": c.provider_charge_id}
 
 
 def charge_from(r: Row) -> Charge:
@@ -102,7 +103,7 @@ def charge_from(r: Row) -> Charge:
                   paid=price_from(r["price_kind"], r["price_amount"], r["price_currency"]),
                   reported_at=r["reported_at"], payer_telegram_id=r["payer_telegram_id"],
                   subscription_until=r["subscription_until"], status=ChargeStatus(r["status"]),
-                  reason=r["reason"])
+                  reason=r["reason"], provider_charge_id=r["provider_charge_id"])
 
 
 def entry_values(e: JournalEntry) -> dict[str, Any]:
@@ -143,13 +144,17 @@ def refund_from(r: Row) -> Refund:
 def patron_values(p: Patron) -> dict[str, Any]:
     return {"telegram_user_id": p.telegram_user_id, "user_id": p.user_id,
             "source": p.source.value, "since": p.since, "until": p.until, "active": p.active,
-            "subscription_charge_id": p.subscription_charge_id}
+            "subscription_charge_id": p.subscription_charge_id,
+            "subscription_provider": (p.subscription_provider.value
+                                      if p.subscription_provider else None)}
 
 
 def patron_from(r: Row) -> Patron:
     return Patron(telegram_user_id=r["telegram_user_id"], user_id=r["user_id"],
                   source=PatronSource(r["source"]), since=r["since"], until=r["until"],
-                  active=bool(r["active"]), subscription_charge_id=r["subscription_charge_id"])
+                  active=bool(r["active"]), subscription_charge_id=r["subscription_charge_id"],
+                  subscription_provider=(Provider(r["subscription_provider"])
+                                         if r["subscription_provider"] else None))
 
 
 def membership_values(m: Membership) -> dict[str, Any]:
@@ -221,7 +226,11 @@ def effect_from(kind: str, p: Mapping[str, Any]) -> Effect:
         buttons = tuple(tuple(Button(**b) for b in row) for row in p.get("buttons") or ())
         return SendText(p["text"], p.get("parse_mode"), buttons)
     if kind == "invoice":
-        return SendInvoice(p["title"], p["description"], p["payload"], int(p["stars"]))
+        if "stars" in p:  # queued before invoices named their provider: Stars only then
+            return SendInvoice(Provider.TELEGRAM_STARS, p["title"], p["description"],
+                               p["payload"], "XTR", int(p["stars"]))
+        return SendInvoice(Provider(p["provider"]), p["title"], p["description"], p["payload"],
+                           str(p["currency"]), int(p["amount"]))
     if kind == "revoke_invite":
         return RevokeInvite(p["link"])
     if kind == "remove_member":
@@ -230,7 +239,9 @@ def effect_from(kind: str, p: Mapping[str, Any]) -> Effect:
         return RefundCharge(Provider(p.get("provider", Provider.TELEGRAM_STARS.value)),
                             str(p["charge_id"]), int(p["telegram_user_id"]))
     if kind == "cancel_subscription":
-        return CancelSubscription(int(p["telegram_user_id"]), str(p["charge_id"]))
+        # Only Star subscriptions existed before the provider was named.
+        return CancelSubscription(Provider(p.get("provider", Provider.TELEGRAM_STARS.value)),
+                                  str(p["charge_id"]), int(p["telegram_user_id"]))
     if kind == "invite_patron":
         return InvitePatron(int(p["telegram_user_id"]), p.get("first_name", ""))
     raise ValueError(f"unknown outbox item kind {kind!r}")

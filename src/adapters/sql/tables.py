@@ -72,6 +72,7 @@ charges = Table(
     Column("subscription_until", UtcDateTime),
     Column("status", String(32), nullable=False),
     Column("reason", Text),
+    Column("provider_charge_id", String(200)),  # the payment provider's own reference
     Index(None, "session_id"),
 )
 
@@ -126,6 +127,7 @@ patrons = Table(
     Column("until", UtcDateTime),
     Column("active", Boolean, nullable=False),
     Column("subscription_charge_id", String(200)),
+    Column("subscription_provider", String(32)),
 )
 
 memberships = Table(

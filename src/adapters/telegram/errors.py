@@ -113,7 +113,7 @@ class TelegramBadResponse(TelegramError):
 
 
 class InvalidInvoice(ValueError):
-    """A Stars invoice breaks a Bot API rule; it was not sent."""
+    """An invoice breaks a Bot API rule; it was not sent."""
 
     def __init__(self, field: str, reason: str) -> None:
         self.field = field

@@ -16,9 +16,9 @@ from adapters.telegram.objects import InlineButton, inline_keyboard
 from adapters.telegram.throttle import Throttle
 from application.ports import (
     ChannelNotAdmin,
+    InvoiceRequest,
     OutgoingMessage,
     RecipientUnreachable,
-    StarsInvoiceRequest,
 )
 from domain.perks import MemberStatus
 
@@ -47,13 +47,13 @@ class TelegramMessenger:
         except (BotBlocked, TelegramForbidden) as exc:
             raise RecipientUnreachable(exc.description) from exc
 
-    async def send_invoice(self, invoice: StarsInvoiceRequest) -> None:
-        assert invoice.chat_id is not None
+    async def send_invoice(self, invoice: InvoiceRequest) -> None:
         await self._throttle.wait(invoice.chat_id)
         try:
             await self._client.send_invoice(
                 invoice.chat_id, invoice.title, invoice.description, invoice.payload,
-                [LabeledPrice(label=invoice.title, amount=invoice.stars)],
+                [LabeledPrice(label=invoice.title, amount=invoice.amount)],
+                currency=invoice.currency, provider_token=invoice.provider_token,
             )
         except (BotBlocked, TelegramForbidden) as exc:
             raise RecipientUnreachable(exc.description) from exc

@@ -1,4 +1,4 @@
-"""Telegram Stars invoice rules, checked before anything is sent."""
+"""Telegram Stars invoice rules, checked before anything is sent (cards: fiat_invoices)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ _UNSUPPORTED_FOR_STARS = ("max_tip_amount", "suggested_tip_amounts")
 @dataclass(frozen=True)
 class LabeledPrice:
     label: str
-    amount: int  # whole Stars
+    amount: int  # in the currency's smallest units (whole Stars for XTR)
 
     def to_api(self) -> dict[str, Any]:
         return {"label": self.label, "amount": self.amount}
@@ -43,8 +43,8 @@ def stars_invoice(
         raise InvalidInvoice("currency", f"must be {STARS!r} for Telegram Stars")
     if provider_token:
         raise InvalidInvoice("provider_token", "must be empty for Telegram Stars")
-    _check_length("title", title, 1, 32)
-    _check_length("description", description, 1, 255)
+    check_length("title", title, 1, 32)
+    check_length("description", description, 1, 255)
     if not isinstance(payload, str) or not 1 <= len(payload.encode()) <= 128:
         raise InvalidInvoice("payload", "must be 1-128 bytes of UTF-8")
     price = _only_price(prices)
@@ -71,7 +71,7 @@ def stars_invoice(
     return {k: v for k, v in params.items() if v is not None}
 
 
-def _check_length(field: str, value: object, low: int, high: int) -> None:
+def check_length(field: str, value: object, low: int, high: int) -> None:
     if not isinstance(value, str) or not low <= len(value) <= high:
         raise InvalidInvoice(field, f"must be {low}-{high} characters")
 
@@ -79,12 +79,16 @@ def _check_length(field: str, value: object, low: int, high: int) -> None:
 def _only_price(prices: Sequence[PriceLike]) -> LabeledPrice:
     if isinstance(prices, str | bytes | Mapping) or len(prices) != 1:
         raise InvalidInvoice("prices", "Telegram Stars need exactly one price")
-    item = prices[0]
+    return price_of(prices[0])
+
+
+def price_of(item: PriceLike) -> LabeledPrice:
+    """One labeled price, checked: a label, and a whole number of smallest units above 0."""
     price = item if isinstance(item, LabeledPrice) else _from_mapping(item)
     if not isinstance(price.label, str) or not price.label:
         raise InvalidInvoice("prices", "the price needs a label")
     if isinstance(price.amount, bool) or not isinstance(price.amount, int) or price.amount <= 0:
-        raise InvalidInvoice("prices", "the amount must be a whole number of Stars above 0")
+        raise InvalidInvoice("prices", "the amount must be a whole number above 0")
     return price
 
 

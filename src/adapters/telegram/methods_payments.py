@@ -1,4 +1,5 @@
-"""Bot API methods for Telegram Stars: invoices, pre-checkout, refunds, subscriptions."""
+"""Bot API payment methods: invoices (Stars and cards), pre-checkout, Star refunds and
+subscriptions."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import structlog
 
 from adapters.telegram.calls import Calls
 from adapters.telegram.errors import TelegramBadRequest
+from adapters.telegram.fiat_invoices import fiat_invoice
 from adapters.telegram.invoices import STARS, PriceLike, stars_invoice
 
 Json = dict[str, Any]
@@ -31,8 +33,9 @@ class PaymentMethods(Calls):
         reply_markup: Mapping[str, Any] | None = None,
         **extra: Any,
     ) -> Json:
-        """Send a Stars invoice message; InvalidInvoice (nothing sent) if it breaks a rule."""
-        params = stars_invoice(
+        """Send an invoice message (Stars, or a currency with `provider_token`);
+        InvalidInvoice (nothing sent) if it breaks a rule."""
+        params = (stars_invoice if currency == STARS else fiat_invoice)(
             title=title,
             description=description,
             payload=payload,
@@ -60,8 +63,9 @@ class PaymentMethods(Calls):
         photo_url: str | None = None,
         **extra: Any,
     ) -> str:
-        """A Stars invoice link; with `subscription_period` (2592000) it bills every 30 days."""
-        params = stars_invoice(
+        """An invoice link (Stars, or a currency with `provider_token`); a Stars link with
+        `subscription_period` (2592000) bills every 30 days."""
+        params = (stars_invoice if currency == STARS else fiat_invoice)(
             title=title,
             description=description,
             payload=payload,

@@ -1,14 +1,21 @@
-"""Telegram Stars as a PaymentProvider: invoice links, refunds, the Star transaction list."""
+"""Telegram Stars as a PaymentProvider: invoices in the chat and as links, refunds,
+subscriptions, the Star transaction list."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from adapters.telegram.client import BotApiClient
 from adapters.telegram.errors import TelegramError
 from adapters.telegram.invoices import LabeledPrice
-from application.ports import Invoice, PaidTransaction, ProviderError, TransactionPage
+from application.ports import (
+    Invoice,
+    InvoiceRequest,
+    PaidTransaction,
+    ProviderError,
+    ProviderTraits,
+    TransactionPage,
+)
 from domain.money import Stars
 from domain.sessions import PaymentSession
 
@@ -16,8 +23,10 @@ PAGE = 100
 
 
 class TelegramStarsProvider:
+    """Capabilities: ChatInvoices, Refunds, Subscriptions, TransactionFeed."""
+
     name = "telegram_stars"
-    can_refund = True
+    traits = ProviderTraits(label="Telegram Stars", exact_amount=True)
 
     def __init__(self, client: BotApiClient) -> None:
         self._client = client
@@ -34,6 +43,9 @@ class TelegramStarsProvider:
         except TelegramError as exc:
             raise ProviderError(f"createInvoiceLink failed: {exc}") from exc
         return Invoice(invoice_id=None, url=link)
+
+    def for_chat(self, request: InvoiceRequest) -> InvoiceRequest:
+        return request  # Stars need no provider token
 
     async def refund(self, charge_id: str, payer_telegram_id: int | None) -> None:
         if payer_telegram_id is None:
@@ -64,12 +76,8 @@ class TelegramStarsProvider:
                  if tx is not None and tx.charge_id not in refunded]
         return TransactionPage(found, str(offset + len(raw)) if raw else None)
 
-    async def find_payments(self, sessions: Sequence[PaymentSession]
-                            ) -> Sequence[PaidTransaction]:
-        return ()  # Telegram has no per-invoice lookup; the transaction list covers it
-
-    async def cancel_invoice(self, session: PaymentSession) -> None:
-        return None  # an invoice link cannot be withdrawn; pre-checkout refuses it instead
+    # No InvoiceLookup (the transaction list covers it) and no InvoiceCancellation (an invoice
+    # link cannot be withdrawn; pre-checkout refuses it instead).
 
 
 def _incoming(tx: dict[str, object]) -> PaidTransaction | None:

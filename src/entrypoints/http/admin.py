@@ -46,6 +46,16 @@ async def refund(request: Request, who: str) -> Any:
     return serialize.refund(result)
 
 
+async def record_refund(request: Request, who: str) -> Any:
+    """A refund the operator made outside Starport (the payment provider's dashboard)."""
+    session_id = storable_param(request.path_params["session_id"], "sessionId")
+    bind_contextvars(session_id=session_id)
+    body = await parse_body(request, RefundBody, empty_ok=True)
+    result: RefundResult = await runtime_of(request).bus.handle(c.RecordRefund(
+        session_id=session_id, requested_by=who, reason=body.reason, allow_debt=body.allow_debt))
+    return serialize.refund(result)
+
+
 def _key(request: Request) -> str:
     return storable_param(request.path_params["key"], "key")
 
@@ -122,6 +132,8 @@ async def find_deliveries(request: Request, who: str) -> Any:
 
 ROUTES = [
     Route("/api/admin/payments/{session_id}/refund", admin(refund), methods=["POST"]),
+    Route("/api/admin/payments/{session_id}/refund-recorded", admin(record_refund),
+          methods=["POST"]),
     Route("/api/admin/bot-messages", admin(list_messages), methods=["GET"]),
     Route("/api/admin/bot-messages/{key}", admin(get_message), methods=["GET"]),
     Route("/api/admin/bot-messages/{key}", admin(put_message), methods=["PUT"]),

@@ -77,7 +77,7 @@ async def _credit(runtime: Runtime, update: CryptoPayUpdate, delivery: Delivery)
     try:
         outcome: PaymentOutcome = await runtime.bus.handle(c.CompletePayment(
             provider=Provider.CRYPTOPAY, session_id=invoice.payload or "",
-            charge_id=str(invoice.invoice_id), paid=paid_price(invoice), exact=False,
+            charge_id=str(invoice.invoice_id), paid=paid_price(invoice),
             delivery=delivery))
     except DuplicateDelivery:
         return "duplicate"

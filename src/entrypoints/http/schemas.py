@@ -15,6 +15,7 @@ PAYMENT_METHODS: dict[str, Provider] = {
     "telegram": Provider.TELEGRAM_STARS,
     "telegram_stars": Provider.TELEGRAM_STARS,
     "cryptopay": Provider.CRYPTOPAY,
+    "telegram_payments": Provider.TELEGRAM_PAYMENTS,
 }
 USER_ID = r"^[A-Za-z0-9_.:@-]+$"  # also the shape of a userId in a path
 
@@ -26,7 +27,7 @@ class Body(BaseModel):
 
 class CreateSessionBody(Body):
     package_id: Text = Field(min_length=1, max_length=64)
-    payment_method: Literal["telegram", "telegram_stars", "cryptopay"]
+    payment_method: Literal["telegram", "telegram_stars", "cryptopay", "telegram_payments"]
     user_id: str | None = Field(default=None, min_length=1, max_length=128, pattern=USER_ID)
     telegram_user_id: StrictInt | None = Field(default=None, gt=0, le=INT64)
 

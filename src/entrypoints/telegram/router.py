@@ -167,6 +167,12 @@ async def _message(runtime: Runtime, message: Message, d: Delivery) -> Handled:
     return Handled(_recorded(d))
 
 
+def paid_through(currency: str) -> Provider:
+    """Which of Telegram's two ways of paying a payment update is about: Stars (XTR), or a
+    card through the payment provider's token (any real currency)."""
+    return Provider.TELEGRAM_STARS if currency == "XTR" else Provider.TELEGRAM_PAYMENTS
+
+
 def _recorded(d: Delivery) -> str:
     """The outcome the use case stored with the delivery."""
     assert d.outcome is not None, "the use case records its delivery"
@@ -184,8 +190,9 @@ async def _successful_payment(runtime: Runtime, message: Message, payment: Succe
             amount=f"{payment.total_amount} {payment.currency}")))
     expiration = payment.subscription_expiration_date
     outcome: PaymentOutcome = await runtime.bus.handle(c.CompletePayment(
-        provider=Provider.TELEGRAM_STARS, session_id=payment.invoice_payload,
+        provider=paid_through(payment.currency), session_id=payment.invoice_payload,
         charge_id=payment.telegram_payment_charge_id,
+        provider_charge_id=payment.provider_payment_charge_id or None,
         paid=price_from_minor_units(payment.currency, payment.total_amount),
         payer_telegram_id=payer, chat_id=message.chat.id,
         subscription_until=(datetime.fromtimestamp(expiration, UTC)
@@ -203,7 +210,7 @@ async def _refunded_payment(runtime: Runtime, message: Message, refund: Refunded
     bind_contextvars(session_id=refund.invoice_payload,
                      charge_id=refund.telegram_payment_charge_id)
     result: RefundResult = await runtime.bus.handle(c.RecordProviderRefund(
-        provider=Provider.TELEGRAM_STARS, charge_id=refund.telegram_payment_charge_id,
+        provider=paid_through(refund.currency), charge_id=refund.telegram_payment_charge_id,
         session_id=refund.invoice_payload, reason="refunded by Telegram",
         paid=price_from_minor_units(refund.currency, refund.total_amount),
         payer_telegram_id=message.from_user.id if message.from_user else None, delivery=d))

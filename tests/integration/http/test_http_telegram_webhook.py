@@ -145,7 +145,7 @@ class TestCommands:
 
         assert outcome(response) == "deep_link"
         assert [i.payload for i in h.messenger.invoices] == [session["sessionId"]]
-        assert h.messenger.invoices[0].stars == 50
+        assert (h.messenger.invoices[0].currency, h.messenger.invoices[0].amount) == ("XTR", 50)
 
     async def test_an_expired_deep_link_is_answered_200(self, h: Harness) -> None:
         session = await h.create_session()

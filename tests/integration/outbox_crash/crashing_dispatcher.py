@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from adapters.clock import SystemClock
 from adapters.telegram.client import BotApiClient
 from adapters.telegram.gateways import TelegramMessenger
-from application.ports import OutgoingMessage, StarsInvoiceRequest
+from application.ports import InvoiceRequest, OutgoingMessage
 from entrypoints.config import StarportConfig
 from entrypoints.container import build_runtime
 from entrypoints.jobs.registry import run_job
@@ -37,7 +37,7 @@ class CrashingMessenger:
         if crash and self._point == "after-send":  # Telegram has it; the record never happens
             os._exit(1)
 
-    async def send_invoice(self, invoice: StarsInvoiceRequest) -> None:
+    async def send_invoice(self, invoice: InvoiceRequest) -> None:
         await self._inner.send_invoice(invoice)
 
     async def answer_pre_checkout(self, query_id: str, error: str | None) -> None:

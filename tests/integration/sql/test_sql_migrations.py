@@ -32,7 +32,7 @@ async def check_up_and_down(url: str) -> None:
     expected = {t.name for t in metadata.sorted_tables}
     assert migrate.current(url) is None
     migrate.upgrade(url)
-    assert migrate.current(url) == "0005_bot_api_pace"
+    assert migrate.current(url) == "0006_provider_references"
     diffs, tables = await schema_of(url)
     assert diffs == []
     assert expected <= tables

@@ -28,7 +28,7 @@ def pay_stars(session_id: str, charge_id: str = "tg-1", stars: int = 50,
 def pay_ton(session_id: str, amount: str, charge_id: str = "1000",
             delivery: Delivery | None = None) -> c.CompletePayment:
     return c.CompletePayment(CRYPTO, session_id, charge_id, CryptoAmount(Decimal(amount), "TON"),
-                             exact=False, delivery=delivery)
+                             delivery=delivery)
 
 
 async def stored_charge(world, charge_id: str, provider: Provider = STARS) -> Charge:
@@ -178,7 +178,7 @@ class TestCompleteCryptoPayment:
         view = await world.handle(c.CreateSession("u1", "pro", CRYPTO))
         # When
         outcome = await world.handle(c.CompletePayment(
-            CRYPTO, view.id, "1000", FiatAmount(Decimal("9.99"), "USD"), exact=False))
+            CRYPTO, view.id, "1000", FiatAmount(Decimal("9.99"), "USD")))
         # Then
         assert outcome.credited
         assert await world.balance("u1") == 500

@@ -6,13 +6,14 @@ import pytest
 
 from application import commands as c
 from application.credits import get_balance, get_statement
-from application.ports import PaidTransaction, ProviderError
+from application.ports import PaidTransaction
 from domain.charges import ChargeStatus
 from domain.errors import (
     IdempotencyConflict,
     InsufficientCredits,
     InvalidAmount,
     RefundNotAllowed,
+    RefundNotSupported,
     SessionNotFound,
 )
 from domain.money import Stars
@@ -100,11 +101,52 @@ class TestAdminRefund:
         await world.handle(c.CompletePayment(CRYPTO, view.id, "1000",
                                              world.crypto.invoices["1000"].price))
         # When
-        with pytest.raises(ProviderError):
+        with pytest.raises(RefundNotSupported) as refused:
             await world.handle(c.RefundPayment(view.id, "admin:ann"))
-        # Then
+        # Then it says where to refund, and nothing changed
+        assert "send the funds back by transfer" in refused.value.message
         assert await world.balance("u1") == 100
         assert (await world.session(view.id)).status is SessionStatus.PAID
+
+
+class TestRecordedRefund:
+    """A refund the operator made outside Starport (a provider with no refund method)."""
+
+    async def test_it_takes_the_credits_back_once(self, world) -> None:
+        # Given a Crypto Pay purchase, returned by transfer
+        view = await world.handle(c.CreateSession("u1", "starter", CRYPTO))
+        await world.handle(c.CompletePayment(CRYPTO, view.id, "1000",
+                                             world.crypto.invoices["1000"].price))
+        # When the admin records it, twice
+        first = await world.handle(c.RecordRefund(view.id, "admin:ann", "sent back in TON"))
+        again = await world.handle(c.RecordRefund(view.id, "admin:ann", "sent back in TON"))
+        # Then the credits came back out once
+        assert (first.credits, first.already_refunded) == (100, False)
+        assert again.already_refunded
+        assert await world.balance("u1") == 0
+        assert (await world.session(view.id)).status is SessionStatus.REFUNDED
+
+    async def test_a_provider_starport_refunds_through_cannot_be_recorded(self, world) -> None:
+        # Given a Stars purchase
+        view = await world.buy(charge_id="tg-1")
+        # When the admin tries to record a refund instead of making it
+        with pytest.raises(RefundNotAllowed):
+            await world.handle(c.RecordRefund(view.id, "admin:ann"))
+        # Then nothing changed
+        assert await world.balance("u1") == 100
+        assert (await world.session(view.id)).status is SessionStatus.PAID
+
+    async def test_spent_credits_need_allow_debt(self, world) -> None:
+        # Given a Crypto Pay purchase whose credits were spent
+        view = await world.handle(c.CreateSession("u1", "starter", CRYPTO))
+        await world.handle(c.CompletePayment(CRYPTO, view.id, "1000",
+                                             world.crypto.invoices["1000"].price))
+        await world.handle(spend(80, "k1"))
+        # When / Then
+        with pytest.raises(InsufficientCredits):
+            await world.handle(c.RecordRefund(view.id, "admin:ann"))
+        result = await world.handle(c.RecordRefund(view.id, "admin:ann", allow_debt=True))
+        assert result.debt == 80
 
 
 class TestProviderRefund:

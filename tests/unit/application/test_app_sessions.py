@@ -9,7 +9,7 @@ import pytest
 from adapters.memory.providers import FakeCryptoPayProvider
 from application import commands as c
 from application.payments import get_session
-from application.ports import Invoice, ProviderError, StarsInvoiceRequest
+from application.ports import Invoice, InvoiceRequest, ProviderError
 from application.views import PreCheckoutAnswer
 from domain.errors import (
     DomainError,
@@ -130,8 +130,9 @@ class TestStartDeepLink:
         assert opened.status == "invoiced"
         assert (await world.session(view.id)).telegram_user_id == 777
         assert world.texts_to(777) == ["Starter: 100 credits for 50 ⭐. Tap Pay to continue."]
-        assert world.messenger.invoices == [StarsInvoiceRequest(
-            chat_id=777, title="Starter", description="100 credits", payload=view.id, stars=50)]
+        assert world.messenger.invoices == [InvoiceRequest(
+            chat_id=777, title="Starter", description="100 credits", payload=view.id,
+            currency="XTR", amount=50)]
         assert {i.status for i in world.outbox()} == {"sent"}
 
     async def test_the_session_ready_text_is_the_admin_edited_one(self, world) -> None:

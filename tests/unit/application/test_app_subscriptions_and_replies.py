@@ -198,7 +198,8 @@ class TestBuyFromChat:
         assert answer.alert is None and answer.session is not None
         assert (answer.session.user_id, answer.session.status) == ("777", "invoiced")
         [invoice] = world.messenger.invoices
-        assert (invoice.chat_id, invoice.payload, invoice.stars) == (777, answer.session.id, 50)
+        assert (invoice.chat_id, invoice.payload, invoice.currency, invoice.amount) == (
+            777, answer.session.id, "XTR", 50)
         assert world.messenger.callback_answers == {}  # the router answers the button
 
     async def test_a_button_of_a_package_no_longer_on_sale_gets_an_alert_and_nothing_else(

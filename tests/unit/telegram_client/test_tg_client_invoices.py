@@ -8,6 +8,8 @@ import pytest
 from tg_client_fakes import FakeBotApi
 
 from adapters.telegram import BotApiClient, InvalidInvoice, LabeledPrice, stars_invoice
+from adapters.telegram.currencies import limits
+from adapters.telegram.fiat_invoices import fiat_invoice
 
 GOOD: dict[str, Any] = {
     "title": "100 credits",
@@ -20,7 +22,13 @@ GOOD: dict[str, Any] = {
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
-        ({"currency": "USD"}, "currency"),
+        ({"currency": "USD"}, "provider_token"),  # a card invoice needs a provider token
+        ({"currency": "USD", "provider_token": "nope"}, "provider_token"),
+        ({"currency": "QQQ", "provider_token": "284685063:TEST:abc"}, "currency"),
+        ({"currency": "USD", "provider_token": "284685063:TEST:abc",
+          "prices": [LabeledPrice("a", 50)]}, "prices"),  # under Telegram's minimum
+        ({"currency": "USD", "provider_token": "284685063:TEST:abc",
+          "prices": [LabeledPrice("a", 10**9)]}, "prices"),  # over its maximum
         ({"provider_token": "284685063:TEST:abc"}, "provider_token"),
         ({"prices": []}, "prices"),
         ({"prices": [LabeledPrice("a", 1), LabeledPrice("b", 1)]}, "prices"),
@@ -99,3 +107,40 @@ def test_extra_params_pass_through_and_none_ones_are_dropped() -> None:
 def test_the_error_names_the_field() -> None:
     with pytest.raises(InvalidInvoice, match="invalid invoice currency"):
         stars_invoice(**{**GOOD, "currency": "EUR"})
+
+
+CARD = {**GOOD, "currency": "USD", "provider_token": "284685063:TEST:abc",
+        "prices": [LabeledPrice("100 credits", 499)]}
+
+
+async def test_a_card_invoice_goes_out_with_its_currency_and_token(
+    client: BotApiClient, api: FakeBotApi
+) -> None:
+    await client.send_invoice(42, **CARD)
+
+    assert api.methods == ["sendInvoice"]
+    params = api.body()
+    assert (params["currency"], params["provider_token"]) == ("USD", "284685063:TEST:abc")
+    assert params["prices"] == [{"label": "100 credits", "amount": 499}]
+
+
+def test_a_card_invoice_may_have_several_prices_within_the_limits() -> None:
+    params = fiat_invoice(**{**CARD, "prices": [LabeledPrice("a", 400), LabeledPrice("b", 99)]})
+
+    assert [p["amount"] for p in params["prices"]] == [400, 99]
+
+
+@pytest.mark.parametrize("currency", ["JPY", "KWD"])
+def test_the_limits_are_in_each_currencys_smallest_units(currency: str) -> None:
+    known = limits(currency)
+    assert known is not None
+    for amount in (known.min_amount, known.max_amount):
+        fiat_invoice(**{**CARD, "currency": currency, "prices": [LabeledPrice("a", amount)]})
+    with pytest.raises(InvalidInvoice, match="minor units"):
+        fiat_invoice(**{**CARD, "currency": currency,
+                        "prices": [LabeledPrice("a", known.min_amount - 1)]})
+
+
+def test_a_card_invoice_never_subscribes() -> None:
+    with pytest.raises(InvalidInvoice, match="subscription_period"):
+        fiat_invoice(**CARD, subscription_period=2592000, for_link=True)
