@@ -53,6 +53,11 @@ def one_line(done: subprocess.CompletedProcess[str]) -> str:
     ({"PAYMENT_PROVIDERS": "paypal"}, "PAYMENT_PROVIDERS: takes telegram_stars, cryptopay"),
     ({"TELEGRAM_BOT_TOKEN": TOKEN, "PAYMENT_PROVIDERS": "cryptopay"},
      "PAYMENT_PROVIDERS includes cryptopay: set CRYPTOPAY_API_TOKEN"),
+    ({"TELEGRAM_BOT_TOKEN": TOKEN, "PAYMENT_PROVIDERS": "telegram_stars,telegram_payments"},
+     "PAYMENT_PROVIDERS includes telegram_payments: set TELEGRAM_PAYMENTS_PROVIDER_TOKEN"),
+    ({"TELEGRAM_BOT_TOKEN": TOKEN, "PAYMENT_PROVIDERS": "telegram_payments",
+      "TELEGRAM_PAYMENTS_PROVIDER_TOKEN": "sk_live_s3cret"},
+     "TELEGRAM_PAYMENTS_PROVIDER_TOKEN is not a payment provider token"),
     ({"STARPORT_PORT": "99999"}, "STARPORT_PORT: Input should be less than or equal to 65535"),
 ])
 def test_a_configuration_mistake_is_one_line_naming_the_variable(env: dict[str, str],
@@ -60,7 +65,7 @@ def test_a_configuration_mistake_is_one_line_naming_the_variable(env: dict[str, 
     line = one_line(starport("jobs", "list", env=env | {"STARPORT_API_TOKEN": API_SECRET}))
     assert line.startswith("starport: configuration error: ")
     assert expected in line
-    assert "pw@" not in line  # the URL's password is not repeated either
+    assert "pw@" not in line and "s3cret" not in line  # nor a password or token
 
 
 @pytest.mark.parametrize(("catalog", "expected"), [

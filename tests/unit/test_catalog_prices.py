@@ -16,7 +16,7 @@ from domain.money import CryptoAmount, FiatAmount, Stars
 from domain.providers import Provider
 from entrypoints.http.serialize import package as serialized
 
-STARS, CRYPTOPAY = Provider.TELEGRAM_STARS, Provider.CRYPTOPAY
+STARS, CRYPTOPAY, CARDS = Provider.TELEGRAM_STARS, Provider.CRYPTOPAY, Provider.TELEGRAM_PAYMENTS
 
 
 def load(tmp_path: Path, text: str) -> list[CreditPackage]:
@@ -72,12 +72,52 @@ cryptopay = { amount = "1.5", asset = "TON" }
      "amounts are never floats"),
     ('prices = 5\n', "prices is a table"),
     ('', "has no price"),
+    ('[package.prices]\ntelegram_payments = { amount = "1", asset = "TON" }\n',
+     'prices.telegram_payments is { amount = "4.99", currency = "USD" }'),
+    ('[package.prices]\ntelegram_payments = { amount = "4.99", currency = "XYZ" }\n',
+     "Telegram Payments does not take XYZ"),
+    ('[package.prices]\ntelegram_payments = { amount = "0.50", currency = "USD" }\n',
+     "Telegram Payments takes 1.00-"),
+    ('[package.prices]\ntelegram_payments = { amount = "20000", currency = "USD" }\n',
+     "USD per invoice, not 20000"),
+    ('[package.prices]\ntelegram_payments = { amount = "4.999", currency = "USD" }\n',
+     "finer than the smallest unit of USD"),
+    ('[package.prices]\ntelegram_payments = { amount = "500.5", currency = "JPY" }\n',
+     "finer than the smallest unit of JPY"),
 ])
 def test_a_price_mistake_names_the_package_and_the_key(tmp_path: Path, text: str,
                                                        expected: str) -> None:
     with pytest.raises(CatalogError) as raised:
         load(tmp_path, f'[[package]]\nid = "x"\ntitle = "X"\ncredits = 10\n{text}')
     assert "package x" in str(raised.value) and expected in str(raised.value)
+
+
+def test_a_card_price_is_a_currency_telegram_takes_within_its_limits(tmp_path: Path) -> None:
+    [usd, yen] = load(tmp_path, """
+[[package]]
+id = "usd"
+title = "USD"
+credits = 100
+[package.prices]
+telegram_payments = { amount = "4.99", currency = "USD" }
+
+[[package]]
+id = "yen"
+title = "Yen"
+credits = 100
+[package.prices]
+telegram_payments = { amount = "500", currency = "JPY" }
+""")
+    assert usd.price_for(CARDS) == FiatAmount(Decimal("4.99"), "USD")
+    assert yen.price_for(CARDS) == FiatAmount(Decimal("500"), "JPY")
+    with pytest.raises(PackageUnavailable):
+        usd.price_for(STARS)
+
+
+def test_a_subscription_has_no_card_price() -> None:
+    with pytest.raises(InvalidAmount, match="priced in Stars only"):
+        CreditPackage("x", "X", 10, Stars(5), subscription=True,
+                      prices={CARDS: FiatAmount(Decimal("4.99"), "USD")})
 
 
 def test_the_domain_refuses_a_price_in_the_wrong_kind_or_given_twice() -> None:
@@ -93,6 +133,8 @@ def test_the_domain_refuses_a_price_in_the_wrong_kind_or_given_twice() -> None:
 
 def test_the_host_api_lists_prices_by_provider_name() -> None:
     pkg = CreditPackage("p", "P", 550, prices={STARS: Stars(250),
-                                               CRYPTOPAY: FiatAmount(Decimal("4.99"), "USD")})
+                                               CRYPTOPAY: FiatAmount(Decimal("4.99"), "USD"),
+                                               CARDS: FiatAmount(Decimal("500"), "JPY")})
     assert serialized(pkg)["prices"] == {
-        "telegram_stars": 250, "cryptopay": {"amount": "4.99", "currency": "USD"}}
+        "telegram_stars": 250, "cryptopay": {"amount": "4.99", "currency": "USD"},
+        "telegram_payments": {"amount": "500", "currency": "JPY"}}
