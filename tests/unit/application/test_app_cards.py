@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from tests.unit.conftest import World, build_world
 
 from adapters.memory.providers import FakeCardProvider
 from application import commands as c
@@ -16,7 +17,6 @@ from domain.errors import RefundNotSupported
 from domain.money import FiatAmount, Stars
 from domain.providers import Provider
 from domain.sessions import SessionStatus
-from tests.unit.conftest import World, build_world
 
 CARD = Provider.TELEGRAM_PAYMENTS
 TOKEN = "284685063:TEST:unit"
