@@ -13,7 +13,11 @@ from typing import Any
 
 import httpx
 
+from adapters.telegram.currencies import limits
+from adapters.telegram.errors import TelegramBadRequest
+from adapters.telegram.invoices import LabeledPrice
 from domain.errors import DomainError
+from domain.money import minor_units
 from domain.providers import Provider
 from entrypoints.checks import database_state
 from entrypoints.config import StarportConfig
@@ -163,11 +167,36 @@ async def _cryptopay(config: StarportConfig, runtime: Runtime) -> list[Check]:
     return checks
 
 
+async def _cards(config: StarportConfig, runtime: Runtime) -> list[Check]:
+    """The payment provider's token, as Telegram judges it: an invoice link for the smallest
+    amount of the first card price (a link is only a link: nothing is charged)."""
+    if "telegram_payments" not in config.providers:
+        return []
+    prices = [p.prices[Provider.TELEGRAM_PAYMENTS] for p in runtime.deps.catalog.active()
+              if Provider.TELEGRAM_PAYMENTS in p.prices]
+    if not prices:
+        return []  # the catalog check says so
+    known = limits(prices[0].currency)
+    amount = known.min_amount if known is not None else minor_units(prices[0])
+    try:
+        await runtime.telegram.create_invoice_link(
+            title="Starport doctor", description="checks the payment provider token",
+            payload="starport-doctor", prices=[LabeledPrice("check", amount)],
+            currency=prices[0].currency,
+            provider_token=config.telegram_payments_provider_token)
+    except TelegramBadRequest as exc:
+        return [Check(FAIL, "card payments", f"Telegram refused TELEGRAM_PAYMENTS_PROVIDER_TOKEN "
+                                             f"({exc.description}): copy it again from "
+                                             f"@BotFather > Payments")]
+    return [Check(OK, "card payments", f"Telegram takes the payment provider token "
+                                       f"({prices[0].currency} invoices)")]
+
+
 # (name, probe, the check it needs to have passed: the Bot API checks need a working token)
 PROBES: list[tuple[str, Probe, str | None]] = [
     ("catalog", _catalog, None), ("bot token", _bot, None), ("webhook", _webhook, "bot token"),
     ("bot commands", _commands, "bot token"), ("channel", _channel, "bot token"),
-    ("crypto pay", _cryptopay, None),
+    ("crypto pay", _cryptopay, None), ("card payments", _cards, "bot token"),
 ]
 
 

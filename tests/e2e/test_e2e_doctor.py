@@ -73,12 +73,14 @@ def sandbox(tmp_path: Path) -> Iterator[tuple[str, int]]:
 
 
 def test_everything_passes_against_the_sandbox(sandbox: tuple[str, int]) -> None:
-    code, lines, _ = doctor(_env(*sandbox))
+    code, lines, _ = doctor(_env(*sandbox,
+                                 PAYMENT_PROVIDERS="telegram_stars,cryptopay,telegram_payments"))
     assert code == 0, lines
     names = [line.split(":", 1)[0] for line in lines]
     assert all(line.startswith(("ok ", "warn ")) for line in lines), lines
     for check in ("database", "bot token", "webhook", "bot commands", "crypto pay token",
-                  "crypto pay webhook", "catalog (telegram_stars)", "catalog (cryptopay)"):
+                  "crypto pay webhook", "catalog (telegram_stars)", "catalog (cryptopay)",
+                  "catalog (telegram_payments)", "card payments"):
         assert any(name.endswith(check) for name in names), (check, lines)
     assert any(line.startswith("ok    bot token: valid: @sandbox") for line in lines), lines
 
