@@ -1,4 +1,4 @@
-"""Sandbox Telegram: an emulator of the Telegram Bot API (Stars payments, channels) over HTTP."""
+"""Sandbox Telegram: a Telegram Bot API emulator over HTTP (Stars and card payments, channels)."""
 
 from __future__ import annotations
 

@@ -140,7 +140,8 @@ def control_routes(sandbox: SandboxTelegram) -> list[Route]:
             message_id=b.get("message_id"), duplicate=b.get("duplicate", False)), "POST"),
         (f"{u}/pay", lambda a, b, r: a.pay_invoice(
             _uid(r), invoice_link=b.get("invoice_link"), message_id=b.get("message_id"),
-            timeout=b.get("timeout"), duplicate=b.get("duplicate", False)), "POST"),
+            timeout=b.get("timeout"), duplicate=b.get("duplicate", False), card=b.get("card")),
+         "POST"),
         (f"{u}/renew", lambda a, b, r: a.renew_subscription(
             _uid(r), b["telegram_payment_charge_id"]), "POST"),
         (f"{u}/refund", lambda a, b, r: a.request_refund(

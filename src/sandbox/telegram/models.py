@@ -121,7 +121,9 @@ def chat_member(user: User, status: str, until_date: int = 0) -> JSON:
 
 @dataclass
 class Invoice:
-    """An invoice sent as a message (paid once) or a link (paid by anyone, any number of times)."""
+    """An invoice sent as a message (paid once) or a link (paid by anyone, any number of times);
+    in Stars (XTR), or in a real currency paid by card through the bot's payment provider (whose
+    token is checked, never kept). `amount` is the total, in the currency's smallest units."""
 
     slug: str
     title: str
@@ -129,14 +131,22 @@ class Invoice:
     payload: str
     amount: int
     created: int
+    currency: str = "XTR"
     chat_id: int | None = None
     message_id: int | None = None
     subscription_period: int | None = None
+    max_tip_amount: int | None = None
+    suggested_tip_amounts: list[int] | None = None
     paid_by: list[int] = field(default_factory=list)
 
     @property
     def link(self) -> str | None:
         return None if self.chat_id is not None else f"https://t.me/${self.slug}"
+
+    @property
+    def by_provider(self) -> bool:
+        """Paid by card through a payment provider (every currency but Telegram Stars)."""
+        return self.currency != "XTR"
 
     def to_json(self) -> JSON:
         data: JSON = {
@@ -144,11 +154,14 @@ class Invoice:
             "title": self.title,
             "description": self.description,
             "payload": self.payload,
-            "currency": "XTR",
+            "currency": self.currency,
             "amount": self.amount,
+            "provider_invoice": self.by_provider,
             "paid_by": list(self.paid_by),
         }
-        for key in ("chat_id", "message_id", "subscription_period", "link"):
+        keys = ("chat_id", "message_id", "subscription_period", "max_tip_amount",
+                "suggested_tip_amounts", "link")  # fmt: skip
+        for key in keys:
             if getattr(self, key) is not None:
                 data[key] = getattr(self, key)
         return data
@@ -156,7 +169,8 @@ class Invoice:
 
 @dataclass
 class Charge:
-    """A successful Stars payment; `refunded_at` is set once refunded (by the bot or the user)."""
+    """A successful payment: in Stars (`refunded_at` is set once refunded, by the bot or the
+    user), or by card in another currency (with the provider's own charge id)."""
 
     charge_id: str
     user: User
@@ -164,6 +178,8 @@ class Charge:
     payload: str
     date: int
     invoice_slug: str
+    currency: str = "XTR"
+    provider_payment_charge_id: str = ""  # Telegram sends "" for Stars
     subscription_period: int | None = None
     subscription_expiration_date: int | None = None
     refunded_at: int | None = None

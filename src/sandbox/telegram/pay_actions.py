@@ -1,4 +1,5 @@
-"""PaymentActions: users pay invoices (pre-checkout, then successful_payment), renew, refund."""
+"""PaymentActions: users pay invoices (pre-checkout, then successful_payment; Stars or by card),
+renew Star subscriptions, get Stars refunded."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from sandbox.telegram.actions import ActorBase
+from sandbox.telegram.cards import card_number, charge_card
 from sandbox.telegram.delivery import Delivery
 from sandbox.telegram.errors import SandboxError
 from sandbox.telegram.models import Charge, Invoice, User
@@ -18,7 +20,8 @@ from sandbox.telegram.world import Checkout
 @dataclass
 class PaymentOutcome:
     """How a payment attempt ended: paid, refused (with the bot's error_message), no_answer
-    (the bot did not answer the pre-checkout query in time), undelivered, or canceled."""
+    (the bot did not answer the pre-checkout query in time), undelivered, canceled, or declined
+    (the provider refused the card after the bot had approved the pre-checkout query)."""
 
     status: str
     invoice_payload: str
@@ -26,6 +29,8 @@ class PaymentOutcome:
     error_message: str | None = None
     telegram_payment_charge_id: str | None = None
     subscription_expiration_date: int | None = None
+    currency: str = "XTR"
+    provider_payment_charge_id: str | None = None  # as sent in successful_payment ("" for Stars)
     pre_checkout: dict[str, Any] | None = None  # the pre_checkout_query update's Delivery
     payment: dict[str, Any] | None = None  # the successful_payment update's Delivery
 
@@ -70,16 +75,21 @@ class PaymentActions(ActorBase):
         message_id: int | None = None,
         timeout: float | None = None,
         duplicate: bool = False,
+        card: str | None = None,
     ) -> PaymentOutcome:
         """Pay as Telegram does: pre_checkout_query, wait (10 s) for answerPreCheckoutQuery,
-        and only if ok=true take the Stars and send the successful_payment message."""
+        and only if ok=true take the Stars, or charge the `card` (a good test card by default;
+        4000 0000 0000 0002 is declined), and send the successful_payment message."""
         user = self.user(user_id)
         invoice = self.find_invoice(user, invoice_link, message_id)
+        card = card_number(card, invoice)
         if invoice.subscription_period:
             sub = self.bot.subscriptions.get((user.id, invoice.slug))
             if sub is not None and sub.expires_at > self.sandbox.now():
                 raise SandboxError("the user already has this subscription", 409)
-        outcome = PaymentOutcome("no_answer", invoice.payload, invoice.amount)
+        outcome = PaymentOutcome(
+            "no_answer", invoice.payload, invoice.amount, currency=invoice.currency
+        )
         answer = await self._pre_checkout(user, invoice, outcome, timeout, duplicate)
         if answer is None:
             return outcome
@@ -87,7 +97,14 @@ class PaymentActions(ActorBase):
         if not ok:
             outcome.status, outcome.error_message = "refused", error_message
             return outcome
-        paid = take_payment(self.ctx(), user, invoice)
+        ctx = self.ctx()
+        if card is None:
+            paid: Charge | None = take_payment(ctx, user, invoice)
+        else:
+            paid = charge_card(ctx, user, invoice, card)  # after the pre-checkout, as on Telegram
+        if paid is None:
+            outcome.status, outcome.error_message = "declined", "the card was declined"
+            return outcome
         self.bot.started.add(user.id)
         delivery = await self._payment_message(user, paid, first=True, duplicate=duplicate)
         return self._paid(outcome, paid, delivery)
@@ -107,7 +124,7 @@ class PaymentActions(ActorBase):
         query = {
             "id": query_id,
             "from": user.to_json(),
-            "currency": "XTR",
+            "currency": invoice.currency,
             "total_amount": invoice.amount,
             "invoice_payload": invoice.payload,
         }
@@ -135,6 +152,7 @@ class PaymentActions(ActorBase):
     def _paid(outcome: PaymentOutcome, paid: Charge, delivery: Delivery) -> PaymentOutcome:
         outcome.status = "paid"
         outcome.telegram_payment_charge_id = paid.charge_id
+        outcome.provider_payment_charge_id = paid.provider_payment_charge_id
         outcome.subscription_expiration_date = paid.subscription_expiration_date
         outcome.payment = delivery.to_json()
         return outcome
@@ -159,7 +177,8 @@ class PaymentActions(ActorBase):
     async def request_refund(
         self, user_id: int, telegram_payment_charge_id: str, *, wait: bool = True
     ) -> Delivery:
-        """Telegram refunds the user (e.g. after a dispute): a refunded_payment message."""
+        """Telegram refunds the user's Stars (e.g. after a dispute): a refunded_payment message.
+        A payment by card is not found here: its refunds are the provider's business."""
         user = self.user(user_id)
         paid = self.bot.charges.get(telegram_payment_charge_id)
         if paid is None or paid.user.id != user.id:

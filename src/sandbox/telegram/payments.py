@@ -1,4 +1,5 @@
-"""Telegram Stars: invoices, links, pre-checkout answers, refunds, transactions, subscriptions."""
+"""Payments: invoices and links (Stars or by card), pre-checkout answers, and the Stars-only
+methods (refunds, transactions, subscriptions), which never see a payment made by card."""
 
 from __future__ import annotations
 
@@ -6,56 +7,23 @@ import secrets
 from typing import Any
 
 from sandbox.telegram.errors import bad_request, rule
+from sandbox.telegram.invoices import new_invoice
 from sandbox.telegram.methods import post_message
 from sandbox.telegram.models import JSON, Charge, Invoice, Subscription, User
 from sandbox.telegram.world import Ctx, handler
 
-SUBSCRIPTION_PERIOD = 2592000  # 30 days: the only period Telegram accepts
 QUERY_EXPIRED = "query is too old and response timeout expired or query ID is invalid"
-
-
-def _stars_invoice(ctx: Ctx, p: dict[str, Any], *, link: bool) -> Invoice:
-    """Check the Stars rules the spec states in words; build the invoice."""
-    if p["currency"] != "XTR":
-        raise rule("CURRENCY_INVALID")  # the sandbox speaks Telegram Stars only
-    if p.get("provider_token"):
-        raise rule("PAYMENT_PROVIDER_INVALID")  # Stars: provider_token empty or absent
-    if len(p["prices"]) != 1:
-        raise rule("STARS_INVOICE_INVALID")  # exactly one price for Telegram Stars
-    amount = p["prices"][0]["amount"]
-    if amount <= 0:
-        raise rule("CURRENCY_TOTAL_AMOUNT_INVALID")
-    if not 1 <= len(p["payload"].encode()) <= 128:
-        raise rule("INVOICE_PAYLOAD_INVALID")
-    if not 1 <= len(p["title"]) <= 32:
-        raise rule("INVOICE_TITLE_INVALID")
-    if not 1 <= len(p["description"]) <= 255:
-        raise rule("INVOICE_DESCRIPTION_INVALID")
-    if p.get("max_tip_amount") or p.get("suggested_tip_amounts"):
-        raise rule("tips are not supported for payments in Telegram Stars")
-    period = p.get("subscription_period")
-    if period is not None and (not link or period != SUBSCRIPTION_PERIOD):
-        raise rule("SUBSCRIPTION_PERIOD_INVALID")
-    return Invoice(
-        slug=secrets.token_urlsafe(15),
-        title=p["title"],
-        description=p["description"],
-        payload=p["payload"],
-        amount=amount,
-        created=ctx.now(),
-        subscription_period=period,
-    )
 
 
 @handler("sendInvoice")
 async def send_invoice(ctx: Ctx, p: dict[str, Any]) -> JSON:
-    invoice = _stars_invoice(ctx, p, link=False)
+    invoice = new_invoice(ctx, p, link=False)
     content = {
         "invoice": {
             "title": invoice.title,
             "description": invoice.description,
             "start_parameter": p.get("start_parameter") or "",
-            "currency": "XTR",
+            "currency": invoice.currency,
             "total_amount": invoice.amount,
         }
     }
@@ -67,7 +35,7 @@ async def send_invoice(ctx: Ctx, p: dict[str, Any]) -> JSON:
 
 @handler("createInvoiceLink")
 async def create_invoice_link(ctx: Ctx, p: dict[str, Any]) -> str:
-    invoice = _stars_invoice(ctx, p, link=True)
+    invoice = new_invoice(ctx, p, link=True)
     ctx.bot.invoices[invoice.slug] = invoice
     return f"https://t.me/${invoice.slug}"
 
@@ -159,11 +127,11 @@ def refund(ctx: Ctx, paid: Charge) -> None:
 
 def successful_payment(paid: Charge, *, first: bool) -> JSON:
     data: JSON = {
-        "currency": "XTR",
+        "currency": paid.currency,
         "total_amount": paid.amount,
         "invoice_payload": paid.payload,
         "telegram_payment_charge_id": paid.charge_id,
-        "provider_payment_charge_id": "",
+        "provider_payment_charge_id": paid.provider_payment_charge_id,
     }
     if paid.subscription_expiration_date is not None:
         data["subscription_expiration_date"] = paid.subscription_expiration_date

@@ -27,7 +27,7 @@ class Checkout:
 
 @dataclass
 class BotState:
-    """What one bot (one token) sees and did: chats, invoices, Stars, webhook, commands."""
+    """What one bot (one token) sees and did: chats, invoices, payments, webhook, commands."""
 
     token: str
     user: User
@@ -38,7 +38,9 @@ class BotState:
     messages: dict[int, list[JSON]] = field(default_factory=dict)  # chat id -> sent by the bot
     inbox: dict[int, list[JSON]] = field(default_factory=dict)  # chat id -> sent by users
     invoices: dict[str, Invoice] = field(default_factory=dict)
-    charges: dict[str, Charge] = field(default_factory=dict)
+    charges: dict[str, Charge] = field(default_factory=dict)  # Stars payments
+    # Payments by card, kept apart: the Stars methods (refunds, transactions) never see them.
+    card_charges: dict[str, Charge] = field(default_factory=dict)
     transactions: list[JSON] = field(default_factory=list)  # oldest first
     subscriptions: dict[tuple[int, str], Subscription] = field(default_factory=dict)
     checkouts: dict[str, Checkout] = field(default_factory=dict)

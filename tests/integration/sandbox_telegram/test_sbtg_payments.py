@@ -36,7 +36,7 @@ def user(actor: Actor) -> int:
 @pytest.mark.parametrize(
     ("overrides", "error"),
     [
-        ({"currency": "USD"}, "CURRENCY_INVALID"),
+        ({"currency": "USD"}, "PAYMENT_PROVIDER_INVALID"),  # no provider token for cards
         ({"provider_token": "123:LIVE"}, "PAYMENT_PROVIDER_INVALID"),
         ({"prices": [{"label": "a", "amount": 1}, {"label": "b", "amount": 2}]}, "STARS_INVOICE"),
         ({"prices": []}, "STARS_INVOICE_INVALID"),
