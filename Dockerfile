@@ -14,6 +14,7 @@ COPY requirements-runtime.lock ./
 RUN pip install --require-hashes -r requirements-runtime.lock
 COPY pyproject.toml README.md LICENSE ./
 COPY src ./src
+COPY pkg ./pkg
 COPY deploy/healthcheck.py /usr/local/bin/starport-healthcheck
 RUN pip install --no-deps . \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin starport \

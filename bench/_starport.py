@@ -86,7 +86,7 @@ class Starport(Server):
                "STARPORT_PORT": str(self.port),
                "STARPORT_LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
                "TELEGRAM_RATE_PER_SECOND": "100000", "TELEGRAM_CHAT_INTERVAL_SECONDS": "0"}
-        cli = [sys.executable, "-m", "entrypoints.cli"]
+        cli = [sys.executable, "-m", "starport.entrypoints.cli"]
         done = await asyncio.to_thread(subprocess.run, [*cli, "db", "upgrade"], env=env,
                                        capture_output=True, text=True, timeout=180)
         if done.returncode != 0:

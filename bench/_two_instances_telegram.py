@@ -26,10 +26,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
-from sandbox.telegram import DEFAULT_BOT_TOKEN, Limits, SandboxTelegram, create_app
-from sandbox.telegram.errors import ApiError
-from sandbox.telegram.spec_model import MethodSpec
-from sandbox.telegram.world import BotState, World
+from starport.sandbox.telegram import DEFAULT_BOT_TOKEN, Limits, SandboxTelegram, create_app
+from starport.sandbox.telegram.errors import ApiError
+from starport.sandbox.telegram.spec_model import MethodSpec
+from starport.sandbox.telegram.world import BotState, World
 
 # The calls Starport's throttle paces besides the send* methods (adapters/telegram/gateways.py).
 PACED_CHANNEL_METHODS = frozenset({

@@ -21,14 +21,14 @@ from typing import Any
 import httpx
 import uvicorn
 
-from adapters.sql import SqlDatabase, migrate, testing
 from bench._util import table
-from domain.perks import Patron, PatronSource
-from entrypoints.config import StarportConfig
-from entrypoints.container import build_runtime
-from entrypoints.jobs.registry import run_job
-from entrypoints.observability import configure_logging
-from sandbox.telegram import DEFAULT_BOT_TOKEN, Limits, SandboxTelegram, create_app
+from starport.adapters.sql import SqlDatabase, migrate, testing
+from starport.domain.perks import Patron, PatronSource
+from starport.entrypoints.config import StarportConfig
+from starport.entrypoints.container import build_runtime
+from starport.entrypoints.jobs.registry import run_job
+from starport.entrypoints.observability import configure_logging
+from starport.sandbox.telegram import DEFAULT_BOT_TOKEN, Limits, SandboxTelegram, create_app
 
 CHANNEL_ID = -1009000000001
 FIRST_USER = 7_000_000_000
@@ -174,7 +174,7 @@ def main() -> None:
         serve_sandbox(args.serve_sandbox, args.patrons, args.rate)
         return
     configure_logging("console", "INFO")  # the job's progress lines; not every call's
-    for name in ("adapters.telegram", "httpx", "sandbox"):
+    for name in ("starport.adapters.telegram", "httpx", "starport.sandbox"):
         logging.getLogger(name).setLevel(logging.WARNING)
     asyncio.run(bench(args.patrons, args.rate, args.database))
 

@@ -695,9 +695,9 @@ async def main(argv: list[str] | None = None) -> int:
             tmp.mkdir(parents=True, exist_ok=True)
         # Every server of the run runs the source as it was when the run began: edits made
         # meanwhile in the checkout do not mix into the later scenarios.
-        source = tmp / "src"
+        source = tmp / "pkg"
         shutil.rmtree(source, ignore_errors=True)
-        shutil.copytree(ROOT / "src", source,
+        shutil.copytree(ROOT / "pkg", source,
                         ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(source), str(ROOT)])}
         ctx = Ctx(args, env, tmp)

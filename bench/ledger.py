@@ -13,19 +13,19 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from adapters.clock import FakeClock
-from adapters.ids import RandomIds
-from adapters.memory.providers import FakeStarsProvider
-from adapters.memory.telegram import RecordingMessenger
-from adapters.sql import SqlDatabase, migrate, testing
-from application import commands as c
-from application.deps import Deps, Settings
-from application.messagebus import MessageBus
 from bench._util import rate, table
-from domain.catalog import Catalog, CreditPackage
-from domain.money import Stars
-from domain.providers import Provider
-from domain.sessions import PaymentSession
+from starport.adapters.clock import FakeClock
+from starport.adapters.ids import RandomIds
+from starport.adapters.memory.providers import FakeStarsProvider
+from starport.adapters.memory.telegram import RecordingMessenger
+from starport.adapters.sql import SqlDatabase, migrate, testing
+from starport.application import commands as c
+from starport.application.deps import Deps, Settings
+from starport.application.messagebus import MessageBus
+from starport.domain.catalog import Catalog, CreditPackage
+from starport.domain.money import Stars
+from starport.domain.providers import Provider
+from starport.domain.sessions import PaymentSession
 
 OPERATIONS = 600  # of each kind, per engine and strategy
 CONCURRENCY = 8

@@ -58,7 +58,9 @@ from bench._procs import Proc, free_port, wait_http
 from bench._starport import create_database, drop_database
 from bench._two_instances_telegram import PACED_CHANNEL_METHODS
 from bench._util import table
-from sandbox.telegram import DEFAULT_BOT_TOKEN
+from starport.sandbox.telegram import DEFAULT_BOT_TOKEN
+
+CLI = [sys.executable, "-m", "starport.entrypoints.cli"]  # `starport`, from this checkout
 
 ROOT = Path(__file__).resolve().parent.parent
 BOT_TOKEN = DEFAULT_BOT_TOKEN  # the emulator's default bot
@@ -172,14 +174,14 @@ class Rig:
         self.stack.push_async_callback(_retry_pg, lambda: drop_database(name))
         env = self.env(0)
         done = await asyncio.to_thread(
-            subprocess.run, [sys.executable, "-m", "entrypoints.cli", "db", "upgrade"], env=env,
+            subprocess.run, [*CLI, "db", "upgrade"], env=env,
             cwd=self.tmp, capture_output=True, text=True, timeout=180)
         if done.returncode != 0:
             raise RuntimeError(f"starport db upgrade failed:\n{done.stdout}{done.stderr}")
         await wait_http(emulator, f"{self.emulator}/_bench/limits")
         ports = [free_port(), free_port()]
         procs = [self.spawn(f"starport-{'AB'[i]}", [
-            sys.executable, "-m", "entrypoints.cli", "serve", "--no-jobs"],
+            *CLI, "serve", "--no-jobs"],
             self.env(port), self.tmp) for i, port in enumerate(ports)]
         self.instances = [f"http://127.0.0.1:{port}" for port in ports]
         await asyncio.gather(*(wait_http(p, f"{base}/readyz", times=2)
@@ -347,8 +349,8 @@ async def _retry_pg(work: Callable[[], Awaitable[Any]], seconds: float = 60.0) -
 
 async def _store_patrons(url: str, ids: Iterable[int]) -> None:
     """A's patrons, straight through the repositories (as bench.bulk_invite does)."""
-    from adapters.sql import SqlDatabase
-    from domain.perks import Patron, PatronSource
+    from starport.adapters.sql import SqlDatabase
+    from starport.domain.perks import Patron, PatronSource
 
     db = SqlDatabase(url)
     now = datetime.now(UTC)

@@ -237,7 +237,7 @@ async def main(argv: list[str] | None = None) -> int:
     levels = [Level("main", args.payments, args.concurrency),
               Level("burst", args.burst_payments, args.burst)]
     warmup = Level("warm-up", args.warmup, min(8, args.concurrency))
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "pkg"), str(ROOT)])}
     started = time.perf_counter()
     results: dict[Level, dict[str, Run]] = {level: {} for level in levels}
     failures: list[str] = []

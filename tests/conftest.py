@@ -5,7 +5,7 @@ import os
 import pytest
 from features.drivers import http_watch
 
-from sandbox.telegram import state as _sandbox_state
+from starport.sandbox.telegram import state as _sandbox_state
 
 # Bot messages go out before a request answers, so a test sees them without waiting
 # (production sends them in the background: see STARPORT_OUTBOX_DISPATCH).

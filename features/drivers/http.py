@@ -49,7 +49,7 @@ from features.drivers.http_server import (
     mini_app_auth,
     running_server,
 )
-from sandbox.cryptopay import WebhookMode
+from starport.sandbox.cryptopay import WebhookMode
 
 
 class HttpDriver(ChatActions, Driver):

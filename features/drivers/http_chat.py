@@ -8,12 +8,12 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from domain.limits import PaymentLimits
 from features.drivers import http_api as api
 from features.drivers import http_telegram as tg
 from features.drivers.base import InviteLink, PaymentAttempt, Person, Refused, Session
 from features.drivers.http_server import ADMIN_AUTH, Server
-from sandbox.telegram import Actor, SandboxError
+from starport.domain.limits import PaymentLimits
+from starport.sandbox.telegram import Actor, SandboxError
 
 CHANNEL_ID = -1001234567890
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from features.drivers.base import Refused
-from sandbox.cryptopay import WebhookMode
-from sandbox.cryptopay import payer as payers
+from starport.sandbox.cryptopay import WebhookMode
+from starport.sandbox.cryptopay import payer as payers
 
 
 def invoice_of(sandbox: Any, session_id: str) -> Any:

@@ -18,8 +18,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-SQL_AVAILABLE = importlib.util.find_spec("adapters.sql") is not None and (
-    importlib.util.find_spec("adapters.sql.migrate") is not None
+SQL_AVAILABLE = importlib.util.find_spec("starport.adapters.sql") is not None and (
+    importlib.util.find_spec("starport.adapters.sql.migrate") is not None
 )
 KEEP = "alembic_version"
 
@@ -27,7 +27,7 @@ KEEP = "alembic_version"
 @functools.cache
 def _sqlite_template() -> Path:
     """Migrated once per process; every server gets a copy (a copy is far faster)."""
-    from adapters.sql import migrate
+    from starport.adapters.sql import migrate
 
     folder = Path(tempfile.mkdtemp(prefix="starport-sqlite-template-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
@@ -67,7 +67,7 @@ def temporary_postgres(prefix: str) -> Iterator[str]:
     """A migrated database `<prefix>_<random>` for a test session, dropped on leaving."""
     if not SQL_AVAILABLE:
         raise PostgresUnavailable("adapters.sql is not available yet")
-    from adapters.sql import migrate, testing
+    from starport.adapters.sql import migrate, testing
 
     admin = testing.admin_url()
     reason = testing.unreachable(admin)

@@ -15,15 +15,15 @@ from typing import Any
 
 import httpx
 
-from adapters.clock import FakeClock
-from entrypoints.config import StarportConfig
-from entrypoints.container import build_runtime
-from entrypoints.http.app import create_app
-from entrypoints.http.initdata import sign_init_data
-from entrypoints.runtime import Runtime
 from features.drivers import http_watch
-from sandbox.serve import serve_app
-from sandbox.telegram import Actor, Limits, SandboxTelegram
+from starport.adapters.clock import FakeClock
+from starport.entrypoints.config import StarportConfig
+from starport.entrypoints.container import build_runtime
+from starport.entrypoints.http.app import create_app
+from starport.entrypoints.http.initdata import sign_init_data
+from starport.entrypoints.runtime import Runtime
+from starport.sandbox.serve import serve_app
+from starport.sandbox.telegram import Actor, Limits, SandboxTelegram
 
 API_TOKEN = "host-app-token-for-the-tests-0123456789"
 ADMIN_TOKEN = "admin-token-for-the-tests-0123456789"

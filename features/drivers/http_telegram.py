@@ -11,8 +11,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from features.drivers.base import Button, ChatInvoice, ChatMessage, Refused, Session
-from sandbox.telegram import Actor, Delivery
-from sandbox.telegram.models import Invoice
+from starport.sandbox.telegram import Actor, Delivery
+from starport.sandbox.telegram.models import Invoice
 
 
 def start_parameter(deep_link: str | None, session_id: str) -> str:

@@ -14,26 +14,6 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from adapters.clock import FakeClock
-from adapters.ids import SequentialIds
-from adapters.memory.providers import FakeCryptoPayProvider, FakeStarsProvider
-from adapters.memory.telegram import FakeChannel, RecordingMessenger
-from adapters.memory.unit_of_work import MemoryDatabase
-from application import bot_messages, credits, payments
-from application import commands as c
-from application.bot_messages import BotMessageView
-from application.chat import BUY_PREFIX
-from application.deps import Deps, Settings
-from application.messagebus import MessageBus
-from application.outbox import Sender
-from application.ports import ChannelNotAdmin, PaidTransaction, ProviderError
-from application.views import SessionView
-from domain.catalog import Catalog, CreditPackage
-from domain.errors import DomainError
-from domain.limits import PaymentLimits
-from domain.money import CryptoAmount, FiatAmount, Stars, parse_decimal
-from domain.perks import MemberStatus
-from domain.providers import Provider
 from features.drivers.base import (
     Balance,
     Button,
@@ -54,6 +34,26 @@ from features.drivers.base import (
     SpendReceipt,
     StatementLine,
 )
+from starport.adapters.clock import FakeClock
+from starport.adapters.ids import SequentialIds
+from starport.adapters.memory.providers import FakeCryptoPayProvider, FakeStarsProvider
+from starport.adapters.memory.telegram import FakeChannel, RecordingMessenger
+from starport.adapters.memory.unit_of_work import MemoryDatabase
+from starport.application import bot_messages, credits, payments
+from starport.application import commands as c
+from starport.application.bot_messages import BotMessageView
+from starport.application.chat import BUY_PREFIX
+from starport.application.deps import Deps, Settings
+from starport.application.messagebus import MessageBus
+from starport.application.outbox import Sender
+from starport.application.ports import ChannelNotAdmin, PaidTransaction, ProviderError
+from starport.application.views import SessionView
+from starport.domain.catalog import Catalog, CreditPackage
+from starport.domain.errors import DomainError
+from starport.domain.limits import PaymentLimits
+from starport.domain.money import CryptoAmount, FiatAmount, Stars, parse_decimal
+from starport.domain.perks import MemberStatus
+from starport.domain.providers import Provider
 
 CHANNEL_ID = -1001234567890
 PROVIDERS = {

@@ -7,11 +7,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from adapters.telegram.currencies import TELEGRAM_CURRENCIES, limits
-from domain.catalog import Catalog, CreditPackage
-from domain.errors import DomainError
-from domain.money import CryptoAmount, FiatAmount, Price, Stars, minor_units, parse_decimal
-from domain.providers import Provider
+from starport.adapters.telegram.currencies import TELEGRAM_CURRENCIES, limits
+from starport.domain.catalog import Catalog, CreditPackage
+from starport.domain.errors import DomainError
+from starport.domain.money import CryptoAmount, FiatAmount, Price, Stars, minor_units, parse_decimal
+from starport.domain.providers import Provider
 
 
 class CatalogError(ValueError):

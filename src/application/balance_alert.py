@@ -7,14 +7,14 @@ import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from application import commands as c
-from application.deps import Deps
-from application.effects import OutboxItem, SendText
-from application.notify import load_message
-from application.ports import AssetBalance
-from application.unit_of_work import UnitOfWork
-from application.views import JobCounts
-from domain.errors import ProviderNotEnabled
+from starport.application import commands as c
+from starport.application.deps import Deps
+from starport.application.effects import OutboxItem, SendText
+from starport.application.notify import load_message
+from starport.application.ports import AssetBalance
+from starport.application.unit_of_work import UnitOfWork
+from starport.application.views import JobCounts
+from starport.domain.errors import ProviderNotEnabled
 
 log = logging.getLogger(__name__)
 CURSOR = "cryptopay-balance-alert:"

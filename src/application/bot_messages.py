@@ -6,10 +6,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from application import commands as c
-from application.deps import Deps
-from application.notify import load_message
-from domain.bot_messages import DEFINITIONS, BotMessage, BotMessageChange, definition
+from starport.application import commands as c
+from starport.application.deps import Deps
+from starport.application.notify import load_message
+from starport.domain.bot_messages import DEFINITIONS, BotMessage, BotMessageChange, definition
 
 
 @dataclass(frozen=True)

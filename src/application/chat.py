@@ -4,20 +4,20 @@ session and sends its invoice, with no host application involved."""
 
 from __future__ import annotations
 
-from application import commands as c
-from application.deliveries import record, refused
-from application.deps import Deps
-from application.effects import Button
-from application.limits import admit_session
-from application.notify import load_message, send_template
-from application.payments import send_invoice_in_chat, view
-from application.views import BuyAnswer
-from domain.catalog import CreditPackage
-from domain.errors import DomainError, PackageUnavailable
-from domain.limits import humanize
-from domain.money import Price, shown
-from domain.providers import Provider
-from domain.sessions import PaymentSession
+from starport.application import commands as c
+from starport.application.deliveries import record, refused
+from starport.application.deps import Deps
+from starport.application.effects import Button
+from starport.application.limits import admit_session
+from starport.application.notify import load_message, send_template
+from starport.application.payments import send_invoice_in_chat, view
+from starport.application.views import BuyAnswer
+from starport.domain.catalog import CreditPackage
+from starport.domain.errors import DomainError, PackageUnavailable
+from starport.domain.limits import humanize
+from starport.domain.money import Price, shown
+from starport.domain.providers import Provider
+from starport.domain.sessions import PaymentSession
 
 BUY_PREFIX = "buy:"
 

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from domain.money import Price
-from domain.perks import MemberStatus, PatronSource
-from domain.providers import Provider
+from starport.domain.money import Price
+from starport.domain.perks import MemberStatus, PatronSource
+from starport.domain.providers import Provider
 
 if TYPE_CHECKING:
-    from application.deliveries import Delivery
+    from starport.application.deliveries import Delivery
 
 
 class Command:

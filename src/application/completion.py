@@ -8,21 +8,21 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from application import commands as c
-from application.deliveries import record
-from application.deps import Deps
-from application.effects import InvitePatron, OutboxItem, RefundCharge
-from application.limits import record_failure
-from application.notify import send_template
-from application.payments import package_title
-from application.ports import Refunds
-from application.unit_of_work import UnitOfWork
-from application.views import PaymentOutcome
-from domain import ledger
-from domain.charges import Charge, ChargeStatus, Decision
-from domain.money import shown
-from domain.perks import Patron, PatronSource
-from domain.sessions import PaymentSession
+from starport.application import commands as c
+from starport.application.deliveries import record
+from starport.application.deps import Deps
+from starport.application.effects import InvitePatron, OutboxItem, RefundCharge
+from starport.application.limits import record_failure
+from starport.application.notify import send_template
+from starport.application.payments import package_title
+from starport.application.ports import Refunds
+from starport.application.unit_of_work import UnitOfWork
+from starport.application.views import PaymentOutcome
+from starport.domain import ledger
+from starport.domain.charges import Charge, ChargeStatus, Decision
+from starport.domain.money import shown
+from starport.domain.perks import Patron, PatronSource
+from starport.domain.sessions import PaymentSession
 
 log = logging.getLogger(__name__)
 RETURNING = "this purchase was already paid; the extra payment is being returned"

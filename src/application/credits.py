@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from application import commands as c
-from application.deps import Deps
-from application.views import BalanceView, LedgerLine, SpendResult
-from domain import ledger
-from domain.errors import IdempotencyConflict, InvalidAmount
+from starport.application import commands as c
+from starport.application.deps import Deps
+from starport.application.views import BalanceView, LedgerLine, SpendResult
+from starport.domain import ledger
+from starport.domain.errors import IdempotencyConflict, InvalidAmount
 
 
 async def spend_credits(deps: Deps, cmd: c.SpendCredits) -> SpendResult:

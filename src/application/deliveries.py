@@ -10,12 +10,12 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from application import commands as c
-from application.deps import Deps
-from application.notify import send_template
-from application.unit_of_work import UnitOfWork
-from application.views import JobCounts
-from domain.errors import DomainError
+from starport.application import commands as c
+from starport.application.deps import Deps
+from starport.application.notify import send_template
+from starport.application.unit_of_work import UnitOfWork
+from starport.application.views import JobCounts
+from starport.domain.errors import DomainError
 
 log = logging.getLogger(__name__)
 

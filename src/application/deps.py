@@ -8,7 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from application.ports import (
+from starport.application.ports import (
     ChannelGateway,
     ChatInvoices,
     Clock,
@@ -18,14 +18,14 @@ from application.ports import (
     ProviderTraits,
     WalletBalances,
 )
-from application.unit_of_work import UnitOfWorkFactory
-from domain.catalog import Catalog
-from domain.errors import PerksDisabled, ProviderNotEnabled
-from domain.limits import NO_LIMITS, PaymentLimits
-from domain.providers import Provider
+from starport.application.unit_of_work import UnitOfWorkFactory
+from starport.domain.catalog import Catalog
+from starport.domain.errors import PerksDisabled, ProviderNotEnabled
+from starport.domain.limits import NO_LIMITS, PaymentLimits
+from starport.domain.providers import Provider
 
 if TYPE_CHECKING:
-    from application.commands import Command
+    from starport.application.commands import Command
 
 T = TypeVar("T")
 # A provider no longer enabled that still reports a payment: taken at its word on the amount

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from domain.providers import Provider
+from starport.domain.providers import Provider
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from application.deps import Deps
+from starport.application.deps import Deps
 
 PREFIX = "job:"
 

@@ -6,20 +6,20 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from application import commands as c
-from application.deps import Deps
-from application.ports import (
+from starport.application import commands as c
+from starport.application.deps import Deps
+from starport.application.ports import (
     InvoiceCancellation,
     InvoiceLookup,
     PaidTransaction,
     ProviderError,
     TransactionFeed,
 )
-from application.views import JobCounts, PaymentOutcome
-from domain.charges import Decision
-from domain.errors import DomainError
-from domain.perks import Patron
-from domain.providers import Provider
+from starport.application.views import JobCounts, PaymentOutcome
+from starport.domain.charges import Decision
+from starport.domain.errors import DomainError
+from starport.domain.perks import Patron
+from starport.domain.providers import Provider
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 500  # patrons between two progress lines of the batch jobs

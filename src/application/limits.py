@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from application.deps import Deps
-from application.unit_of_work import UnitOfWork
-from domain.limits import ALLOWED, Verdict, verdict
+from starport.application.deps import Deps
+from starport.application.unit_of_work import UnitOfWork
+from starport.domain.limits import ALLOWED, Verdict, verdict
 
 SESSION = "session"
 FAILURE = "failure"

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from application import (
+from starport.application import (
     balance_alert,
     bot_messages,
     chat,
@@ -22,9 +22,9 @@ from application import (
     refunds,
     replies,
 )
-from application import commands as c
-from application.deps import Deps
-from application.unit_of_work import Conflict
+from starport.application import commands as c
+from starport.application.deps import Deps
+from starport.application.unit_of_work import Conflict
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from application.effects import Keyboard, OutboxItem, SendText
-from application.unit_of_work import UnitOfWork
-from domain.bot_messages import BotMessage
+from starport.application.effects import Keyboard, OutboxItem, SendText
+from starport.application.unit_of_work import UnitOfWork
+from starport.domain.bot_messages import BotMessage
 
 
 async def load_message(uow: UnitOfWork, key: str) -> BotMessage:

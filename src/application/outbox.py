@@ -11,9 +11,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from application import commands as c
-from application.deps import Deps
-from application.effects import (
+from starport.application import commands as c
+from starport.application.deps import Deps
+from starport.application.effects import (
     CancelSubscription,
     InvitePatron,
     OutboxItem,
@@ -24,7 +24,7 @@ from application.effects import (
     SendInvoice,
     SendText,
 )
-from application.ports import (
+from starport.application.ports import (
     ChatInvoices,
     InvoiceRequest,
     OutgoingMessage,
@@ -32,9 +32,9 @@ from application.ports import (
     Refunds,
     Subscriptions,
 )
-from application.views import JobCounts
-from domain.errors import ProviderNotEnabled
-from domain.providers import Provider
+from starport.application.views import JobCounts
+from starport.domain.errors import ProviderNotEnabled
+from starport.domain.providers import Provider
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from application import commands as c
-from application.deliveries import DuplicateDelivery, record, refused
-from application.deps import Deps
-from application.effects import Button, OutboxItem, SendInvoice
-from application.limits import admit_session, judge, record_failure
-from application.notify import load_message, send_template
-from application.ports import ChatInvoices, ProviderError
-from application.unit_of_work import UnitOfWork
-from application.views import PreCheckoutAnswer, SessionView
-from domain.errors import DomainError, SessionNotFound, SessionNotPayable
-from domain.limits import humanize
-from domain.money import minor_units, price_from_minor_units, shown
-from domain.sessions import PaymentSession
+from starport.application import commands as c
+from starport.application.deliveries import DuplicateDelivery, record, refused
+from starport.application.deps import Deps
+from starport.application.effects import Button, OutboxItem, SendInvoice
+from starport.application.limits import admit_session, judge, record_failure
+from starport.application.notify import load_message, send_template
+from starport.application.ports import ChatInvoices, ProviderError
+from starport.application.unit_of_work import UnitOfWork
+from starport.application.views import PreCheckoutAnswer, SessionView
+from starport.domain.errors import DomainError, SessionNotFound, SessionNotPayable
+from starport.domain.limits import humanize
+from starport.domain.money import minor_units, price_from_minor_units, shown
+from starport.domain.sessions import PaymentSession
 
 # Which bot message explains each pre-checkout refusal.
 _CHECKOUT_ERRORS = {

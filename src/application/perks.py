@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from application import commands as c
-from application.deliveries import record
-from application.deps import Deps
-from application.effects import (
+from starport.application import commands as c
+from starport.application.deliveries import record
+from starport.application.deps import Deps
+from starport.application.effects import (
     Button,
     CancelSubscription,
     Effect,
@@ -15,11 +15,11 @@ from application.effects import (
     RemoveMember,
     RevokeInvite,
 )
-from application.notify import send_template
-from application.unit_of_work import UnitOfWork
-from domain import ledger
-from domain.errors import NotAPatron
-from domain.perks import (
+from starport.application.notify import send_template
+from starport.application.unit_of_work import UnitOfWork
+from starport.domain import ledger
+from starport.domain.errors import NotAPatron
+from starport.domain.perks import (
     Invite,
     JoinBonus,
     Membership,

@@ -8,10 +8,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
-from application.effects import Keyboard
-from domain.money import Price
-from domain.perks import MemberStatus
-from domain.sessions import PaymentSession
+from starport.application.effects import Keyboard
+from starport.domain.money import Price
+from starport.domain.perks import MemberStatus
+from starport.domain.sessions import PaymentSession
 
 
 class Clock(Protocol):

@@ -5,24 +5,24 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from application import commands as c
-from application.deliveries import record, refused
-from application.deps import Deps
-from application.notify import send_template
-from application.perks import end_patron
-from application.ports import Refunds
-from application.unit_of_work import Conflict, UnitOfWork
-from application.views import RefundResult
-from domain import ledger
-from domain.charges import Charge, ChargeStatus
-from domain.errors import (
+from starport.application import commands as c
+from starport.application.deliveries import record, refused
+from starport.application.deps import Deps
+from starport.application.notify import send_template
+from starport.application.perks import end_patron
+from starport.application.ports import Refunds
+from starport.application.unit_of_work import Conflict, UnitOfWork
+from starport.application.views import RefundResult
+from starport.domain import ledger
+from starport.domain.charges import Charge, ChargeStatus
+from starport.domain.errors import (
     InsufficientCredits,
     RefundNotAllowed,
     RefundNotSupported,
     SessionNotFound,
 )
-from domain.refunds import Refund, RefundInitiator
-from domain.sessions import PaymentSession, SessionStatus
+from starport.domain.refunds import Refund, RefundInitiator
+from starport.domain.sessions import PaymentSession, SessionStatus
 
 log = logging.getLogger(__name__)
 RECORD_RETRIES = 5

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from application import commands as c
-from application.deliveries import record
-from application.deps import Deps
-from application.effects import Button
-from application.notify import send_template
-from domain import ledger
+from starport.application import commands as c
+from starport.application.deliveries import record
+from starport.application.deps import Deps
+from starport.application.effects import Button
+from starport.application.notify import send_template
+from starport.domain import ledger
 
 MENU = ((Button("Buy credits", callback_data="menu:buy"),
          Button("Balance", callback_data="menu:balance")),

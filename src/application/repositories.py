@@ -6,17 +6,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from application.effects import OutboxItem, OutboxStatus
-from domain.bot_messages import BotMessage, BotMessageChange
-from domain.charges import Charge
-from domain.ledger import Account, JournalEntry
-from domain.perks import Invite, JoinBonus, Membership, Patron
-from domain.providers import Provider
-from domain.refunds import Refund
-from domain.sessions import PaymentSession
+from starport.application.effects import OutboxItem, OutboxStatus
+from starport.domain.bot_messages import BotMessage, BotMessageChange
+from starport.domain.charges import Charge
+from starport.domain.ledger import Account, JournalEntry
+from starport.domain.perks import Invite, JoinBonus, Membership, Patron
+from starport.domain.providers import Provider
+from starport.domain.refunds import Refund
+from starport.domain.sessions import PaymentSession
 
 if TYPE_CHECKING:
-    from application.deliveries import Delivery, DeliveryQuery
+    from starport.application.deliveries import Delivery, DeliveryQuery
 
 
 class SessionRepository(Protocol):

@@ -8,8 +8,8 @@ from datetime import timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
-from application import repositories as repos
-from application.effects import OutboxItem
+from starport.application import repositories as repos
+from starport.application.effects import OutboxItem
 
 
 class Conflict(Exception):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from domain.charges import Decision
-from domain.sessions import PaymentSession
+from starport.domain.charges import Decision
+from starport.domain.sessions import PaymentSession
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.errors import InvalidTemplate, UnknownMessageKey
-from domain.templates import PARSE_MODES, check_html, check_placeholders, fill
+from starport.domain.errors import InvalidTemplate, UnknownMessageKey
+from starport.domain.templates import PARSE_MODES, check_html, check_placeholders, fill
 
 MAX_LENGTH = 4096  # Telegram's limit for a message text
 

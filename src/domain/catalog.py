@@ -6,9 +6,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from domain.errors import InvalidAmount, PackageUnavailable, UnknownPackage
-from domain.money import CryptoAmount, FiatAmount, Price, Stars
-from domain.providers import Provider
+from starport.domain.errors import InvalidAmount, PackageUnavailable, UnknownPackage
+from starport.domain.money import CryptoAmount, FiatAmount, Price, Stars
+from starport.domain.providers import Provider
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from domain.errors import InvalidTransition
-from domain.money import Price
-from domain.providers import Provider
+from starport.domain.errors import InvalidTransition
+from starport.domain.money import Price
+from starport.domain.providers import Provider
 
 MAX_CHARGE_ID = 200  # characters a charge id may have (Telegram's are about 60)
 

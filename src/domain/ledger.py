@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from domain.errors import InsufficientCredits, InvalidAmount, UnbalancedEntry
+from starport.domain.errors import InsufficientCredits, InvalidAmount, UnbalancedEntry
 
 USER_PREFIX = "user:"
 BONUS_ACCOUNT = "promo:bonus"

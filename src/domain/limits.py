@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from domain.errors import DomainError
+from starport.domain.errors import DomainError
 
 
 class RateLimited(DomainError):

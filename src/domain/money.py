@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from domain.errors import InvalidAmount
+from starport.domain.errors import InvalidAmount
 
 
 def parse_decimal(value: str | int | Decimal) -> Decimal:

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from domain.errors import InvalidTransition, NotAPatron
-from domain.providers import Provider
+from starport.domain.errors import InvalidTransition, NotAPatron
+from starport.domain.providers import Provider
 
 
 class MemberStatus(StrEnum):

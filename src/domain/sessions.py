@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from domain.catalog import CreditPackage
-from domain.charges import Charge, ChargeStatus, Decision
-from domain.errors import (
+from starport.domain.catalog import CreditPackage
+from starport.domain.charges import Charge, ChargeStatus, Decision
+from starport.domain.errors import (
     AmountMismatch,
     ForeignPayer,
     InvalidTransition,
@@ -16,8 +16,8 @@ from domain.errors import (
     SessionExpired,
     SessionNotPayable,
 )
-from domain.money import CryptoAmount, FiatAmount, Price, Stars
-from domain.providers import Provider
+from starport.domain.money import CryptoAmount, FiatAmount, Price, Stars
+from starport.domain.providers import Provider
 
 SUBSCRIPTION_PERIOD = 2_592_000  # 30 days: the only period Telegram accepts
 

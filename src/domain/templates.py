@@ -7,7 +7,7 @@ import re
 import string
 from html.parser import HTMLParser
 
-from domain.errors import InvalidTemplate
+from starport.domain.errors import InvalidTemplate
 
 PARSE_MODES = (None, "HTML", "MarkdownV2")
 

@@ -8,11 +8,11 @@ import logging
 
 import structlog
 
-from adapters.cryptopay.errors import Unauthorized as CryptoPayUnauthorized
-from adapters.telegram.errors import TelegramUnauthorized
-from entrypoints.config import StarportConfig
-from entrypoints.failures import StartRefused, known_failure
-from entrypoints.runtime import Runtime
+from starport.adapters.cryptopay.errors import Unauthorized as CryptoPayUnauthorized
+from starport.adapters.telegram.errors import TelegramUnauthorized
+from starport.entrypoints.config import StarportConfig
+from starport.entrypoints.failures import StartRefused, known_failure
+from starport.entrypoints.runtime import Runtime
 
 log = structlog.get_logger("starport.checks")
 TIMEOUT = 10.0
@@ -21,7 +21,7 @@ TIMEOUT = 10.0
 def database_state(config: StarportConfig) -> tuple[str | None, str]:
     """The database's migration revision and the one the code expects (SQL only)."""
     logging.getLogger("alembic").setLevel(logging.WARNING)  # before alembic logs on import
-    from adapters.sql import migrate
+    from starport.adapters.sql import migrate
 
     return migrate.current(config.database_url), migrate.head()
 
@@ -33,7 +33,7 @@ def check_database(config: StarportConfig, *, migrate_it: bool) -> None:
     try:
         current, head = database_state(config)
         if current != head and migrate_it:
-            from adapters.sql import migrate
+            from starport.adapters.sql import migrate
 
             migrate.upgrade(config.database_url)
             current = head
@@ -67,7 +67,7 @@ async def check_tokens(runtime: Runtime) -> None:
 async def set_webhook(runtime: Runtime) -> None:
     """`STARPORT_SET_WEBHOOK=true`: point Telegram at this server's webhook, with the secret and
     the update types Starport handles, at every start (so a new URL or secret takes effect)."""
-    from entrypoints.telegram.polling import ALLOWED_UPDATES
+    from starport.entrypoints.telegram.polling import ALLOWED_UPDATES
 
     config = runtime.config
     if not config.starport_public_url or not config.telegram_webhook_secret:
@@ -92,7 +92,7 @@ def preflight(config: StarportConfig, *, migrate_it: bool) -> None:
     check_database(config, migrate_it=migrate_it)
     if config.sandbox:
         return  # the emulators start with the server: nothing to ask yet
-    from entrypoints.container import build_runtime
+    from starport.entrypoints.container import build_runtime
 
     async def tokens() -> None:
         runtime = build_runtime(config)
@@ -103,8 +103,8 @@ def preflight(config: StarportConfig, *, migrate_it: bool) -> None:
         finally:
             await runtime.aclose()
 
-    quiet = [logging.getLogger(name) for name in ("adapters.telegram.client",
-                                                  "adapters.cryptopay.transport")]
+    quiet = [logging.getLogger(name) for name in ("starport.adapters.telegram.client",
+                                                  "starport.adapters.cryptopay.transport")]
     levels = [logger.level for logger in quiet]
     for logger in quiet:  # the refusal is said once, by StartRefused
         logger.setLevel(logging.CRITICAL)

@@ -12,9 +12,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from entrypoints.config import StarportConfig, describe
-from entrypoints.failures import known_failure
-from entrypoints.telegram.bot_commands import BOT_COMMANDS
+from starport.entrypoints.config import StarportConfig, describe
+from starport.entrypoints.failures import known_failure
+from starport.entrypoints.telegram.bot_commands import BOT_COMMANDS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in describe(exc):
             print(f"starport: configuration error: {line}", file=sys.stderr)
         return 2
-    from entrypoints.observability import configure_logging
+    from starport.entrypoints.observability import configure_logging
 
     configure_logging(config.starport_log_format, config.starport_log_level,
                       secrets=config.secrets)
@@ -145,7 +145,7 @@ def _version() -> str:
 
 
 def _with_runtime(config: StarportConfig, work: Callable[[Any], Awaitable[int]]) -> int:
-    from entrypoints.container import build_runtime
+    from starport.entrypoints.container import build_runtime
 
     async def go() -> int:
         runtime = build_runtime(config)
@@ -166,7 +166,7 @@ def _serve(config: StarportConfig, args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from entrypoints.http.asgi import JOBS_ENV, serving_app
+    from starport.entrypoints.http.asgi import JOBS_ENV, serving_app
 
     if args.host or args.port:  # the flags win over the environment, in every worker too
         os.environ.update({k: str(v) for k, v in (("STARPORT_HOST", args.host),
@@ -184,10 +184,10 @@ def _serve(config: StarportConfig, args: argparse.Namespace) -> int:
               "at a time, so more processes would only queue on its lock, and the sandbox's "
               "emulators live in one process. Serve SQLite with one worker.", file=sys.stderr)
         return 2
-    from entrypoints.checks import preflight
+    from starport.entrypoints.checks import preflight
 
     preflight(config, migrate_it=args.migrate)  # StartRefused: one line, from main()
-    from entrypoints.http.protocol import GuardedHttpToolsProtocol
+    from starport.entrypoints.http.protocol import GuardedHttpToolsProtocol
 
     open_files = _raise_open_files_limit()
     options = {"host": config.starport_host, "port": config.starport_port,
@@ -212,8 +212,8 @@ def _serve(config: StarportConfig, args: argparse.Namespace) -> int:
 
 
 def _poll(config: StarportConfig, args: argparse.Namespace) -> int:
-    from entrypoints.jobs.scheduler import run_schedule
-    from entrypoints.telegram.polling import WebhookIsSet, poll, prepare
+    from starport.entrypoints.jobs.scheduler import run_schedule
+    from starport.entrypoints.telegram.polling import WebhookIsSet, poll, prepare
 
     async def work(runtime: Any) -> int:
         try:
@@ -242,7 +242,7 @@ def _db_upgrade(config: StarportConfig, args: argparse.Namespace) -> int:
     import logging
 
     logging.getLogger("alembic").setLevel(logging.WARNING)  # before alembic logs on import
-    from adapters.sql.migrate import upgrade
+    from starport.adapters.sql.migrate import upgrade
 
     upgrade(config.database_url, args.revision)
     print(f"database at {args.revision}")
@@ -250,7 +250,7 @@ def _db_upgrade(config: StarportConfig, args: argparse.Namespace) -> int:
 
 
 def _db_downgrade(config: StarportConfig, args: argparse.Namespace) -> int:
-    from adapters.sql.migrate import downgrade
+    from starport.adapters.sql.migrate import downgrade
 
     downgrade(config.database_url, args.revision)
     print(f"database at {args.revision}")
@@ -263,7 +263,7 @@ def _set_webhook(config: StarportConfig, args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
 
-    from entrypoints.telegram.polling import ALLOWED_UPDATES
+    from starport.entrypoints.telegram.polling import ALLOWED_UPDATES
 
     async def work(runtime: Any) -> int:
         ok = await runtime.telegram.set_webhook(
@@ -286,7 +286,7 @@ def _telegram(action: str) -> Callable[[StarportConfig, argparse.Namespace], int
                     drop_pending_updates=args.drop_pending or None)
                 print("webhook deleted")
             else:
-                from adapters.telegram.objects import BotCommand
+                from starport.adapters.telegram.objects import BotCommand
 
                 await runtime.telegram.set_my_commands(
                     [BotCommand(name, text) for name, text in BOT_COMMANDS])
@@ -299,7 +299,7 @@ def _telegram(action: str) -> Callable[[StarportConfig, argparse.Namespace], int
 
 
 def _doctor(config: StarportConfig, args: argparse.Namespace) -> int:
-    from entrypoints import doctor
+    from starport.entrypoints import doctor
 
     async def work(runtime: Any) -> int:
         checks = await doctor.run_checks(config, runtime)
@@ -317,7 +317,7 @@ def _doctor(config: StarportConfig, args: argparse.Namespace) -> int:
 
 
 def _jobs_list(config: StarportConfig, args: argparse.Namespace) -> int:
-    from entrypoints.jobs.registry import job_table
+    from starport.entrypoints.jobs.registry import job_table
 
     async def work(runtime: Any) -> int:
         for job in await job_table(runtime):
@@ -337,7 +337,7 @@ def _jobs_list(config: StarportConfig, args: argparse.Namespace) -> int:
 
 
 def _jobs_run(config: StarportConfig, args: argparse.Namespace) -> int:
-    from entrypoints.jobs.registry import JOBS, run_job
+    from starport.entrypoints.jobs.registry import JOBS, run_job
 
     if args.name not in JOBS:
         print(f"starport: unknown job {args.name!r}; jobs: {', '.join(JOBS)}", file=sys.stderr)
@@ -355,7 +355,7 @@ def _jobs_run(config: StarportConfig, args: argparse.Namespace) -> int:
 
 
 def _jobs_schedule(config: StarportConfig, args: argparse.Namespace) -> int:
-    from entrypoints.jobs.scheduler import run_schedule
+    from starport.entrypoints.jobs.scheduler import run_schedule
 
     async def work(runtime: Any) -> int:
         await run_schedule(runtime)
@@ -368,9 +368,9 @@ def _messages(action: str) -> Callable[[StarportConfig, argparse.Namespace], int
     def run(config: StarportConfig, args: argparse.Namespace) -> int:
         from dataclasses import asdict
 
-        from application import bot_messages as bm
-        from application import commands as c
-        from domain.errors import DomainError
+        from starport.application import bot_messages as bm
+        from starport.application import commands as c
+        from starport.domain.errors import DomainError
 
         async def work(runtime: Any) -> int:
             deps, bus = runtime.deps, runtime.bus

@@ -9,32 +9,34 @@ from typing import Any
 
 from dependency_injector import containers, providers
 
-from adapters.catalog_toml import load_catalog
-from adapters.clock import SystemClock
-from adapters.cryptopay.balances import CryptoPayBalances
-from adapters.cryptopay.client import CryptoPayClient
-from adapters.cryptopay.provider import CryptoPayProvider
-from adapters.ids import RandomIds
-from adapters.memory.job_lock import MemoryJobLock
-from adapters.memory.unit_of_work import MemoryDatabase
-from adapters.telegram.card_provider import TelegramPaymentsProvider
-from adapters.telegram.client import BotApiClient
-from adapters.telegram.gateways import TelegramChannel, TelegramMessenger
-from adapters.telegram.stars_provider import TelegramStarsProvider
-from adapters.telegram.throttle import Throttle
-from application.deps import Deps, Settings
-from application.messagebus import MessageBus
-from application.outbox import Sender
-from application.ports import PaymentProvider
-from domain.providers import Provider
-from entrypoints.config import StarportConfig
-from entrypoints.runtime import Runtime
-from entrypoints.telegram.bot_commands import BOT_COMMANDS
-from entrypoints.telegram.polling import ALLOWED_UPDATES
+from starport.adapters.catalog_toml import load_catalog
+from starport.adapters.clock import SystemClock
+from starport.adapters.cryptopay.balances import CryptoPayBalances
+from starport.adapters.cryptopay.client import CryptoPayClient
+from starport.adapters.cryptopay.provider import CryptoPayProvider
+from starport.adapters.ids import RandomIds
+from starport.adapters.memory.job_lock import MemoryJobLock
+from starport.adapters.memory.unit_of_work import MemoryDatabase
+from starport.adapters.telegram.card_provider import TelegramPaymentsProvider
+from starport.adapters.telegram.client import BotApiClient
+from starport.adapters.telegram.gateways import TelegramChannel, TelegramMessenger
+from starport.adapters.telegram.stars_provider import TelegramStarsProvider
+from starport.adapters.telegram.throttle import Throttle
+from starport.application.deps import Deps, Settings
+from starport.application.messagebus import MessageBus
+from starport.application.outbox import Sender
+from starport.application.ports import PaymentProvider
+from starport.domain.providers import Provider
+from starport.entrypoints.config import StarportConfig
+from starport.entrypoints.runtime import Runtime
+from starport.entrypoints.telegram.bot_commands import BOT_COMMANDS
+from starport.entrypoints.telegram.polling import ALLOWED_UPDATES
 
 
 def _sql_database(config: StarportConfig) -> Any:
-    from adapters.sql.database import SqlDatabase  # imported lazily: memory mode needs no driver
+    from starport.adapters.sql.database import (
+        SqlDatabase,  # imported lazily: memory mode needs no driver
+    )
 
     return SqlDatabase(config.database_url,
                        connect_timeout=config.starport_db_connect_timeout_seconds,
@@ -47,7 +49,7 @@ def _shared_pace(config: StarportConfig, database: Any) -> Any:
     if config.starport_repository != "sql" or wanted == "off" or (
             wanted == "auto" and database.dialect != "postgresql"):
         return None
-    from adapters.sql.pace import SqlPace
+    from starport.adapters.sql.pace import SqlPace
 
     bot = (config.telegram_bot_token or "sandbox").split(":", 1)[0]
     return SqlPace(database, f"bot:{bot}")
@@ -55,7 +57,7 @@ def _shared_pace(config: StarportConfig, database: Any) -> Any:
 
 def _sql_job_lock(database: Any) -> Any:
     """PostgreSQL: an advisory lock; SQLite: a file lock beside the database file."""
-    from adapters.sql.job_lock import FileJobLock, PostgresJobLock
+    from starport.adapters.sql.job_lock import FileJobLock, PostgresJobLock
 
     dialect = getattr(database, "dialect", None)
     if dialect is None:  # a test's stand-in database: no engine to lock with
@@ -196,8 +198,8 @@ def build_runtime(config: StarportConfig | None = None, *,
 
 
 def _attach_sandbox(runtime: Runtime) -> None:
-    from sandbox.cryptopay import SandboxCryptoPay
-    from sandbox.telegram import SandboxTelegram
+    from starport.sandbox.cryptopay import SandboxCryptoPay
+    from starport.sandbox.telegram import SandboxTelegram
 
     config = runtime.config
     runtime.sandbox_telegram = SandboxTelegram(default_token=config.telegram_bot_token or "")

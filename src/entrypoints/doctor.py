@@ -13,22 +13,23 @@ from typing import Any
 
 import httpx
 
-from adapters.telegram.currencies import limits
-from adapters.telegram.errors import TelegramBadRequest
-from adapters.telegram.invoices import LabeledPrice
-from domain.errors import DomainError
-from domain.money import minor_units
-from domain.providers import Provider
-from entrypoints.checks import database_state
-from entrypoints.config import StarportConfig
-from entrypoints.failures import known_failure
-from entrypoints.runtime import Runtime
-from entrypoints.telegram.bot_commands import BOT_COMMANDS
-from entrypoints.telegram.polling import ALLOWED_UPDATES
+from starport.adapters.telegram.currencies import limits
+from starport.adapters.telegram.errors import TelegramBadRequest
+from starport.adapters.telegram.invoices import LabeledPrice
+from starport.domain.errors import DomainError
+from starport.domain.money import minor_units
+from starport.domain.providers import Provider
+from starport.entrypoints.checks import database_state
+from starport.entrypoints.config import StarportConfig
+from starport.entrypoints.failures import known_failure
+from starport.entrypoints.runtime import Runtime
+from starport.entrypoints.telegram.bot_commands import BOT_COMMANDS
+from starport.entrypoints.telegram.polling import ALLOWED_UPDATES
 
 TIMEOUT = 10.0
 OK, WARN, FAIL, SKIP = "ok", "warn", "FAIL", "skip"
-QUIET = ("adapters.telegram.client", "adapters.cryptopay.transport", "httpx")  # said here once
+# Said here once, not by each of these as well:
+QUIET = ("starport.adapters.telegram.client", "starport.adapters.cryptopay.transport", "httpx")
 # What perks need of the bot in the channel: invite links, and removing those who left.
 CHANNEL_RIGHTS = ("can_invite_users", "can_restrict_members")
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import socket
 
-from adapters.catalog_toml import CatalogError
-from adapters.cryptopay.errors import CryptoPayError
-from adapters.cryptopay.errors import Unauthorized as CryptoPayUnauthorized
-from adapters.telegram.errors import TelegramError, TelegramNetworkError, TelegramUnauthorized
+from starport.adapters.catalog_toml import CatalogError
+from starport.adapters.cryptopay.errors import CryptoPayError
+from starport.adapters.cryptopay.errors import Unauthorized as CryptoPayUnauthorized
+from starport.adapters.telegram.errors import (
+    TelegramError,
+    TelegramNetworkError,
+    TelegramUnauthorized,
+)
 
 
 class StartRefused(Exception):

@@ -14,10 +14,10 @@ from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 
-from adapters.telegram.redact import REDACTED, install_log_redaction, redact
-from application.balance_alert import WalletCheck
-from application.messagebus import MessageBus
-from application.views import PaymentOutcome
+from starport.adapters.telegram.redact import REDACTED, install_log_redaction, redact
+from starport.application.balance_alert import WalletCheck
+from starport.application.messagebus import MessageBus
+from starport.application.views import PaymentOutcome
 
 _HANDLER_NAME = "starport"
 

@@ -6,11 +6,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from application.deps import Deps
-from application.job_lock import JobLock
-from application.messagebus import MessageBus
-from application.outbox import Sender
-from entrypoints.config import StarportConfig
+from starport.application.deps import Deps
+from starport.application.job_lock import JobLock
+from starport.application.messagebus import MessageBus
+from starport.application.outbox import Sender
+from starport.entrypoints.config import StarportConfig
 
 
 @dataclass

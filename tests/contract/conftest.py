@@ -10,9 +10,9 @@ import pytest
 from contract_samples import Database
 from features.drivers.http_database import postgres_unavailable
 
-from adapters.memory.unit_of_work import MemoryDatabase
-from adapters.sql import SqlDatabase, migrate, testing
-from adapters.sql.tables import metadata
+from starport.adapters.memory.unit_of_work import MemoryDatabase
+from starport.adapters.sql import SqlDatabase, migrate, testing
+from starport.adapters.sql.tables import metadata
 
 
 @pytest.fixture(scope="session")

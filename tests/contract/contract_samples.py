@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from application.unit_of_work import UnitOfWork
-from domain.money import CryptoAmount, FiatAmount, Price, Stars
-from domain.providers import Provider
-from domain.sessions import PaymentSession, SessionStatus
+from starport.application.unit_of_work import UnitOfWork
+from starport.domain.money import CryptoAmount, FiatAmount, Price, Stars
+from starport.domain.providers import Provider
+from starport.domain.sessions import PaymentSession, SessionStatus
 
 Database = Callable[[], UnitOfWork]
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)

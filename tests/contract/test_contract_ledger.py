@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from contract_samples import T0, Database, at
 
-from application.unit_of_work import Conflict
-from domain import ledger
-from domain.errors import InsufficientCredits
-from domain.ledger import JournalEntry
+from starport.application.unit_of_work import Conflict
+from starport.domain import ledger
+from starport.domain.errors import InsufficientCredits
+from starport.domain.ledger import JournalEntry
 
 
 def purchase(n: int, user: str = "u1", credits: int = 100, minutes: float = 0) -> JournalEntry:

@@ -6,7 +6,7 @@ import asyncio
 
 from contract_samples import Database, at
 
-from application.deliveries import Delivery, DeliveryQuery
+from starport.application.deliveries import Delivery, DeliveryQuery
 
 
 def raw(record_id: str, minutes: float, update_id: str | None = None, **ids: str | None

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from contract_samples import T0, Database, at, state
 
-from application.unit_of_work import Conflict
-from domain.perks import (
+from starport.application.unit_of_work import Conflict
+from starport.domain.perks import (
     Invite,
     InviteStatus,
     JoinBonus,
@@ -15,7 +15,7 @@ from domain.perks import (
     Patron,
     PatronSource,
 )
-from domain.providers import Provider
+from starport.domain.providers import Provider
 
 TG = 7_000_000_123  # beyond 32 bits, as Telegram ids are
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from contract_samples import T0, Database, at, session, state
 
-from application.effects import (
+from starport.application.effects import (
     Button,
     CancelSubscription,
     InvitePatron,
@@ -20,12 +20,12 @@ from application.effects import (
     SendInvoice,
     SendText,
 )
-from application.unit_of_work import Conflict
-from domain.bot_messages import BotMessage, BotMessageChange
-from domain.charges import Charge, ChargeStatus
-from domain.money import CryptoAmount, Stars
-from domain.providers import Provider
-from domain.refunds import Refund, RefundInitiator
+from starport.application.unit_of_work import Conflict
+from starport.domain.bot_messages import BotMessage, BotMessageChange
+from starport.domain.charges import Charge, ChargeStatus
+from starport.domain.money import CryptoAmount, Stars
+from starport.domain.providers import Provider
+from starport.domain.refunds import Refund, RefundInitiator
 
 LEASE = timedelta(minutes=10)
 

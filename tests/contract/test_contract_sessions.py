@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from contract_samples import PRICES, T0, Database, at, session, state
 
-from application.unit_of_work import Conflict
-from domain.money import Price
-from domain.providers import Provider
-from domain.sessions import SessionStatus
+from starport.application.unit_of_work import Conflict
+from starport.domain.money import Price
+from starport.domain.providers import Provider
+from starport.domain.sessions import SessionStatus
 
 
 @pytest.mark.parametrize("price", PRICES, ids=str)

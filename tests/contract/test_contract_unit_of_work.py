@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from contract_samples import T0, Database, session
 
-from application.deliveries import Delivery
-from application.effects import OutboxItem, SendText
-from domain import ledger
+from starport.application.deliveries import Delivery
+from starport.application.effects import OutboxItem, SendText
+from starport.domain import ledger
 
 
 class Sender:

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from features.drivers.http_database import sqlite_url
 
-from entrypoints.cli import _parser
+from starport.entrypoints.cli import _parser
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -46,10 +46,10 @@ def test_the_image_command_serves_and_its_health_check_follows_it(tmp_path: Path
     run_env = {**os.environ, **env, "STARPORT_PORT": port, "DATABASE_URL": sqlite_url(tmp_path),
                "TELEGRAM_BOT_TOKEN": "7000000002:AAdeployKitTestTokenNotReal000000",
                "TELEGRAM_API_URL": "http://127.0.0.1:9", "STARPORT_LOG_LEVEL": "WARNING",
-               "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+               "PYTHONPATH": os.pathsep.join([str(ROOT / "pkg"), str(ROOT)])}
     health = [sys.executable, str(ROOT / "deploy" / "healthcheck.py")]  # /usr/local/bin/...
     assert subprocess.run(health, env=run_env, check=False).returncode == 1  # nothing yet
-    starport = [sys.executable, "-m", "entrypoints.cli", *cmd[1:], "--no-jobs"]
+    starport = [sys.executable, "-m", "starport.entrypoints.cli", *cmd[1:], "--no-jobs"]
     process = subprocess.Popen(starport, env=run_env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)
     try:

@@ -15,7 +15,9 @@ import httpx
 import pytest
 from features.drivers.http_database import sqlite_url
 
-from entrypoints.config import SANDBOX_BOT_TOKEN, SANDBOX_CRYPTOPAY_TOKEN
+from starport.entrypoints.config import SANDBOX_BOT_TOKEN, SANDBOX_CRYPTOPAY_TOKEN
+
+CLI = [sys.executable, "-m", "starport.entrypoints.cli"]  # `starport`, from this checkout
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -31,7 +33,7 @@ def _free_port() -> int:
 
 
 def _env(database_url: str, port: int, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "pkg"), str(ROOT)]),
            "DATABASE_URL": database_url, "STARPORT_PORT": str(port),
            "PAYMENT_PROVIDERS": "telegram_stars,cryptopay", "STARPORT_LOG_LEVEL": "WARNING"}
     for name in ("TELEGRAM_BOT_TOKEN", "STARPORT_SANDBOX", "STARPORT_PUBLIC_URL",
@@ -41,7 +43,7 @@ def _env(database_url: str, port: int, **extra: str) -> dict[str, str]:
 
 
 def doctor(env: dict[str, str]) -> tuple[int, list[str], str]:
-    done = subprocess.run([sys.executable, "-m", "entrypoints.cli", "doctor"], env=env,
+    done = subprocess.run([*CLI, "doctor"], env=env,
                           capture_output=True, text=True, timeout=120, check=False)
     return done.returncode, done.stdout.splitlines(), done.stderr
 
@@ -51,7 +53,7 @@ def sandbox(tmp_path: Path) -> Iterator[tuple[str, int]]:
     """`starport serve` in sandbox mode on SQLite: (database URL, port)."""
     url, port = sqlite_url(tmp_path), _free_port()
     log = (tmp_path / "serve.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "serve", "--no-jobs"],
+    process = subprocess.Popen([*CLI, "serve", "--no-jobs"],
                                env=_env(url, port), stdout=log, stderr=subprocess.STDOUT,
                                start_new_session=True)
     try:
@@ -138,7 +140,7 @@ def test_serve_points_the_webhook_at_the_public_url_when_asked(sandbox: tuple[st
                TELEGRAM_API_URL=f"{base}/sandbox/telegram", PAYMENT_PROVIDERS="telegram_stars",
                STARPORT_PUBLIC_URL="https://pay.example.com", STARPORT_SET_WEBHOOK="true",
                TELEGRAM_WEBHOOK_SECRET="a-secret-of-the-tests_0123456789")
-    process = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "serve", "--no-jobs",
+    process = subprocess.Popen([*CLI, "serve", "--no-jobs",
                                 "--migrate"], env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)
     try:

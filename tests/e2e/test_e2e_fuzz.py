@@ -33,11 +33,11 @@ from features.drivers.http_database import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.cryptopay.signature import sign
-from domain.bot_messages import DEFINITIONS
-from entrypoints.config import SANDBOX_CRYPTOPAY_TOKEN
-from entrypoints.http.openapi import document
-from entrypoints.jobs.registry import JOBS
+from starport.adapters.cryptopay.signature import sign
+from starport.domain.bot_messages import DEFINITIONS
+from starport.entrypoints.config import SANDBOX_CRYPTOPAY_TOKEN
+from starport.entrypoints.http.openapi import document
+from starport.entrypoints.jobs.registry import JOBS
 
 ROOT = Path(__file__).resolve().parents[2]
 API_TOKEN = "fuzz-api-token-0123456789abcdef"
@@ -65,7 +65,7 @@ def _free_port() -> int:
 def _serve(database_url: str, log: Path) -> Iterator[Target]:
     """`starport serve` in sandbox mode until it answers /healthz; SIGTERM (then SIGKILL) after."""
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "pkg"), str(ROOT)]),
            "DATABASE_URL": database_url, "STARPORT_SANDBOX": "true",
            "STARPORT_API_TOKEN": API_TOKEN, "STARPORT_ADMIN_TOKEN": ADMIN_TOKEN,
            "TELEGRAM_WEBHOOK_SECRET": SECRET, "STARPORT_LOG_LEVEL": "WARNING",
@@ -74,7 +74,7 @@ def _serve(database_url: str, log: Path) -> Iterator[Target]:
     env.pop("TELEGRAM_BOT_TOKEN", None)
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "entrypoints.cli", "serve", "--no-jobs", "--host",
+            [sys.executable, "-m", "starport.entrypoints.cli", "serve", "--no-jobs", "--host",
              "127.0.0.1", "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True)
     try:

@@ -14,8 +14,10 @@ import pytest
 from features.drivers.http_database import sqlite_url
 from test_e2e_serve_cli import SECRET, environment, free_port, serving
 
-from sandbox.serve import serve_app
-from sandbox.telegram import SandboxTelegram, create_app
+from starport.sandbox.serve import serve_app
+from starport.sandbox.telegram import SandboxTelegram, create_app
+
+CLI = [sys.executable, "-m", "starport.entrypoints.cli"]  # `starport`, from this checkout
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "7000000001:AAserveCliTestTokenNotReal0000000"
@@ -28,8 +30,8 @@ def starport(*args: str, env: dict[str, str] | None = None, timeout: float = 60
     base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "STARPORT_",
                                                                       "CRYPTOPAY_", "PAYMENT_",
                                                                       "DATABASE_"))}
-    base |= {"PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
-    return subprocess.run([sys.executable, "-m", "entrypoints.cli", *args],
+    base |= {"PYTHONPATH": os.pathsep.join([str(ROOT / "pkg"), str(ROOT)])}
+    return subprocess.run([*CLI, *args],
                           env=base | (env or {}), capture_output=True, text=True, timeout=timeout)
 
 
@@ -116,7 +118,7 @@ async def test_serve_refuses_a_bot_token_telegram_rejects(tmp_path: Path) -> Non
 async def _serve_once(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     full = environment(sqlite_url(tmp_path)) | env | {"STARPORT_PORT": str(free_port()),
                                                       "STARPORT_API_TOKEN": API_SECRET}
-    return await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "entrypoints.cli",
+    return await asyncio.to_thread(subprocess.run, [*CLI,
                                                     "serve"], env=full, capture_output=True,
                                    text=True, timeout=60)
 
@@ -148,7 +150,7 @@ def test_the_version_is_printed() -> None:
 
 
 def test_secrets_are_kept_out_of_repr() -> None:
-    from entrypoints.config import StarportConfig
+    from starport.entrypoints.config import StarportConfig
 
     config = StarportConfig(_env_file=None, telegram_bot_token=TOKEN,  # type: ignore[call-arg]
                             starport_api_token=API_SECRET, telegram_webhook_secret=SECRET)

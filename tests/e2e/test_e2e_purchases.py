@@ -7,7 +7,7 @@ from e2e_support import balance, create_session, ledger, run_job, session, start
 from features.drivers.http_cryptopay import invoice_of
 from features.drivers.http_server import Server
 
-from sandbox.cryptopay import WebhookMode
+from starport.sandbox.cryptopay import WebhookMode
 
 ANN = 7_100_000_001
 CONFIRMATION = "Payment received: 100 credits added. Your balance: 100 credits."

@@ -43,10 +43,10 @@ def make_run(database: Path, port: int) -> Iterator[None]:
     """What `make run` does: migrate, then serve (no tokens: sandbox mode)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "STARPORT_",
                                                                      "CRYPTOPAY_"))}
-    env |= {"PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+    env |= {"PYTHONPATH": os.pathsep.join([str(ROOT / "pkg"), str(ROOT)]),
             "DATABASE_URL": f"sqlite+aiosqlite:///{database}", "STARPORT_PORT": str(port),
             "PAYMENT_PROVIDERS": "telegram_stars,cryptopay", "STARPORT_LOG_LEVEL": "WARNING"}
-    cli = [sys.executable, "-m", "entrypoints.cli"]
+    cli = [sys.executable, "-m", "starport.entrypoints.cli"]
     subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True,
                    timeout=120)
     server = subprocess.Popen([*cli, "serve"], env=env, stdout=subprocess.DEVNULL,

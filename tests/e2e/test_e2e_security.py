@@ -21,8 +21,8 @@ from e2e_support import (
 from features.drivers.http_cryptopay import invoice_of
 from features.drivers.http_server import Server, mini_app_auth
 
-from adapters.cryptopay import sign
-from sandbox.cryptopay import WebhookMode
+from starport.adapters.cryptopay import sign
+from starport.sandbox.cryptopay import WebhookMode
 
 EVE = 7_200_000_001
 OTHER_BOT_TOKEN = "987654321:AAotherBotTokenWhichDidNotSignThis000"

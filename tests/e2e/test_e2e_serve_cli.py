@@ -16,6 +16,8 @@ import httpx
 import pytest
 from features.drivers.http_database import sqlite_url
 
+CLI = [sys.executable, "-m", "starport.entrypoints.cli"]  # `starport`, from this checkout
+
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "serve-cli-secret_0123456789"
 pytestmark = pytest.mark.slow
@@ -29,7 +31,7 @@ def free_port() -> int:
 
 
 def environment(database_url: str) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "pkg"), str(ROOT)]),
             "DATABASE_URL": database_url, "STARPORT_SANDBOX": "false",
             "TELEGRAM_BOT_TOKEN": "7000000001:AAserveCliTestTokenNotReal0000000",
             "TELEGRAM_API_URL": "http://127.0.0.1:9", "TELEGRAM_WEBHOOK_SECRET": SECRET,
@@ -41,7 +43,7 @@ async def serving(env: dict[str, str], *flags: str) -> AsyncIterator[httpx.Async
     """`starport serve FLAGS` until it answers /healthz; stopped (SIGTERM) on leaving."""
     port = free_port()
     process = subprocess.Popen(  # noqa: ASYNC220 - a server that runs beside the test
-        [sys.executable, "-m", "entrypoints.cli", "serve", "--no-jobs", "--host", "127.0.0.1",
+        [*CLI, "serve", "--no-jobs", "--host", "127.0.0.1",
          "--port", str(port), *flags], env=env, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, start_new_session=True)
     try:
@@ -80,7 +82,7 @@ async def test_host_and_port_flags_win_over_the_environment(tmp_path: Path) -> N
 
 async def test_sqlite_refuses_several_workers_and_says_why(tmp_path: Path) -> None:
     done = await asyncio.to_thread(
-        subprocess.run, [sys.executable, "-m", "entrypoints.cli", "serve", "--workers", "2"],
+        subprocess.run, [*CLI, "serve", "--workers", "2"],
         env=environment(sqlite_url(tmp_path)), capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "--workers needs PostgreSQL" in done.stderr

@@ -16,16 +16,16 @@ import httpx
 import pytest
 from features.drivers.http_database import postgres_unavailable
 
-from adapters.clock import FakeClock
-from adapters.sql import SqlDatabase, migrate, testing
-from adapters.sql.tables import metadata
-from entrypoints.config import StarportConfig
-from entrypoints.container import build_runtime
-from entrypoints.http.app import create_app
-from entrypoints.observability import Metrics
-from entrypoints.runtime import Runtime
-from sandbox.serve import serve_app
-from sandbox.telegram import Actor, Limits
+from starport.adapters.clock import FakeClock
+from starport.adapters.sql import SqlDatabase, migrate, testing
+from starport.adapters.sql.tables import metadata
+from starport.entrypoints.config import StarportConfig
+from starport.entrypoints.container import build_runtime
+from starport.entrypoints.http.app import create_app
+from starport.entrypoints.observability import Metrics
+from starport.entrypoints.runtime import Runtime
+from starport.sandbox.serve import serve_app
+from starport.sandbox.telegram import Actor, Limits
 
 API_TOKEN = "host-app-token-for-live-tests-0123456789"
 ADMIN_TOKEN = "admin-token-for-live-tests-0123456789"

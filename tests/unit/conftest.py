@@ -10,25 +10,25 @@ from typing import Any
 
 import pytest
 
-from adapters.clock import FakeClock
-from adapters.ids import SequentialIds
-from adapters.memory.providers import FakeCryptoPayProvider, FakeStarsProvider
-from adapters.memory.telegram import FakeChannel, RecordingMessenger
-from adapters.memory.unit_of_work import MemoryDatabase, MemoryUnitOfWork
-from application import commands as c
-from application import credits
-from application.deliveries import Delivery
-from application.deps import Deps, Settings
-from application.effects import OutboxItem
-from application.messagebus import MessageBus
-from application.outbox import Sender
-from application.ports import PaymentProvider
-from application.unit_of_work import Conflict
-from application.views import SessionView
-from domain.catalog import Catalog, CreditPackage
-from domain.money import CryptoAmount, FiatAmount, Stars
-from domain.providers import Provider
-from domain.sessions import PaymentSession
+from starport.adapters.clock import FakeClock
+from starport.adapters.ids import SequentialIds
+from starport.adapters.memory.providers import FakeCryptoPayProvider, FakeStarsProvider
+from starport.adapters.memory.telegram import FakeChannel, RecordingMessenger
+from starport.adapters.memory.unit_of_work import MemoryDatabase, MemoryUnitOfWork
+from starport.application import commands as c
+from starport.application import credits
+from starport.application.deliveries import Delivery
+from starport.application.deps import Deps, Settings
+from starport.application.effects import OutboxItem
+from starport.application.messagebus import MessageBus
+from starport.application.outbox import Sender
+from starport.application.ports import PaymentProvider
+from starport.application.unit_of_work import Conflict
+from starport.application.views import SessionView
+from starport.domain.catalog import Catalog, CreditPackage
+from starport.domain.money import CryptoAmount, FiatAmount, Stars
+from starport.domain.providers import Provider
+from starport.domain.sessions import PaymentSession
 
 START = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 CHANNEL_ID = -100123

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from adapters.catalog_toml import CatalogError, load_catalog
-from domain.catalog import CreditPackage
-from domain.errors import InvalidAmount, PackageUnavailable
-from domain.money import CryptoAmount, FiatAmount, Stars
-from domain.providers import Provider
-from entrypoints.http.serialize import package as serialized
+from starport.adapters.catalog_toml import CatalogError, load_catalog
+from starport.domain.catalog import CreditPackage
+from starport.domain.errors import InvalidAmount, PackageUnavailable
+from starport.domain.money import CryptoAmount, FiatAmount, Stars
+from starport.domain.providers import Provider
+from starport.entrypoints.http.serialize import package as serialized
 
 STARS, CRYPTOPAY, CARDS = Provider.TELEGRAM_STARS, Provider.CRYPTOPAY, Provider.TELEGRAM_PAYMENTS
 

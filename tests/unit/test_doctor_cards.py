@@ -8,12 +8,12 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from adapters.telegram.errors import TelegramBadRequest
-from domain.catalog import Catalog, CreditPackage
-from domain.money import FiatAmount, Stars
-from domain.providers import Provider
-from entrypoints.config import StarportConfig
-from entrypoints.doctor import FAIL, OK, _cards
+from starport.adapters.telegram.errors import TelegramBadRequest
+from starport.domain.catalog import Catalog, CreditPackage
+from starport.domain.money import FiatAmount, Stars
+from starport.domain.providers import Provider
+from starport.entrypoints.config import StarportConfig
+from starport.entrypoints.doctor import FAIL, OK, _cards
 
 TOKEN = "284685063:TEST:s3cret"
 

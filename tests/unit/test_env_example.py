@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from entrypoints.config import StarportConfig
+from starport.entrypoints.config import StarportConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from entrypoints.observability import Metrics, OncePerBurst
+from starport.entrypoints.observability import Metrics, OncePerBurst
 
 
 def test_job_runs_and_the_outbox_backlog_become_metrics() -> None:

@@ -3,9 +3,9 @@ table across the upgrade): a Stars invoice, a Star subscription's cancellation."
 
 from __future__ import annotations
 
-from adapters.sql.mappers import effect_from, effect_values
-from application.effects import CancelSubscription, SendInvoice
-from domain.providers import Provider
+from starport.adapters.sql.mappers import effect_from, effect_values
+from starport.application.effects import CancelSubscription, SendInvoice
+from starport.domain.providers import Provider
 
 
 def test_an_invoice_queued_as_stars_is_a_stars_invoice() -> None:

@@ -6,9 +6,9 @@ from dataclasses import astuple
 
 import pytest
 
-from adapters.telegram.currencies import TELEGRAM_CURRENCIES, limits
-from domain.money import exponent
-from sandbox.telegram import currencies as sandbox_currencies
+from starport.adapters.telegram.currencies import TELEGRAM_CURRENCIES, limits
+from starport.domain.money import exponent
+from starport.sandbox.telegram import currencies as sandbox_currencies
 
 # The common currencies hosts sell in: each must be in the table.
 # fmt: off

@@ -1,8 +1,13 @@
 """Crypto Pay (Crypto Bot) API adapter: client, models, errors and webhook verification."""
 
-from adapters.cryptopay.client import MAINNET_URL, TESTNET_URL, TOKEN_HEADER, CryptoPayClient
-from adapters.cryptopay.enums import CurrencyType, InvoiceStatus, PaidButtonName
-from adapters.cryptopay.errors import (
+from starport.adapters.cryptopay.client import (
+    MAINNET_URL,
+    TESTNET_URL,
+    TOKEN_HEADER,
+    CryptoPayClient,
+)
+from starport.adapters.cryptopay.enums import CurrencyType, InvoiceStatus, PaidButtonName
+from starport.adapters.cryptopay.errors import (
     CryptoPayError,
     CryptoPayUnavailable,
     ExpiresInInvalid,
@@ -16,10 +21,10 @@ from adapters.cryptopay.errors import (
     TooManyRequests,
     Unauthorized,
 )
-from adapters.cryptopay.invoice import Invoice
-from adapters.cryptopay.models import App, Balance, CryptoPayUpdate, Currency, ExchangeRate
-from adapters.cryptopay.signature import SIGNATURE_HEADER, sign, verify_signature
-from adapters.cryptopay.webhook import parse_update, verify_and_parse
+from starport.adapters.cryptopay.invoice import Invoice
+from starport.adapters.cryptopay.models import App, Balance, CryptoPayUpdate, Currency, ExchangeRate
+from starport.adapters.cryptopay.signature import SIGNATURE_HEADER, sign, verify_signature
+from starport.adapters.cryptopay.webhook import parse_update, verify_and_parse
 
 __all__ = [
     "MAINNET_URL",

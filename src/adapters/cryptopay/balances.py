@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from adapters.cryptopay.client import CryptoPayClient
-from adapters.cryptopay.errors import CryptoPayError
-from application.ports import AssetBalance, ProviderError
+from starport.adapters.cryptopay.client import CryptoPayClient
+from starport.adapters.cryptopay.errors import CryptoPayError
+from starport.application.ports import AssetBalance, ProviderError
 
 
 class CryptoPayBalances:

@@ -9,12 +9,12 @@ from typing import Any, TypeVar
 
 import httpx
 
-from adapters.cryptopay.enums import InvoiceStatus, PaidButtonName
-from adapters.cryptopay.errors import CryptoPayError, InvalidResponse
-from adapters.cryptopay.invoice import Invoice
-from adapters.cryptopay.models import App, Balance, Currency, ExchangeRate
-from adapters.cryptopay.params import create_invoice_params, get_invoices_params
-from adapters.cryptopay.transport import TOKEN_HEADER, Transport
+from starport.adapters.cryptopay.enums import InvoiceStatus, PaidButtonName
+from starport.adapters.cryptopay.errors import CryptoPayError, InvalidResponse
+from starport.adapters.cryptopay.invoice import Invoice
+from starport.adapters.cryptopay.models import App, Balance, Currency, ExchangeRate
+from starport.adapters.cryptopay.params import create_invoice_params, get_invoices_params
+from starport.adapters.cryptopay.transport import TOKEN_HEADER, Transport
 
 MAINNET_URL = "https://pay.crypt.bot/api"
 TESTNET_URL = "https://testnet-pay.crypt.bot/api"

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 
-from adapters.cryptopay.enums import CurrencyType, InvoiceStatus
-from adapters.text import Received
+from starport.adapters.cryptopay.enums import CurrencyType, InvoiceStatus
+from starport.adapters.text import Received
 
 
 def _amount(value: Any) -> Decimal:

@@ -8,9 +8,9 @@ from typing import Annotated
 
 from pydantic import Field
 
-from adapters.cryptopay.enums import CurrencyType, InvoiceStatus, PaidButtonName
-from adapters.cryptopay.invoice import Invoice, Model, When
-from adapters.cryptopay.parsing import Json, decimal
+from starport.adapters.cryptopay.enums import CurrencyType, InvoiceStatus, PaidButtonName
+from starport.adapters.cryptopay.invoice import Invoice, Model, When
+from starport.adapters.cryptopay.parsing import Json, decimal
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from adapters.cryptopay.enums import CurrencyType
-from adapters.cryptopay.errors import MalformedUpdate
-from adapters.cryptopay.invoice import Invoice
-from domain.money import CryptoAmount, FiatAmount, Price
+from starport.adapters.cryptopay.enums import CurrencyType
+from starport.adapters.cryptopay.errors import MalformedUpdate
+from starport.adapters.cryptopay.invoice import Invoice
+from starport.domain.money import CryptoAmount, FiatAmount, Price
 
 CENT = Decimal("0.01")
 

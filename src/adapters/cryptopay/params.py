@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
-from adapters.cryptopay.enums import CurrencyType, InvoiceStatus, PaidButtonName
-from adapters.cryptopay.errors import ExpiresInInvalid, InvalidParameter
+from starport.adapters.cryptopay.enums import CurrencyType, InvoiceStatus, PaidButtonName
+from starport.adapters.cryptopay.errors import ExpiresInInvalid, InvalidParameter
 
 MAX_DESCRIPTION = 1024
 MAX_HIDDEN_MESSAGE = 2048

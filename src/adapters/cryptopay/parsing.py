@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from adapters.cryptopay.errors import InvalidResponse
+from starport.adapters.cryptopay.errors import InvalidResponse
 
 Json = Mapping[str, Any]
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from adapters.cryptopay.client import CryptoPayClient
-from adapters.cryptopay.errors import CryptoPayError, InvoiceNotFound, MalformedUpdate
-from adapters.cryptopay.invoice import Invoice as CryptoInvoice
-from adapters.cryptopay.paid import paid_price
-from application.ports import Invoice, PaidTransaction, ProviderError, ProviderTraits
-from domain.money import CryptoAmount, FiatAmount
-from domain.sessions import PaymentSession
+from starport.adapters.cryptopay.client import CryptoPayClient
+from starport.adapters.cryptopay.errors import CryptoPayError, InvoiceNotFound, MalformedUpdate
+from starport.adapters.cryptopay.invoice import Invoice as CryptoInvoice
+from starport.adapters.cryptopay.paid import paid_price
+from starport.application.ports import Invoice, PaidTransaction, ProviderError, ProviderTraits
+from starport.domain.money import CryptoAmount, FiatAmount
+from starport.domain.sessions import PaymentSession
 
 MAX_EXPIRES_IN = 2_678_400
 # Assets a fiat invoice may be paid with (Crypto Pay's own list when left out).

@@ -8,14 +8,14 @@ from typing import Any
 import httpx
 import structlog
 
-from adapters.cryptopay.errors import (
+from starport.adapters.cryptopay.errors import (
     CryptoPayError,
     CryptoPayUnavailable,
     InvalidResponse,
     error_for,
 )
-from adapters.cryptopay.params import Params
-from adapters.cryptopay.parsing import loads
+from starport.adapters.cryptopay.params import Params
+from starport.adapters.cryptopay.parsing import loads
 
 TOKEN_HEADER = "Crypto-Pay-API-Token"
 

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 
 from pydantic import ValidationError
 
-from adapters.cryptopay.errors import InvalidSignature, MalformedUpdate
-from adapters.cryptopay.models import CryptoPayUpdate
-from adapters.cryptopay.parsing import loads
-from adapters.cryptopay.signature import verify_signature
+from starport.adapters.cryptopay.errors import InvalidSignature, MalformedUpdate
+from starport.adapters.cryptopay.models import CryptoPayUpdate
+from starport.adapters.cryptopay.parsing import loads
+from starport.adapters.cryptopay.signature import verify_signature
 
 
 def parse_update(raw_body: bytes) -> CryptoPayUpdate:

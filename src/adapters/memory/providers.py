@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
-from application.ports import (
+from starport.application.ports import (
     Invoice,
     InvoiceRequest,
     PaidTransaction,
@@ -15,8 +15,8 @@ from application.ports import (
     ProviderTraits,
     TransactionPage,
 )
-from domain.money import CryptoAmount, FiatAmount, Price
-from domain.sessions import PaymentSession
+from starport.domain.money import CryptoAmount, FiatAmount, Price
+from starport.domain.sessions import PaymentSession
 
 STARS = ProviderTraits(label="Telegram Stars", exact_amount=True)
 CRYPTO_PAY = ProviderTraits(label="Crypto Pay", exact_amount=False,

@@ -7,17 +7,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from adapters.memory.table import Table, TxView
-from application.deliveries import Delivery, DeliveryQuery
-from application.effects import OutboxItem, OutboxStatus
-from application.unit_of_work import Conflict
-from domain.bot_messages import BotMessage, BotMessageChange
-from domain.charges import Charge
-from domain.ledger import Account, JournalEntry
-from domain.perks import Invite, JoinBonus, Membership, Patron
-from domain.providers import Provider
-from domain.refunds import Refund
-from domain.sessions import PaymentSession
+from starport.adapters.memory.table import Table, TxView
+from starport.application.deliveries import Delivery, DeliveryQuery
+from starport.application.effects import OutboxItem, OutboxStatus
+from starport.application.unit_of_work import Conflict
+from starport.domain.bot_messages import BotMessage, BotMessageChange
+from starport.domain.charges import Charge
+from starport.domain.ledger import Account, JournalEntry
+from starport.domain.perks import Invite, JoinBonus, Membership, Patron
+from starport.domain.providers import Provider
+from starport.domain.refunds import Refund
+from starport.domain.sessions import PaymentSession
 
 Attempt = tuple[int, str, str, datetime]  # number, user key, kind, when
 

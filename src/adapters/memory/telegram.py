@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from application.ports import (
+from starport.application.ports import (
     ChannelNotAdmin,
     InvoiceRequest,
     OutgoingMessage,
     RecipientUnreachable,
 )
-from domain.perks import MemberStatus
+from starport.domain.perks import MemberStatus
 
 
 @dataclass

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from adapters.memory import repositories as r
-from adapters.memory.table import TxView
-from application.unit_of_work import OutboxSender, UnitOfWork
+from starport.adapters.memory import repositories as r
+from starport.adapters.memory.table import TxView
+from starport.application.unit_of_work import OutboxSender, UnitOfWork
 
 
 class MemoryUnitOfWork(UnitOfWork):

@@ -6,11 +6,17 @@ import asyncio
 
 from sqlalchemy import text
 
-from adapters.sql.engine import BUSY_TIMEOUT_MS, READ_ONLY, is_sqlite, make_engine, url_from_env
-from adapters.sql.gateway import Statements
-from adapters.sql.repositories.records import MessageCache
-from adapters.sql.unit_of_work import SqlUnitOfWork
-from application.unit_of_work import OutboxSender
+from starport.adapters.sql.engine import (
+    BUSY_TIMEOUT_MS,
+    READ_ONLY,
+    is_sqlite,
+    make_engine,
+    url_from_env,
+)
+from starport.adapters.sql.gateway import Statements
+from starport.adapters.sql.repositories.records import MessageCache
+from starport.adapters.sql.unit_of_work import SqlUnitOfWork
+from starport.application.unit_of_work import OutboxSender
 
 
 class SqlDatabase:
@@ -48,7 +54,7 @@ class SqlDatabase:
 
     async def unready(self) -> str | None:
         """Why this database cannot serve (unreachable, not at the latest migration), or None."""
-        from adapters.sql import migrate
+        from starport.adapters.sql import migrate
 
         try:
             async with self.engine.connect() as conn:

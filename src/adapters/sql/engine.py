@@ -38,7 +38,7 @@ def make_engine(url: str | URL, *, pool_size: int | None = None,
         # In-process writers queue on an asyncio lock (see SqlDatabase), so a few connections do.
         extra: dict[str, Any] = {}
         if u.get_driver_name() == "aiosqlite":  # statements run in the loop: no thread hops
-            from adapters.sql.sqlite_driver import inline_dbapi
+            from starport.adapters.sql.sqlite_driver import inline_dbapi
             extra["module"] = inline_dbapi(busy_timeout_ms)
         engine = create_async_engine(u, echo=echo, pool_size=pool_size or 2,
                                      max_overflow=max_overflow or 2, **extra)

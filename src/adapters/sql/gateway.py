@@ -12,7 +12,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from application.unit_of_work import Conflict
+from starport.application.unit_of_work import Conflict
 
 # unique_violation, serialization_failure, deadlock_detected
 _RETRYABLE_SQLSTATES = {"23505", "40001", "40P01"}

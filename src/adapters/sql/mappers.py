@@ -8,8 +8,8 @@ from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
-from application.deliveries import Delivery
-from application.effects import (
+from starport.application.deliveries import Delivery
+from starport.application.effects import (
     Button,
     CancelSubscription,
     Effect,
@@ -22,11 +22,11 @@ from application.effects import (
     SendInvoice,
     SendText,
 )
-from domain.bot_messages import BotMessage, BotMessageChange
-from domain.charges import Charge, ChargeStatus
-from domain.ledger import EntryKind, JournalEntry, Posting
-from domain.money import CryptoAmount, FiatAmount, Price, Stars
-from domain.perks import (
+from starport.domain.bot_messages import BotMessage, BotMessageChange
+from starport.domain.charges import Charge, ChargeStatus
+from starport.domain.ledger import EntryKind, JournalEntry, Posting
+from starport.domain.money import CryptoAmount, FiatAmount, Price, Stars
+from starport.domain.perks import (
     Invite,
     InviteStatus,
     JoinBonus,
@@ -35,9 +35,9 @@ from domain.perks import (
     Patron,
     PatronSource,
 )
-from domain.providers import Provider
-from domain.refunds import Refund, RefundInitiator
-from domain.sessions import PaymentSession, SessionStatus
+from starport.domain.providers import Provider
+from starport.domain.refunds import Refund, RefundInitiator
+from starport.domain.sessions import PaymentSession, SessionStatus
 
 Row = Mapping[Any, Any]  # a RowMapping, or the dict a mapper made (round-trip tests)
 

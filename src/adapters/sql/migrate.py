@@ -9,8 +9,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection
 
-from adapters.sql.blocking import run_blocking
-from adapters.sql.engine import make_engine
+from starport.adapters.sql.blocking import run_blocking
+from starport.adapters.sql.engine import make_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 

@@ -8,7 +8,7 @@ import contextlib
 
 from sqlalchemy import text
 
-from adapters.sql.database import SqlDatabase
+from starport.adapters.sql.database import SqlDatabase
 
 # The database's clock in seconds since the epoch: PostgreSQL's clock_timestamp(), SQLite's
 # julianday('now') (fixed for the statement).

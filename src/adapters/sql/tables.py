@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from adapters.sql.types import UtcDateTime
+from starport.adapters.sql.types import UtcDateTime
 
 # Stable constraint names, so migrations (and SQLite's batch mode) can find them again.
 metadata = MetaData(naming_convention={

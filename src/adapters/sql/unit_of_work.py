@@ -7,20 +7,25 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sql.engine import READ_ONLY
-from adapters.sql.gateway import Gateway, translate
-from adapters.sql.repositories.charges import SqlCharges
-from adapters.sql.repositories.deliveries import SqlDeliveries
-from adapters.sql.repositories.ledger import SqlLedger
-from adapters.sql.repositories.limits import SqlLimits
-from adapters.sql.repositories.outbox import SqlOutbox
-from adapters.sql.repositories.perks import SqlBonuses, SqlInvites, SqlMemberships, SqlPatrons
-from adapters.sql.repositories.records import SqlBotMessages, SqlCursors, SqlRefunds
-from adapters.sql.repositories.sessions import SqlSessions
-from application.unit_of_work import OutboxSender, UnitOfWork
+from starport.adapters.sql.engine import READ_ONLY
+from starport.adapters.sql.gateway import Gateway, translate
+from starport.adapters.sql.repositories.charges import SqlCharges
+from starport.adapters.sql.repositories.deliveries import SqlDeliveries
+from starport.adapters.sql.repositories.ledger import SqlLedger
+from starport.adapters.sql.repositories.limits import SqlLimits
+from starport.adapters.sql.repositories.outbox import SqlOutbox
+from starport.adapters.sql.repositories.perks import (
+    SqlBonuses,
+    SqlInvites,
+    SqlMemberships,
+    SqlPatrons,
+)
+from starport.adapters.sql.repositories.records import SqlBotMessages, SqlCursors, SqlRefunds
+from starport.adapters.sql.repositories.sessions import SqlSessions
+from starport.application.unit_of_work import OutboxSender, UnitOfWork
 
 if TYPE_CHECKING:
-    from adapters.sql.database import SqlDatabase
+    from starport.adapters.sql.database import SqlDatabase
 
 
 class SqlUnitOfWork(UnitOfWork):

@@ -1,7 +1,7 @@
 """Telegram Bot API adapter: an async client with typed errors and local Stars invoice rules."""
 
-from adapters.telegram.client import BotApiClient, OnCall
-from adapters.telegram.errors import (
+from starport.adapters.telegram.client import BotApiClient, OnCall
+from starport.adapters.telegram.errors import (
     BotBlocked,
     ChatNotFound,
     InvalidInvoice,
@@ -16,9 +16,9 @@ from adapters.telegram.errors import (
     TelegramServerError,
     TelegramUnauthorized,
 )
-from adapters.telegram.invoices import SUBSCRIPTION_PERIOD, LabeledPrice, stars_invoice
-from adapters.telegram.objects import BotCommand, InlineButton, inline_keyboard
-from adapters.telegram.ratelimit import RetryPolicy
+from starport.adapters.telegram.invoices import SUBSCRIPTION_PERIOD, LabeledPrice, stars_invoice
+from starport.adapters.telegram.objects import BotCommand, InlineButton, inline_keyboard
+from starport.adapters.telegram.ratelimit import RetryPolicy
 
 __all__ = [
     "SUBSCRIPTION_PERIOD",

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from adapters.telegram.client import BotApiClient
-from adapters.telegram.errors import InvalidInvoice, TelegramError
-from adapters.telegram.invoices import LabeledPrice
-from application.ports import Invoice, InvoiceRequest, ProviderError, ProviderTraits
-from domain.errors import DomainError
-from domain.money import minor_units
-from domain.sessions import PaymentSession
+from starport.adapters.telegram.client import BotApiClient
+from starport.adapters.telegram.errors import InvalidInvoice, TelegramError
+from starport.adapters.telegram.invoices import LabeledPrice
+from starport.application.ports import Invoice, InvoiceRequest, ProviderError, ProviderTraits
+from starport.domain.errors import DomainError
+from starport.domain.money import minor_units
+from starport.domain.sessions import PaymentSession
 
 
 class TelegramPaymentsProvider:

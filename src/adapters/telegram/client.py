@@ -11,18 +11,18 @@ from typing import Any, Self
 import httpx
 import structlog
 
-from adapters.telegram.errors import (
+from starport.adapters.telegram.errors import (
     BotBlocked,
     TelegramError,
     TelegramNetworkError,
     TelegramRetryAfter,
 )
-from adapters.telegram.methods_bot import BotMethods
-from adapters.telegram.methods_chats import ChatMethods
-from adapters.telegram.methods_payments import PaymentMethods
-from adapters.telegram.ratelimit import RetryPolicy, safe_to_repeat
-from adapters.telegram.redact import install_log_redaction, redact
-from adapters.telegram.transport import encode_body, network_error, parse_reply
+from starport.adapters.telegram.methods_bot import BotMethods
+from starport.adapters.telegram.methods_chats import ChatMethods
+from starport.adapters.telegram.methods_payments import PaymentMethods
+from starport.adapters.telegram.ratelimit import RetryPolicy, safe_to_repeat
+from starport.adapters.telegram.redact import install_log_redaction, redact
+from starport.adapters.telegram.transport import encode_body, network_error, parse_reply
 
 OnCall = Callable[[str, str, float], None]
 Sleep = Callable[[float], Awaitable[Any]]

@@ -7,9 +7,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from adapters.telegram.currencies import limits
-from adapters.telegram.errors import InvalidInvoice
-from adapters.telegram.invoices import LabeledPrice, PriceLike, check_length, price_of
+from starport.adapters.telegram.currencies import limits
+from starport.adapters.telegram.errors import InvalidInvoice
+from starport.adapters.telegram.invoices import LabeledPrice, PriceLike, check_length, price_of
 
 # What BotFather hands out: "<bot-independent id>:TEST:<secret>" or ":LIVE:".
 TOKEN_SHAPE = re.compile(r"^\d+:(TEST|LIVE):\S+$")

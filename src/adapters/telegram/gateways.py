@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from adapters.telegram.client import BotApiClient
-from adapters.telegram.errors import (
+from starport.adapters.telegram.client import BotApiClient
+from starport.adapters.telegram.errors import (
     BotBlocked,
     TelegramBadRequest,
     TelegramError,
     TelegramForbidden,
 )
-from adapters.telegram.invoices import LabeledPrice
-from adapters.telegram.objects import InlineButton, inline_keyboard
-from adapters.telegram.throttle import Throttle
-from application.ports import (
+from starport.adapters.telegram.invoices import LabeledPrice
+from starport.adapters.telegram.objects import InlineButton, inline_keyboard
+from starport.adapters.telegram.throttle import Throttle
+from starport.application.ports import (
     ChannelNotAdmin,
     InvoiceRequest,
     OutgoingMessage,
     RecipientUnreachable,
 )
-from domain.perks import MemberStatus
+from starport.domain.perks import MemberStatus
 
 _NO_RIGHTS = ("not enough rights", "CHAT_ADMIN_REQUIRED", "need administrator rights",
               "bot is not a member")

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.telegram.errors import InvalidInvoice
+from starport.adapters.telegram.errors import InvalidInvoice
 
 STARS = "XTR"
 SUBSCRIPTION_PERIOD = 2_592_000  # 30 days: the only period the Bot API accepts

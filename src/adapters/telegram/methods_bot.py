@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from adapters.telegram.calls import Calls
-from adapters.telegram.objects import BotCommand
+from starport.adapters.telegram.calls import Calls
+from starport.adapters.telegram.objects import BotCommand
 
 Json = dict[str, Any]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from adapters.telegram.calls import Calls
+from starport.adapters.telegram.calls import Calls
 
 Json = dict[str, Any]
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import structlog
 
-from adapters.telegram.calls import Calls
-from adapters.telegram.errors import TelegramBadRequest
-from adapters.telegram.fiat_invoices import fiat_invoice
-from adapters.telegram.invoices import STARS, PriceLike, stars_invoice
+from starport.adapters.telegram.calls import Calls
+from starport.adapters.telegram.errors import TelegramBadRequest
+from starport.adapters.telegram.fiat_invoices import fiat_invoice
+from starport.adapters.telegram.invoices import STARS, PriceLike, stars_invoice
 
 Json = dict[str, Any]
 _log = structlog.get_logger(__name__)

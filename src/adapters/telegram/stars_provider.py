@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from adapters.telegram.client import BotApiClient
-from adapters.telegram.errors import TelegramError
-from adapters.telegram.invoices import LabeledPrice
-from application.ports import (
+from starport.adapters.telegram.client import BotApiClient
+from starport.adapters.telegram.errors import TelegramError
+from starport.adapters.telegram.invoices import LabeledPrice
+from starport.application.ports import (
     Invoice,
     InvoiceRequest,
     PaidTransaction,
@@ -16,8 +16,8 @@ from application.ports import (
     ProviderTraits,
     TransactionPage,
 )
-from domain.money import Stars
-from domain.sessions import PaymentSession
+from starport.domain.money import Stars
+from starport.domain.sessions import PaymentSession
 
 PAGE = 100
 

@@ -8,14 +8,14 @@ from typing import Any
 
 import httpx
 
-from adapters.telegram.errors import (
+from starport.adapters.telegram.errors import (
     TelegramBadResponse,
     TelegramError,
     TelegramNetworkError,
     TelegramServerError,
     error_for,
 )
-from adapters.telegram.redact import redact
+from starport.adapters.telegram.redact import redact
 
 # Raised before a single byte of the request left: resending cannot act twice.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)

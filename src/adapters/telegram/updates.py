@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from adapters.text import Received
+from starport.adapters.text import Received
 
 INT64 = 2**63 - 1
 Id = Annotated[int, Field(ge=-INT64, le=INT64)]  # what a BIGINT column holds

@@ -10,18 +10,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from structlog.contextvars import bind_contextvars
 
-from application import bot_messages, deliveries
-from application import commands as c
-from application.views import JobCounts, RefundResult
-from domain.perks import PatronSource
-from entrypoints.http import serialize
-from entrypoints.http.auth import require_admin, runtime_of
-from entrypoints.http.deliveries import delivery_query, serialize_delivery
-from entrypoints.http.errors import ApiError, parse_body
-from entrypoints.http.inputs import INT64, storable_param, whole
-from entrypoints.http.schemas import BotMessageBody, PatronBody, RefundBody, iso
-from entrypoints.jobs.registry import JOBS, job_table
-from entrypoints.jobs.registry import run_job as run_registered_job
+from starport.application import bot_messages, deliveries
+from starport.application import commands as c
+from starport.application.views import JobCounts, RefundResult
+from starport.domain.perks import PatronSource
+from starport.entrypoints.http import serialize
+from starport.entrypoints.http.auth import require_admin, runtime_of
+from starport.entrypoints.http.deliveries import delivery_query, serialize_delivery
+from starport.entrypoints.http.errors import ApiError, parse_body
+from starport.entrypoints.http.inputs import INT64, storable_param, whole
+from starport.entrypoints.http.schemas import BotMessageBody, PatronBody, RefundBody, iso
+from starport.entrypoints.jobs.registry import JOBS, job_table
+from starport.entrypoints.jobs.registry import run_job as run_registered_job
 
 Handler = Callable[[Request, str], Awaitable[Any]]
 

@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 
-from entrypoints.http import (
+from starport.entrypoints.http import (
     admin,
     cryptopay_webhook,
     ops,
@@ -19,11 +19,11 @@ from entrypoints.http import (
     telegram_webhook,
     users,
 )
-from entrypoints.http.body_limit import BodyLimit
-from entrypoints.http.errors import EXCEPTION_HANDLERS
-from entrypoints.http.middleware import RequestContext
-from entrypoints.observability import Metrics
-from entrypoints.runtime import Runtime
+from starport.entrypoints.http.body_limit import BodyLimit
+from starport.entrypoints.http.errors import EXCEPTION_HANDLERS
+from starport.entrypoints.http.middleware import RequestContext
+from starport.entrypoints.observability import Metrics
+from starport.entrypoints.runtime import Runtime
 
 
 def create_app(runtime: Runtime, metrics: Metrics | None = None) -> Starlette:
@@ -74,9 +74,9 @@ def _as_app(name: str, sandbox: Any) -> Any:
         return sandbox
     # Imported only when a sandbox is on: production never loads the emulators.
     if name == "telegram":
-        from sandbox.telegram import create_app as telegram_app
+        from starport.sandbox.telegram import create_app as telegram_app
 
         return telegram_app(sandbox)
-    from sandbox.cryptopay import create_app as cryptopay_app
+    from starport.sandbox.cryptopay import create_app as cryptopay_app
 
     return cryptopay_app(sandbox)

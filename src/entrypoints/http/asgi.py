@@ -9,7 +9,7 @@ import os
 
 from starlette.applications import Starlette
 
-from entrypoints.config import StarportConfig
+from starport.entrypoints.config import StarportConfig
 
 JOBS_ENV = "STARPORT_SERVE_JOBS"  # "0": this server runs no scheduled jobs
 
@@ -17,11 +17,11 @@ JOBS_ENV = "STARPORT_SERVE_JOBS"  # "0": this server runs no scheduled jobs
 def serving_app(config: StarportConfig, *, jobs: bool) -> Starlette:
     """The app with its runtime; with `jobs`, the scheduler runs while it serves (the job locks
     keep each job to one runner across processes and instances)."""
-    from entrypoints.container import build_runtime
-    from entrypoints.http.app import create_app
-    from entrypoints.http.protocol import GuardedHttpToolsProtocol
-    from entrypoints.jobs.scheduler import run_schedule
-    from entrypoints.observability import Metrics
+    from starport.entrypoints.container import build_runtime
+    from starport.entrypoints.http.app import create_app
+    from starport.entrypoints.http.protocol import GuardedHttpToolsProtocol
+    from starport.entrypoints.jobs.scheduler import run_schedule
+    from starport.entrypoints.observability import Metrics
 
     GuardedHttpToolsProtocol.head_timeout = config.starport_header_timeout_seconds
     metrics = Metrics()
@@ -57,7 +57,7 @@ def quieter_garbage_collection() -> None:
 
 def create() -> Starlette:
     """The factory a worker process calls (`uvicorn --factory`)."""
-    from entrypoints.observability import configure_logging
+    from starport.entrypoints.observability import configure_logging
 
     config = StarportConfig()
     configure_logging(config.starport_log_format, config.starport_log_level,

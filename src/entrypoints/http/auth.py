@@ -17,9 +17,9 @@ from datetime import timedelta
 import structlog
 from starlette.requests import Request
 
-from entrypoints.http.errors import ApiError
-from entrypoints.http.initdata import InvalidInitData, verify_init_data
-from entrypoints.runtime import Runtime
+from starport.entrypoints.http.errors import ApiError
+from starport.entrypoints.http.initdata import InvalidInitData, verify_init_data
+from starport.entrypoints.runtime import Runtime
 
 
 @dataclass(frozen=True)

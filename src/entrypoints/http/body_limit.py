@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from entrypoints.http.errors import error_response
+from starport.entrypoints.http.errors import error_response
 
 
 class BodyTooLarge(Exception):

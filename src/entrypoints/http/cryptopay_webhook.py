@@ -10,19 +10,24 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from structlog.contextvars import bind_contextvars
 
-from adapters.cryptopay import SIGNATURE_HEADER, MalformedUpdate, parse_update, verify_signature
-from adapters.cryptopay.models import CryptoPayUpdate
-from adapters.cryptopay.paid import paid_price
-from application import commands as c
-from application.deliveries import Delivery, DuplicateDelivery
-from application.views import PaymentOutcome
-from domain.errors import DomainError
-from domain.providers import Provider
-from entrypoints.http.auth import runtime_of
-from entrypoints.http.deliveries import kept_headers
-from entrypoints.http.errors import error_response
-from entrypoints.observability import Metrics
-from entrypoints.runtime import Runtime
+from starport.adapters.cryptopay import (
+    SIGNATURE_HEADER,
+    MalformedUpdate,
+    parse_update,
+    verify_signature,
+)
+from starport.adapters.cryptopay.models import CryptoPayUpdate
+from starport.adapters.cryptopay.paid import paid_price
+from starport.application import commands as c
+from starport.application.deliveries import Delivery, DuplicateDelivery
+from starport.application.views import PaymentOutcome
+from starport.domain.errors import DomainError
+from starport.domain.providers import Provider
+from starport.entrypoints.http.auth import runtime_of
+from starport.entrypoints.http.deliveries import kept_headers
+from starport.entrypoints.http.errors import error_response
+from starport.entrypoints.observability import Metrics
+from starport.entrypoints.runtime import Runtime
 
 log = structlog.get_logger("starport.cryptopay")
 SOURCE = "cryptopay"

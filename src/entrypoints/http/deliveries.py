@@ -6,10 +6,10 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from application.deliveries import Delivery, DeliveryQuery
-from entrypoints.http.errors import ApiError
-from entrypoints.http.inputs import storable_param, whole
-from entrypoints.http.schemas import iso
+from starport.application.deliveries import Delivery, DeliveryQuery
+from starport.entrypoints.http.errors import ApiError
+from starport.entrypoints.http.inputs import storable_param, whole
+from starport.entrypoints.http.schemas import iso
 
 # Worth keeping for a dispute; the secret token and the signature are never among them.
 KEPT_HEADERS = frozenset({"content-type", "content-length", "user-agent", "x-forwarded-for",

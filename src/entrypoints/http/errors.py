@@ -12,10 +12,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from adapters.telegram.errors import TelegramRetryAfter
-from application.ports import ChannelNotAdmin, ProviderError
-from domain import errors as e
-from domain.limits import RateLimited
+from starport.adapters.telegram.errors import TelegramRetryAfter
+from starport.application.ports import ChannelNotAdmin, ProviderError
+from starport.domain import errors as e
+from starport.domain.limits import RateLimited
 
 log = structlog.get_logger("starport.http")
 M = TypeVar("M", bound=BaseModel)

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
-from adapters.text import UNSTORABLE
-from entrypoints.http.errors import ApiError
+from starport.adapters.text import UNSTORABLE
+from starport.entrypoints.http.errors import ApiError
 
 INT64 = 2**63 - 1
 

@@ -10,10 +10,10 @@ from typing import Any
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from adapters.telegram.redact import redact
-from entrypoints.failures import database_unavailable
-from entrypoints.http.errors import error_response
-from entrypoints.observability import Metrics
+from starport.adapters.telegram.redact import redact
+from starport.entrypoints.failures import database_unavailable
+from starport.entrypoints.http.errors import error_response
+from starport.entrypoints.observability import Metrics
 
 log = structlog.get_logger("starport.http")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from entrypoints.http import schemas as s
+from starport.entrypoints.http import schemas as s
 
 S = dict[str, Any]
 _ERROR: S = {"$ref": "#/components/schemas/Error"}

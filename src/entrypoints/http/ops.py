@@ -9,9 +9,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from entrypoints.http.auth import runtime_of
-from entrypoints.http.openapi import document
-from entrypoints.observability import Metrics
+from starport.entrypoints.http.auth import runtime_of
+from starport.entrypoints.http.openapi import document
+from starport.entrypoints.observability import Metrics
 
 log = structlog.get_logger("starport.http")
 PING_TIMEOUT = 5.0

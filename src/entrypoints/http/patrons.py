@@ -6,9 +6,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from entrypoints.http import admin
-from entrypoints.http.auth import authenticate
-from entrypoints.http.errors import ApiError
+from starport.entrypoints.http import admin
+from starport.entrypoints.http.auth import authenticate
+from starport.entrypoints.http.errors import ApiError
 
 
 def _server_only(request: Request) -> str:

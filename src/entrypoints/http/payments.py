@@ -7,15 +7,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from structlog.contextvars import bind_contextvars
 
-from application import commands as c
-from application.payments import get_session
-from application.views import SessionView
-from domain.errors import SessionNotFound
-from entrypoints.http import serialize
-from entrypoints.http.auth import authenticate, runtime_of
-from entrypoints.http.errors import parse_body
-from entrypoints.http.inputs import storable_param
-from entrypoints.http.schemas import CreateSessionBody
+from starport.application import commands as c
+from starport.application.payments import get_session
+from starport.application.views import SessionView
+from starport.domain.errors import SessionNotFound
+from starport.entrypoints.http import serialize
+from starport.entrypoints.http.auth import authenticate, runtime_of
+from starport.entrypoints.http.errors import parse_body
+from starport.entrypoints.http.inputs import storable_param
+from starport.entrypoints.http.schemas import CreateSessionBody
 
 
 async def list_packages(request: Request) -> Response:

@@ -8,8 +8,8 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from pydantic.alias_generators import to_camel
 
-from domain.providers import Provider
-from entrypoints.http.inputs import INT64, Text
+from starport.domain.providers import Provider
+from starport.entrypoints.http.inputs import INT64, Text
 
 PAYMENT_METHODS: dict[str, Provider] = {
     "telegram": Provider.TELEGRAM_STARS,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from application.bot_messages import BotMessageView
-from application.views import BalanceView, JobCounts, LedgerLine, RefundResult, SessionView
-from domain.bot_messages import BotMessageChange
-from domain.catalog import CreditPackage
-from domain.money import CryptoAmount, FiatAmount, Stars
-from domain.perks import Invite
-from entrypoints.http.schemas import iso
+from starport.application.bot_messages import BotMessageView
+from starport.application.views import BalanceView, JobCounts, LedgerLine, RefundResult, SessionView
+from starport.domain.bot_messages import BotMessageChange
+from starport.domain.catalog import CreditPackage
+from starport.domain.money import CryptoAmount, FiatAmount, Stars
+from starport.domain.perks import Invite
+from starport.entrypoints.http.schemas import iso
 
 
 def package(p: CreditPackage) -> dict[str, Any]:

@@ -11,12 +11,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from adapters.telegram.updates import MalformedUpdate, parse_update
-from entrypoints.http.auth import runtime_of
-from entrypoints.http.deliveries import kept_headers
-from entrypoints.http.errors import error_response
-from entrypoints.observability import Metrics
-from entrypoints.telegram.router import delivery_of, handle_update
+from starport.adapters.telegram.updates import MalformedUpdate, parse_update
+from starport.entrypoints.http.auth import runtime_of
+from starport.entrypoints.http.deliveries import kept_headers
+from starport.entrypoints.http.errors import error_response
+from starport.entrypoints.observability import Metrics
+from starport.entrypoints.telegram.router import delivery_of, handle_update
 
 log = structlog.get_logger("starport.telegram")
 SECRET_HEADER = "x-telegram-bot-api-secret-token"

@@ -9,14 +9,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from structlog.contextvars import bind_contextvars
 
-from application import commands as c
-from application.credits import get_balance, get_statement
-from application.views import SpendResult
-from entrypoints.http import serialize
-from entrypoints.http.auth import authenticate, runtime_of
-from entrypoints.http.errors import ApiError, parse_body
-from entrypoints.http.inputs import whole
-from entrypoints.http.schemas import USER_ID, SpendBody
+from starport.application import commands as c
+from starport.application.credits import get_balance, get_statement
+from starport.application.views import SpendResult
+from starport.entrypoints.http import serialize
+from starport.entrypoints.http.auth import authenticate, runtime_of
+from starport.entrypoints.http.errors import ApiError, parse_body
+from starport.entrypoints.http.inputs import whole
+from starport.entrypoints.http.schemas import USER_ID, SpendBody
 
 MAX_LEDGER_LIMIT = 500
 

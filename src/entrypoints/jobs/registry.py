@@ -8,11 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from application import commands as c
-from application.job_runs import job_records, record_run
-from application.views import JobCounts
-from domain.providers import Provider
-from entrypoints.runtime import Runtime
+from starport.application import commands as c
+from starport.application.job_runs import job_records, record_run
+from starport.application.views import JobCounts
+from starport.domain.providers import Provider
+from starport.entrypoints.runtime import Runtime
 
 log = logging.getLogger(__name__)
 BUSY = "already_running_elsewhere"  # the count a run reports when another instance holds it

@@ -15,9 +15,9 @@ from collections.abc import Callable
 
 import structlog
 
-from entrypoints.failures import database_unavailable
-from entrypoints.jobs.registry import BUSY, JOBS, Job, applicable, run_job
-from entrypoints.runtime import Runtime
+from starport.entrypoints.failures import database_unavailable
+from starport.entrypoints.jobs.registry import BUSY, JOBS, Job, applicable, run_job
+from starport.entrypoints.runtime import Runtime
 
 log = structlog.get_logger("starport.jobs")
 FIRST_RETRY = 5.0

@@ -10,9 +10,9 @@ from typing import Any
 
 import structlog
 
-from adapters.telegram.updates import MalformedUpdate, parse_update
-from entrypoints.runtime import Runtime
-from entrypoints.telegram.router import delivery_of, handle_update
+from starport.adapters.telegram.updates import MalformedUpdate, parse_update
+from starport.entrypoints.runtime import Runtime
+from starport.entrypoints.telegram.router import delivery_of, handle_update
 
 log = structlog.get_logger("starport.polling")
 OFFSET = "telegram:poll-offset"

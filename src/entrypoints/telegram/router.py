@@ -15,7 +15,7 @@ from typing import Any
 import structlog
 from structlog.contextvars import bind_contextvars
 
-from adapters.telegram.updates import (
+from starport.adapters.telegram.updates import (
     CallbackQuery,
     ChatJoinRequest,
     ChatMember,
@@ -26,16 +26,16 @@ from adapters.telegram.updates import (
     SuccessfulPayment,
     Update,
 )
-from application import commands as c
-from application.chat import BUY_PREFIX
-from application.deliveries import Delivery, DuplicateDelivery
-from application.views import BuyAnswer, PaymentOutcome, PreCheckoutAnswer, RefundResult
-from domain.charges import MAX_CHARGE_ID
-from domain.errors import DomainError
-from domain.money import price_from_minor_units
-from domain.perks import MemberStatus
-from domain.providers import Provider
-from entrypoints.runtime import Runtime
+from starport.application import commands as c
+from starport.application.chat import BUY_PREFIX
+from starport.application.deliveries import Delivery, DuplicateDelivery
+from starport.application.views import BuyAnswer, PaymentOutcome, PreCheckoutAnswer, RefundResult
+from starport.domain.charges import MAX_CHARGE_ID
+from starport.domain.errors import DomainError
+from starport.domain.money import price_from_minor_units
+from starport.domain.perks import MemberStatus
+from starport.domain.providers import Provider
+from starport.entrypoints.runtime import Runtime
 
 log = structlog.get_logger("starport.telegram")
 REPLIES = {"/terms": "terms_info", "/support": "support_info", "/paysupport": "support_info"}

@@ -1,10 +1,10 @@
 """Emulated Crypto Pay API (invoices, balances, signed webhooks, a payer) served over HTTP."""
 
-from sandbox.cryptopay.app import create_app
-from sandbox.cryptopay.emulator import DEFAULT_TOKEN, PayResult, SandboxCryptoPay
-from sandbox.cryptopay.errors import ApiError
-from sandbox.cryptopay.signing import SIGNATURE_HEADER, sign
-from sandbox.cryptopay.webhooks import Delivery, WebhookMode, WebhookPolicy
+from starport.sandbox.cryptopay.app import create_app
+from starport.sandbox.cryptopay.emulator import DEFAULT_TOKEN, PayResult, SandboxCryptoPay
+from starport.sandbox.cryptopay.errors import ApiError
+from starport.sandbox.cryptopay.signing import SIGNATURE_HEADER, sign
+from starport.sandbox.cryptopay.webhooks import Delivery, WebhookMode, WebhookPolicy
 
 __all__ = [
     "DEFAULT_TOKEN",

@@ -1,4 +1,4 @@
-"""Run the Crypto Pay sandbox alone: `python -m sandbox.cryptopay --port 8082`."""
+"""Run the Crypto Pay sandbox alone: `python -m starport.sandbox.cryptopay --port 8082`."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ import argparse
 
 import uvicorn
 
-from sandbox.cryptopay.app import create_app
-from sandbox.cryptopay.emulator import DEFAULT_TOKEN, SandboxCryptoPay
+from starport.sandbox.cryptopay.app import create_app
+from starport.sandbox.cryptopay.emulator import DEFAULT_TOKEN, SandboxCryptoPay
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m sandbox.cryptopay", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m starport.sandbox.cryptopay",
+                                     description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8082)
     parser.add_argument("--token", default=DEFAULT_TOKEN, help="the app token clients must send")

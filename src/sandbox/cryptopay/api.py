@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sandbox.cryptopay import catalog, validation
-from sandbox.cryptopay.catalog import plain
-from sandbox.cryptopay.errors import ApiError
-from sandbox.cryptopay.invoices import SandboxInvoice
+from starport.sandbox.cryptopay import catalog, validation
+from starport.sandbox.cryptopay.catalog import plain
+from starport.sandbox.cryptopay.errors import ApiError
+from starport.sandbox.cryptopay.invoices import SandboxInvoice
 
 BOT = "CryptoTestnetBot"
 

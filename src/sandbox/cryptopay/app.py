@@ -7,10 +7,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sandbox.cryptopay import control, page
-from sandbox.cryptopay.emulator import SandboxCryptoPay
-from sandbox.cryptopay.errors import ApiError
-from sandbox.cryptopay.wire import public_url, request_params
+from starport.sandbox.cryptopay import control, page
+from starport.sandbox.cryptopay.emulator import SandboxCryptoPay
+from starport.sandbox.cryptopay.errors import ApiError
+from starport.sandbox.cryptopay.wire import public_url, request_params
 
 TOKEN_HEADER = "Crypto-Pay-API-Token"
 

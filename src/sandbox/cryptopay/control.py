@@ -11,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sandbox.cryptopay.emulator import PayResult, SandboxCryptoPay
-from sandbox.cryptopay.errors import ApiError
-from sandbox.cryptopay.webhooks import WebhookMode
+from starport.sandbox.cryptopay.emulator import PayResult, SandboxCryptoPay
+from starport.sandbox.cryptopay.errors import ApiError
+from starport.sandbox.cryptopay.webhooks import WebhookMode
 
 Handler = Callable[[Request, dict[str, Any]], Awaitable[Any]]
 

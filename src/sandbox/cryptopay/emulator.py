@@ -10,12 +10,12 @@ from typing import Any
 
 import httpx
 
-from sandbox.cryptopay import payer
-from sandbox.cryptopay.api import CryptoPayApi
-from sandbox.cryptopay.errors import ApiError
-from sandbox.cryptopay.invoices import SandboxInvoice
-from sandbox.cryptopay.notifier import Notifier
-from sandbox.cryptopay.webhooks import Delivery, WebhookMode, WebhookPolicy
+from starport.sandbox.cryptopay import payer
+from starport.sandbox.cryptopay.api import CryptoPayApi
+from starport.sandbox.cryptopay.errors import ApiError
+from starport.sandbox.cryptopay.invoices import SandboxInvoice
+from starport.sandbox.cryptopay.notifier import Notifier
+from starport.sandbox.cryptopay.webhooks import Delivery, WebhookMode, WebhookPolicy
 
 DEFAULT_TOKEN = "24680:AAsandboxCryptoPayToken0000000000"
 

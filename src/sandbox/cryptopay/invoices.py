@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sandbox.cryptopay.catalog import plain
+from starport.sandbox.cryptopay.catalog import plain
 
 
 def iso(moment: datetime) -> str:

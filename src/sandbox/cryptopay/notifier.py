@@ -9,9 +9,15 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from sandbox.cryptopay.invoices import SandboxInvoice, iso
-from sandbox.cryptopay.signing import sign
-from sandbox.cryptopay.webhooks import Delivery, WebhookMode, WebhookPolicy, deliver, encode
+from starport.sandbox.cryptopay.invoices import SandboxInvoice, iso
+from starport.sandbox.cryptopay.signing import sign
+from starport.sandbox.cryptopay.webhooks import (
+    Delivery,
+    WebhookMode,
+    WebhookPolicy,
+    deliver,
+    encode,
+)
 
 
 class Notifier:

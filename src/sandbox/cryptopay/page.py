@@ -8,10 +8,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from sandbox.cryptopay.emulator import SandboxCryptoPay
-from sandbox.cryptopay.errors import ApiError
-from sandbox.cryptopay.invoices import SandboxInvoice
-from sandbox.cryptopay.wire import form
+from starport.sandbox.cryptopay.emulator import SandboxCryptoPay
+from starport.sandbox.cryptopay.errors import ApiError
+from starport.sandbox.cryptopay.invoices import SandboxInvoice
+from starport.sandbox.cryptopay.wire import form
 
 
 def routes(sandbox: SandboxCryptoPay) -> list[Route]:

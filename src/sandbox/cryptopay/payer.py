@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sandbox.cryptopay import catalog
-from sandbox.cryptopay.errors import ApiError
-from sandbox.cryptopay.invoices import SandboxInvoice
+from starport.sandbox.cryptopay import catalog
+from starport.sandbox.cryptopay.errors import ApiError
+from starport.sandbox.cryptopay.invoices import SandboxInvoice
 
 
 def choose_asset(invoice: SandboxInvoice, paid_asset: str | None) -> str:

@@ -6,8 +6,8 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sandbox.cryptopay import catalog
-from sandbox.cryptopay.errors import ApiError
+from starport.sandbox.cryptopay import catalog
+from starport.sandbox.cryptopay.errors import ApiError
 
 PAID_BUTTONS = ("viewItem", "openChannel", "openBot", "callback")
 STATUSES = ("active", "paid", "expired")

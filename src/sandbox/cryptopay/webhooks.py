@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from sandbox.cryptopay.signing import SIGNATURE_HEADER
+from starport.sandbox.cryptopay.signing import SIGNATURE_HEADER
 
 
 class WebhookMode(StrEnum):

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
-from sandbox.cryptopay.errors import ApiError
+from starport.sandbox.cryptopay.errors import ApiError
 
 
 async def request_params(request: Request) -> dict[str, Any]:

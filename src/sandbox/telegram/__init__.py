@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from sandbox.telegram.actor import Actor, PaymentOutcome
-from sandbox.telegram.app import create_app
-from sandbox.telegram.delivery import Delivery, DeliverySettings
-from sandbox.telegram.errors import ApiError, SandboxError
-from sandbox.telegram.models import Channel, User
-from sandbox.telegram.ratelimit import Limits
-from sandbox.telegram.records import Call, SpecViolation, Stats
-from sandbox.telegram.spec import ApiSpec, load_spec
-from sandbox.telegram.spec_model import SpecError
-from sandbox.telegram.state import DEFAULT_BOT_TOKEN, SandboxTelegram
+from starport.sandbox.telegram.actor import Actor, PaymentOutcome
+from starport.sandbox.telegram.app import create_app
+from starport.sandbox.telegram.delivery import Delivery, DeliverySettings
+from starport.sandbox.telegram.errors import ApiError, SandboxError
+from starport.sandbox.telegram.models import Channel, User
+from starport.sandbox.telegram.ratelimit import Limits
+from starport.sandbox.telegram.records import Call, SpecViolation, Stats
+from starport.sandbox.telegram.spec import ApiSpec, load_spec
+from starport.sandbox.telegram.spec_model import SpecError
+from starport.sandbox.telegram.state import DEFAULT_BOT_TOKEN, SandboxTelegram
 
 __all__ = [
     "DEFAULT_BOT_TOKEN",

@@ -1,4 +1,4 @@
-"""Run the sandbox Telegram alone: `python -m sandbox.telegram --port 8081`."""
+"""Run the sandbox Telegram alone: `python -m starport.sandbox.telegram --port 8081`."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ import logging
 
 import uvicorn
 
-from sandbox.telegram.app import create_app
-from sandbox.telegram.ratelimit import Limits
-from sandbox.telegram.state import DEFAULT_BOT_TOKEN, SandboxTelegram
+from starport.sandbox.telegram.app import create_app
+from starport.sandbox.telegram.ratelimit import Limits
+from starport.sandbox.telegram.state import DEFAULT_BOT_TOKEN, SandboxTelegram
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m sandbox.telegram", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m starport.sandbox.telegram",
+                                     description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--no-limits", action="store_true", help="turn the flood limits off")

@@ -6,14 +6,14 @@ import hashlib
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from sandbox.telegram.delivery import Delivery
-from sandbox.telegram.errors import SandboxError
-from sandbox.telegram.methods import bot_command_entities
-from sandbox.telegram.models import JSON, Channel, User, chat_member
-from sandbox.telegram.world import BotState, Ctx, World
+from starport.sandbox.telegram.delivery import Delivery
+from starport.sandbox.telegram.errors import SandboxError
+from starport.sandbox.telegram.methods import bot_command_entities
+from starport.sandbox.telegram.models import JSON, Channel, User, chat_member
+from starport.sandbox.telegram.world import BotState, Ctx, World
 
 if TYPE_CHECKING:
-    from sandbox.telegram.state import SandboxTelegram
+    from starport.sandbox.telegram.state import SandboxTelegram
 
 
 class ActorBase:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sandbox.telegram.channel_actions import ChannelActions
-from sandbox.telegram.pay_actions import PaymentActions, PaymentOutcome
+from starport.sandbox.telegram.channel_actions import ChannelActions
+from starport.sandbox.telegram.pay_actions import PaymentActions, PaymentOutcome
 
 __all__ = ["Actor", "PaymentOutcome"]
 

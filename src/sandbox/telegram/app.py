@@ -15,10 +15,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from sandbox.telegram.control import control_routes
-from sandbox.telegram.records import Call
-from sandbox.telegram.spec_model import UploadedFile
-from sandbox.telegram.state import SandboxTelegram
+from starport.sandbox.telegram.control import control_routes
+from starport.sandbox.telegram.records import Call
+from starport.sandbox.telegram.spec_model import UploadedFile
+from starport.sandbox.telegram.state import SandboxTelegram
 
 
 class BodyError(ValueError):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import secrets
 
-from sandbox.telegram.errors import SandboxError
-from sandbox.telegram.models import Charge, Invoice, User
-from sandbox.telegram.world import Ctx
+from starport.sandbox.telegram.errors import SandboxError
+from starport.sandbox.telegram.models import Charge, Invoice, User
+from starport.sandbox.telegram.world import Ctx
 
 # Stripe's test numbers: one that is charged, one the issuer declines.
 GOOD_CARD = "4242424242424242"

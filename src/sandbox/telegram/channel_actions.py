@@ -5,11 +5,11 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from sandbox.telegram.actions import ActorBase
-from sandbox.telegram.chats import admit, change_status
-from sandbox.telegram.delivery import Delivery
-from sandbox.telegram.errors import SandboxError
-from sandbox.telegram.models import Channel, InviteLink
+from starport.sandbox.telegram.actions import ActorBase
+from starport.sandbox.telegram.chats import admit, change_status
+from starport.sandbox.telegram.delivery import Delivery
+from starport.sandbox.telegram.errors import SandboxError
+from starport.sandbox.telegram.models import Channel, InviteLink
 
 _channel_ids = itertools.count(1000000001)
 BOT_STATUSES = ("administrator", "member", "left")

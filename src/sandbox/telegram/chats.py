@@ -5,10 +5,10 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from sandbox.telegram.delivery import Delivery
-from sandbox.telegram.errors import bad_request
-from sandbox.telegram.models import JSON, Channel, InviteLink, User, chat_member
-from sandbox.telegram.world import Ctx, handler
+from starport.sandbox.telegram.delivery import Delivery
+from starport.sandbox.telegram.errors import bad_request
+from starport.sandbox.telegram.models import JSON, Channel, InviteLink, User, chat_member
+from starport.sandbox.telegram.world import Ctx, handler
 
 _FOREVER_AFTER = 366 * 86400
 

@@ -11,10 +11,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sandbox.telegram.actor import Actor
-from sandbox.telegram.delivery import Delivery
-from sandbox.telegram.errors import ApiError, SandboxError
-from sandbox.telegram.state import SandboxTelegram
+from starport.sandbox.telegram.actor import Actor
+from starport.sandbox.telegram.delivery import Delivery
+from starport.sandbox.telegram.errors import ApiError, SandboxError
+from starport.sandbox.telegram.state import SandboxTelegram
 
 Action = Callable[[Actor, dict[str, Any], Request], Awaitable[Any]]
 

@@ -7,10 +7,10 @@ import secrets
 from itertools import pairwise
 from typing import Any
 
-from sandbox.telegram.currencies import limits
-from sandbox.telegram.errors import rule
-from sandbox.telegram.models import Invoice
-from sandbox.telegram.world import Ctx
+from starport.sandbox.telegram.currencies import limits
+from starport.sandbox.telegram.errors import rule
+from starport.sandbox.telegram.models import Invoice
+from starport.sandbox.telegram.world import Ctx
 
 SUBSCRIPTION_PERIOD = 2592000  # 30 days: the only period Telegram accepts
 # What BotFather hands out for a payment provider (Stripe...): "<digits>:TEST:..." or ":LIVE:".

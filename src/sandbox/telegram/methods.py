@@ -7,9 +7,9 @@ import json
 import re
 from typing import Any
 
-from sandbox.telegram.errors import bad_request
-from sandbox.telegram.models import JSON
-from sandbox.telegram.world import Ctx, handler
+from starport.sandbox.telegram.errors import bad_request
+from starport.sandbox.telegram.models import JSON
+from starport.sandbox.telegram.world import Ctx, handler
 
 _TAG = re.compile(r"<[^>]+>")
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")

@@ -8,13 +8,18 @@ import secrets
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sandbox.telegram.actions import ActorBase
-from sandbox.telegram.cards import card_number, charge_card
-from sandbox.telegram.delivery import Delivery
-from sandbox.telegram.errors import SandboxError
-from sandbox.telegram.models import Charge, Invoice, User
-from sandbox.telegram.payments import find_subscription, refund, successful_payment, take_payment
-from sandbox.telegram.world import Checkout
+from starport.sandbox.telegram.actions import ActorBase
+from starport.sandbox.telegram.cards import card_number, charge_card
+from starport.sandbox.telegram.delivery import Delivery
+from starport.sandbox.telegram.errors import SandboxError
+from starport.sandbox.telegram.models import Charge, Invoice, User
+from starport.sandbox.telegram.payments import (
+    find_subscription,
+    refund,
+    successful_payment,
+    take_payment,
+)
+from starport.sandbox.telegram.world import Checkout
 
 
 @dataclass

@@ -6,11 +6,11 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from sandbox.telegram.errors import bad_request, rule
-from sandbox.telegram.invoices import new_invoice
-from sandbox.telegram.methods import post_message
-from sandbox.telegram.models import JSON, Charge, Invoice, Subscription, User
-from sandbox.telegram.world import Ctx, handler
+from starport.sandbox.telegram.errors import bad_request, rule
+from starport.sandbox.telegram.invoices import new_invoice
+from starport.sandbox.telegram.methods import post_message
+from starport.sandbox.telegram.models import JSON, Charge, Invoice, Subscription, User
+from starport.sandbox.telegram.world import Ctx, handler
 
 QUERY_EXPIRED = "query is too old and response timeout expired or query ID is invalid"
 

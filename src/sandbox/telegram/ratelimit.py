@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sandbox.telegram.errors import ApiError
+from starport.sandbox.telegram.errors import ApiError
 
 
 @dataclass

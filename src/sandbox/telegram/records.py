@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sandbox.telegram.spec_model import UploadedFile
+from starport.sandbox.telegram.spec_model import UploadedFile
 
 _SECRET_PARAMS = frozenset({"secret_token", "provider_token"})
 

@@ -9,7 +9,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from sandbox.telegram.spec_model import (
+from starport.sandbox.telegram.spec_model import (
     Field,
     MethodSpec,
     SpecError,
@@ -184,5 +184,6 @@ _SCALARS = {
 @cache
 def load_spec() -> ApiSpec:
     """The Bot API spec shipped next to this module (a copy of the reference api.json)."""
-    text = resources.files("sandbox.telegram").joinpath("api.json").read_text(encoding="utf-8")
+    text = (resources.files("starport.sandbox.telegram").joinpath("api.json")
+            .read_text(encoding="utf-8"))
     return ApiSpec(json.loads(text))

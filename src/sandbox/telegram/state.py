@@ -12,21 +12,21 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 # Importing the method modules registers their handlers.
-from sandbox.telegram import chats, methods, payments, updates  # noqa: F401
-from sandbox.telegram.delivery import DeliverySettings
-from sandbox.telegram.errors import ApiError, RuleViolation
-from sandbox.telegram.models import JSON, User
-from sandbox.telegram.ratelimit import FaultInjector, Limits, RateLimiter
-from sandbox.telegram.records import Call, SpecViolation, Stats, mask
-from sandbox.telegram.spec import ApiSpec, load_spec
-from sandbox.telegram.spec_model import MethodSpec, SpecError
-from sandbox.telegram.webhook import UpdateHub
-from sandbox.telegram.world import HANDLERS, SENDING_METHODS, BotState, Ctx, World
+from starport.sandbox.telegram import chats, methods, payments, updates  # noqa: F401
+from starport.sandbox.telegram.delivery import DeliverySettings
+from starport.sandbox.telegram.errors import ApiError, RuleViolation
+from starport.sandbox.telegram.models import JSON, User
+from starport.sandbox.telegram.ratelimit import FaultInjector, Limits, RateLimiter
+from starport.sandbox.telegram.records import Call, SpecViolation, Stats, mask
+from starport.sandbox.telegram.spec import ApiSpec, load_spec
+from starport.sandbox.telegram.spec_model import MethodSpec, SpecError
+from starport.sandbox.telegram.webhook import UpdateHub
+from starport.sandbox.telegram.world import HANDLERS, SENDING_METHODS, BotState, Ctx, World
 
 if TYPE_CHECKING:
-    from sandbox.telegram.actor import Actor
+    from starport.sandbox.telegram.actor import Actor
 
-log = logging.getLogger("sandbox.telegram")
+log = logging.getLogger("starport.sandbox.telegram")
 TOKEN_PATTERN = re.compile(r"(\d{1,20}):[A-Za-z0-9_-]{30,50}")
 DEFAULT_BOT_TOKEN = "7000000001:AAE-sandbox-starport-token-000000000"
 
@@ -101,7 +101,7 @@ class SandboxTelegram:
 
     def actor(self, token: str | None = None, *, test: bool = False) -> Actor:
         """Act as the users of `token`'s bot (see sandbox.telegram.actor.Actor)."""
-        from sandbox.telegram.actor import Actor
+        from starport.sandbox.telegram.actor import Actor
 
         return Actor(self, self.bot(token, test=test), self.worlds[test])
 

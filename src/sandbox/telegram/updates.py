@@ -6,10 +6,10 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from sandbox.telegram.delivery import WebhookConfig
-from sandbox.telegram.errors import ApiError, bad_request
-from sandbox.telegram.models import JSON
-from sandbox.telegram.world import Ctx, handler
+from starport.sandbox.telegram.delivery import WebhookConfig
+from starport.sandbox.telegram.errors import ApiError, bad_request
+from starport.sandbox.telegram.models import JSON
+from starport.sandbox.telegram.world import Ctx, handler
 
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 MAX_POLL_TIMEOUT = 50

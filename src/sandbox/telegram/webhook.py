@@ -11,10 +11,10 @@ from typing import Any
 
 import httpx
 
-from sandbox.telegram.delivery import Delivery, DeliverySettings, WebhookConfig
+from starport.sandbox.telegram.delivery import Delivery, DeliverySettings, WebhookConfig
 
 JSON = dict[str, Any]
-log = logging.getLogger("sandbox.telegram.webhook")
+log = logging.getLogger("starport.sandbox.telegram.webhook")
 
 # Telegram leaves these out unless asked for by name in allowed_updates.
 OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})

@@ -8,10 +8,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.telegram.errors import bad_request, forbidden
-from sandbox.telegram.models import JSON, Channel, Charge, Invoice, Subscription, User
-from sandbox.telegram.ratelimit import RateLimiter
-from sandbox.telegram.webhook import UpdateHub
+from starport.sandbox.telegram.errors import bad_request, forbidden
+from starport.sandbox.telegram.models import JSON, Channel, Charge, Invoice, Subscription, User
+from starport.sandbox.telegram.ratelimit import RateLimiter
+from starport.sandbox.telegram.webhook import UpdateHub
 
 
 @dataclass

@@ -13,9 +13,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from adapters.cryptopay import CryptoPayClient
-from sandbox.cryptopay import SandboxCryptoPay, WebhookPolicy, create_app
-from sandbox.serve import serve_app
+from starport.adapters.cryptopay import CryptoPayClient
+from starport.sandbox.cryptopay import SandboxCryptoPay, WebhookPolicy, create_app
+from starport.sandbox.serve import serve_app
 
 TOKEN = "31337:AAintegrationTestToken"
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from adapters.cryptopay import (
+from starport.adapters.cryptopay import (
     CryptoPayClient,
     CryptoPayUnavailable,
     CurrencyType,

@@ -8,8 +8,8 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from adapters.cryptopay import InvoiceStatus, parse_update, verify_signature
-from sandbox.cryptopay import ApiError, WebhookMode
+from starport.adapters.cryptopay import InvoiceStatus, parse_update, verify_signature
+from starport.sandbox.cryptopay import ApiError, WebhookMode
 
 ISO_MS_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 

@@ -14,8 +14,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from tests.integration.starport_live import SERVER, live_starport
 
-from adapters.sql import SqlDatabase
-from entrypoints.failures import database_unavailable
+from starport.adapters.sql import SqlDatabase
+from starport.entrypoints.failures import database_unavailable
 
 pytestmark = pytest.mark.postgres
 HANG_GUARD = 30  # seconds: without the timeouts these calls would wait for ever

@@ -9,23 +9,23 @@ from typing import Any
 
 import httpx
 
-from adapters.catalog_toml import load_catalog
-from adapters.clock import FakeClock
-from adapters.cryptopay import sign
-from adapters.ids import SequentialIds
-from adapters.memory.providers import FakeCryptoPayProvider, FakeStarsProvider
-from adapters.memory.telegram import FakeChannel, RecordingMessenger
-from adapters.memory.unit_of_work import MemoryDatabase
-from application.deps import Deps, Settings
-from application.messagebus import MessageBus
-from application.outbox import Sender
-from domain import ledger
-from domain.providers import Provider
-from entrypoints.config import DEFAULT_CATALOG, StarportConfig
-from entrypoints.http import create_app
-from entrypoints.http.initdata import sign_init_data
-from entrypoints.observability import Metrics
-from entrypoints.runtime import Runtime
+from starport.adapters.catalog_toml import load_catalog
+from starport.adapters.clock import FakeClock
+from starport.adapters.cryptopay import sign
+from starport.adapters.ids import SequentialIds
+from starport.adapters.memory.providers import FakeCryptoPayProvider, FakeStarsProvider
+from starport.adapters.memory.telegram import FakeChannel, RecordingMessenger
+from starport.adapters.memory.unit_of_work import MemoryDatabase
+from starport.application.deps import Deps, Settings
+from starport.application.messagebus import MessageBus
+from starport.application.outbox import Sender
+from starport.domain import ledger
+from starport.domain.providers import Provider
+from starport.entrypoints.config import DEFAULT_CATALOG, StarportConfig
+from starport.entrypoints.http import create_app
+from starport.entrypoints.http.initdata import sign_init_data
+from starport.entrypoints.observability import Metrics
+from starport.entrypoints.runtime import Runtime
 
 BOT_TOKEN = "7000000001:AAtestBotTokenForHttpIntegrationXYZ"
 WEBHOOK_SECRET = "tg-webhook-secret_0123456789"

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from http_harness import ADMIN, SERVER, Harness, successful_payment
 
-from adapters.telegram.errors import TelegramRetryAfter
+from starport.adapters.telegram.errors import TelegramRetryAfter
 
 
 async def paid(h: Harness, user_id: str = "u1") -> str:

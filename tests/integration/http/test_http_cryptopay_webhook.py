@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from http_harness import Harness
 
-from adapters.cryptopay import sign
+from starport.adapters.cryptopay import sign
 
 
 async def crypto_session(h: Harness, package: str = "starter") -> dict:

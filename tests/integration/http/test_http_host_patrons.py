@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from http_harness import SERVER, Harness
 
-from domain.perks import PatronSource
+from starport.domain.perks import PatronSource
 
 
 async def test_the_host_app_makes_and_ends_a_patron(h: Harness) -> None:

@@ -19,9 +19,9 @@ from http_harness import (
     successful_payment,
 )
 
-from entrypoints.http.app import create_app
-from entrypoints.observability import configure_logging
-from sandbox.telegram import DEFAULT_BOT_TOKEN, SandboxTelegram
+from starport.entrypoints.http.app import create_app
+from starport.entrypoints.observability import configure_logging
+from starport.sandbox.telegram import DEFAULT_BOT_TOKEN, SandboxTelegram
 
 
 def sample(h: Harness, name: str, **labels: str) -> float:

@@ -17,9 +17,9 @@ from http_harness import (
     successful_payment,
 )
 
-from entrypoints.http import create_app
-from sandbox.cryptopay import SandboxCryptoPay, WebhookMode
-from sandbox.serve import serve_app
+from starport.entrypoints.http import create_app
+from starport.sandbox.cryptopay import SandboxCryptoPay, WebhookMode
+from starport.sandbox.serve import serve_app
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ from http_harness import (
     successful_payment,
 )
 
-from application import commands as c
-from application.messagebus import HANDLERS
-from entrypoints.telegram import router
+from starport.application import commands as c
+from starport.application.messagebus import HANDLERS
+from starport.entrypoints.telegram import router
 
 PAYER = 5001
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from tests.integration.starport_live import ADMIN, SERVER, live_starport
 
-from adapters.cryptopay.signature import sign
+from starport.adapters.cryptopay.signature import sign
 
 ANN = 7_200_000_002
 ADMIN_CHAT = 7_200_000_099

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from features.drivers.http_database import postgres_unavailable
 
-from adapters.sql import migrate, testing
+from starport.adapters.sql import migrate, testing
 
 
 @pytest.fixture(scope="module")

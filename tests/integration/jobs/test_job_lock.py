@@ -8,13 +8,13 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from adapters.memory.job_lock import MemoryJobLock
-from adapters.sql.database import SqlDatabase
-from adapters.sql.job_lock import FileJobLock, PostgresJobLock, lock_key
-from application.job_lock import JobLock
-from entrypoints.config import StarportConfig
-from entrypoints.container import build_runtime
-from entrypoints.jobs.registry import BUSY, run_job
+from starport.adapters.memory.job_lock import MemoryJobLock
+from starport.adapters.sql.database import SqlDatabase
+from starport.adapters.sql.job_lock import FileJobLock, PostgresJobLock, lock_key
+from starport.application.job_lock import JobLock
+from starport.entrypoints.config import StarportConfig
+from starport.entrypoints.container import build_runtime
+from starport.entrypoints.jobs.registry import BUSY, run_job
 
 
 async def exclusive(first: JobLock, second: JobLock) -> None:

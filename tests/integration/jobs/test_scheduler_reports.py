@@ -11,12 +11,12 @@ from dataclasses import dataclass
 import pytest
 import structlog
 
-from application import commands as c
-from application.views import JobCounts
-from entrypoints.config import StarportConfig
-from entrypoints.container import build_runtime
-from entrypoints.jobs import registry, scheduler
-from entrypoints.jobs.registry import Job, job_table
+from starport.application import commands as c
+from starport.application.views import JobCounts
+from starport.entrypoints.config import StarportConfig
+from starport.entrypoints.container import build_runtime
+from starport.entrypoints.jobs import registry, scheduler
+from starport.entrypoints.jobs.registry import Job, job_table
 
 
 @dataclass(frozen=True)

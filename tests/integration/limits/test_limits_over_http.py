@@ -8,8 +8,8 @@ from collections import Counter
 from sqlalchemy import func, select
 from tests.integration.starport_live import live_starport
 
-from adapters.sql import SqlDatabase
-from adapters.sql.tables import sessions
+from starport.adapters.sql import SqlDatabase
+from starport.adapters.sql.tables import sessions
 
 WAIT = "Too many payment attempts. Please try again in {}."
 ANN, BOB = 7_100_000_001, 7_100_000_002

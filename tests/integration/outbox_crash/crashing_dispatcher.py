@@ -10,14 +10,14 @@ import os
 import sys
 from datetime import datetime, timedelta
 
-from adapters.clock import SystemClock
-from adapters.telegram.client import BotApiClient
-from adapters.telegram.gateways import TelegramMessenger
-from application.ports import InvoiceRequest, OutgoingMessage
-from entrypoints.config import StarportConfig
-from entrypoints.container import build_runtime
-from entrypoints.jobs.registry import run_job
-from sandbox.telegram.state import DEFAULT_BOT_TOKEN as TOKEN
+from starport.adapters.clock import SystemClock
+from starport.adapters.telegram.client import BotApiClient
+from starport.adapters.telegram.gateways import TelegramMessenger
+from starport.application.ports import InvoiceRequest, OutgoingMessage
+from starport.entrypoints.config import StarportConfig
+from starport.entrypoints.container import build_runtime
+from starport.entrypoints.jobs.registry import run_job
+from starport.sandbox.telegram.state import DEFAULT_BOT_TOKEN as TOKEN
 
 MARKER = "CRASH"
 

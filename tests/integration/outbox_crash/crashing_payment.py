@@ -8,15 +8,15 @@ import asyncio
 import os
 import sys
 
-from adapters.telegram.client import BotApiClient
-from adapters.telegram.gateways import TelegramMessenger
-from application import commands as c
-from application.ports import OutgoingMessage
-from domain.money import Stars
-from domain.providers import Provider
-from entrypoints.config import StarportConfig
-from entrypoints.container import build_runtime
-from sandbox.telegram.state import DEFAULT_BOT_TOKEN as TOKEN
+from starport.adapters.telegram.client import BotApiClient
+from starport.adapters.telegram.gateways import TelegramMessenger
+from starport.application import commands as c
+from starport.application.ports import OutgoingMessage
+from starport.domain.money import Stars
+from starport.domain.providers import Provider
+from starport.entrypoints.config import StarportConfig
+from starport.entrypoints.container import build_runtime
+from starport.sandbox.telegram.state import DEFAULT_BOT_TOKEN as TOKEN
 
 
 class DyingMessenger(TelegramMessenger):

@@ -13,18 +13,18 @@ from pathlib import Path
 
 import pytest
 
-from adapters.sql import SqlDatabase, migrate
-from application.effects import OutboxItem, SendText
-from domain.catalog import CreditPackage
-from domain.money import Stars
-from domain.providers import Provider
-from domain.sessions import PaymentSession
-from entrypoints.config import StarportConfig
-from entrypoints.container import build_runtime
-from entrypoints.jobs.registry import run_job
-from sandbox.serve import serve_app
-from sandbox.telegram import DEFAULT_BOT_TOKEN as TOKEN
-from sandbox.telegram import Limits, SandboxTelegram, create_app
+from starport.adapters.sql import SqlDatabase, migrate
+from starport.application.effects import OutboxItem, SendText
+from starport.domain.catalog import CreditPackage
+from starport.domain.money import Stars
+from starport.domain.providers import Provider
+from starport.domain.sessions import PaymentSession
+from starport.entrypoints.config import StarportConfig
+from starport.entrypoints.container import build_runtime
+from starport.entrypoints.jobs.registry import run_job
+from starport.sandbox.serve import serve_app
+from starport.sandbox.telegram import DEFAULT_BOT_TOKEN as TOKEN
+from starport.sandbox.telegram import Limits, SandboxTelegram, create_app
 
 World = tuple[str, str, SandboxTelegram]  # database URL, Bot API URL, the sandbox
 SCRIPT = Path(__file__).with_name("crashing_dispatcher.py")

@@ -8,8 +8,8 @@ import asyncio
 import pytest
 from tests.integration.starport_live import Live, live_starport
 
-from domain import ledger
-from entrypoints.telegram import polling
+from starport.domain import ledger
+from starport.entrypoints.telegram import polling
 
 ANN = 7_400_000_001
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.telegram import Actor, SandboxError
+from starport.sandbox.telegram import Actor, SandboxError
 
 from .conftest import BotApi, Receiver
 

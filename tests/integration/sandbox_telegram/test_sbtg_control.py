@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from sandbox.telegram import SandboxTelegram
+from starport.sandbox.telegram import SandboxTelegram
 
 from .conftest import TOKEN, BotApi, Receiver
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from sandbox.telegram import Actor, SandboxTelegram
+from starport.sandbox.telegram import Actor, SandboxTelegram
 
 from .conftest import BotApi, Receiver
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandbox.telegram import Actor, Limits, SandboxTelegram
+from starport.sandbox.telegram import Actor, Limits, SandboxTelegram
 
 from .conftest import BotApi
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sandbox.telegram import Actor, SandboxTelegram
+from starport.sandbox.telegram import Actor, SandboxTelegram
 
 from .conftest import BotApi, Receiver
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from sandbox.telegram import Actor, SandboxTelegram, load_spec
-from sandbox.telegram.spec_model import SpecError
+from starport.sandbox.telegram import Actor, SandboxTelegram, load_spec
+from starport.sandbox.telegram.spec_model import SpecError
 
 from .conftest import TOKEN, BotApi
 

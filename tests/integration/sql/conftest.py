@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from features.drivers.http_database import postgres_unavailable
 
-from adapters.sql import migrate, testing
+from starport.adapters.sql import migrate, testing
 
 
 def require_postgres() -> str:

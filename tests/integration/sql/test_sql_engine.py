@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from adapters.sql import SqlDatabase
-from adapters.sql.engine import DEFAULT_URL, url_from_env
-from adapters.sql.gateway import is_conflict
-from application.unit_of_work import Conflict
+from starport.adapters.sql import SqlDatabase
+from starport.adapters.sql.engine import DEFAULT_URL, url_from_env
+from starport.adapters.sql.gateway import is_conflict
+from starport.application.unit_of_work import Conflict
 
 
 class PgError(Exception):

@@ -12,18 +12,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Table
 
-from adapters.sql import mappers as m
-from adapters.sql import tables as t
-from application.deliveries import Delivery
-from application.effects import OutboxItem, OutboxStatus, SendText
-from domain.bot_messages import BotMessage, BotMessageChange
-from domain.charges import Charge, ChargeStatus
-from domain.ledger import EntryKind, JournalEntry, Posting
-from domain.money import CryptoAmount, FiatAmount, Price, Stars
-from domain.perks import Invite, JoinBonus, Membership, MemberStatus, Patron, PatronSource
-from domain.providers import Provider
-from domain.refunds import Refund, RefundInitiator
-from domain.sessions import PaymentSession, SessionStatus
+from starport.adapters.sql import mappers as m
+from starport.adapters.sql import tables as t
+from starport.application.deliveries import Delivery
+from starport.application.effects import OutboxItem, OutboxStatus, SendText
+from starport.domain.bot_messages import BotMessage, BotMessageChange
+from starport.domain.charges import Charge, ChargeStatus
+from starport.domain.ledger import EntryKind, JournalEntry, Posting
+from starport.domain.money import CryptoAmount, FiatAmount, Price, Stars
+from starport.domain.perks import Invite, JoinBonus, Membership, MemberStatus, Patron, PatronSource
+from starport.domain.providers import Provider
+from starport.domain.refunds import Refund, RefundInitiator
+from starport.domain.sessions import PaymentSession, SessionStatus
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 SESSION = PaymentSession(

@@ -10,8 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
-from adapters.sql import SqlDatabase, migrate, testing
-from adapters.sql.tables import metadata
+from starport.adapters.sql import SqlDatabase, migrate, testing
+from starport.adapters.sql.tables import metadata
 
 
 async def schema_of(url: str) -> tuple[list[object], set[str]]:

@@ -10,8 +10,8 @@ import uuid
 
 import pytest
 
-from adapters.sql import SqlDatabase
-from adapters.sql.pace import SqlPace
+from starport.adapters.sql import SqlDatabase
+from starport.adapters.sql.pace import SqlPace
 
 
 async def takes_two_processes(url: str, rounds: int = 40) -> list[tuple[float, float, float]]:

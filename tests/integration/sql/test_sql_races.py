@@ -8,23 +8,23 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from adapters.clock import FakeClock
-from adapters.ids import RandomIds
-from adapters.memory.providers import FakeStarsProvider
-from adapters.memory.telegram import RecordingMessenger
-from adapters.sql import SqlDatabase
-from adapters.sql.tables import metadata
-from application import commands as c
-from application.deliveries import Delivery, DeliveryQuery, DuplicateDelivery
-from application.deps import Deps, Settings
-from application.effects import OutboxStatus
-from application.messagebus import MessageBus
-from application.unit_of_work import Conflict
-from domain.catalog import Catalog, CreditPackage
-from domain.errors import InsufficientCredits
-from domain.money import Stars
-from domain.providers import Provider
-from domain.sessions import PaymentSession
+from starport.adapters.clock import FakeClock
+from starport.adapters.ids import RandomIds
+from starport.adapters.memory.providers import FakeStarsProvider
+from starport.adapters.memory.telegram import RecordingMessenger
+from starport.adapters.sql import SqlDatabase
+from starport.adapters.sql.tables import metadata
+from starport.application import commands as c
+from starport.application.deliveries import Delivery, DeliveryQuery, DuplicateDelivery
+from starport.application.deps import Deps, Settings
+from starport.application.effects import OutboxStatus
+from starport.application.messagebus import MessageBus
+from starport.application.unit_of_work import Conflict
+from starport.domain.catalog import Catalog, CreditPackage
+from starport.domain.errors import InsufficientCredits
+from starport.domain.money import Stars
+from starport.domain.providers import Provider
+from starport.domain.sessions import PaymentSession
 
 STARS = Provider.TELEGRAM_STARS
 PACKAGE = CreditPackage("p100", "100 credits", 100, stars=Stars(50))

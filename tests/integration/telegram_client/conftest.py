@@ -9,9 +9,9 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from tg_client_sandbox_helpers import Sleeps
 
-from adapters.telegram import BotApiClient
-from sandbox.serve import serve_app
-from sandbox.telegram import DEFAULT_BOT_TOKEN, Actor, Limits, SandboxTelegram, create_app
+from starport.adapters.telegram import BotApiClient
+from starport.sandbox.serve import serve_app
+from starport.sandbox.telegram import DEFAULT_BOT_TOKEN, Actor, Limits, SandboxTelegram, create_app
 
 PREFIX = "/sandbox/telegram"
 

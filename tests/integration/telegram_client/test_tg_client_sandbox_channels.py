@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adapters.telegram import BotApiClient, TelegramForbidden
-from sandbox.telegram import Actor
+from starport.adapters.telegram import BotApiClient, TelegramForbidden
+from starport.sandbox.telegram import Actor
 
 CHANNEL = -1009990001
 PATRON, STRANGER = 5550003, 5550004

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.telegram import (
+from starport.adapters.telegram import (
     BotApiClient,
     BotBlocked,
     BotCommand,
@@ -14,7 +14,7 @@ from adapters.telegram import (
     TelegramUnauthorized,
     inline_keyboard,
 )
-from sandbox.telegram import DEFAULT_BOT_TOKEN, Actor, SandboxTelegram
+from starport.sandbox.telegram import DEFAULT_BOT_TOKEN, Actor, SandboxTelegram
 
 USER = 5550001
 

@@ -7,8 +7,13 @@ from typing import Any
 
 import pytest
 
-from adapters.telegram import SUBSCRIPTION_PERIOD, BotApiClient, InvalidInvoice, LabeledPrice
-from sandbox.telegram import Actor, PaymentOutcome, SandboxTelegram
+from starport.adapters.telegram import (
+    SUBSCRIPTION_PERIOD,
+    BotApiClient,
+    InvalidInvoice,
+    LabeledPrice,
+)
+from starport.sandbox.telegram import Actor, PaymentOutcome, SandboxTelegram
 
 USER = 5550002
 PRICE = [LabeledPrice("100 credits", 50)]

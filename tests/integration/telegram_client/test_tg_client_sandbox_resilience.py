@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from tg_client_sandbox_helpers import Sleeps
 
-from adapters.telegram import (
+from starport.adapters.telegram import (
     BotApiClient,
     TelegramNotFound,
     TelegramRetryAfter,
     TelegramServerError,
 )
-from sandbox.telegram import DEFAULT_BOT_TOKEN, Actor, Limits, SandboxTelegram
+from starport.sandbox.telegram import DEFAULT_BOT_TOKEN, Actor, Limits, SandboxTelegram
 
 USER = 5550005
 

@@ -6,8 +6,8 @@ import asyncio
 import inspect
 import re
 
-from adapters.telegram import BotApiClient, BotCommand, LabeledPrice
-from sandbox.telegram import Actor, SandboxTelegram, load_spec
+from starport.adapters.telegram import BotApiClient, BotCommand, LabeledPrice
+from starport.sandbox.telegram import Actor, SandboxTelegram, load_spec
 
 # Params a typed method fills in itself (Stars invoices) or that are ours, not Telegram's.
 _FILLED_IN = {"currency", "provider_token", "prices"}

@@ -8,7 +8,7 @@ import pytest_asyncio
 from features.drivers import http_watch
 from fiat_support import Bot, served_bot
 
-from sandbox.telegram import SandboxTelegram
+from starport.sandbox.telegram import SandboxTelegram
 
 
 @pytest_asyncio.fixture

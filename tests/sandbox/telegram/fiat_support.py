@@ -13,8 +13,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from sandbox.serve import serve_app
-from sandbox.telegram import (
+from starport.sandbox.serve import serve_app
+from starport.sandbox.telegram import (
     DEFAULT_BOT_TOKEN,
     DeliverySettings,
     Limits,

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from fiat_support import PROVIDER_SECRET, PROVIDER_TOKEN, USER, Bot, fiat_invoice, stars_invoice
 
-from sandbox.telegram import SandboxTelegram
-from sandbox.telegram.currencies import TELEGRAM_CURRENCIES
+from starport.sandbox.telegram import SandboxTelegram
+from starport.sandbox.telegram.currencies import TELEGRAM_CURRENCIES
 
 
 async def rejection(bot: Bot, method: str, params: dict[str, Any]) -> str:

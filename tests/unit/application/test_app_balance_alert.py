@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from application import commands as c
-from application.balance_alert import WalletCheck
-from application.ports import AssetBalance
-from domain.errors import ProviderNotEnabled
+from starport.application import commands as c
+from starport.application.balance_alert import WalletCheck
+from starport.application.ports import AssetBalance
+from starport.domain.errors import ProviderNotEnabled
 
 ADMIN = -1009999
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from application import bot_messages as bm
-from application import commands as c
-from domain.bot_messages import DEFINITIONS
-from domain.errors import InvalidTemplate, UnknownMessageKey
+from starport.application import bot_messages as bm
+from starport.application import commands as c
+from starport.domain.bot_messages import DEFINITIONS
+from starport.domain.errors import InvalidTemplate, UnknownMessageKey
 
 
 def update(key: str, template: str, parse_mode: str | None = None, by: str = "admin:ann"

@@ -8,15 +8,15 @@ from decimal import Decimal
 import pytest
 from tests.unit.conftest import World, build_world
 
-from adapters.memory.providers import FakeCardProvider
-from application import commands as c
-from application.chat import package_button
-from domain.catalog import Catalog, CreditPackage
-from domain.charges import ChargeStatus
-from domain.errors import RefundNotSupported
-from domain.money import FiatAmount, Stars
-from domain.providers import Provider
-from domain.sessions import SessionStatus
+from starport.adapters.memory.providers import FakeCardProvider
+from starport.application import commands as c
+from starport.application.chat import package_button
+from starport.domain.catalog import Catalog, CreditPackage
+from starport.domain.charges import ChargeStatus
+from starport.domain.errors import RefundNotSupported
+from starport.domain.money import FiatAmount, Stars
+from starport.domain.providers import Provider
+from starport.domain.sessions import SessionStatus
 
 CARD = Provider.TELEGRAM_PAYMENTS
 TOKEN = "284685063:TEST:unit"

@@ -7,14 +7,14 @@ from datetime import timedelta
 
 import pytest
 
-from application import commands as c
-from application.deliveries import DeliveryQuery, DuplicateDelivery, find_deliveries
-from application.limits import FAILURE
-from application.unit_of_work import Conflict
-from domain.errors import SessionNotFound
-from domain.limits import PaymentLimits
-from domain.money import Stars
-from domain.providers import Provider
+from starport.application import commands as c
+from starport.application.deliveries import DeliveryQuery, DuplicateDelivery, find_deliveries
+from starport.application.limits import FAILURE
+from starport.application.unit_of_work import Conflict
+from starport.domain.errors import SessionNotFound
+from starport.domain.limits import PaymentLimits
+from starport.domain.money import Stars
+from starport.domain.providers import Provider
 
 STARS = Provider.TELEGRAM_STARS
 

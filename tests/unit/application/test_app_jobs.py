@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from application import commands as c
-from application.ports import PaidTransaction
-from domain.charges import ChargeStatus
-from domain.money import Stars
-from domain.perks import MemberStatus, Patron, PatronSource
-from domain.providers import Provider
-from domain.sessions import SessionStatus
+from starport.application import commands as c
+from starport.application.ports import PaidTransaction
+from starport.domain.charges import ChargeStatus
+from starport.domain.money import Stars
+from starport.domain.perks import MemberStatus, Patron, PatronSource
+from starport.domain.providers import Provider
+from starport.domain.sessions import SessionStatus
 
 STARS, CRYPTO = Provider.TELEGRAM_STARS, Provider.CRYPTOPAY
 

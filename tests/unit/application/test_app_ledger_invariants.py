@@ -13,12 +13,12 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from application import commands as c
-from application.credits import get_statement
-from domain.errors import IdempotencyConflict, InsufficientCredits
-from domain.money import Price
-from domain.perks import MemberStatus
-from domain.providers import Provider
+from starport.application import commands as c
+from starport.application.credits import get_statement
+from starport.domain.errors import IdempotencyConflict, InsufficientCredits
+from starport.domain.money import Price
+from starport.domain.perks import MemberStatus
+from starport.domain.providers import Provider
 
 STARS, CRYPTO = Provider.TELEGRAM_STARS, Provider.CRYPTOPAY
 USERS = 2

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from application import commands as c
-from application.deliveries import DuplicateDelivery
-from domain.limits import PaymentLimits, RateLimited
-from domain.money import Stars
-from domain.providers import Provider
+from starport.application import commands as c
+from starport.application.deliveries import DuplicateDelivery
+from starport.domain.limits import PaymentLimits, RateLimited
+from starport.domain.money import Stars
+from starport.domain.providers import Provider
 
 STARS = Provider.TELEGRAM_STARS
 LIMITS = PaymentLimits(max_sessions=2, window=timedelta(hours=1), max_failures=2,

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from application import commands as c
-from application.effects import SendText
-from application.unit_of_work import Conflict
-from application.views import JobCounts, PaymentOutcome, SessionView
-from domain.charges import Decision
-from domain.errors import InsufficientCredits
-from domain.money import Stars
-from domain.providers import Provider
+from starport.application import commands as c
+from starport.application.effects import SendText
+from starport.application.unit_of_work import Conflict
+from starport.application.views import JobCounts, PaymentOutcome, SessionView
+from starport.domain.charges import Decision
+from starport.domain.errors import InsufficientCredits
+from starport.domain.money import Stars
+from starport.domain.providers import Provider
 
 
 @pytest.fixture

@@ -7,12 +7,12 @@ import asyncio
 from collections.abc import Sequence
 from datetime import timedelta
 
-from application import commands as c
-from application.effects import OutboxItem, OutboxStatus, SendText
-from application.outbox import backoff
-from application.replies import reply
-from domain.money import Stars
-from domain.providers import Provider
+from starport.application import commands as c
+from starport.application.effects import OutboxItem, OutboxStatus, SendText
+from starport.application.outbox import backoff
+from starport.application.replies import reply
+from starport.domain.money import Stars
+from starport.domain.providers import Provider
 
 SUCCESS = "Payment received: 100 credits added. Your balance: 100 credits."
 SENT, PENDING, FAILED = OutboxStatus.SENT, OutboxStatus.PENDING, OutboxStatus.FAILED
@@ -286,7 +286,7 @@ class TestRecordingThroughABlip:
     async def test_results_not_recorded_at_first_are_recorded_later_and_not_sent_again(
             self, make_world, conflicting_db, monkeypatch) -> None:
         # Given the database goes away right after a confirmation went out (a restart)
-        monkeypatch.setattr("application.outbox.RECORD_RETRY", 0.01)
+        monkeypatch.setattr("starport.application.outbox.RECORD_RETRY", 0.01)
         world = make_world(db=conflicting_db)
         send = world.messenger.send_message
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from application import commands as c
-from application.credits import get_statement
-from application.deliveries import Delivery
-from application.effects import RefundCharge
-from domain.charges import Charge, ChargeStatus, Decision
-from domain.money import CryptoAmount, FiatAmount, Stars
-from domain.providers import Provider
-from domain.sessions import SessionStatus
+from starport.application import commands as c
+from starport.application.credits import get_statement
+from starport.application.deliveries import Delivery
+from starport.application.effects import RefundCharge
+from starport.domain.charges import Charge, ChargeStatus, Decision
+from starport.domain.money import CryptoAmount, FiatAmount, Stars
+from starport.domain.providers import Provider
+from starport.domain.sessions import SessionStatus
 
 STARS, CRYPTO = Provider.TELEGRAM_STARS, Provider.CRYPTOPAY
 SUCCESS = "Payment received: 100 credits added. Your balance: {} credits."

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from application import commands as c
-from application.effects import Button
-from application.ports import ChannelNotAdmin
-from domain.errors import NotAPatron, PerksDisabled
-from domain.perks import InviteStatus, MemberStatus
+from starport.application import commands as c
+from starport.application.effects import Button
+from starport.application.ports import ChannelNotAdmin
+from starport.domain.errors import NotAPatron, PerksDisabled
+from starport.domain.perks import InviteStatus, MemberStatus
 
 PATRON = 555
 BONUS_TEXT = "Thanks for joining the channel! 10 bonus credits added. Balance: {}."

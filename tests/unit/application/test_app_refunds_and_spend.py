@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from application import commands as c
-from application.credits import get_balance, get_statement
-from application.ports import PaidTransaction
-from domain.charges import ChargeStatus
-from domain.errors import (
+from starport.application import commands as c
+from starport.application.credits import get_balance, get_statement
+from starport.application.ports import PaidTransaction
+from starport.domain.charges import ChargeStatus
+from starport.domain.errors import (
     IdempotencyConflict,
     InsufficientCredits,
     InvalidAmount,
@@ -16,9 +16,9 @@ from domain.errors import (
     RefundNotSupported,
     SessionNotFound,
 )
-from domain.money import Stars
-from domain.providers import Provider
-from domain.sessions import SessionStatus
+from starport.domain.money import Stars
+from starport.domain.providers import Provider
+from starport.domain.sessions import SessionStatus
 
 STARS, CRYPTO = Provider.TELEGRAM_STARS, Provider.CRYPTOPAY
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from application import commands as c
-from application.payments import get_session
-from application.unit_of_work import Conflict
-from domain.money import Stars
-from domain.providers import Provider
-from domain.sessions import SessionStatus
+from starport.application import commands as c
+from starport.application.payments import get_session
+from starport.application.unit_of_work import Conflict
+from starport.domain.money import Stars
+from starport.domain.providers import Provider
+from starport.domain.sessions import SessionStatus
 
 STARS = Provider.TELEGRAM_STARS
 
@@ -20,7 +20,7 @@ async def test_an_admin_refund_whose_record_conflicts_is_recorded_without_a_seco
         world, monkeypatch) -> None:
     # Given a paid session, and a record step that hits one write conflict
     view = await world.buy()
-    from application import refunds
+    from starport.application import refunds
 
     original, calls = refunds._refund_session, []
 
@@ -119,8 +119,8 @@ async def test_background_delivery_answers_first_and_delivers_by_drain(make_worl
 
 async def test_failures_during_a_cooldown_do_not_count_so_the_history_stays_exact(make_world
                                                                                  ) -> None:
-    from application.limits import FAILURE, judge, record_failure
-    from domain.limits import PaymentLimits
+    from starport.application.limits import FAILURE, judge, record_failure
+    from starport.domain.limits import PaymentLimits
 
     # Given a user who failed twice and is cooling down for 15 minutes
     world = make_world(limits=PaymentLimits(max_sessions=0, max_failures=2,

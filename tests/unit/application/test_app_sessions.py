@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from adapters.memory.providers import FakeCryptoPayProvider
-from application import commands as c
-from application.payments import get_session
-from application.ports import Invoice, InvoiceRequest, ProviderError
-from application.views import PreCheckoutAnswer
-from domain.errors import (
+from starport.adapters.memory.providers import FakeCryptoPayProvider
+from starport.application import commands as c
+from starport.application.payments import get_session
+from starport.application.ports import Invoice, InvoiceRequest, ProviderError
+from starport.application.views import PreCheckoutAnswer
+from starport.domain.errors import (
     DomainError,
     ForeignPayer,
     PackageUnavailable,
@@ -20,9 +20,9 @@ from domain.errors import (
     SessionNotFound,
     UnknownPackage,
 )
-from domain.money import Stars
-from domain.providers import Provider
-from domain.sessions import PaymentSession, SessionStatus
+from starport.domain.money import Stars
+from starport.domain.providers import Provider
+from starport.domain.sessions import PaymentSession, SessionStatus
 
 STARS, CRYPTO = Provider.TELEGRAM_STARS, Provider.CRYPTOPAY
 

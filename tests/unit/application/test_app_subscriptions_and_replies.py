@@ -6,13 +6,13 @@ from datetime import timedelta
 
 import pytest
 
-from application import commands as c
-from application.deliveries import DuplicateDelivery
-from application.effects import Button, InvitePatron, OutboxStatus
-from domain.charges import Decision
-from domain.money import Stars
-from domain.perks import MemberStatus
-from domain.providers import Provider
+from starport.application import commands as c
+from starport.application.deliveries import DuplicateDelivery
+from starport.application.effects import Button, InvitePatron, OutboxStatus
+from starport.domain.charges import Decision
+from starport.domain.money import Stars
+from starport.domain.perks import MemberStatus
+from starport.domain.providers import Provider
 
 STARS = Provider.TELEGRAM_STARS
 MONTH = timedelta(days=30)

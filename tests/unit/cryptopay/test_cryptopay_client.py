@@ -7,7 +7,7 @@ import httpx
 import pytest
 from structlog.testing import capture_logs
 
-from adapters.cryptopay import (
+from starport.adapters.cryptopay import (
     CryptoPayClient,
     CryptoPayError,
     CryptoPayUnavailable,

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from adapters.cryptopay import signature
-from adapters.cryptopay.signature import sign, verify_signature
+from starport.adapters.cryptopay import signature
+from starport.adapters.cryptopay.signature import sign, verify_signature
 
 TOKEN = "123456789:AAzQcZWQqQAbsfgPnOLr4FHC8Doa4L7KryC"
 BODY = (

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from adapters.cryptopay import (
+from starport.adapters.cryptopay import (
     CurrencyType,
     InvalidSignature,
     InvoiceStatus,

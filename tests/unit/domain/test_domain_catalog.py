@@ -6,11 +6,11 @@ from decimal import Decimal
 
 import pytest
 
-from domain import ledger
-from domain.catalog import Catalog, CreditPackage
-from domain.errors import InvalidAmount, PackageUnavailable, UnknownPackage
-from domain.money import CryptoAmount, FiatAmount, Stars
-from domain.providers import Provider
+from starport.domain import ledger
+from starport.domain.catalog import Catalog, CreditPackage
+from starport.domain.errors import InvalidAmount, PackageUnavailable, UnknownPackage
+from starport.domain.money import CryptoAmount, FiatAmount, Stars
+from starport.domain.providers import Provider
 
 TON = CryptoAmount(Decimal("1.5"), "TON")
 

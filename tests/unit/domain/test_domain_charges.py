@@ -7,12 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from domain.catalog import CreditPackage
-from domain.charges import Charge, ChargeStatus, Decision
-from domain.errors import InvalidAmount, InvalidTransition
-from domain.money import CryptoAmount, FiatAmount, Price, Stars, price_from_minor_units
-from domain.providers import Provider
-from domain.sessions import PaymentSession, SessionStatus
+from starport.domain.catalog import CreditPackage
+from starport.domain.charges import Charge, ChargeStatus, Decision
+from starport.domain.errors import InvalidAmount, InvalidTransition
+from starport.domain.money import CryptoAmount, FiatAmount, Price, Stars, price_from_minor_units
+from starport.domain.providers import Provider
+from starport.domain.sessions import PaymentSession, SessionStatus
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 TTL = timedelta(minutes=30)

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from domain import ledger
-from domain.errors import InsufficientCredits, InvalidAmount, UnbalancedEntry
-from domain.ledger import Account, EntryKind, JournalEntry, Posting
+from starport.domain import ledger
+from starport.domain.errors import InsufficientCredits, InvalidAmount, UnbalancedEntry
+from starport.domain.ledger import Account, EntryKind, JournalEntry, Posting
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 

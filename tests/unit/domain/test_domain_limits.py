@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.limits import PaymentLimits, RateLimited, cooldown_until, humanize, verdict
+from starport.domain.limits import PaymentLimits, RateLimited, cooldown_until, humanize, verdict
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 LIMITS = PaymentLimits(max_sessions=3, window=timedelta(hours=1), max_failures=2,

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from domain.errors import InvalidAmount
-from domain.money import Credits, CryptoAmount, FiatAmount, Stars, parse_decimal, shown
+from starport.domain.errors import InvalidAmount
+from starport.domain.money import Credits, CryptoAmount, FiatAmount, Stars, parse_decimal, shown
 
 
 class TestStars:

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain import ledger
-from domain.errors import InvalidTransition, NotAPatron
-from domain.perks import (
+from starport.domain import ledger
+from starport.domain.errors import InvalidTransition, NotAPatron
+from starport.domain.perks import (
     Invite,
     InviteStatus,
     Membership,

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from domain.catalog import CreditPackage
-from domain.errors import (
+from starport.domain.catalog import CreditPackage
+from starport.domain.errors import (
     AmountMismatch,
     ForeignPayer,
     InvalidTransition,
@@ -17,9 +17,9 @@ from domain.errors import (
     SessionExpired,
     SessionNotPayable,
 )
-from domain.money import CryptoAmount, FiatAmount, Stars
-from domain.providers import Provider
-from domain.sessions import PaymentSession, SessionStatus
+from starport.domain.money import CryptoAmount, FiatAmount, Stars
+from starport.domain.providers import Provider
+from starport.domain.sessions import PaymentSession, SessionStatus
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 TTL = timedelta(minutes=30)

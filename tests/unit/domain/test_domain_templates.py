@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.bot_messages import (
+from starport.domain.bot_messages import (
     DEFINITIONS,
     MAX_LENGTH,
     BotMessage,
@@ -14,8 +14,8 @@ from domain.bot_messages import (
     definition,
     validate,
 )
-from domain.errors import InvalidTemplate, UnknownMessageKey
-from domain.templates import check_html, check_placeholders, escape, fill, placeholders
+from starport.domain.errors import InvalidTemplate, UnknownMessageKey
+from starport.domain.templates import check_html, check_placeholders, escape, fill, placeholders
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 

@@ -9,16 +9,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adapters.memory.table import Table, TxView
-from adapters.memory.unit_of_work import MemoryDatabase
-from application.effects import OutboxItem, SendText
-from application.unit_of_work import Conflict
-from domain import ledger
-from domain.catalog import CreditPackage
-from domain.charges import Charge, ChargeStatus
-from domain.money import Stars
-from domain.providers import Provider
-from domain.sessions import PaymentSession, SessionStatus
+from starport.adapters.memory.table import Table, TxView
+from starport.adapters.memory.unit_of_work import MemoryDatabase
+from starport.application.effects import OutboxItem, SendText
+from starport.application.unit_of_work import Conflict
+from starport.domain import ledger
+from starport.domain.catalog import CreditPackage
+from starport.domain.charges import Charge, ChargeStatus
+from starport.domain.money import Stars
+from starport.domain.providers import Provider
+from starport.domain.sessions import PaymentSession, SessionStatus
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 

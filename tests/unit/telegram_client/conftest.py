@@ -9,7 +9,7 @@ import httpx
 import pytest
 from tg_client_fakes import TOKEN, FakeBotApi, MakeClient, Recorder
 
-from adapters.telegram import BotApiClient, RetryPolicy
+from starport.adapters.telegram import BotApiClient, RetryPolicy
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pickle
 import pytest
 from tg_client_fakes import FakeBotApi, MakeClient, Recorder
 
-from adapters.telegram import (
+from starport.adapters.telegram import (
     BotApiClient,
     BotBlocked,
     ChatNotFound,
@@ -22,7 +22,7 @@ from adapters.telegram import (
     TelegramServerError,
     TelegramUnauthorized,
 )
-from adapters.telegram.ratelimit import RetryPolicy
+from starport.adapters.telegram.ratelimit import RetryPolicy
 
 
 @pytest.mark.parametrize(

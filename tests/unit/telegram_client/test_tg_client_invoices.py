@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from tg_client_fakes import FakeBotApi
 
-from adapters.telegram import BotApiClient, InvalidInvoice, LabeledPrice, stars_invoice
-from adapters.telegram.currencies import limits
-from adapters.telegram.fiat_invoices import fiat_invoice
+from starport.adapters.telegram import BotApiClient, InvalidInvoice, LabeledPrice, stars_invoice
+from starport.adapters.telegram.currencies import limits
+from starport.adapters.telegram.fiat_invoices import fiat_invoice
 
 GOOD: dict[str, Any] = {
     "title": "100 credits",

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from tg_client_fakes import FakeBotApi, MakeClient, Recorder
 
-from adapters.telegram import BotApiClient, BotBlocked, InvalidInvoice, TelegramBadResponse
+from starport.adapters.telegram import BotApiClient, BotBlocked, InvalidInvoice, TelegramBadResponse
 
 
 async def test_each_attempt_is_reported_with_its_outcome(

@@ -11,13 +11,13 @@ import pytest
 import structlog
 from tg_client_fakes import TOKEN, FakeBotApi, MakeClient
 
-from adapters.telegram import (
+from starport.adapters.telegram import (
     BotApiClient,
     BotBlocked,
     TelegramNetworkError,
     TelegramServerError,
 )
-from adapters.telegram.redact import REDACTED, RedactingFilter, redact
+from starport.adapters.telegram.redact import REDACTED, RedactingFilter, redact
 
 
 def _closed_port() -> int:

@@ -10,7 +10,13 @@ import httpx
 import pytest
 from tg_client_fakes import TOKEN, FakeBotApi
 
-from adapters.telegram import BotApiClient, BotCommand, InlineButton, LabeledPrice, inline_keyboard
+from starport.adapters.telegram import (
+    BotApiClient,
+    BotCommand,
+    InlineButton,
+    LabeledPrice,
+    inline_keyboard,
+)
 
 
 @pytest.mark.parametrize(

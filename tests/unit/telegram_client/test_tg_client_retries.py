@@ -6,7 +6,7 @@ import httpx
 import pytest
 from tg_client_fakes import FakeBotApi, MakeClient, Recorder
 
-from adapters.telegram import (
+from starport.adapters.telegram import (
     BotApiClient,
     BotBlocked,
     RetryPolicy,

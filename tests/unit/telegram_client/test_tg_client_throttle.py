@@ -9,7 +9,7 @@ import logging
 
 import pytest
 
-from adapters.telegram.throttle import Throttle
+from starport.adapters.telegram.throttle import Throttle
 
 
 class FakeClock:

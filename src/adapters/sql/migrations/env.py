@@ -7,7 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from adapters.sql.tables import metadata
+from starport.adapters.sql.tables import metadata
 
 config = context.config
 
@@ -22,7 +22,7 @@ def run(connection: Connection) -> None:
 
 
 async def _connect_and_run(url: str) -> None:
-    from adapters.sql.engine import make_engine
+    from starport.adapters.sql.engine import make_engine
 
     engine = make_engine(url, pool_size=1, max_overflow=0)
     try:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, select, update
 
-from adapters.sql import mappers as m
-from adapters.sql.gateway import Gateway
-from adapters.sql.tables import charges as t
-from domain.charges import Charge
-from domain.providers import Provider
+from starport.adapters.sql import mappers as m
+from starport.adapters.sql.gateway import Gateway
+from starport.adapters.sql.tables import charges as t
+from starport.domain.charges import Charge
+from starport.domain.providers import Provider
 
 # Built once (see gateway): the statements every payment runs.
 _GET = select(t).where(t.c.provider == bindparam("b_provider"),

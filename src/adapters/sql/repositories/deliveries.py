@@ -7,10 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import BigInteger, cast, delete, func, select
 
-from adapters.sql import mappers as m
-from adapters.sql.gateway import Gateway
-from adapters.sql.tables import deliveries as t
-from application.deliveries import Delivery, DeliveryQuery
+from starport.adapters.sql import mappers as m
+from starport.adapters.sql.gateway import Gateway
+from starport.adapters.sql.tables import deliveries as t
+from starport.application.deliveries import Delivery, DeliveryQuery
 
 
 class SqlDeliveries:

@@ -16,12 +16,12 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from adapters.sql import mappers as m
-from adapters.sql.gateway import Gateway
-from adapters.sql.tables import accounts as a
-from adapters.sql.tables import entries as e
-from adapters.sql.tables import postings as p
-from domain.ledger import USER_PREFIX, Account, JournalEntry
+from starport.adapters.sql import mappers as m
+from starport.adapters.sql.gateway import Gateway
+from starport.adapters.sql.tables import accounts as a
+from starport.adapters.sql.tables import entries as e
+from starport.adapters.sql.tables import postings as p
+from starport.domain.ledger import USER_PREFIX, Account, JournalEntry
 
 _APPLY_DELTA = (
     update(a).where(a.c.id == bindparam("b_id"))

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, delete, select
 
-from adapters.sql.gateway import Gateway
-from adapters.sql.tables import limit_guards, payment_attempts
+from starport.adapters.sql.gateway import Gateway
+from starport.adapters.sql.tables import limit_guards, payment_attempts
 
 _c = payment_attempts.c
 # Built once (see gateway): the cooldown check runs on every pre-checkout.

@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, or_, select, update
 
-from adapters.sql import mappers as m
-from adapters.sql.gateway import Gateway
-from adapters.sql.tables import outbox as t
-from application.effects import OutboxItem, OutboxStatus
+from starport.adapters.sql import mappers as m
+from starport.adapters.sql.gateway import Gateway
+from starport.adapters.sql.tables import outbox as t
+from starport.application.effects import OutboxItem, OutboxStatus
 
 _PENDING = OutboxStatus.PENDING.value
 # Built once (see gateway): the statements every delivered item runs.

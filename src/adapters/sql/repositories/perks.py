@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from adapters.sql import mappers as m
-from adapters.sql.gateway import Gateway
-from adapters.sql.tables import invites, join_bonuses, memberships, patrons
-from domain.perks import Invite, JoinBonus, Membership, Patron
+from starport.adapters.sql import mappers as m
+from starport.adapters.sql.gateway import Gateway
+from starport.adapters.sql.tables import invites, join_bonuses, memberships, patrons
+from starport.domain.perks import Invite, JoinBonus, Membership, Patron
 
 
 class SqlPatrons:

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field, replace
 
 from sqlalchemy import bindparam, select
 
-from adapters.sql import mappers as m
-from adapters.sql.gateway import Gateway
-from adapters.sql.tables import bot_message_changes, bot_messages, cursors, refunds
-from domain.bot_messages import BotMessage, BotMessageChange
-from domain.refunds import Refund
+from starport.adapters.sql import mappers as m
+from starport.adapters.sql.gateway import Gateway
+from starport.adapters.sql.tables import bot_message_changes, bot_messages, cursors, refunds
+from starport.domain.bot_messages import BotMessage, BotMessageChange
+from starport.domain.refunds import Refund
 
 # Built once (see gateway): the statement every payment runs.
 _BOT_MESSAGE = select(bot_messages).where(bot_messages.c.key == bindparam("b_key"))

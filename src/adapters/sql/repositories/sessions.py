@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlalchemy import BigInteger, bindparam, cast, func, select, update
 
-from adapters.sql import mappers as m
-from adapters.sql.gateway import Gateway
-from adapters.sql.tables import sessions as t
-from domain.providers import Provider
-from domain.sessions import PaymentSession, SessionStatus
+from starport.adapters.sql import mappers as m
+from starport.adapters.sql.gateway import Gateway
+from starport.adapters.sql.tables import sessions as t
+from starport.domain.providers import Provider
+from starport.domain.sessions import PaymentSession, SessionStatus
 
 _OPEN = (SessionStatus.PENDING.value, SessionStatus.INVOICED.value)
 # Built once (see gateway): the statements every payment runs.
