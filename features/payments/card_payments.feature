@@ -60,9 +60,6 @@ Feature: Paying by card through Telegram's payments
     Then Ann has 300 credits
     And Ann's purchase is paid
 
-  # Known bug: a fiat price is shown through FiatAmount.__str__, which normalizes the amount,
-  # so 4.90 USD reads "4.9 USD" in the bot's text and on the /buy button (src/domain/money.py).
-  @known_bug
   Scenario: A card price ending in a zero is shown with both decimals
     Given the shop sells these credit packages:
       | package | credits | card     |
