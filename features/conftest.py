@@ -27,7 +27,7 @@ from features.drivers.http_database import (
     postgres_unavailable,
     temporary_postgres,
 )
-from features.support import Run, ShopSetup, Story, bought, step, texts_to
+from features.support import Outcome, Run, ShopSetup, Story, attempt, bought, step, texts_to
 
 # Tags used by the features, declared as markers (--strict-markers is on).
 MARKERS = {
@@ -153,6 +153,7 @@ def shop_sells(shop_setup: ShopSetup, datatable: list[list[str]]) -> None:
                 credits=int(cells["credits"]),
                 stars=int(cells["stars"]) if cells.get("stars") else None,
                 crypto=cells.get("crypto") or None,
+                card=cells.get("card") or None,
             )
         )
 
@@ -177,8 +178,8 @@ def time_passes(run: Run, driver: Driver, minutes: int) -> None:
 # -- buying --------------------------------------------------------------------------------
 
 
-@given(step("{who:Name} has chosen the {package:Package} package to pay with {method:Method}"))
-@when(step("{who:Name} chooses the {package:Package} package to pay with {method:Method}"))
+@given(step("{who:Name} has chosen the {package:Package} package to pay {method:Method}"))
+@when(step("{who:Name} chooses the {package:Package} package to pay {method:Method}"))
 def chosen_in_host_app(
     run: Run,
     driver: Driver,
@@ -195,13 +196,13 @@ def chosen_in_host_app(
 
 @given(
     step(
-        "{who:Name} has chosen the {package:Package} package in the Mini App to pay with "
+        "{who:Name} has chosen the {package:Package} package in the Mini App to pay "
         "{method:Method}"
     )
 )
 @when(
     step(
-        "{who:Name} chooses the {package:Package} package in the Mini App to pay with "
+        "{who:Name} chooses the {package:Package} package in the Mini App to pay "
         "{method:Method}"
     )
 )
@@ -221,8 +222,8 @@ def chosen_in_mini_app(
     )
 
 
-@given(step("{who:Name} has bought the {package:Package} package with {method:Method}"))
-@when(step("{who:Name} buys the {package:Package} package with {method:Method}"))
+@given(step("{who:Name} has bought the {package:Package} package {method:Method}"))
+@when(step("{who:Name} buys the {package:Package} package {method:Method}"))
 def has_bought(
     run: Run,
     driver: Driver,
@@ -264,6 +265,14 @@ def reconcile_cryptopay(run: Run, driver: Driver) -> None:
     run(driver.run_job(Job.RECONCILE_CRYPTOPAY))
 
 
+@when(step("the notification of {who:Name}'s payment arrives again"), target_fixture="payment")
+@when(step("the notification of {who:Name}'s payment arrives after all"), target_fixture="payment")
+def notification_again(run: Run, driver: Driver, story: Story, who: str) -> PaymentAttempt:
+    payment = run(driver.deliver_payment_again(story.purchase(who)))
+    assert not payment.credited, "a payment already credited was credited again"
+    return payment
+
+
 @then(step('the payment is refused with "{text}"'))
 def payment_refused(payment: PaymentAttempt, text: str) -> None:
     assert not payment.accepted, f"the payment was accepted: {payment}"
@@ -273,6 +282,14 @@ def payment_refused(payment: PaymentAttempt, text: str) -> None:
 @then(parsers.re(r"(?P<who>[A-Z][a-z]+)'s purchase is (?:still )?(?P<status>[a-z]+)"))
 def purchase_status(run: Run, driver: Driver, story: Story, who: str, status: str) -> None:
     assert run(driver.session(story.purchase(who))).status == status
+
+
+# -- refunds -------------------------------------------------------------------------------
+
+
+@when(step("an admin tries to refund {who:Name}'s purchase"), target_fixture="outcome")
+def admin_tries_refund(run: Run, driver: Driver, story: Story, who: str) -> Outcome:
+    return attempt(run, driver.admin_refund(story.purchase(who)))
 
 
 # -- credits -------------------------------------------------------------------------------
@@ -299,6 +316,23 @@ def owes(run: Run, driver: Driver, story: Story, who: str, credits: int) -> None
 
 
 # -- the chat ------------------------------------------------------------------------------
+
+
+@when(step("{who:Name} sends {command} to the bot"))
+def sends(run: Run, driver: Driver, story: Story, who: str, command: str) -> None:
+    run(driver.send_to_bot(story.person(who), command))
+
+
+@when(step('{who:Name} presses "{text}"'))
+def presses(run: Run, driver: Driver, story: Story, who: str, text: str) -> None:
+    run(driver.press_button(story.person(who), text))
+
+
+@when(step("{who:Name} pays the invoice in the chat"), target_fixture="payment")
+def pays_in_chat(run: Run, driver: Driver, story: Story, who: str) -> PaymentAttempt:
+    payment = run(driver.pay_invoice_in_chat(story.person(who)))
+    assert payment.credited, payment
+    return payment
 
 
 @then(step('the bot tells {who:Name} "{text}"'))

@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any, Protocol, TypeVar, cast
 
 from parse import with_pattern as _with_pattern
@@ -45,9 +46,16 @@ def _name(text: str) -> str:
     return text
 
 
-@with_pattern(r"Telegram Stars|Crypto Pay")
+METHODS = {
+    "with Telegram Stars": PaymentMethod.TELEGRAM_STARS,
+    "with Crypto Pay": PaymentMethod.CRYPTO_PAY,
+    "by card": PaymentMethod.CARD,
+}
+
+
+@with_pattern("|".join(METHODS))
 def _method(text: str) -> PaymentMethod:
-    return PaymentMethod.TELEGRAM_STARS if text == "Telegram Stars" else PaymentMethod.CRYPTO_PAY
+    return METHODS[text]
 
 
 @with_pattern(r"[A-Z][A-Za-z]+")
@@ -55,11 +63,24 @@ def _package(text: str) -> str:
     return text
 
 
-TYPES = {"Name": _name, "Method": _method, "Package": _package}
+@with_pattern(r"\d+(?:\.\d+)?")
+def _number(text: str) -> Decimal:
+    return Decimal(text)
+
+
+@with_pattern(r"[A-Z]{3}")
+def _currency(text: str) -> str:
+    return text
+
+
+TYPES = {"Name": _name, "Method": _method, "Package": _package, "Number": _number,
+         "Currency": _currency}
 
 
 def step(text: str) -> parsers.parse:
-    """A step pattern with the scenario types: {who:Name}, {method:Method}, {package:Package}."""
+    """A step pattern with the scenario types: {who:Name}, {package:Package},
+    {method:Method} ("with Telegram Stars", "with Crypto Pay" or "by card"), {amount:Number}
+    (a Decimal: "4.99") and {currency:Currency} (an ISO 4217 code: "USD")."""
     return parsers.parse(text, extra_types=TYPES)
 
 
@@ -139,14 +160,18 @@ def bought(
     package: str,
     method: PaymentMethod,
 ) -> Session:
-    """The whole purchase, the way its users make it: Stars through the bot's deep link,
-    Crypto Pay from the Mini App."""
+    """The whole purchase, the way its users make it: Stars and cards through the bot's deep
+    link, Crypto Pay from the Mini App."""
     person = story.person(who)
     package_id = shop_setup.package_id(package)
     if method is PaymentMethod.TELEGRAM_STARS:
         session = run(driver.create_session(person, package_id, method))
         run(driver.open_deep_link(person, session))
         payment = run(driver.pay(person, session))
+    elif method is PaymentMethod.CARD:
+        session = run(driver.create_session(person, package_id, method))
+        run(driver.open_deep_link(person, session))
+        payment = run(driver.card_pay(person, session))
     else:
         session = run(driver.create_session(person, package_id, method, in_mini_app=True))
         payment = run(driver.crypto_pay(session))

@@ -18,8 +18,8 @@ def limits(run: Run, driver: Driver, sessions: int, minutes: int, failures: int)
     run(driver.limit_payments(sessions, failures, timedelta(minutes=minutes)))
 
 
-@when(step("{who:Name} tries to choose the {package:Package} package to pay with "
-           "{method:Method}"), target_fixture="outcome")
+@when(step("{who:Name} tries to choose the {package:Package} package to pay {method:Method}"),
+      target_fixture="outcome")
 def tries_to_choose(run: Run, driver: Driver, story: Story, shop_setup: ShopSetup, who: str,
                     package: str, method: PaymentMethod) -> Outcome:
     return attempt(run, driver.create_session(

@@ -39,6 +39,7 @@ from features.drivers.base import (
     Shop,
     SpendReceipt,
     StatementLine,
+    smallest_units,
 )
 from features.drivers.http_catalog import write_catalog
 from features.drivers.http_chat import CHANNEL_ID, ChatActions
@@ -50,6 +51,9 @@ from features.drivers.http_server import (
     running_server,
 )
 from starport.sandbox.cryptopay import WebhookMode
+
+PROVIDERS = "telegram_stars,cryptopay,telegram_payments"  # every provider, cards last
+GOOD_CARD = "4242 4242 4242 4242"  # a test card the sandbox's payment provider charges
 
 
 class HttpDriver(ChatActions, Driver):
@@ -74,6 +78,7 @@ class HttpDriver(ChatActions, Driver):
             telegram_channel_id=CHANNEL_ID if shop.patrons_channel else None,
             starport_join_bonus_credits=shop.join_bonus,
             starport_session_ttl_minutes=max(1, int(shop.payment_link_ttl.total_seconds() // 60)),
+            payment_providers=PROVIDERS,
         ))
         self.actor = self.server.actor()
 
@@ -118,18 +123,37 @@ class HttpDriver(ChatActions, Driver):
     async def pay(
         self, tg_user: Person, session: Session, amount: int | None = None
     ) -> PaymentAttempt:
+        return await self._pay_in_telegram(tg_user, session, "stars", amount=amount)
+
+    async def card_pay(
+        self, tg_user: Person, session: Session, amount: Decimal | None = None,
+        currency: str | None = None, card: str | None = None,
+    ) -> PaymentAttempt:
+        """The sandbox user pays the invoice by card: the pre-checkout, then the provider's
+        charge, then the successful_payment (none when the card is declined)."""
+        total = None
+        if amount is not None:
+            total = smallest_units(amount, currency or session.currency)
+        return await self._pay_in_telegram(tg_user, session, "card", amount=total,
+                                           currency=currency, card=card or GOOD_CARD)
+
+    async def _pay_in_telegram(self, tg_user: Person, session: Session, kind: str, *,
+                               amount: int | None, currency: str | None = None,
+                               card: str | None = None) -> PaymentAttempt:
         self._user(tg_user)
         via_link = (tg_user.telegram_id, session.id) in self._opened
         how = tg.payable(self.actor, tg_user.telegram_id, session, via_link=via_link,
-                         amount=amount)
+                         amount=amount, currency=currency)
         before = await self.session(session)
-        outcome = await self.actor.pay_invoice(tg_user.telegram_id, **how)
+        outcome = await self.actor.pay_invoice(tg_user.telegram_id, card=card, **how)
         await self.server.settle()
         if outcome.status == "refused":
             return PaymentAttempt(accepted=False, refusal_shown=outcome.error_message)
+        if outcome.status == "declined":
+            return PaymentAttempt(accepted=True, declined=True)
         assert outcome.ok, f"Telegram could not complete the payment: {outcome.to_json()}"
         assert outcome.payment and outcome.payment["status"] == "delivered", outcome.payment
-        self._notices[session.id] = ("stars", outcome.payment["update"]["message"])
+        self._notices[session.id] = (kind, outcome.payment["update"]["message"])
         return PaymentAttempt(accepted=True, credited=await self._credited(before))
 
     async def crypto_pay(
@@ -172,6 +196,11 @@ class HttpDriver(ChatActions, Driver):
     async def admin_refund(self, session: Session) -> RefundReceipt:
         data = await self._call("POST", f"/api/admin/payments/{session.id}/refund", {},
                                 ADMIN_AUTH)
+        return RefundReceipt(data["credits"], data["debt"], data["alreadyRefunded"])
+
+    async def record_refund(self, session: Session) -> RefundReceipt:
+        data = await self._call("POST", f"/api/admin/payments/{session.id}/refund-recorded",
+                                {}, ADMIN_AUTH)
         return RefundReceipt(data["credits"], data["debt"], data["alreadyRefunded"])
 
     async def provider_refund(self, session: Session) -> RefundReceipt:

@@ -11,7 +11,8 @@ import httpx
 
 from features.drivers.base import PaymentMethod, Refused, Session
 
-METHODS = {"telegram_stars": PaymentMethod.TELEGRAM_STARS, "cryptopay": PaymentMethod.CRYPTO_PAY}
+METHODS = {"telegram_stars": PaymentMethod.TELEGRAM_STARS, "cryptopay": PaymentMethod.CRYPTO_PAY,
+           "telegram_payments": PaymentMethod.CARD}
 
 
 async def call(http: httpx.AsyncClient, method: str, path: str, headers: dict[str, str],

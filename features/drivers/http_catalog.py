@@ -25,6 +25,10 @@ def catalog_toml(packages: Iterable[Package]) -> str:
             amount, code = p.crypto.split()
             kind, key = ("fiat", "currency") if code in FIAT else ("crypto", "asset")
             lines.append(f"{kind} = {{ amount = {_s(amount)}, {key} = {_s(code)} }}")
+        if p.card:  # after the package's own keys: [package.prices] opens a table of its own
+            amount, code = p.card.split()
+            lines += ["[package.prices]", f"telegram_payments = {{ amount = {_s(amount)}, "
+                      f"currency = {_s(code)} }}"]
         tables.append("\n".join(lines))
     return "\n\n".join(tables) + "\n"
 

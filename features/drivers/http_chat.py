@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from features.drivers import http_api as api
@@ -30,6 +31,9 @@ class ChatActions:
         async def _delivered(self, delivery: Any) -> None: ...
         async def pay(self, tg_user: Person, session: Session, amount: int | None = None
                       ) -> PaymentAttempt: ...
+        async def card_pay(self, tg_user: Person, session: Session,
+                           amount: Decimal | None = None, currency: str | None = None,
+                           card: str | None = None) -> PaymentAttempt: ...
 
     # -- the chat --------------------------------------------------------------------------
 
@@ -51,6 +55,8 @@ class ChatActions:
         if not unpaid:
             raise Refused("no_invoice", f"no unpaid invoice in {tg_user.name}'s chat")
         data = await self._call("GET", f"/api/payments/sessions/{unpaid[-1].payload}")
+        if unpaid[-1].currency != "XTR":  # in a real currency: by card
+            return await self.card_pay(tg_user, api.session(data))
         return await self.pay(tg_user, api.session(data), amount)
 
     async def limit_payments(self, sessions_per_hour: int, failures: int,

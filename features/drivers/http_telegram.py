@@ -25,11 +25,12 @@ def start_parameter(deep_link: str | None, session_id: str) -> str:
 
 
 def payable(actor: Actor, payer: int, session: Session, *, via_link: bool,
-            amount: int | None) -> dict[str, Any]:
+            amount: int | None, currency: str | None = None) -> dict[str, Any]:
     """How `payer` reaches the session's invoice, as `Actor.pay_invoice` keyword arguments:
     the invoice link they opened, the invoice message in their chat, or one forwarded to them
-    from its owner's chat (anyone may pay a forwarded invoice). With `amount`, an invoice for
-    the same purchase at that price (say, made when the price was another)."""
+    from its owner's chat (anyone may pay a forwarded invoice). With `amount` (in the
+    currency's smallest units) or `currency`, an invoice for the same purchase at that price
+    (say, made when the price was another)."""
     mine = [i for i in actor.bot.invoices.values() if i.payload == session.id]
     link = next((i for i in mine if i.link and i.link == session.invoice_link), None)
     in_chat = [i for i in mine if i.chat_id is not None and not i.paid_by]
@@ -37,9 +38,14 @@ def payable(actor: Actor, payer: int, session: Session, *, via_link: bool,
         (i for i in reversed(in_chat) if i.chat_id == payer), None
     ) or next(reversed(in_chat), None) or link
     if chosen is None:
-        raise Refused("no_invoice", f"no Stars invoice was made for purchase {session.id}")
+        raise Refused("no_invoice", f"no invoice was made for purchase {session.id}")
+    other: dict[str, Any] = {}
     if amount is not None and amount != chosen.amount:
-        return {"invoice_link": _copy(actor, chosen, amount=amount).link}
+        other["amount"] = amount
+    if currency is not None and currency != chosen.currency:
+        other["currency"] = currency
+    if other:
+        return {"invoice_link": _copy(actor, chosen, **other).link}
     if chosen.chat_id is None:
         return {"invoice_link": chosen.link}
     if chosen.chat_id != payer:  # forwarded into the payer's chat

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from features.drivers.base import (
+    DECLINED_CARD,
     Balance,
     Button,
     ChatInvoice,
@@ -33,10 +34,15 @@ from features.drivers.base import (
     Shop,
     SpendReceipt,
     StatementLine,
+    smallest_units,
 )
 from starport.adapters.clock import FakeClock
 from starport.adapters.ids import SequentialIds
-from starport.adapters.memory.providers import FakeCryptoPayProvider, FakeStarsProvider
+from starport.adapters.memory.providers import (
+    FakeCardProvider,
+    FakeCryptoPayProvider,
+    FakeStarsProvider,
+)
 from starport.adapters.memory.telegram import FakeChannel, RecordingMessenger
 from starport.adapters.memory.unit_of_work import MemoryDatabase
 from starport.application import bot_messages, credits, payments
@@ -46,12 +52,24 @@ from starport.application.chat import BUY_PREFIX
 from starport.application.deps import Deps, Settings
 from starport.application.messagebus import MessageBus
 from starport.application.outbox import Sender
-from starport.application.ports import ChannelNotAdmin, PaidTransaction, ProviderError
+from starport.application.ports import (
+    ChannelNotAdmin,
+    InvoiceRequest,
+    PaidTransaction,
+    ProviderError,
+)
 from starport.application.views import SessionView
 from starport.domain.catalog import Catalog, CreditPackage
 from starport.domain.errors import DomainError
 from starport.domain.limits import PaymentLimits
-from starport.domain.money import CryptoAmount, FiatAmount, Stars, parse_decimal
+from starport.domain.money import (
+    CryptoAmount,
+    FiatAmount,
+    Price,
+    Stars,
+    parse_decimal,
+    price_from_minor_units,
+)
 from starport.domain.perks import MemberStatus
 from starport.domain.providers import Provider
 
@@ -59,6 +77,7 @@ CHANNEL_ID = -1001234567890
 PROVIDERS = {
     PaymentMethod.TELEGRAM_STARS: Provider.TELEGRAM_STARS,
     PaymentMethod.CRYPTO_PAY: Provider.CRYPTOPAY,
+    PaymentMethod.CARD: Provider.TELEGRAM_PAYMENTS,
 }
 
 
@@ -69,6 +88,7 @@ class UseCaseDriver(Driver):
         self.channel = FakeChannel()
         self.stars = FakeStarsProvider()
         self.cryptopay = FakeCryptoPayProvider()
+        self.cards = FakeCardProvider()
         self._numbers = itertools.count(1)
         # The last payment notification each provider sent (or would have) per session.
         self._notices: dict[str, c.CompletePayment] = {}
@@ -78,7 +98,8 @@ class UseCaseDriver(Driver):
             clock=self.clock,
             ids=SequentialIds(),
             catalog=Catalog(_package(p) for p in shop.packages),
-            providers={Provider.TELEGRAM_STARS: self.stars, Provider.CRYPTOPAY: self.cryptopay},
+            providers={Provider.TELEGRAM_STARS: self.stars, Provider.CRYPTOPAY: self.cryptopay,
+                       Provider.TELEGRAM_PAYMENTS: self.cards},
             messenger=self.messenger,
             channel=self.channel,
             settings=Settings(
@@ -153,6 +174,43 @@ class UseCaseDriver(Driver):
         )
         return await self._notify(notice)
 
+    async def card_pay(
+        self, tg_user: Person, session: Session, amount: Decimal | None = None,
+        currency: str | None = None, card: str | None = None,
+    ) -> PaymentAttempt:
+        """Telegram asks about the invoice's currency and total (the one in the chat, else the
+        invoice link's, which is the price); the provider charges the card, then Telegram
+        reports the payment with both charge ids."""
+        sent = self._chat_invoice(session.id)
+        code = currency or (sent.currency if sent else session.currency)
+        if amount is not None or currency is not None:
+            total = smallest_units(amount if amount is not None else session.amount, code)
+        else:
+            total = sent.amount if sent else smallest_units(session.amount, code)
+        answer = await self._handle(
+            c.ValidatePreCheckout(f"pcq{next(self._numbers)}", tg_user.telegram_id, session.id,
+                                  code, total))
+        if not answer.ok:
+            return PaymentAttempt(accepted=False, refusal_shown=answer.error_message)
+        if card is not None and card.replace(" ", "") == DECLINED_CARD.replace(" ", ""):
+            return PaymentAttempt(accepted=True, declined=True)
+        number = next(self._numbers)
+        notice = c.CompletePayment(
+            Provider.TELEGRAM_PAYMENTS, session.id, f"card{number:08d}",
+            price_from_minor_units(code, total), tg_user.telegram_id, tg_user.telegram_id,
+            provider_charge_id=f"ch_fake_{number:08d}", first_name=tg_user.name,
+        )
+        return await self._notify(notice)
+
+    def _chat_invoice(self, session_id: str) -> InvoiceRequest | None:
+        """The latest invoice sent into a chat for the purchase; Telegram refuses one in a real
+        currency without the payment provider's token."""
+        sent = next((i for i in reversed(self.messenger.invoices) if i.payload == session_id),
+                    None)
+        if sent is not None and sent.currency != Stars.currency:
+            assert sent.provider_token, f"a {sent.currency} invoice was sent without a token"
+        return sent
+
     async def crypto_pay(
         self, session: Session, amount: Decimal | None = None, lose_webhook: bool = False
     ) -> PaymentAttempt:
@@ -194,6 +252,9 @@ class UseCaseDriver(Driver):
                 c.RecordProviderRefund(notice.provider, notice.charge_id, session.id)
             )
         )
+
+    async def record_refund(self, session: Session) -> RefundReceipt:
+        return _receipt(await self._handle(c.RecordRefund(session.id, requested_by="admin")))
 
     # -- credits ---------------------------------------------------------------------------
 
@@ -255,7 +316,10 @@ class UseCaseDriver(Driver):
         if invoice is None:
             raise Refused("no_invoice", f"no unpaid invoice in {tg_user.name}'s chat")
         session = _session(await self._call(payments.get_session(self.deps, invoice.payload)))
-        attempt = await self.pay(tg_user, session, amount)
+        if invoice.currency == Stars.currency:
+            attempt = await self.pay(tg_user, session, amount)
+        else:
+            attempt = await self.card_pay(tg_user, session)
         if attempt.accepted:
             self._paid_in_chat.add(invoice.payload)
         return attempt
@@ -402,8 +466,12 @@ def _package(p: Package) -> CreditPackage:
             if code in {"USD", "EUR", "RUB"}
             else CryptoAmount(parse_decimal(amount), code)
         )
+    prices: dict[Provider, Price] = {}
+    if p.card:
+        amount, code = p.card.split()
+        prices[Provider.TELEGRAM_PAYMENTS] = FiatAmount(parse_decimal(amount), code)
     return CreditPackage(p.id, p.title, p.credits, Stars(p.stars) if p.stars else None, crypto,
-                         subscription=p.subscription)
+                         subscription=p.subscription, prices=prices)
 
 
 def _session(view: SessionView) -> Session:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pytest_bdd import scenarios, then, when
 
 from features.drivers.base import Driver
-from features.support import Outcome, Run, Story, attempt, step
+from features.support import Outcome, Run, Story, step
 
 scenarios("refunds/refunds.feature")
 
@@ -13,11 +13,6 @@ scenarios("refunds/refunds.feature")
 @when(step("an admin refunds {who:Name}'s purchase"))
 def admin_refunds(run: Run, driver: Driver, story: Story, who: str) -> None:
     run(driver.admin_refund(story.purchase(who)))
-
-
-@when(step("an admin tries to refund {who:Name}'s purchase"), target_fixture="outcome")
-def admin_tries_refund(run: Run, driver: Driver, story: Story, who: str) -> Outcome:
-    return attempt(run, driver.admin_refund(story.purchase(who)))
 
 
 @when(step("Telegram reports that it refunded {who:Name}'s payment"))

@@ -34,16 +34,25 @@ async def refund_payment(deps: Deps, cmd: c.RefundPayment) -> RefundResult:
     session, earlier = await _refundable(deps, cmd.session_id, cmd.allow_debt)
     if earlier is not None:
         return earlier
+    assert session.charge_id is not None
     refunds = deps.capable(session.provider, Refunds)
     if refunds is None:
-        traits = deps.traits(session.provider)
-        raise RefundNotSupported(
-            f"{traits.label} payments cannot be refunded by Starport: "
-            f"{traits.refund_elsewhere}, then record it as a refund made elsewhere")
-    assert session.charge_id is not None
+        raise RefundNotSupported(await _where_to_refund(deps, session, session.charge_id))
     await refunds.refund(session.charge_id, session.telegram_user_id)
     # The money is back with the user now: the record is made whatever the balance is.
     return await _record(deps, cmd.session_id, RefundInitiator.ADMIN, cmd.reason)
+
+
+async def _where_to_refund(deps: Deps, session: PaymentSession, charge_id: str) -> str:
+    """What the admin needs to refund it by hand: where, and the provider's own reference."""
+    traits = deps.traits(session.provider)
+    async with deps.uow(read_only=True) as uow:
+        charge = await uow.charges.get(session.provider, charge_id)
+    reference = (charge.provider_charge_id if charge and charge.provider_charge_id
+                 else charge_id)
+    return (f"{traits.label} payments cannot be refunded by Starport: "
+            f"{traits.refund_elsewhere} (the payment there: {reference}), then record it as a "
+            "refund made elsewhere")
 
 
 async def record_refund(deps: Deps, cmd: c.RecordRefund) -> RefundResult:

@@ -104,9 +104,14 @@ _EXPONENTS = {
 
 
 def shown(price: Price) -> str:
-    """A price as buyers read it in Telegram: "50 ⭐", "4.99 USD", "1.5 TON"."""
+    """A price as buyers read it in Telegram: "50 ⭐", "4.90 USD" (a currency with all the
+    decimals of its smallest unit, as Telegram's invoice shows it), "500 JPY", "1.5 TON"."""
     if isinstance(price, Stars):
         return f"{price.amount} ⭐"
+    if isinstance(price, FiatAmount):
+        written = price.amount.normalize().as_tuple().exponent  # finite: never "n" or "F"
+        digits = max(exponent(price.code), -written if isinstance(written, int) else 0)
+        return f"{price.amount:.{digits}f} {price.code}"
     return str(price)
 
 

@@ -172,12 +172,14 @@ class TestRefund:
         # Given a card purchase
         session_id = await open_card_session(world)
         await world.handle(c.CompletePayment(CARD, session_id, "tg-ch-1",
-                                             FiatAmount(Decimal("4.99"), "USD"), 777, 777))
+                                             FiatAmount(Decimal("4.99"), "USD"), 777, 777,
+                                             provider_charge_id="ch_3Pq"))
         # When the admin asks Starport to refund it
         with pytest.raises(RefundNotSupported) as refused:
             await world.handle(c.RefundPayment(session_id, "admin"))
-        # Then it says where, and nothing changed
+        # Then it says where, with the payment provider's reference, and nothing changed
         assert "dashboard" in refused.value.message
+        assert "(the payment there: ch_3Pq)" in refused.value.message
         assert await world.balance("u1") == 100
         # When the admin records the refund made there
         result = await world.handle(c.RecordRefund(session_id, "admin", "Stripe re_123"))

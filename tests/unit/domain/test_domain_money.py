@@ -119,6 +119,9 @@ class TestParseDecimal:
 
 @pytest.mark.parametrize(("price", "text"), [
     (Stars(50), "50 ⭐"), (FiatAmount(Decimal("4.99"), "USD"), "4.99 USD"),
+    (FiatAmount(Decimal("4.9"), "USD"), "4.90 USD"),
+    (FiatAmount(Decimal("5"), "EUR"), "5.00 EUR"), (FiatAmount(Decimal("500"), "JPY"), "500 JPY"),
+    (FiatAmount(Decimal("1.5"), "KWD"), "1.500 KWD"),
     (CryptoAmount(Decimal("1.50"), "TON"), "1.5 TON")])
 def test_a_price_reads_as_telegram_shows_it(price: Stars | FiatAmount | CryptoAmount,
                                               text: str) -> None:
