@@ -66,7 +66,7 @@ class PostgresUnavailable(Exception):
 def temporary_postgres(prefix: str) -> Iterator[str]:
     """A migrated database `<prefix>_<random>` for a test session, dropped on leaving."""
     if not SQL_AVAILABLE:
-        raise PostgresUnavailable("adapters.sql is not available yet")
+        raise PostgresUnavailable("starport.adapters.sql is not available yet")
     from starport.adapters.sql import migrate, testing
 
     admin = testing.admin_url()

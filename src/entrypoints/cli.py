@@ -201,7 +201,7 @@ def _serve(config: StarportConfig, args: argparse.Namespace) -> int:
               "nothing here takes real money; see README 'Try a purchase'", file=sys.stderr)
     if args.workers > 1:
         os.environ[JOBS_ENV] = "0" if args.no_jobs else "1"
-        uvicorn.run("entrypoints.http.asgi:create", factory=True, workers=args.workers,
+        uvicorn.run("starport.entrypoints.http.asgi:create", factory=True, workers=args.workers,
                     **options)  # type: ignore[arg-type]
         return 0
     server = uvicorn.Server(uvicorn.Config(serving_app(config, jobs=not args.no_jobs),
