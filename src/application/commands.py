@@ -28,6 +28,11 @@ class CreateSession(Command):
     package_id: str
     provider: Provider
     telegram_user_id: int | None = None  # known when a Mini App or the bot creates it
+    # A retried request with the same key (from the same caller: `scope`) gets the same
+    # session; the same key with another request (`fingerprint`) is refused.
+    idempotency_key: str | None = None
+    scope: str = "host"
+    fingerprint: str = ""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from starport.application import commands as c
@@ -11,9 +12,15 @@ from starport.application.effects import Button, OutboxItem, SendInvoice
 from starport.application.limits import admit_session, judge, record_failure
 from starport.application.notify import load_message, send_template
 from starport.application.ports import ChatInvoices, ProviderError
+from starport.application.repositories import IdempotentRequest
 from starport.application.unit_of_work import UnitOfWork
 from starport.application.views import PreCheckoutAnswer, SessionView
-from starport.domain.errors import DomainError, SessionNotFound, SessionNotPayable
+from starport.domain.errors import (
+    DomainError,
+    IdempotencyConflict,
+    SessionNotFound,
+    SessionNotPayable,
+)
 from starport.domain.limits import humanize
 from starport.domain.money import minor_units, price_from_minor_units, shown
 from starport.domain.sessions import PaymentSession
@@ -56,8 +63,15 @@ async def create_session(deps: Deps, cmd: c.CreateSession) -> SessionView:
         telegram_user_id=cmd.telegram_user_id,
     )
     async with deps.uow() as uow:
+        if cmd.idempotency_key is not None:
+            earlier = await _earlier_request(uow, cmd)
+            if earlier is not None:  # a retry: the session it made, as it is now
+                return replace(view(deps, earlier), replayed=True)
         (await admit_session(deps, uow, cmd.user_id)).enforce()  # over the limit: nothing made
         await uow.sessions.add(session)
+        if cmd.idempotency_key is not None:  # a concurrent retry that got here first: Conflict
+            await uow.idempotency.add(IdempotentRequest(
+                cmd.scope, cmd.idempotency_key, cmd.fingerprint, session.id, now))
         await uow.commit()
     # The provider is called outside any transaction; a failure leaves a session that can still
     # be paid through the deep link (an invoice the bot sends into the chat) or is marked
@@ -81,6 +95,17 @@ async def create_session(deps: Deps, cmd: c.CreateSession) -> SessionView:
         await uow.sessions.save(session)
         await uow.commit()
     return view(deps, session)
+
+
+async def _earlier_request(uow: UnitOfWork, cmd: c.CreateSession) -> PaymentSession | None:
+    assert cmd.idempotency_key is not None
+    earlier = await uow.idempotency.get(cmd.scope, cmd.idempotency_key)
+    if earlier is None:
+        return None
+    if earlier.fingerprint != cmd.fingerprint:
+        raise IdempotencyConflict(f"Idempotency-Key {cmd.idempotency_key!r} was used for "
+                                  "another request: use a new key for a new purchase")
+    return await _get(uow, earlier.session_id)
 
 
 async def get_session(deps: Deps, session_id: str) -> SessionView:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -17,6 +18,26 @@ from starport.domain.sessions import PaymentSession
 
 if TYPE_CHECKING:
     from starport.application.deliveries import Delivery, DeliveryQuery
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotentRequest:
+    """A create-session request made with an Idempotency-Key: the same key from the same caller
+    (`scope`) gets the same session back; with another request (`fingerprint`) it is refused."""
+
+    scope: str  # "host", or "tma:<telegram id>" for a Mini App user
+    key: str
+    fingerprint: str  # what was asked, as the edge saw it (a hash of the request)
+    session_id: str
+    created_at: datetime
+
+
+class IdempotencyRepository(Protocol):
+    async def get(self, scope: str, key: str) -> IdempotentRequest | None: ...
+
+    async def add(self, request: IdempotentRequest) -> None:
+        """Conflict if the caller's key is taken (a concurrent request with it won)."""
+        ...
 
 
 class SessionRepository(Protocol):

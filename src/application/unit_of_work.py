@@ -47,6 +47,7 @@ class UnitOfWork(abc.ABC):
     outbox: repos.OutboxRepository
     cursors: repos.CursorRepository
     limits: repos.LimitRepository
+    idempotency: repos.IdempotencyRepository
 
     def __init__(self, read_only: bool = False, sender: OutboxSender | None = None) -> None:
         self.read_only = read_only  # reads only: SQLite need not queue behind the writer

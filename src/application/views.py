@@ -29,6 +29,7 @@ class SessionView:
     paid_at: datetime | None
     refunded_at: datetime | None
     failure_reason: str | None
+    replayed: bool = False  # the session an earlier request with the same Idempotency-Key made
 
     @classmethod
     def of(cls, s: PaymentSession, deep_link: str | None, *, in_chat: bool) -> SessionView:

@@ -10,6 +10,7 @@ from datetime import datetime
 from starport.adapters.memory.table import Table, TxView
 from starport.application.deliveries import Delivery, DeliveryQuery
 from starport.application.effects import OutboxItem, OutboxStatus
+from starport.application.repositories import IdempotentRequest
 from starport.application.unit_of_work import Conflict
 from starport.domain.bot_messages import BotMessage, BotMessageChange
 from starport.domain.charges import Charge
@@ -41,6 +42,7 @@ class MemoryStore:
     deliveries: Table[tuple[str, str], Delivery | None] = field(default_factory=Table)
     outbox: Table[str, OutboxItem] = field(default_factory=Table)
     cursors: Table[str, str] = field(default_factory=Table)
+    idempotency: Table[tuple[str, str], IdempotentRequest] = field(default_factory=Table)
     # Deleted rows stay as None (a tombstone): the tables know only put.
     attempts: Table[int, Attempt | None] = field(default_factory=Table)
     attempt_numbers: itertools.count[int] = field(default_factory=itertools.count)
@@ -293,6 +295,19 @@ class MemoryCursors:
 
     async def set(self, name: str, value: str) -> None:
         self._v.put(name, value)
+
+
+class MemoryIdempotency:
+    def __init__(self, view: TxView[tuple[str, str], IdempotentRequest]) -> None:
+        self._v = view
+
+    async def get(self, scope: str, key: str) -> IdempotentRequest | None:
+        return self._v.get((scope, key))
+
+    async def add(self, request: IdempotentRequest) -> None:
+        if self._v.exists((request.scope, request.key)):
+            raise Conflict(f"idempotency key {request.key!r} is taken")
+        self._v.put((request.scope, request.key), request)
 
 
 class MemoryLimits:

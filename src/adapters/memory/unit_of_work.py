@@ -31,7 +31,7 @@ class MemoryUnitOfWork(UnitOfWork):
             "bonuses": TxView(s.bonuses), "bot_messages": TxView(s.bot_messages),
             "changes": TxView(s.bot_message_changes), "deliveries": TxView(s.deliveries),
             "outbox": TxView(s.outbox), "cursors": TxView(s.cursors),
-            "attempts": TxView(s.attempts),
+            "attempts": TxView(s.attempts), "idempotency": TxView(s.idempotency),
         }
         self._views = list(views.values())
         self.sessions = r.MemorySessions(views["sessions"])
@@ -47,6 +47,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.outbox = r.MemoryOutbox(views["outbox"])
         self.cursors = r.MemoryCursors(views["cursors"])
         self.limits = r.MemoryLimits(views["attempts"], s.attempt_numbers)
+        self.idempotency = r.MemoryIdempotency(views["idempotency"])
 
     async def _commit(self) -> None:
         for view in self._views:

@@ -199,6 +199,15 @@ cursors = Table(
     Column("value", Text, nullable=False),
 )
 
+idempotency_keys = Table(
+    "idempotency_keys", metadata,  # create-session requests made with an Idempotency-Key
+    Column("scope", String(80), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("session_id", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
 bot_api_pace = Table(
     "bot_api_pace", metadata,  # one bot's Bot API schedule, shared by every process sending
     Column("name", String(64), primary_key=True),

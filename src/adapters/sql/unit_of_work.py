@@ -11,6 +11,7 @@ from starport.adapters.sql.engine import READ_ONLY
 from starport.adapters.sql.gateway import Gateway, translate
 from starport.adapters.sql.repositories.charges import SqlCharges
 from starport.adapters.sql.repositories.deliveries import SqlDeliveries
+from starport.adapters.sql.repositories.idempotency import SqlIdempotency
 from starport.adapters.sql.repositories.ledger import SqlLedger
 from starport.adapters.sql.repositories.limits import SqlLimits
 from starport.adapters.sql.repositories.outbox import SqlOutbox
@@ -81,6 +82,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.outbox = SqlOutbox(gw)
         self.cursors = SqlCursors(gw)
         self.limits = SqlLimits(gw)
+        self.idempotency = SqlIdempotency(gw)
 
     async def _commit(self) -> None:
         assert self._conn is not None

@@ -129,6 +129,13 @@ def _operation(route: tuple[Any, ...]) -> tuple[str, str, S]:
         op["parameters"] = [{"name": n, "in": "query", "schema": {"type": "string"}}
                             for n in ("updateId", "chargeId", "invoiceId", "sessionId",
                                       "source", "limit")]
+    if path == "/api/payments/create-session":
+        op["parameters"] = [{
+            "name": "Idempotency-Key", "in": "header", "required": False,
+            "description": "1-255 visible ASCII characters (e.g. a UUID): a retry with the same "
+                           "key and body gets the same session (header Idempotent-Replayed: "
+                           "true); the same key with another body is a 409",
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255}}]
     if path.endswith("/ledger"):
         op["parameters"].append({"name": "limit", "in": "query",
                                  "schema": {"type": "integer", "minimum": 1, "maximum": 500}})

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -13,9 +17,11 @@ from starport.application.views import SessionView
 from starport.domain.errors import SessionNotFound
 from starport.entrypoints.http import serialize
 from starport.entrypoints.http.auth import authenticate, runtime_of
-from starport.entrypoints.http.errors import parse_body
+from starport.entrypoints.http.errors import ApiError, parse_body
 from starport.entrypoints.http.inputs import storable_param
 from starport.entrypoints.http.schemas import CreateSessionBody
+
+KEY_SHAPE = re.compile(r"[\x21-\x7e]{1,255}")
 
 
 async def list_packages(request: Request) -> Response:
@@ -33,17 +39,35 @@ async def list_packages(request: Request) -> Response:
 
 async def create_session(request: Request) -> Response:
     caller = authenticate(request)
+    key = idempotency_key(request)
     body = await parse_body(request, CreateSessionBody)
     user_id = caller.user_for(body.user_id)
     telegram_user_id = caller.telegram_user_id if caller.is_mini_app else body.telegram_user_id
     bind_contextvars(user_id=user_id)
+    asked = {"userId": user_id, "packageId": body.package_id, "provider": body.provider.value,
+             "telegramUserId": telegram_user_id}
     view: SessionView = await runtime_of(request).bus.handle(c.CreateSession(
         user_id=user_id, package_id=body.package_id, provider=body.provider,
-        telegram_user_id=telegram_user_id,
+        telegram_user_id=telegram_user_id, idempotency_key=key,
+        scope=f"tma:{caller.telegram_user_id}" if caller.is_mini_app else "host",
+        fingerprint=hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest(),
     ))
     bind_contextvars(session_id=view.id)
-    return JSONResponse(serialize.session(view), status_code=201,
-                        headers={"Location": f"/api/payments/sessions/{view.id}"})
+    headers = {"Location": f"/api/payments/sessions/{view.id}"}
+    if view.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(serialize.session(view), status_code=201, headers=headers)
+
+
+def idempotency_key(request: Request) -> str | None:
+    """The optional `Idempotency-Key` header: 1-255 visible ASCII characters (a UUID fits)."""
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    if not KEY_SHAPE.fullmatch(key):
+        raise ApiError(400, "invalid_idempotency_key",
+                       "Idempotency-Key is 1-255 visible ASCII characters, e.g. a UUID")
+    return key
 
 
 async def read_session(request: Request) -> Response:

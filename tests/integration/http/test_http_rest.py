@@ -170,3 +170,41 @@ async def test_a_bug_is_a_json_500_not_a_crash(h: Harness, monkeypatch: pytest.M
     assert response.status_code == 500
     assert response.json()["error"]["code"] == "internal_error"
     assert response.headers["x-request-id"]
+
+
+IDEMPOTENT_BODY = {"packageId": "starter", "paymentMethod": "telegram_stars", "userId": "u1"}
+
+
+class TestIdempotencyKey:
+
+    async def post(self, h: Harness, key: str | None, **changes: str) -> object:
+        headers = {**SERVER, **({"Idempotency-Key": key} if key is not None else {})}
+        return await h.client.post("/api/payments/create-session", headers=headers,
+                                   json={**IDEMPOTENT_BODY, **changes})
+
+    async def test_a_retry_gets_the_same_session_and_says_so(self, h: Harness) -> None:
+        first = await self.post(h, "9b2f-retry")
+        again = await self.post(h, "9b2f-retry")
+
+        assert (first.status_code, again.status_code) == (201, 201)  # type: ignore[attr-defined]
+        assert again.json()["sessionId"] == first.json()["sessionId"]  # type: ignore[attr-defined]
+        assert again.headers["Idempotent-Replayed"] == "true"  # type: ignore[attr-defined]
+        assert "Idempotent-Replayed" not in first.headers  # type: ignore[attr-defined]
+
+    async def test_the_same_key_with_another_body_is_a_409(self, h: Harness) -> None:
+        await self.post(h, "9b2f-other")
+
+        response = await self.post(h, "9b2f-other", packageId="pro")
+
+        assert response.status_code == 409  # type: ignore[attr-defined]
+        assert response.json()["error"]["code"] == "idempotency_conflict"  # type: ignore[attr-defined]
+
+    @pytest.mark.parametrize("key", ["", "a b", "x" * 256, "é"])
+    async def test_a_malformed_key_is_a_400_and_makes_nothing(self, h: Harness, key: str) -> None:
+        response = await h.client.post(
+            "/api/payments/create-session", json=IDEMPOTENT_BODY,
+            headers={**SERVER, "Idempotency-Key": key.encode()})  # type: ignore[dict-item]
+
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "invalid_idempotency_key"
+        assert (await self.post(h, None)).status_code == 201  # type: ignore[attr-defined]
