@@ -351,3 +351,9 @@ def bot_tells_once(run: Run, driver: Driver, story: Story, who: str, text: str) 
 def no_confirmation(run: Run, driver: Driver, story: Story, who: str) -> None:
     texts = texts_to(run, driver, story.person(who))
     assert not [t for t in texts if t.startswith("Payment received")], texts
+
+
+@then(step('the bot\'s last words to {who:Name} begin with "{text}"'))
+def last_words(run: Run, driver: Driver, story: Story, who: str, text: str) -> None:
+    texts = texts_to(run, driver, story.person(who))
+    assert texts and texts[-1].startswith(text), texts

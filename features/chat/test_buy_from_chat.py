@@ -5,7 +5,7 @@ from __future__ import annotations
 from pytest_bdd import scenarios, then
 
 from features.drivers.base import Driver
-from features.support import Run, Story, step, texts_to
+from features.support import Run, Story, step
 
 scenarios("chat/buy_from_chat.feature")
 
@@ -21,9 +21,3 @@ def invoice_arrives(run: Run, driver: Driver, story: Story, stars: int, title: s
                     who: str) -> None:
     invoices = run(driver.invoices_to(story.person(who)))
     assert [(i.title, i.amount) for i in invoices if i.currency == "XTR"] == [(title, stars)]
-
-
-@then(step('the bot\'s last words to {who:Name} begin with "{text}"'))
-def last_words(run: Run, driver: Driver, story: Story, who: str, text: str) -> None:
-    texts = texts_to(run, driver, story.person(who))
-    assert texts and texts[-1].startswith(text), texts

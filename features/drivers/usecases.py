@@ -291,7 +291,8 @@ class UseCaseDriver(Driver):
         chat, name = tg_user.telegram_id, tg_user.name
         command: c.Command = {
             "/buy": c.ShowPackages(chat, name),
-            "/balance": c.ReplyBalance(chat, str(tg_user.telegram_id), name),
+            "/balance": c.ReplyBalance(chat, str(tg_user.telegram_id), name,
+                                       telegram_user_id=tg_user.telegram_id),
             "/start": c.Reply(chat, "bot_welcome", name),
         }[text.strip()]
         await self._handle(command)

@@ -9,6 +9,7 @@ from starport.application.deliveries import record, refused
 from starport.application.deps import Deps
 from starport.application.effects import Button
 from starport.application.limits import admit_session
+from starport.application.links import account_of
 from starport.application.notify import load_message, send_template
 from starport.application.payments import send_invoice_in_chat, view
 from starport.application.views import BuyAnswer
@@ -75,13 +76,13 @@ async def buy_from_chat(deps: Deps, cmd: c.BuyFromChat) -> BuyAnswer:
                 package_id=package_id)
         return BuyAnswer(None, alert=text)
     now = deps.clock.now()
-    session = PaymentSession.open(
-        session_id=deps.ids.new_id(), user_id=str(cmd.telegram_user_id), package=package,
-        provider=provider, now=now, expires_at=now + deps.settings.session_ttl,
-        telegram_user_id=cmd.telegram_user_id,
-    )
-    session.mark_invoiced(None, None, now)
     async with deps.uow() as uow:
+        session = PaymentSession.open(
+            session_id=deps.ids.new_id(), user_id=await account_of(uow, cmd.telegram_user_id),
+            package=package, provider=provider, now=now,
+            expires_at=now + deps.settings.session_ttl, telegram_user_id=cmd.telegram_user_id,
+        )
+        session.mark_invoiced(None, None, now)
         admitted = await admit_session(deps, uow, session.user_id)
         if not admitted.allowed:  # told in the chat; nothing is created
             await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id,

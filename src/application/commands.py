@@ -95,6 +95,38 @@ class RecordRefund(Command):
 
 
 @dataclass(frozen=True)
+class LinkTelegram(Command):
+    """The host app links a Telegram account to its user (one user at a time)."""
+
+    user_id: str
+    telegram_user_id: int
+
+
+@dataclass(frozen=True)
+class UnlinkTelegram(Command):
+    user_id: str
+    telegram_user_id: int
+
+
+@dataclass(frozen=True)
+class CreateLinkToken(Command):
+    """A one-time deep link for the host app's user to open in the bot."""
+
+    user_id: str
+
+
+@dataclass(frozen=True)
+class RedeemLinkToken(Command):
+    """`/start link_<token>`: the user opened the host app's link in the bot."""
+
+    token: str
+    telegram_user_id: int
+    chat_id: int
+    first_name: str = ""
+    delivery: Delivery | None = None
+
+
+@dataclass(frozen=True)
 class HoldPayment(Command):
     """A payment that cannot be recorded (its charge id is longer than any provider sends):
     kept as received, with the operator told, instead of credited or dropped."""
@@ -225,6 +257,7 @@ class ReplyBalance(Command):
     user_id: str
     first_name: str = ""
     delivery: Delivery | None = None
+    telegram_user_id: int | None = None  # from the bot: the account it is linked to, if any
 
 
 @dataclass(frozen=True)

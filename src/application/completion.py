@@ -13,6 +13,7 @@ from starport.application.deliveries import record
 from starport.application.deps import Deps
 from starport.application.effects import InvitePatron, OutboxItem, RefundCharge
 from starport.application.limits import record_failure
+from starport.application.links import link_on_payment
 from starport.application.notify import send_template
 from starport.application.payments import package_title
 from starport.application.ports import Refunds
@@ -82,6 +83,9 @@ async def _credit(step: _Step) -> PaymentOutcome:
     """The session's payment, or a later charge of its subscription: credits, once."""
     session, deps, uow = step.session, step.deps, step.uow
     assert session is not None
+    payer = session.telegram_user_id or step.charge.payer_telegram_id
+    if payer is not None:  # a host user's session paid in Telegram: one user from now on
+        await link_on_payment(deps, uow, payer, session.user_id, step.now)
     entry = ledger.purchase(
         entry_id=deps.ids.new_id(), key=ledger.payment_key(step.charge.provider.value,
                                                            step.charge.charge_id),

@@ -54,6 +54,7 @@ class Settings:
     delivery_retention: timedelta = timedelta(days=90)  # stored webhook deliveries
     admin_chat_id: int | None = None  # where operational alerts go (through the outbox)
     balance_alerts: Mapping[str, Decimal] = field(default_factory=dict)  # asset -> threshold
+    link_token_ttl: timedelta = timedelta(hours=1)  # a host app's one-time link to the bot
 
     def deep_link(self, session_id: str) -> str:
         return f"https://t.me/{self.bot_username}?start=pay_{session_id}"

@@ -6,6 +6,7 @@ from starport.application import commands as c
 from starport.application.deliveries import record
 from starport.application.deps import Deps
 from starport.application.effects import Button
+from starport.application.links import account_of
 from starport.application.notify import send_template
 from starport.domain import ledger
 
@@ -27,7 +28,9 @@ async def reply(deps: Deps, cmd: c.Reply) -> None:
 
 async def reply_balance(deps: Deps, cmd: c.ReplyBalance) -> int:
     async with deps.uow() as uow:
-        account = ledger.user_account(cmd.user_id)
+        user_id = (await account_of(uow, cmd.telegram_user_id)
+                   if cmd.telegram_user_id is not None else cmd.user_id)
+        account = ledger.user_account(user_id)
         balance = await uow.ledger.balance(account)
         entries = await uow.ledger.entries(account, RECENT)
         recent = "\n".join(

@@ -11,6 +11,7 @@ from starport.application.effects import OutboxItem, OutboxStatus
 from starport.domain.bot_messages import BotMessage, BotMessageChange
 from starport.domain.charges import Charge
 from starport.domain.ledger import Account, JournalEntry
+from starport.domain.links import LinkToken, TelegramLink
 from starport.domain.perks import Invite, JoinBonus, Membership, Patron
 from starport.domain.providers import Provider
 from starport.domain.refunds import Refund
@@ -38,6 +39,26 @@ class IdempotencyRepository(Protocol):
     async def add(self, request: IdempotentRequest) -> None:
         """Conflict if the caller's key is taken (a concurrent request with it won)."""
         ...
+
+
+class LinkRepository(Protocol):
+    async def get(self, telegram_user_id: int) -> TelegramLink | None: ...
+
+    async def for_user(self, user_id: str) -> Sequence[TelegramLink]: ...
+
+    async def add(self, link: TelegramLink) -> None:
+        """Conflict if the Telegram account is linked already (a concurrent link won)."""
+        ...
+
+    async def remove(self, telegram_user_id: int) -> None: ...
+
+
+class LinkTokenRepository(Protocol):
+    async def get(self, token: str) -> LinkToken | None: ...
+
+    async def add(self, token: LinkToken) -> None: ...
+
+    async def save(self, token: LinkToken) -> None: ...
 
 
 class SessionRepository(Protocol):

@@ -48,6 +48,8 @@ class UnitOfWork(abc.ABC):
     cursors: repos.CursorRepository
     limits: repos.LimitRepository
     idempotency: repos.IdempotencyRepository
+    links: repos.LinkRepository
+    link_tokens: repos.LinkTokenRepository
 
     def __init__(self, read_only: bool = False, sender: OutboxSender | None = None) -> None:
         self.read_only = read_only  # reads only: SQLite need not queue behind the writer

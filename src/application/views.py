@@ -49,6 +49,13 @@ class SessionView:
 
 
 @dataclass(frozen=True)
+class LinkTokenView:
+    token: str
+    deep_link: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
 class BuyAnswer:
     """A package button's result: the session opened, or the alert to show on the button."""
 

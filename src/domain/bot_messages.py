@@ -52,6 +52,12 @@ DEFINITIONS: dict[str, MessageDefinition] = {
         _define("balance_info", "answer to /balance",
                 "Your balance: {balance} credits.\n{recent}", "balance", "first_name",
                 "recent"),
+        _define("account_linked", "the user opened the app's link: their Telegram is linked",
+                "Your Telegram account is now linked to your account in {bot_name}: purchases "
+                "and credits are shared. Balance: {balance} credits.",
+                "first_name", "bot_name", "balance"),
+        _define("link_failed", "the app's link could not be used",
+                "This link cannot be used: {reason}", "first_name", "reason"),
         _define("buy_menu", "answer to /buy, above one button per package",
                 "Choose a credit package:", "first_name"),
         _define("package_unavailable", "a /buy button of a package no longer on sale",

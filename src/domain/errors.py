@@ -78,6 +78,20 @@ class RefundNotSupported(DomainError):
     code = "refund_not_supported"
 
 
+class TelegramAlreadyLinked(DomainError):
+    """One Telegram account belongs to one user at a time: unlink it from the other first."""
+
+    code = "telegram_already_linked"
+
+
+class NotLinked(DomainError):
+    code = "not_linked"
+
+
+class LinkTokenInvalid(DomainError):
+    code = "link_token_invalid"
+
+
 class UnknownMessageKey(DomainError):
     code = "unknown_message_key"
 

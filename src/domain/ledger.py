@@ -55,6 +55,7 @@ class EntryKind(StrEnum):
     SPEND = "spend"
     REFUND = "refund"
     BONUS = "bonus"
+    TRANSFER = "transfer"  # between two of one person's accounts (a Telegram account linked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +197,26 @@ def bonus(
         postings=(Posting(user_account(user_id), credits), Posting(BONUS_ACCOUNT, -credits)),
         memo=memo,
     )
+
+
+def transfer(
+    *, entry_id: str, key: str, from_user: str, to_user: str, credits: int, memo: str,
+    now: datetime,
+) -> JournalEntry:
+    """Credits moved from one user account to another (never more than the source holds)."""
+    _positive(credits)
+    return JournalEntry(
+        id=entry_id, idempotency_key=key, kind=EntryKind.TRANSFER, created_at=now,
+        postings=(Posting(user_account(from_user), -credits),
+                  Posting(user_account(to_user), credits)),
+        memo=memo,
+    )
+
+
+def link_key(telegram_user_id: int, linked_at: datetime) -> str:
+    """The Telegram-only balance moved to the user it was linked to: once per link (a link
+    made again later, after an unlink, is another link)."""
+    return f"link:{telegram_user_id}:{int(linked_at.timestamp() * 1000)}"
 
 
 def total(entries: Iterable[JournalEntry]) -> int:

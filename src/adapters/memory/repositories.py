@@ -15,6 +15,7 @@ from starport.application.unit_of_work import Conflict
 from starport.domain.bot_messages import BotMessage, BotMessageChange
 from starport.domain.charges import Charge
 from starport.domain.ledger import Account, JournalEntry
+from starport.domain.links import LinkToken, TelegramLink
 from starport.domain.perks import Invite, JoinBonus, Membership, Patron
 from starport.domain.providers import Provider
 from starport.domain.refunds import Refund
@@ -43,6 +44,8 @@ class MemoryStore:
     outbox: Table[str, OutboxItem] = field(default_factory=Table)
     cursors: Table[str, str] = field(default_factory=Table)
     idempotency: Table[tuple[str, str], IdempotentRequest] = field(default_factory=Table)
+    links: Table[int, TelegramLink | None] = field(default_factory=Table)  # unlinked: None
+    link_tokens: Table[str, LinkToken] = field(default_factory=Table)
     # Deleted rows stay as None (a tombstone): the tables know only put.
     attempts: Table[int, Attempt | None] = field(default_factory=Table)
     attempt_numbers: itertools.count[int] = field(default_factory=itertools.count)
@@ -308,6 +311,40 @@ class MemoryIdempotency:
         if self._v.exists((request.scope, request.key)):
             raise Conflict(f"idempotency key {request.key!r} is taken")
         self._v.put((request.scope, request.key), request)
+
+
+class MemoryLinks:
+    def __init__(self, view: TxView[int, TelegramLink | None]) -> None:
+        self._v = view
+
+    async def get(self, telegram_user_id: int) -> TelegramLink | None:
+        return self._v.get(telegram_user_id)
+
+    async def for_user(self, user_id: str) -> Sequence[TelegramLink]:
+        found = [link for link in self._v.values() if link and link.user_id == user_id]
+        return sorted(found, key=lambda link: link.linked_at)
+
+    async def add(self, link: TelegramLink) -> None:
+        if self._v.get(link.telegram_user_id) is not None:
+            raise Conflict(f"Telegram user {link.telegram_user_id} is linked already")
+        self._v.put(link.telegram_user_id, link)
+
+    async def remove(self, telegram_user_id: int) -> None:
+        self._v.put(telegram_user_id, None)
+
+
+class MemoryLinkTokens:
+    def __init__(self, view: TxView[str, LinkToken]) -> None:
+        self._v = view
+
+    async def get(self, token: str) -> LinkToken | None:
+        return self._v.get(token)
+
+    async def add(self, token: LinkToken) -> None:
+        self._v.put(token.token, token)
+
+    async def save(self, token: LinkToken) -> None:
+        self._v.put(token.token, token)
 
 
 class MemoryLimits:

@@ -32,6 +32,7 @@ class MemoryUnitOfWork(UnitOfWork):
             "changes": TxView(s.bot_message_changes), "deliveries": TxView(s.deliveries),
             "outbox": TxView(s.outbox), "cursors": TxView(s.cursors),
             "attempts": TxView(s.attempts), "idempotency": TxView(s.idempotency),
+            "links": TxView(s.links), "link_tokens": TxView(s.link_tokens),
         }
         self._views = list(views.values())
         self.sessions = r.MemorySessions(views["sessions"])
@@ -48,6 +49,8 @@ class MemoryUnitOfWork(UnitOfWork):
         self.cursors = r.MemoryCursors(views["cursors"])
         self.limits = r.MemoryLimits(views["attempts"], s.attempt_numbers)
         self.idempotency = r.MemoryIdempotency(views["idempotency"])
+        self.links = r.MemoryLinks(views["links"])
+        self.link_tokens = r.MemoryLinkTokens(views["link_tokens"])
 
     async def _commit(self) -> None:
         for view in self._views:

@@ -208,6 +208,25 @@ idempotency_keys = Table(
     Column("created_at", UtcDateTime, nullable=False),
 )
 
+telegram_links = Table(
+    "telegram_links", metadata,  # a Telegram account linked to a host user, one user at a time
+    Column("telegram_user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_id", String(200), nullable=False),
+    Column("linked_at", UtcDateTime, nullable=False),
+    Column("via", String(16), nullable=False),
+    Index(None, "user_id"),
+)
+
+link_tokens = Table(
+    "link_tokens", metadata,  # one-time deep links (start=link_<token>) a host app asked for
+    Column("token", String(64), primary_key=True),
+    Column("user_id", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_by", BigInteger),
+    Column("used_at", UtcDateTime),
+)
+
 bot_api_pace = Table(
     "bot_api_pace", metadata,  # one bot's Bot API schedule, shared by every process sending
     Column("name", String(64), primary_key=True),

@@ -14,6 +14,7 @@ from starport.adapters.sql.repositories.deliveries import SqlDeliveries
 from starport.adapters.sql.repositories.idempotency import SqlIdempotency
 from starport.adapters.sql.repositories.ledger import SqlLedger
 from starport.adapters.sql.repositories.limits import SqlLimits
+from starport.adapters.sql.repositories.links import SqlLinks, SqlLinkTokens
 from starport.adapters.sql.repositories.outbox import SqlOutbox
 from starport.adapters.sql.repositories.perks import (
     SqlBonuses,
@@ -83,6 +84,8 @@ class SqlUnitOfWork(UnitOfWork):
         self.cursors = SqlCursors(gw)
         self.limits = SqlLimits(gw)
         self.idempotency = SqlIdempotency(gw)
+        self.links = SqlLinks(gw)
+        self.link_tokens = SqlLinkTokens(gw)
 
     async def _commit(self) -> None:
         assert self._conn is not None

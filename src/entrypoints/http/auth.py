@@ -1,8 +1,9 @@
 """Who is calling: the host app's server (API token), a Mini App (initData), or an admin.
 
 - `Authorization: Bearer <STARPORT_API_TOKEN>`: the host app's server; acts for any userId.
-- `Authorization: tma <initData>`: a Mini App; acts only for its own user (str(Telegram id)),
-  taken from the signed initData, never from the body.
+- `Authorization: tma <initData>`: a Mini App; acts only for its own user, taken from the
+  signed initData, never from the body: the host user its Telegram account is linked to, else
+  its Telegram-only account (str(Telegram id)).
 - No STARPORT_API_TOKEN: only Mini Apps are accepted, except in sandbox mode where the
   host-app API is open (an unauthenticated call then acts as the server).
 - `/api/admin/*`: `Bearer <STARPORT_ADMIN_TOKEN>`; without that token the admin API is off (404).
@@ -17,6 +18,7 @@ from datetime import timedelta
 import structlog
 from starlette.requests import Request
 
+from starport.application.links import resolve_account
 from starport.entrypoints.http.errors import ApiError
 from starport.entrypoints.http.initdata import InvalidInitData, verify_init_data
 from starport.entrypoints.runtime import Runtime
@@ -62,6 +64,26 @@ def _scheme(request: Request) -> tuple[str, str]:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.strip().partition(" ")
     return scheme.lower(), value.strip()
+
+
+async def acting_user(request: Request, caller: Caller, requested: str | None) -> str:
+    """The userId this caller acts for: a Mini App for its own account only (the linked host
+    user, which it may also name as str(Telegram id))."""
+    if not caller.is_mini_app:
+        return caller.user_for(requested)
+    assert caller.telegram_user_id is not None
+    account = await resolve_account(runtime_of(request).deps, caller.telegram_user_id)
+    if requested not in (None, str(caller.telegram_user_id), account):
+        raise ApiError(403, "forbidden", "a Mini App may only act for its own user")
+    return account
+
+
+def require_server(request: Request) -> Caller:
+    """The host app's server only (linking accounts is not a Mini App's to do)."""
+    caller = authenticate(request)
+    if caller.is_mini_app:
+        raise ApiError(403, "forbidden", "only the host app's server may do this")
+    return caller
 
 
 def authenticate(request: Request) -> Caller:

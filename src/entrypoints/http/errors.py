@@ -26,6 +26,7 @@ STATUS: dict[type[e.DomainError], int] = {
     e.SessionNotFound: 404,
     e.UnknownMessageKey: 404,
     e.NotAPatron: 404,
+    e.NotLinked: 404,
     e.InvalidAmount: 422,
     e.InvalidTemplate: 422,
     e.ProviderNotEnabled: 400,

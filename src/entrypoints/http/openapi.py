@@ -16,6 +16,7 @@ _SESSION: S = {"$ref": "#/components/schemas/Session"}
 _PACKAGE: S = {"$ref": "#/components/schemas/Package"}
 _HOST: list[S] = [{"apiToken": []}, {"miniApp": []}]
 _ADMIN: list[S] = [{"adminToken": []}]
+_SERVER: list[S] = [{"apiToken": []}]  # the host app's server only
 
 # (method, path, summary, tag, security, body model, success status, success schema, errors)
 _ROUTES: list[tuple[str, str, str, str, list[S] | None, type[BaseModel] | None, int, S,
@@ -38,6 +39,16 @@ _ROUTES: list[tuple[str, str, str, str, list[S] | None, type[BaseModel] | None, 
      "credits", _HOST, None, 200, _OBJ, (401, 403, 422)),
     ("post", "/api/users/{userId}/spend", "Spend credits once per idempotencyKey", "credits",
      _HOST, s.SpendBody, 200, _OBJ, (401, 403, 409, 422)),
+    ("get", "/api/users/{userId}/telegram", "The Telegram accounts linked to a user", "users",
+     _SERVER, None, 200, _OBJ, (401, 403)),
+    ("post", "/api/users/{userId}/telegram", "Link a Telegram account to a user (one user at a "
+     "time: 409 if linked elsewhere); its Telegram-only credits move to the user", "users",
+     _SERVER, s.LinkBody, 200, _OBJ, (401, 403, 409)),
+    ("post", "/api/users/{userId}/telegram/link-token", "A one-time deep link (start=link_...) "
+     "that links the Telegram account which opens it in the bot", "users", _SERVER, None, 201,
+     _OBJ, (401, 403)),
+    ("delete", "/api/users/{userId}/telegram/{telegramUserId}", "Unlink a Telegram account",
+     "users", _SERVER, None, 200, _OBJ, (401, 403, 404)),
     ("post", "/api/admin/payments/{sessionId}/refund", "Refund a paid session", "admin", _ADMIN,
      s.RefundBody, 200, _OBJ, (401, 404, 409, 502)),
     ("post", "/api/admin/payments/{sessionId}/refund-recorded",

@@ -16,7 +16,7 @@ from starport.application.payments import get_session
 from starport.application.views import SessionView
 from starport.domain.errors import SessionNotFound
 from starport.entrypoints.http import serialize
-from starport.entrypoints.http.auth import authenticate, runtime_of
+from starport.entrypoints.http.auth import acting_user, authenticate, runtime_of
 from starport.entrypoints.http.errors import ApiError, parse_body
 from starport.entrypoints.http.inputs import storable_param
 from starport.entrypoints.http.schemas import CreateSessionBody
@@ -41,7 +41,7 @@ async def create_session(request: Request) -> Response:
     caller = authenticate(request)
     key = idempotency_key(request)
     body = await parse_body(request, CreateSessionBody)
-    user_id = caller.user_for(body.user_id)
+    user_id = await acting_user(request, caller, body.user_id)
     telegram_user_id = caller.telegram_user_id if caller.is_mini_app else body.telegram_user_id
     bind_contextvars(user_id=user_id)
     asked = {"userId": user_id, "packageId": body.package_id, "provider": body.provider.value,
@@ -75,7 +75,8 @@ async def read_session(request: Request) -> Response:
     session_id = storable_param(request.path_params["session_id"], "sessionId")
     bind_contextvars(session_id=session_id)
     view = await get_session(runtime_of(request).deps, session_id)
-    if caller.is_mini_app and view.user_id != str(caller.telegram_user_id):
+    if caller.is_mini_app and view.user_id not in (str(caller.telegram_user_id),
+                                                   await acting_user(request, caller, None)):
         # Someone else's session does not exist, as far as this Mini App can tell.
         raise SessionNotFound(f"no payment session {session_id!r}")
     return JSONResponse(serialize.session(view))

@@ -42,6 +42,10 @@ class SpendBody(Body):
     reason: Text = Field(default="", max_length=500)
 
 
+class LinkBody(Body):
+    telegram_user_id: StrictInt = Field(gt=0, le=INT64)
+
+
 class RefundBody(Body):
     reason: Text = Field(default="", max_length=500)
     allow_debt: StrictBool = False

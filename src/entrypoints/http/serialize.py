@@ -8,6 +8,7 @@ from starport.application.bot_messages import BotMessageView
 from starport.application.views import BalanceView, JobCounts, LedgerLine, RefundResult, SessionView
 from starport.domain.bot_messages import BotMessageChange
 from starport.domain.catalog import CreditPackage
+from starport.domain.links import TelegramLink
 from starport.domain.money import CryptoAmount, FiatAmount, Stars
 from starport.domain.perks import Invite
 from starport.entrypoints.http.schemas import iso
@@ -45,6 +46,11 @@ def balance(v: BalanceView) -> dict[str, Any]:
 def ledger_line(line: LedgerLine) -> dict[str, Any]:
     return {"entryId": line.entry_id, "kind": line.kind, "amount": line.amount,
             "memo": line.memo, "reference": line.reference, "createdAt": iso(line.created_at)}
+
+
+def link(x: TelegramLink) -> dict[str, Any]:
+    return {"userId": x.user_id, "telegramUserId": x.telegram_user_id,
+            "linkedAt": iso(x.linked_at), "via": x.via.value}
 
 
 def refund(r: RefundResult) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from starport.application.deliveries import Delivery, DuplicateDelivery
 from starport.application.views import BuyAnswer, PaymentOutcome, PreCheckoutAnswer, RefundResult
 from starport.domain.charges import MAX_CHARGE_ID
 from starport.domain.errors import DomainError
+from starport.domain.links import LINK_PREFIX
 from starport.domain.money import price_from_minor_units
 from starport.domain.perks import MemberStatus
 from starport.domain.providers import Provider
@@ -152,13 +153,16 @@ async def _message(runtime: Runtime, message: Message, d: Delivery) -> Handled:
         session_id = argument.removeprefix("pay_")
         bind_contextvars(session_id=session_id)
         todo: c.Command = c.StartDeepLink(session_id, user, chat.id, first_name, d)
+    elif name == "/start" and argument.startswith(LINK_PREFIX):
+        todo = c.RedeemLinkToken(argument.removeprefix(LINK_PREFIX), user, chat.id, first_name,
+                                 d)
     elif name == "/start":
         todo = c.Reply(chat.id, "bot_welcome", first_name, d)
     elif name == "/buy":
         todo = c.ShowPackages(chat.id, first_name, d)
     elif name == "/balance":
         bind_contextvars(user_id=str(user))
-        todo = c.ReplyBalance(chat.id, str(user), first_name, d)
+        todo = c.ReplyBalance(chat.id, str(user), first_name, d, telegram_user_id=user)
     elif name in REPLIES:
         todo = c.Reply(chat.id, REPLIES[name], first_name, d)
     else:
@@ -228,7 +232,8 @@ async def _callback(runtime: Runtime, query: CallbackQuery, d: Delivery) -> Hand
     answer = BotReply("answerCallbackQuery", {"callback_query_id": query.id})
     menu: dict[str, c.Command] = {
         "menu:buy": c.ShowPackages(chat_id, first_name, d),
-        "menu:balance": c.ReplyBalance(chat_id, str(user), first_name, d),
+        "menu:balance": c.ReplyBalance(chat_id, str(user), first_name, d,
+                                       telegram_user_id=user),
         "menu:support": c.Reply(chat_id, "support_info", first_name, d),
     }
     try:
