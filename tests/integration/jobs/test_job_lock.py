@@ -80,9 +80,13 @@ async def test_postgres_lock_of_a_dead_session_is_free(pg_jobs_url: str) -> None
     try:
         async with PostgresJobLock(one.engine).hold("reconcile-telegram-stars") as held:
             assert held
-            async with two.engine.connect() as conn:  # the holder's session dies
+            # The holder's session dies. pg_terminate_backend only signals the backend: with a
+            # timeout (PostgreSQL 14+) it returns once the backend is gone and its locks with it
+            # (without one, the next line raced the backend's exit: a flaky failure in CI).
+            async with two.engine.connect() as conn:
                 await conn.execute(text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+                    "SELECT pg_terminate_backend(pid, 5000) FROM pg_locks "
+                    "WHERE locktype = 'advisory' "
                     "AND database = (SELECT oid FROM pg_database "
                     "WHERE datname = current_database())"))
             async with PostgresJobLock(two.engine).hold("reconcile-telegram-stars") as got:
