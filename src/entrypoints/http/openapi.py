@@ -8,89 +8,88 @@ from typing import Any
 from pydantic import BaseModel
 
 from starport.entrypoints.http import schemas as s
+from starport.entrypoints.http.response_schemas import OPERATIONS, SCHEMAS
 
 S = dict[str, Any]
 _ERROR: S = {"$ref": "#/components/schemas/Error"}
-_OBJ: S = {"type": "object"}
-_SESSION: S = {"$ref": "#/components/schemas/Session"}
-_PACKAGE: S = {"$ref": "#/components/schemas/Package"}
 _HOST: list[S] = [{"apiToken": []}, {"miniApp": []}]
 _ADMIN: list[S] = [{"adminToken": []}]
 _SERVER: list[S] = [{"apiToken": []}]  # the host app's server only
 
-# (method, path, summary, tag, security, body model, success status, success schema, errors)
-_ROUTES: list[tuple[str, str, str, str, list[S] | None, type[BaseModel] | None, int, S,
+# (method, path, summary, tag, security, body model, success status, errors); the operation's
+# id and success schema are in response_schemas.OPERATIONS.
+_ROUTES: list[tuple[str, str, str, str, list[S] | None, type[BaseModel] | None, int,
                     tuple[int, ...]]] = [
     ("post", "/api/telegram/webhook", "Telegram updates (X-Telegram-Bot-Api-Secret-Token); "
      "the answer may be the Bot API call Telegram waits for (answerPreCheckoutQuery, "
      "answerCallbackQuery); the header X-Starport-Outcome says what came of the update",
-     "webhooks", [{"telegramSecret": []}], None, 200, _OBJ, (400, 403, 503)),
+     "webhooks", [{"telegramSecret": []}], None, 200, (400, 403, 503)),
     ("post", "/api/cryptopay/webhook", "Crypto Pay updates (crypto-pay-api-signature, raw body)",
-     "webhooks", [{"cryptoPaySignature": []}], None, 200, _OBJ, (400, 401, 503)),
+     "webhooks", [{"cryptoPaySignature": []}], None, 200, (400, 401, 503)),
     ("get", "/api/packages", "Credit packages on sale, with prices per payment method",
-     "payments", [], None, 200, {"type": "array", "items": _PACKAGE}, ()),
+     "payments", [], None, 200, ()),
     ("post", "/api/payments/create-session", "Open a payment session for a package", "payments",
-     _HOST, s.CreateSessionBody, 201, _SESSION, (400, 401, 403, 404, 409, 422, 429, 502)),
+     _HOST, s.CreateSessionBody, 201, (400, 401, 403, 404, 409, 422, 429, 502)),
     ("get", "/api/payments/sessions/{sessionId}", "A payment session (a Mini App: its own)",
-     "payments", _HOST, None, 200, _SESSION, (401, 404)),
+     "payments", _HOST, None, 200, (401, 404)),
     ("get", "/api/users/{userId}/balance", "Balance and debt of a user", "credits", _HOST, None,
-     200, _OBJ, (401, 403)),
+     200, (401, 403)),
     ("get", "/api/users/{userId}/ledger", "A user's ledger lines, newest first (?limit=1..500)",
-     "credits", _HOST, None, 200, _OBJ, (401, 403, 422)),
+     "credits", _HOST, None, 200, (401, 403, 422)),
     ("post", "/api/users/{userId}/spend", "Spend credits once per idempotencyKey", "credits",
-     _HOST, s.SpendBody, 200, _OBJ, (401, 403, 409, 422)),
+     _HOST, s.SpendBody, 200, (401, 403, 409, 422)),
     ("get", "/api/users/{userId}/telegram", "The Telegram accounts linked to a user", "users",
-     _SERVER, None, 200, _OBJ, (401, 403)),
+     _SERVER, None, 200, (401, 403)),
     ("post", "/api/users/{userId}/telegram", "Link a Telegram account to a user (one user at a "
      "time: 409 if linked elsewhere); its Telegram-only credits move to the user", "users",
-     _SERVER, s.LinkBody, 200, _OBJ, (401, 403, 409)),
+     _SERVER, s.LinkBody, 200, (401, 403, 409)),
     ("post", "/api/users/{userId}/telegram/link-token", "A one-time deep link (start=link_...) "
      "that links the Telegram account which opens it in the bot", "users", _SERVER, None, 201,
-     _OBJ, (401, 403)),
+     (401, 403)),
     ("delete", "/api/users/{userId}/telegram/{telegramUserId}", "Unlink a Telegram account",
-     "users", _SERVER, None, 200, _OBJ, (401, 403, 404)),
+     "users", _SERVER, None, 200, (401, 403, 404)),
     ("post", "/api/admin/payments/{sessionId}/refund", "Refund a paid session", "admin", _ADMIN,
-     s.RefundBody, 200, _OBJ, (401, 404, 409, 502)),
+     s.RefundBody, 200, (401, 404, 409, 502)),
     ("post", "/api/admin/payments/{sessionId}/refund-recorded",
      "Record a refund made outside Starport (a payment provider's dashboard)", "admin", _ADMIN,
-     s.RefundBody, 200, _OBJ, (401, 404, 409)),
+     s.RefundBody, 200, (401, 404, 409)),
     ("get", "/api/admin/bot-messages", "Every bot message", "admin", _ADMIN, None, 200,
-     {"type": "array", "items": _OBJ}, (401, 404)),
-    ("get", "/api/admin/bot-messages/{key}", "One bot message", "admin", _ADMIN, None, 200, _OBJ,
+     (401, 404)),
+    ("get", "/api/admin/bot-messages/{key}", "One bot message", "admin", _ADMIN, None, 200,
      (401, 404)),
     ("put", "/api/admin/bot-messages/{key}", "Change a bot message (audited)", "admin", _ADMIN,
-     s.BotMessageBody, 200, _OBJ, (401, 404, 422)),
+     s.BotMessageBody, 200, (401, 404, 422)),
     ("post", "/api/admin/bot-messages/{key}/reset", "Back to the shipped default", "admin",
-     _ADMIN, None, 200, _OBJ, (401, 404)),
+     _ADMIN, None, 200, (401, 404)),
     ("get", "/api/admin/bot-messages/{key}/history", "Changes of a bot message, newest first",
-     "admin", _ADMIN, None, 200, {"type": "array", "items": _OBJ}, (401, 404)),
+     "admin", _ADMIN, None, 200, (401, 404)),
     ("get", "/api/admin/jobs", "Every job: interval, whether it is scheduled here, runs and "
      "failures, last start / end / success, last counts and error, next run", "admin", _ADMIN,
-     None, 200, {"type": "array", "items": _OBJ}, (401, 404)),
+     None, 200, (401, 404)),
     ("post", "/api/admin/jobs/{name}/run", "Run a job now: expire-sessions, "
      "reconcile-telegram-stars, reconcile-cryptopay, dispatch-outbox, check-memberships, "
      "bulk-invite, prune-webhook-inbox, cryptopay-balance-alert", "admin", _ADMIN, None, 200,
-     _OBJ, (400, 401, 404, 409)),
+     (400, 401, 404, 409)),
     ("get", "/api/admin/deliveries", "Webhook deliveries as received (those handled), newest "
      "first, by updateId, chargeId, invoiceId, sessionId, source (?limit=1..500)", "admin",
-     _ADMIN, None, 200, {"type": "array", "items": _OBJ}, (401, 422)),
+     _ADMIN, None, 200, (401, 422)),
     ("get", "/api/admin/webhooks", "The same as /api/admin/deliveries (its former name)",
-     "admin", _ADMIN, None, 200, {"type": "array", "items": _OBJ}, (401, 422)),
+     "admin", _ADMIN, None, 200, (401, 422)),
     ("post", "/api/admin/patrons", "Make a patron (and invite them to the channel)", "admin",
-     _ADMIN, s.PatronBody, 201, _OBJ, (401, 404, 409, 422)),
+     _ADMIN, s.PatronBody, 201, (401, 404, 409, 422)),
     ("delete", "/api/admin/patrons/{telegramUserId}", "End a patronage", "admin", _ADMIN, None,
-     200, _OBJ, (401, 404, 409)),
+     200, (401, 404, 409)),
     ("post", "/api/patrons", "The host app marks a patron (invited to the channel)", "perks",
-     [{"apiToken": []}], s.PatronBody, 201, _OBJ, (401, 403, 404, 409, 422)),
+     [{"apiToken": []}], s.PatronBody, 201, (401, 403, 404, 409, 422)),
     ("delete", "/api/patrons/{telegramUserId}", "The host app ends a patronage", "perks",
-     [{"apiToken": []}], None, 200, _OBJ, (401, 403, 404, 409)),
+     [{"apiToken": []}], None, 200, (401, 403, 404, 409)),
     ("get", "/healthz", "200 when the database answers, else 503", "operations", [], None, 200,
-     _OBJ, (503,)),
+     (503,)),
     ("get", "/readyz", "200 when the database answers and is at the latest migration, else 503",
-     "operations", [], None, 200, _OBJ, (503,)),
+     "operations", [], None, 200, (503,)),
     ("get", "/metrics", "Prometheus metrics (text exposition format)", "operations", [], None,
-     200, {"type": "string"}, ()),
-    ("get", "/openapi.json", "This document", "operations", [], None, 200, _OBJ, ()),
+     200, ()),
+    ("get", "/openapi.json", "This document", "operations", [], None, 200, ()),
 ]
 
 _OPTIONAL_BODIES: set[type[BaseModel]] = {s.RefundBody}  # every field optional: no body is {}
@@ -99,22 +98,7 @@ _COMPONENTS: S = {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {
         "type": "object", "required": ["code", "message"],
         "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
-    "Package": {"type": "object", "properties": {
-        "id": {"type": "string"}, "title": {"type": "string"}, "credits": {"type": "integer"},
-        "prices": {"type": "object", "properties": {
-            "telegram_stars": {"type": "integer"},
-            "cryptopay": {"type": "object", "properties": {
-                "amount": {"type": "string"}, "currency": {"type": "string"}}}}}}},
-    "Session": {"type": "object", "properties": {
-        name: {"type": kind} if kind != "str?" else {"type": ["string", "null"]}
-        for name, kind in [
-            ("sessionId", "string"), ("userId", "string"), ("packageId", "string"),
-            ("paymentMethod", "string"), ("status", "string"), ("amount", "string"),
-            ("currency", "string"), ("credits", "integer"), ("createdAt", "string"),
-            ("expiresAt", "string"), ("deepLink", "str?"), ("invoiceLink", "str?"),
-            ("payUrl", "str?"), ("miniAppUrl", "str?"), ("webAppUrl", "str?"),
-            ("paidAt", "str?"), ("refundedAt", "str?"),
-            ("failureReason", "str?")]}},
+    **SCHEMAS,
 }
 _SECURITY: S = {
     "apiToken": {"type": "http", "scheme": "bearer", "description": "STARPORT_API_TOKEN"},
@@ -128,8 +112,9 @@ _SECURITY: S = {
 
 
 def _operation(route: tuple[Any, ...]) -> tuple[str, str, S]:
-    method, path, summary, tag, security, body, status, schema, errors = route
-    op: S = {"summary": summary, "tags": [tag], "operationId": f"{method}_{path}",
+    method, path, summary, tag, security, body, status, errors = route
+    operation_id, schema = OPERATIONS[(method, path)]
+    op: S = {"summary": summary, "tags": [tag], "operationId": operation_id,
              "responses": {str(status): {"description": "success",
                                          "content": {"application/json": {"schema": schema}}}}}
     params = [p.strip("{}") for p in path.split("/") if p.startswith("{")]

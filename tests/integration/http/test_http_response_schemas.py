@@ -1,0 +1,103 @@
+"""Every success body the API answers matches the schema /openapi.json declares for its
+operation (no field missing, none undeclared, each of its type): one pass over every route."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from http_harness import ADMIN, SERVER, Harness, successful_payment
+from jsonschema import Draft202012Validator
+
+from starport.entrypoints.http.openapi import document
+
+TG = 31337
+
+
+class Checker:
+    def __init__(self) -> None:
+        self.doc = document()
+        self.checked: set[str] = set()
+
+    def __call__(self, method: str, path: str, response: httpx.Response) -> Any:
+        operation = self.doc["paths"][path][method]
+        status = str(response.status_code)
+        assert status in operation["responses"], (path, response.text)
+        assert response.status_code < 300, (path, response.text)
+        declared = operation["responses"][status]["content"]["application/json"]["schema"]
+        body = response.json() if path != "/metrics" else response.text
+        schema = {**declared, "components": self.doc["components"]}
+        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+                  for e in Draft202012Validator(schema).iter_errors(body)]
+        assert errors == [], (path, errors)
+        self.checked.add(operation["operationId"])
+        return body
+
+
+async def test_every_success_body_matches_its_declared_schema(h: Harness) -> None:
+    check, c = Checker(), h.client
+    check("get", "/api/packages", await c.get("/api/packages"))
+    session = check("post", "/api/payments/create-session", await c.post(
+        "/api/payments/create-session", headers=SERVER,
+        json={"packageId": "starter", "paymentMethod": "telegram_stars", "userId": "alice"}))
+    sid = session["sessionId"]
+    check("get", "/api/payments/sessions/{sessionId}",
+          await c.get(f"/api/payments/sessions/{sid}", headers=SERVER))
+    answer = await h.send_update(h.update(message=successful_payment(TG, sid, 50, "c-schema")))
+    check("post", "/api/telegram/webhook", answer)
+    check("get", "/api/users/{userId}/balance",
+          await c.get("/api/users/alice/balance", headers=SERVER))
+    check("post", "/api/users/{userId}/spend", await c.post(
+        "/api/users/alice/spend", headers=SERVER,
+        json={"credits": 10, "idempotencyKey": "k1", "reason": "a test"}))
+    check("get", "/api/users/{userId}/ledger",
+          await c.get("/api/users/alice/ledger", headers=SERVER))
+    check("get", "/api/users/{userId}/telegram",
+          await c.get("/api/users/alice/telegram", headers=SERVER))
+    check("post", "/api/users/{userId}/telegram", await c.post(
+        "/api/users/bob/telegram", headers=SERVER, json={"telegramUserId": TG + 1}))
+    check("delete", "/api/users/{userId}/telegram/{telegramUserId}",
+          await c.delete(f"/api/users/bob/telegram/{TG + 1}", headers=SERVER))
+    check("post", "/api/users/{userId}/telegram/link-token",
+          await c.post("/api/users/bob/telegram/link-token", headers=SERVER))
+    check("post", "/api/admin/payments/{sessionId}/refund",
+          await c.post(f"/api/admin/payments/{sid}/refund", headers=ADMIN,
+                       json={"allowDebt": True}))
+    check("get", "/api/admin/bot-messages", await c.get("/api/admin/bot-messages", headers=ADMIN))
+    key = "/api/admin/bot-messages/{key}"
+    check("put", key, await c.put("/api/admin/bot-messages/bot_welcome", headers=ADMIN,
+                                  json={"template": "Hi {first_name}!"}))
+    check("get", key, await c.get("/api/admin/bot-messages/bot_welcome", headers=ADMIN))
+    check("get", f"{key}/history",
+          await c.get("/api/admin/bot-messages/bot_welcome/history", headers=ADMIN))
+    check("post", f"{key}/reset",
+          await c.post("/api/admin/bot-messages/bot_welcome/reset", headers=ADMIN))
+    check("get", "/api/admin/jobs", await c.get("/api/admin/jobs", headers=ADMIN))
+    check("post", "/api/admin/jobs/{name}/run",
+          await c.post("/api/admin/jobs/expire-sessions/run", headers=ADMIN))
+    for path in ("/api/admin/deliveries", "/api/admin/webhooks"):
+        check("get", path, await c.get(f"{path}?sessionId={sid}", headers=ADMIN))
+    check("post", "/api/admin/patrons", await c.post(
+        "/api/admin/patrons", headers=ADMIN, json={"telegramUserId": TG + 2}))
+    check("delete", "/api/admin/patrons/{telegramUserId}",
+          await c.delete(f"/api/admin/patrons/{TG + 2}", headers=ADMIN))
+    check("post", "/api/patrons", await c.post(
+        "/api/patrons", headers=SERVER, json={"telegramUserId": TG + 3, "userId": "carol"}))
+    check("delete", "/api/patrons/{telegramUserId}",
+          await c.delete(f"/api/patrons/{TG + 3}", headers=SERVER))
+    for path in ("/healthz", "/readyz", "/metrics", "/openapi.json"):
+        check("get", path, await c.get(path))
+
+    declared = {op["operationId"] for ops in check.doc["paths"].values() for op in ops.values()}
+    # The Crypto Pay webhook and the recorded refund have their own tests of their bodies.
+    assert declared - check.checked == {"cryptoPayWebhook", "recordRefund"}
+
+
+def test_a_body_that_drifts_from_its_schema_is_caught() -> None:
+    doc = document()
+    schema = {"$ref": "#/components/schemas/Balance", "components": doc["components"]}
+    drifted = {"userId": "alice", "balance": "100", "credits": 100}  # a string, no debt, extra
+
+    errors = list(Draft202012Validator(schema).iter_errors(drifted))
+
+    assert len(errors) == 3
