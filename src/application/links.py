@@ -57,28 +57,35 @@ async def link(deps: Deps, uow: UnitOfWork, telegram_user_id: int, user_id: str,
                                     "user: unlink it there first")
     made = TelegramLink(telegram_user_id, user_id, now, via)
     await uow.links.add(made)  # a concurrent link of the same account: Conflict, retried
-    own = telegram_only_user(telegram_user_id)
-    held = await uow.ledger.balance(ledger.user_account(own))
-    if held > 0:
-        entry = ledger.transfer(
-            entry_id=deps.ids.new_id(), key=ledger.link_key(telegram_user_id, now),
-            from_user=own, to_user=user_id, credits=held, now=now,
-            memo=f"credits of Telegram account {telegram_user_id}, linked")
-        accounts = await uow.ledger.accounts(entry.accounts)
-        ledger.post(entry, accounts)
-        await uow.ledger.add(entry, accounts)
+    await _move_own_credits(deps, uow, made)
     return made
 
 
 async def link_on_payment(deps: Deps, uow: UnitOfWork, telegram_user_id: int, user_id: str,
                           now: datetime) -> None:
     """A Telegram user paid a session the host app opened for its user: linked, unless the
-    account is linked to someone else already (then nothing changes: the host app decides)."""
+    account is linked already (to this user, or to someone else: then the host app decides).
+    On the payment's path: one statement when linked already, two for a new link."""
     if user_id == telegram_only_user(telegram_user_id):
         return
-    existing = await uow.links.get(telegram_user_id)
-    if existing is None:
-        await link(deps, uow, telegram_user_id, user_id, LinkedVia.PAYMENT, now)
+    made = TelegramLink(telegram_user_id, user_id, now, LinkedVia.PAYMENT)
+    if await uow.links.add_if_absent(made):
+        await _move_own_credits(deps, uow, made)
+
+
+async def _move_own_credits(deps: Deps, uow: UnitOfWork, made: TelegramLink) -> None:
+    """The credits the Telegram-only account held go to the user it is now linked to."""
+    own = telegram_only_user(made.telegram_user_id)
+    held = await uow.ledger.balance(ledger.user_account(own))
+    if held > 0:
+        entry = ledger.transfer(
+            entry_id=deps.ids.new_id(), key=ledger.link_key(made.telegram_user_id,
+                                                            made.linked_at),
+            from_user=own, to_user=made.user_id, credits=held, now=made.linked_at,
+            memo=f"credits of Telegram account {made.telegram_user_id}, linked")
+        accounts = await uow.ledger.accounts(entry.accounts)
+        ledger.post(entry, accounts)
+        await uow.ledger.add(entry, accounts)
 
 
 async def link_telegram(deps: Deps, cmd: c.LinkTelegram) -> TelegramLink:

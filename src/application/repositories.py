@@ -50,6 +50,11 @@ class LinkRepository(Protocol):
         """Conflict if the Telegram account is linked already (a concurrent link won)."""
         ...
 
+    async def add_if_absent(self, link: TelegramLink) -> bool:
+        """Link it unless it is linked already (to anyone); True when this made the link.
+        One statement: the check and the write together."""
+        ...
+
     async def remove(self, telegram_user_id: int) -> None: ...
 
 

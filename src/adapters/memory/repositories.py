@@ -329,6 +329,12 @@ class MemoryLinks:
             raise Conflict(f"Telegram user {link.telegram_user_id} is linked already")
         self._v.put(link.telegram_user_id, link)
 
+    async def add_if_absent(self, link: TelegramLink) -> bool:
+        if self._v.get(link.telegram_user_id) is not None:
+            return False
+        self._v.put(link.telegram_user_id, link)
+        return True
+
     async def remove(self, telegram_user_id: int) -> None:
         self._v.put(telegram_user_id, None)
 

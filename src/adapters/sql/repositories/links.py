@@ -17,6 +17,11 @@ def _link(row: object) -> TelegramLink:
     return TelegramLink(r["telegram_user_id"], r["user_id"], r["linked_at"], LinkedVia(r["via"]))
 
 
+def _values(link: TelegramLink) -> dict[str, object]:
+    return {"telegram_user_id": link.telegram_user_id, "user_id": link.user_id,
+            "linked_at": link.linked_at, "via": link.via.value}
+
+
 class SqlLinks:
     def __init__(self, gw: Gateway) -> None:
         self._gw = gw
@@ -34,9 +39,12 @@ class SqlLinks:
         return [_link(r) for r in rows]
 
     async def add(self, link: TelegramLink) -> None:
-        await self._gw.execute(telegram_links.insert(), {  # linked already: Conflict
-            "telegram_user_id": link.telegram_user_id, "user_id": link.user_id,
-            "linked_at": link.linked_at, "via": link.via.value})
+        await self._gw.execute(telegram_links.insert(), _values(link))  # linked: Conflict
+
+    async def add_if_absent(self, link: TelegramLink) -> bool:
+        t = telegram_links
+        statement = self._gw.insert_or_ignore(t).returning(t.c.telegram_user_id)
+        return (await self._gw.execute(statement, _values(link))).first() is not None
 
     async def remove(self, telegram_user_id: int) -> None:
         t = telegram_links

@@ -1,0 +1,51 @@
+"""Contract: Telegram links (one user per Telegram account) and link tokens, on every back end."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import timedelta
+
+import pytest
+from contract_samples import Database, at
+
+from starport.application.unit_of_work import Conflict
+from starport.domain.links import LinkedVia, LinkToken, TelegramLink
+
+
+async def test_a_telegram_account_is_linked_once_until_unlinked(db: Database) -> None:
+    first = TelegramLink(7, "alice", at(1), LinkedVia.HOST_API)
+    async with db() as uow:
+        await uow.links.add(first)
+        assert await uow.links.add_if_absent(TelegramLink(8, "alice", at(2), LinkedVia.PAYMENT))
+        assert not await uow.links.add_if_absent(TelegramLink(7, "bob", at(3), LinkedVia.PAYMENT))
+        await uow.commit()
+    with pytest.raises(Conflict):
+        async with db() as uow:
+            await uow.links.add(TelegramLink(7, "bob", at(4), LinkedVia.HOST_API))
+            await uow.commit()
+    async with db() as uow:
+        assert await uow.links.get(7) == first
+        assert [x.telegram_user_id for x in await uow.links.for_user("alice")] == [7, 8]
+        await uow.links.remove(7)
+        await uow.commit()
+    async with db() as uow:
+        assert await uow.links.get(7) is None
+        assert await uow.links.add_if_absent(TelegramLink(7, "bob", at(5), LinkedVia.PAYMENT))
+        await uow.commit()
+    async with db() as uow:
+        assert (await uow.links.get(7)).user_id == "bob"  # type: ignore[union-attr]
+
+
+async def test_a_link_token_round_trips_and_keeps_who_used_it(db: Database) -> None:
+    token = LinkToken("t" * 32, "alice", at(1), at(1) + timedelta(hours=1))
+    async with db() as uow:
+        await uow.link_tokens.add(token)
+        await uow.commit()
+    token.redeem(7, at(2))
+    async with db() as uow:
+        await uow.link_tokens.save(token)
+        await uow.commit()
+    async with db() as uow:
+        loaded = await uow.link_tokens.get("t" * 32)
+        assert await uow.link_tokens.get("u" * 32) is None
+    assert loaded is not None and asdict(loaded) == asdict(token)
