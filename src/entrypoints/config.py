@@ -82,6 +82,8 @@ class StarportConfig(BaseSettings):
     starport_inbox_retention_days: int = Field(default=90, ge=1)  # raw webhook inbox
     starport_admin_chat_id: int | None = None  # operational alerts go there
     cryptopay_balance_alerts: str = ""  # "USDT:100,TON:5": warn under these balances
+    # The assets a fiat-priced Crypto Pay invoice may be paid with ("USDT,TON"); empty: all.
+    cryptopay_accepted_assets: str = ""
 
     @field_validator("payment_providers")
     @classmethod
@@ -127,6 +129,14 @@ class StarportConfig(BaseSettings):
     def _repository(cls, value: str) -> str:
         if value not in ("sql", "memory"):
             raise ValueError("sql or memory")
+        return value
+
+    @field_validator("cryptopay_accepted_assets")
+    @classmethod
+    def _accepted_assets(cls, value: str) -> str:
+        for code in _codes(value):
+            if not (code.isascii() and code.isalnum() and code == code.upper()):
+                raise ValueError("takes asset codes, comma-separated, e.g. USDT,TON")
         return value
 
     @field_validator("cryptopay_balance_alerts")
@@ -207,8 +217,16 @@ class StarportConfig(BaseSettings):
             cooldown=timedelta(minutes=self.starport_failure_cooldown_minutes))
 
     @property
+    def accepted_assets(self) -> list[str]:
+        return _codes(self.cryptopay_accepted_assets)
+
+    @property
     def balance_alert_thresholds(self) -> dict[str, Decimal]:
         return _thresholds(self.cryptopay_balance_alerts)
+
+
+def _codes(value: str) -> list[str]:
+    return [code.strip() for code in value.split(",") if code.strip()]
 
 
 def _thresholds(value: str) -> dict[str, Decimal]:

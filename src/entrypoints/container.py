@@ -147,7 +147,8 @@ class Container(containers.DeclarativeContainer):
     )
     stars = providers.Singleton(TelegramStarsProvider, bot_api)
     cryptopay = providers.Singleton(
-        CryptoPayProvider, cryptopay_api, bot_username=config.provided.telegram_bot_username)
+        CryptoPayProvider, cryptopay_api, bot_username=config.provided.telegram_bot_username,
+        accepted_assets=config.provided.accepted_assets)
     cards = providers.Singleton(TelegramPaymentsProvider, bot_api,
                                 config.provided.telegram_payments_provider_token)
     payment_providers = providers.Singleton(

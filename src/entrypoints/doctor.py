@@ -17,7 +17,7 @@ from starport.adapters.telegram.currencies import limits
 from starport.adapters.telegram.errors import TelegramBadRequest
 from starport.adapters.telegram.invoices import LabeledPrice
 from starport.domain.errors import DomainError
-from starport.domain.money import minor_units
+from starport.domain.money import CryptoAmount, FiatAmount, minor_units
 from starport.domain.providers import Provider
 from starport.entrypoints.checks import database_state
 from starport.entrypoints.config import StarportConfig
@@ -153,7 +153,8 @@ async def _cryptopay(config: StarportConfig, runtime: Runtime) -> list[Check]:
     if "cryptopay" not in config.providers or runtime.cryptopay is None:
         return []
     app = await runtime.cryptopay.get_me()
-    checks = [Check(OK, "crypto pay token", f"valid: app {app.name!r}")]
+    checks = [Check(OK, "crypto pay token", f"valid: app {app.name!r}"),
+              await _cryptopay_assets(config, runtime)]
     if not config.starport_public_url:
         checks.append(Check(WARN, "crypto pay webhook", "STARPORT_PUBLIC_URL not set: Crypto "
                                                         "Pay cannot reach the webhook"))
@@ -166,6 +167,29 @@ async def _cryptopay(config: StarportConfig, runtime: Runtime) -> list[Check]:
                         f"{config.starport_public_url.rstrip('/')}/api/cryptopay/webhook as the "
                         f"app's webhook in @CryptoBot"))
     return checks
+
+
+async def _cryptopay_assets(config: StarportConfig, runtime: Runtime) -> Check:
+    """Every Crypto Pay price in an asset or a fiat currency Crypto Pay has (getCurrencies),
+    and CRYPTOPAY_ACCEPTED_ASSETS its crypto assets."""
+    currencies = await runtime.cryptopay.get_currencies()
+    crypto = {c.code for c in currencies if not c.is_fiat}
+    fiat = {c.code for c in currencies if c.is_fiat}
+    problems = []
+    for package in runtime.deps.catalog.active():
+        price = package.prices.get(Provider.CRYPTOPAY)
+        if isinstance(price, CryptoAmount) and price.asset not in crypto:
+            problems.append(f"package {package.id}: Crypto Pay has no asset {price.asset}")
+        elif isinstance(price, FiatAmount) and price.code not in fiat:
+            problems.append(f"package {package.id}: Crypto Pay prices nothing in {price.code}")
+    unknown = [code for code in config.accepted_assets if code not in crypto]
+    if unknown:
+        problems.append(f"CRYPTOPAY_ACCEPTED_ASSETS: Crypto Pay has no asset {unknown[0]} "
+                        f"(it has {', '.join(sorted(crypto))})")
+    if problems:
+        return Check(FAIL, "crypto pay assets", "; ".join(problems))
+    return Check(OK, "crypto pay assets", "every Crypto Pay price and accepted asset is one "
+                                          "Crypto Pay has")
 
 
 async def _cards(config: StarportConfig, runtime: Runtime) -> list[Check]:

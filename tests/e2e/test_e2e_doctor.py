@@ -82,7 +82,7 @@ def test_everything_passes_against_the_sandbox(sandbox: tuple[str, int]) -> None
     assert all(line.startswith(("ok ", "warn ")) for line in lines), lines
     for check in ("database", "bot token", "webhook", "bot commands", "crypto pay token",
                   "crypto pay webhook", "catalog (telegram_stars)", "catalog (cryptopay)",
-                  "catalog (telegram_payments)", "card payments"):
+                  "catalog (telegram_payments)", "card payments", "crypto pay assets"):
         assert any(name.endswith(check) for name in names), (check, lines)
     assert any(line.startswith("ok    bot token: valid: @sandbox") for line in lines), lines
 
@@ -103,6 +103,19 @@ def test_a_wrong_token_fails_clearly_and_is_never_printed(sandbox: tuple[str, in
             "@CryptoBot") in lines
     for secret in (wrong_bot, wrong_pay, wrong_bot.split(":")[1]):
         assert secret not in "\n".join(lines) + err
+
+
+def test_an_asset_crypto_pay_does_not_have_is_named(sandbox: tuple[str, int],
+                                                    tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog.toml"
+    catalog.write_text('[[package]]\nid = "odd"\ntitle = "Odd"\ncredits = 10\nstars = 5\n'
+                       'crypto = { amount = "1", asset = "ZZZ" }\n')
+    code, lines, _ = doctor(_env(*sandbox, STARPORT_CATALOG=str(catalog),
+                                 CRYPTOPAY_ACCEPTED_ASSETS="USDT,NOPE"))
+    assert code == 1
+    [line] = [x for x in lines if x.startswith("FAIL  crypto pay assets")]
+    assert "package odd: Crypto Pay has no asset ZZZ" in line
+    assert "CRYPTOPAY_ACCEPTED_ASSETS: Crypto Pay has no asset NOPE" in line
 
 
 def test_a_webhook_pointed_elsewhere_names_the_command_that_fixes_it(

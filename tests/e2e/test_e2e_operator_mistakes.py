@@ -61,6 +61,8 @@ def one_line(done: subprocess.CompletedProcess[str]) -> str:
       "TELEGRAM_PAYMENTS_PROVIDER_TOKEN": "sk_live_s3cret"},
      "TELEGRAM_PAYMENTS_PROVIDER_TOKEN is not a payment provider token"),
     ({"STARPORT_PORT": "99999"}, "STARPORT_PORT: Input should be less than or equal to 65535"),
+    ({"CRYPTOPAY_ACCEPTED_ASSETS": "usdt,ton"},
+     "CRYPTOPAY_ACCEPTED_ASSETS: takes asset codes, comma-separated, e.g. USDT,TON"),
 ])
 def test_a_configuration_mistake_is_one_line_naming_the_variable(env: dict[str, str],
                                                                   expected: str) -> None:

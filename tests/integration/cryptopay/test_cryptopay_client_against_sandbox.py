@@ -1,6 +1,6 @@
 """The Crypto Pay client against the sandbox over real loopback HTTP."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,6 +15,11 @@ from starport.adapters.cryptopay import (
     InvoiceStatus,
     Unauthorized,
 )
+from starport.adapters.cryptopay.provider import CryptoPayProvider
+from starport.domain.catalog import CreditPackage
+from starport.domain.money import FiatAmount
+from starport.domain.providers import Provider
+from starport.domain.sessions import PaymentSession
 
 
 async def test_get_me(client):
@@ -164,3 +169,17 @@ async def test_an_unreachable_api_is_unavailable_after_retries(token):
             await client.get_me()
 
     assert caught.value.name.startswith("NETWORK_")
+
+
+async def test_a_fiat_session_is_payable_only_in_the_accepted_assets(client, sandbox):
+    package = CreditPackage("plus", "Plus", 550, crypto=FiatAmount(Decimal("4.99"), "USD"))
+    now = datetime.now(UTC)
+    session = PaymentSession.open(session_id="s-assets", user_id="u1", package=package,
+                                  provider=Provider.CRYPTOPAY, now=now,
+                                  expires_at=now + timedelta(minutes=30))
+    provider = CryptoPayProvider(client, accepted_assets=("USDT", "TON"))
+
+    invoice = await provider.create_invoice(session, "Plus", "550 credits")
+
+    [found] = await client.get_invoices(invoice_ids=[int(invoice.invoice_id or 0)])
+    assert list(found.accepted_assets) == ["USDT", "TON"]
