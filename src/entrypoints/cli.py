@@ -285,6 +285,8 @@ def _telegram(action: str) -> Callable[[StarportConfig, argparse.Namespace], int
                 await runtime.telegram.delete_webhook(
                     drop_pending_updates=args.drop_pending or None)
                 print("webhook deleted")
+            elif config.starport_bot_mode == "payments":
+                print("STARPORT_BOT_MODE=payments: the commands are your own bot's; none set")
             else:
                 from starport.adapters.telegram.objects import BotCommand
 

@@ -82,6 +82,9 @@ class StarportConfig(BaseSettings):
     starport_inbox_retention_days: int = Field(default=90, ge=1)  # raw webhook inbox
     starport_admin_chat_id: int | None = None  # operational alerts go there
     cryptopay_balance_alerts: str = ""  # "USDT:100,TON:5": warn under these balances
+    # full: Starport is the bot (/start menu, /buy, /balance, /support...); payments: beside a
+    # bot of your own, Starport handles only payments, their deep links, account links, refunds.
+    starport_bot_mode: Literal["full", "payments"] = "full"
     # The assets a fiat-priced Crypto Pay invoice may be paid with ("USDT,TON"); empty: all.
     cryptopay_accepted_assets: str = ""
 

@@ -233,8 +233,9 @@ async def connect_sandbox(runtime: Runtime) -> None:
         "secret_token": config.telegram_webhook_secret,
         "allowed_updates": ALLOWED_UPDATES,
     })
-    await sandbox.call(config.telegram_bot_token, "setMyCommands", {
-        "commands": [{"command": name, "description": text} for name, text in BOT_COMMANDS]})
+    if config.starport_bot_mode == "full":
+        await sandbox.call(config.telegram_bot_token, "setMyCommands", {"commands": [
+            {"command": name, "description": text} for name, text in BOT_COMMANDS]})
 
 
 async def _always_up() -> None:

@@ -124,6 +124,8 @@ async def _webhook(config: StarportConfig, runtime: Runtime) -> list[Check]:
 
 
 async def _commands(config: StarportConfig, runtime: Runtime) -> list[Check]:
+    if config.starport_bot_mode == "payments":
+        return [Check(OK, "bot commands", "STARPORT_BOT_MODE=payments: your own bot's")]
     found = {c.get("command") for c in await runtime.telegram.get_my_commands()}
     missing = [name for name, _ in BOT_COMMANDS if name not in found]
     if missing:

@@ -156,6 +156,8 @@ async def _message(runtime: Runtime, message: Message, d: Delivery) -> Handled:
     elif name == "/start" and argument.startswith(LINK_PREFIX):
         todo = c.RedeemLinkToken(argument.removeprefix(LINK_PREFIX), user, chat.id, first_name,
                                  d)
+    elif runtime.config.starport_bot_mode == "payments":
+        return Handled("ignored")  # the menus and commands belong to the host's own bot
     elif name == "/start":
         todo = c.Reply(chat.id, "bot_welcome", first_name, d)
     elif name == "/buy":
@@ -225,6 +227,8 @@ async def _refunded_payment(runtime: Runtime, message: Message, refund: Refunded
 async def _callback(runtime: Runtime, query: CallbackQuery, d: Delivery) -> Handled:
     """Buttons of /buy (`buy:<package>`) and of the /start menu (`menu:<item>`). The button's
     spinner stops with the answer, whatever happens."""
+    if runtime.config.starport_bot_mode == "payments":
+        return Handled("ignored")  # the host's own bot's buttons: not ours to answer
     user, first_name = query.from_user.id, query.from_user.first_name
     chat_id = query.message.chat.id if query.message is not None else user
     data = query.data or ""
