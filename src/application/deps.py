@@ -55,6 +55,8 @@ class Settings:
     admin_chat_id: int | None = None  # where operational alerts go (through the outbox)
     balance_alerts: Mapping[str, Decimal] = field(default_factory=dict)  # asset -> threshold
     link_token_ttl: timedelta = timedelta(hours=1)  # a host app's one-time link to the bot
+    # Where /support and /paysupport send buyers (a Telegram @name, an e-mail, a web page).
+    support_contact: str = "the seller in the app you bought from"
 
     def deep_link(self, session_id: str) -> str:
         return f"https://t.me/{self.bot_username}?start=pay_{session_id}"

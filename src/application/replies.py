@@ -21,7 +21,8 @@ async def reply(deps: Deps, cmd: c.Reply) -> None:
     async with deps.uow() as uow:
         await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id, key=cmd.key,
                             now=deps.clock.now(), buttons=buttons, first_name=cmd.first_name,
-                            bot_name=deps.settings.bot_name)
+                            bot_name=deps.settings.bot_name,
+                            support_contact=deps.settings.support_contact)
         await record(uow, cmd.delivery, f"reply:{cmd.key}")
         await uow.commit()
 

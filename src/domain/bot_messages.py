@@ -80,8 +80,9 @@ DEFINITIONS: dict[str, MessageDefinition] = {
                 "Credits are digital goods delivered instantly after payment. "
                 "Refunds are handled through /paysupport.", "bot_name"),
         _define("support_info", "answer to /support and /paysupport",
-                "Need help with a payment? Write to us here and include your payment date.",
-                "bot_name"),
+                "Need help with a payment? Contact {support_contact}, with the date and the "
+                "amount of your payment.",
+                "bot_name", "support_contact"),
         _define("channel_invite", "the patron's invite to the channel",
                 "You are a patron! Join the channel with this single-use link "
                 "(valid until {expires_at}): {invite_link}",

@@ -81,6 +81,8 @@ class StarportConfig(BaseSettings):
     starport_failure_cooldown_minutes: int = Field(default=15, ge=1)
     starport_inbox_retention_days: int = Field(default=90, ge=1)  # raw webhook inbox
     starport_admin_chat_id: int | None = None  # operational alerts go there
+    # Where /support and /paysupport send buyers: "@yourshop_help", an e-mail, a web page.
+    starport_support_contact: str | None = None
     cryptopay_balance_alerts: str = ""  # "USDT:100,TON:5": warn under these balances
     # full: Starport is the bot (/start menu, /buy, /balance, /support...); payments: beside a
     # bot of your own, Starport handles only payments, their deep links, account links, refunds.

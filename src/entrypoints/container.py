@@ -87,6 +87,8 @@ def _settings(config: StarportConfig) -> Settings:
         limits=config.payment_limits,
         delivery_retention=timedelta(days=config.starport_inbox_retention_days),
         admin_chat_id=config.starport_admin_chat_id,
+        **({"support_contact": config.starport_support_contact}
+           if config.starport_support_contact else {}),
         balance_alerts=config.balance_alert_thresholds,
     )
 

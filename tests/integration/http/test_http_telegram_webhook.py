@@ -20,6 +20,7 @@ from http_harness import (
 
 from starport.application import commands as c
 from starport.application.messagebus import HANDLERS
+from starport.entrypoints.container import _settings
 from starport.entrypoints.telegram import router
 
 PAYER = 5001
@@ -112,6 +113,20 @@ class TestCommands:
     async def test_info_commands(self, h: Harness, text: str, starts: str) -> None:
         await h.send_update(h.update(message=private_message(PAYER, text)))
         assert h.messenger.texts_to(PAYER)[0].startswith(starts)
+
+    async def test_support_says_where_to_write(self, h: Harness) -> None:
+        config = make_config(starport_support_contact="@shop_help")
+        h.runtime.deps.settings = _settings(config)  # as the container wires it
+        await h.send_update(h.update(message=private_message(PAYER, "/paysupport")))
+        assert h.messenger.texts_to(PAYER) == [
+            "Need help with a payment? Contact @shop_help, with the date and the amount of your "
+            "payment."]
+
+    async def test_without_a_contact_support_still_says_where_to_turn(self, h: Harness) -> None:
+        await h.send_update(h.update(message=private_message(PAYER, "/support")))
+        assert h.messenger.texts_to(PAYER) == [
+            "Need help with a payment? Contact the seller in the app you bought from, with the "
+            "date and the amount of your payment."]
 
     async def test_the_same_command_delivered_twice_is_answered_once(self, h: Harness) -> None:
         update = h.update(message=private_message(PAYER, "/start"))
