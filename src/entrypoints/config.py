@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
@@ -12,6 +11,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from starport.adapters.telegram.fiat_invoices import TOKEN_SHAPE
 from starport.domain.limits import PaymentLimits
 
 DEFAULT_CATALOG = Path(__file__).resolve().parent.parent / "adapters" / "data" / "catalog.toml"
@@ -19,7 +19,6 @@ SANDBOX_BOT_TOKEN = "123456789:SANDBOXsandboxSANDBOXsandboxSANDBOXs"
 SANDBOX_CRYPTOPAY_TOKEN = "12345:SANDBOXcryptopaySANDBOXcryptopay"
 SANDBOX_CARD_TOKEN = "284685063:TEST:sandbox"  # the sandbox's payment provider (cards)
 KNOWN_PROVIDERS = ("telegram_stars", "cryptopay", "telegram_payments")
-CARD_TOKEN = re.compile(r"^\d+:(TEST|LIVE):\S+$")
 
 
 class StarportConfig(BaseSettings):
@@ -181,7 +180,7 @@ class StarportConfig(BaseSettings):
             if not self.telegram_payments_provider_token:
                 raise ValueError("PAYMENT_PROVIDERS includes telegram_payments: set "
                                  "TELEGRAM_PAYMENTS_PROVIDER_TOKEN (BotFather > Payments)")
-            if not CARD_TOKEN.match(self.telegram_payments_provider_token):
+            if not TOKEN_SHAPE.match(self.telegram_payments_provider_token):
                 raise ValueError("TELEGRAM_PAYMENTS_PROVIDER_TOKEN is not a payment provider "
                                  "token: BotFather gives <digits>:TEST:... or <digits>:LIVE:...")
         return self

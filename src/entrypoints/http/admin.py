@@ -38,20 +38,20 @@ def admin(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
 
 
 async def refund(request: Request, who: str) -> Any:
-    session_id = storable_param(request.path_params["session_id"], "sessionId")
-    bind_contextvars(session_id=session_id)
-    body = await parse_body(request, RefundBody, empty_ok=True)
-    result: RefundResult = await runtime_of(request).bus.handle(c.RefundPayment(
-        session_id=session_id, requested_by=who, reason=body.reason, allow_debt=body.allow_debt))
-    return serialize.refund(result)
+    return await _refund(request, who, c.RefundPayment)
 
 
 async def record_refund(request: Request, who: str) -> Any:
     """A refund the operator made outside Starport (the payment provider's dashboard)."""
+    return await _refund(request, who, c.RecordRefund)
+
+
+async def _refund(request: Request, who: str,
+                  command: type[c.RefundPayment] | type[c.RecordRefund]) -> Any:
     session_id = storable_param(request.path_params["session_id"], "sessionId")
     bind_contextvars(session_id=session_id)
     body = await parse_body(request, RefundBody, empty_ok=True)
-    result: RefundResult = await runtime_of(request).bus.handle(c.RecordRefund(
+    result: RefundResult = await runtime_of(request).bus.handle(command(
         session_id=session_id, requested_by=who, reason=body.reason, allow_debt=body.allow_debt))
     return serialize.refund(result)
 
