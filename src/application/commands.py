@@ -292,3 +292,12 @@ class PruneDeliveries(Command):
 class CheckWalletBalances(Command):
     """Read the Crypto Pay balances; alert the admin once when an asset falls under its
     threshold."""
+
+
+@dataclass(frozen=True)
+class ResendEvent(Command):
+    """Send one event to the host app again now, with its own `webhook-id` (an admin's
+    action: after the receiver was fixed, or to replay one it lost)."""
+
+    event_id: str
+    requested_by: str = "admin"

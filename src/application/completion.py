@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from starport.application import commands as c
+from starport.application import host_events
 from starport.application.deliveries import record
 from starport.application.deps import Deps
 from starport.application.effects import InvitePatron, OutboxItem, RefundCharge
+from starport.application.host_events import EventType
 from starport.application.limits import record_failure
 from starport.application.links import link_on_payment
 from starport.application.notify import send_template
@@ -101,6 +103,15 @@ async def _credit(step: _Step) -> PaymentOutcome:
         to_invite = await _extend_patronage(step, session)
     await uow.sessions.save(session)
     balance = accounts[ledger.user_account(session.user_id)].balance
+    await host_events.publish(
+        deps, uow, EventType.PAYMENT_SUCCEEDED, session.user_id, step.now,
+        sessionId=session.id, packageId=session.package_id, provider=session.provider.value,
+        chargeId=step.charge.charge_id, price=host_events.money(session.price),
+        paid=host_events.money(step.charge.paid), credits=session.credits, balance=balance,
+        telegramUserId=payer, renewal=step.decision is Decision.RENEWAL)
+    if to_invite is not None:
+        await host_events.publish(deps, uow, EventType.PATRON_STARTED, session.user_id,
+                                  step.now, telegramUserId=to_invite, sessionId=session.id)
     await step.tell("payment_success", first_name=step.cmd.first_name,
                     package_title=package_title(deps, session), credits=session.credits,
                     amount=shown(session.price), balance=balance, session_id=session.id)
@@ -173,6 +184,11 @@ async def _reject(step: _Step) -> PaymentOutcome:
     await record_failure(step.deps, step.uow, session.user_id)
     await step.uow.sessions.save(session)
     log.warning("payment for %s rejected: %s", session.id, charge.reason)
+    await host_events.publish(
+        step.deps, step.uow, EventType.PAYMENT_FAILED, session.user_id, step.now,
+        sessionId=session.id, packageId=session.package_id, provider=session.provider.value,
+        chargeId=charge.charge_id, paid=host_events.money(charge.paid), reason=charge.reason,
+        telegramUserId=charge.payer_telegram_id)
     await step.tell("payment_failed", reason=charge.reason, session_id=session.id)
     return step.outcome(Decision.REJECT, rejected_reason=charge.reason)
 

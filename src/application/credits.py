@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from starport.application import commands as c
+from starport.application import host_events
 from starport.application.deps import Deps
+from starport.application.host_events import EventType
 from starport.application.views import BalanceView, LedgerLine, SpendResult
 from starport.domain import ledger
 from starport.domain.errors import IdempotencyConflict, InvalidAmount
@@ -28,6 +30,9 @@ async def spend_credits(deps: Deps, cmd: c.SpendCredits) -> SpendResult:
             return SpendResult(balance=accounts[account_id].balance, replayed=True)
         ledger.post(entry, accounts)
         await uow.ledger.add(entry, accounts)
+        await host_events.publish(deps, uow, EventType.CREDITS_SPENT, cmd.user_id, entry.created_at,
+                                  credits=cmd.credits, balance=accounts[account_id].balance,
+                                  reason=cmd.reason, idempotencyKey=cmd.idempotency_key)
         await uow.commit()
     return SpendResult(balance=accounts[account_id].balance, replayed=False)
 

@@ -12,6 +12,7 @@ from starport.application.ports import (
     ChannelGateway,
     ChatInvoices,
     Clock,
+    EventSink,
     IdGenerator,
     Messenger,
     PaymentProvider,
@@ -57,6 +58,7 @@ class Settings:
     link_token_ttl: timedelta = timedelta(hours=1)  # a host app's one-time link to the bot
     # Where /support and /paysupport send buyers (a Telegram @name, an e-mail, a web page).
     support_contact: str = "the seller in the app you bought from"
+    events_enabled: bool = False  # events for the host app (STARPORT_EVENTS_URL is set)
 
     def deep_link(self, session_id: str) -> str:
         return f"https://t.me/{self.bot_username}?start=pay_{session_id}"
@@ -74,6 +76,7 @@ class Deps:
     settings: Settings = field(default_factory=Settings)
     wallet: WalletBalances | None = None  # Crypto Pay's getBalance, when it is enabled
     commands: CommandBus | None = None  # the bus, once built (it attaches itself)
+    events: EventSink | None = None  # the host app's event endpoint, when one is set
 
     @property
     def bus(self) -> CommandBus:

@@ -83,8 +83,19 @@ class InvitePatron:
     first_name: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class PublishEvent:
+    """An event for the host app (`host_events`): POSTed, signed, to STARPORT_EVENTS_URL. The
+    item's id is the event's `webhook-id`, the same on every attempt; its chat is the user's
+    lane (`host_events.lane`), so one user's events go out in the order they happened."""
+
+    event_type: str
+    occurred_at: str  # ISO 8601, UTC: the event's `timestamp`
+    data: dict[str, object]
+
+
 Effect = (SendText | SendInvoice | RevokeInvite | RemoveMember | RefundCharge
-          | CancelSubscription | InvitePatron)
+          | CancelSubscription | InvitePatron | PublishEvent)
 
 
 class OutboxStatus(StrEnum):

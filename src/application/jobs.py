@@ -7,7 +7,9 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from starport.application import commands as c
+from starport.application import host_events
 from starport.application.deps import Deps
+from starport.application.host_events import EventType
 from starport.application.ports import (
     InvoiceCancellation,
     InvoiceLookup,
@@ -54,6 +56,11 @@ async def expire_sessions(deps: Deps, cmd: c.ExpireSessions) -> JobCounts:
             session = await uow.sessions.get(stale_session.id)
             if session is not None and session.id not in unsure and session.expire(now):
                 await uow.sessions.save(session)
+                await host_events.publish(
+                    deps, uow, EventType.PAYMENT_FAILED, session.user_id, now,
+                    sessionId=session.id, packageId=session.package_id,
+                    provider=session.provider.value, chargeId=None, paid=None,
+                    reason="expired: not paid in time", telegramUserId=session.telegram_user_id)
                 expired.append(session)
                 counts.add("expired")
         await uow.commit()

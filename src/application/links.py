@@ -13,8 +13,10 @@ import secrets
 from datetime import datetime
 
 from starport.application import commands as c
+from starport.application import host_events
 from starport.application.deliveries import record, refused
 from starport.application.deps import Deps
+from starport.application.host_events import EventType
 from starport.application.notify import send_template
 from starport.application.unit_of_work import UnitOfWork
 from starport.application.views import LinkTokenView
@@ -86,6 +88,10 @@ async def _move_own_credits(deps: Deps, uow: UnitOfWork, made: TelegramLink) -> 
         accounts = await uow.ledger.accounts(entry.accounts)
         ledger.post(entry, accounts)
         await uow.ledger.add(entry, accounts)
+        await host_events.publish(
+            deps, uow, EventType.CREDITS_ADJUSTED, made.user_id, made.linked_at, credits=held,
+            balance=accounts[ledger.user_account(made.user_id)].balance, kind="transfer",
+            reason=entry.memo, telegramUserId=made.telegram_user_id)
 
 
 async def link_telegram(deps: Deps, cmd: c.LinkTelegram) -> TelegramLink:

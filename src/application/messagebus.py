@@ -15,6 +15,7 @@ from starport.application import (
     completion,
     credits,
     deliveries,
+    event_log,
     jobs,
     links,
     outbox,
@@ -64,6 +65,7 @@ HANDLERS: dict[type[c.Command], Callable[[Deps, Any], Awaitable[Any]]] = {
     c.PruneDeliveries: deliveries.prune_deliveries,
     c.HoldPayment: deliveries.hold_payment,
     c.CheckWalletBalances: balance_alert.check_wallet_balances,
+    c.ResendEvent: event_log.resend_event,
 }
 
 

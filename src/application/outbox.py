@@ -4,6 +4,7 @@ queued (chat by chat, in order), and the dispatch job that retries the rest."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections import deque
@@ -12,12 +13,14 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from starport.application import commands as c
+from starport.application import host_events
 from starport.application.deps import Deps
 from starport.application.effects import (
     CancelSubscription,
     InvitePatron,
     OutboxItem,
     OutboxStatus,
+    PublishEvent,
     RefundCharge,
     RemoveMember,
     RevokeInvite,
@@ -93,6 +96,14 @@ async def _invite_patron(deps: Deps, item: OutboxItem, e: InvitePatron) -> None:
     await deps.bus.handle(c.InvitePatron(e.telegram_user_id, e.first_name))
 
 
+async def _publish_event(deps: Deps, item: OutboxItem, e: PublishEvent) -> None:
+    if deps.events is None:
+        raise RuntimeError("no events URL is set (STARPORT_EVENTS_URL)")
+    body = json.dumps({"type": e.event_type, "timestamp": e.occurred_at, "data": e.data},
+                      separators=(",", ":"), ensure_ascii=False).encode()
+    await deps.events.deliver(item.id, body)
+
+
 HANDLERS: dict[type[Any], Callable[[Deps, OutboxItem, Any], Awaitable[None]]] = {
     SendText: _send_text,
     SendInvoice: _send_invoice,
@@ -101,6 +112,7 @@ HANDLERS: dict[type[Any], Callable[[Deps, OutboxItem, Any], Awaitable[None]]] = 
     RefundCharge: _refund_charge,
     CancelSubscription: _cancel_subscription,
     InvitePatron: _invite_patron,
+    PublishEvent: _publish_event,
 }
 
 
@@ -114,11 +126,12 @@ async def perform(deps: Deps, item: OutboxItem, counts: JobCounts | None = None)
     except Exception as exc:  # any failure is retried later, never lost
         item.attempts += 1
         item.last_error = f"{type(exc).__name__}: {exc}"[:500]
-        if item.attempts >= deps.settings.outbox_max_attempts:
+        wait = _retry_after(deps, item)
+        if wait is None:
             item.status = OutboxStatus.FAILED
             _count(counts, "failed")
         else:
-            item.available_at = deps.clock.now() + backoff(item.attempts)
+            item.available_at = deps.clock.now() + wait
             _count(counts, "retried")
         log.warning("outbox item %s not delivered: %s", item.id, item.last_error)
     else:
@@ -126,6 +139,16 @@ async def perform(deps: Deps, item: OutboxItem, counts: JobCounts | None = None)
         item.attempts += 1
         _count(counts, "sent")
     item.lease_until = None
+
+
+def _retry_after(deps: Deps, item: OutboxItem) -> timedelta | None:
+    """The wait before the item's next attempt; None when its attempts have run out. Events
+    keep trying for days (a host app's endpoint may be down over a weekend)."""
+    if isinstance(item.effect, PublishEvent):
+        return host_events.retry_after(item.attempts)
+    if item.attempts >= deps.settings.outbox_max_attempts:
+        return None
+    return backoff(item.attempts)
 
 
 def _count(counts: JobCounts | None, name: str) -> None:

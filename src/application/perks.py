@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from starport.application import commands as c
+from starport.application import host_events
 from starport.application.deliveries import record
 from starport.application.deps import Deps
 from starport.application.effects import (
@@ -15,6 +16,7 @@ from starport.application.effects import (
     RemoveMember,
     RevokeInvite,
 )
+from starport.application.host_events import EventType
 from starport.application.notify import send_template
 from starport.application.unit_of_work import UnitOfWork
 from starport.domain import ledger
@@ -40,9 +42,17 @@ async def make_patron(deps: Deps, cmd: c.MakePatron) -> Invite | None:
                             user_id=cmd.user_id or str(cmd.telegram_user_id),
                             source=cmd.source, since=now, until=cmd.until)
             await uow.patrons.add(patron)
+            started = True
         else:
+            started = not patron.entitled_at(now)
             patron.renew(cmd.until, now)
             await uow.patrons.save(patron)
+        if started:
+            await host_events.publish(deps, uow, EventType.PATRON_STARTED, patron.user_id, now,
+                                      telegramUserId=patron.telegram_user_id,
+                                      source=patron.source.value,
+                                      until=host_events.iso(patron.until) if patron.until
+                                      else None)
         await uow.commit()
     invite: Invite | None = await deps.bus.handle(c.InvitePatron(cmd.telegram_user_id,
                                                                  cmd.first_name))
@@ -136,6 +146,8 @@ async def end_patron(deps: Deps, uow: UnitOfWork, patron: Patron, now: datetime)
     if not patron.end(now):
         return False
     await uow.patrons.save(patron)
+    await host_events.publish(deps, uow, EventType.PATRON_ENDED, patron.user_id, now,
+                              telegramUserId=patron.telegram_user_id)
     telegram_id = patron.telegram_user_id
     if patron.subscription_charge_id and patron.subscription_provider:  # no more charges
         await _queue(deps, uow, telegram_id, now, CancelSubscription(
@@ -168,6 +180,9 @@ async def _grant_bonus_once(
     await uow.ledger.add(entry, accounts)
     await uow.bonuses.add(JoinBonus(patron.telegram_user_id, patron.user_id, credits, now))
     balance = accounts[ledger.user_account(patron.user_id)].balance
+    await host_events.publish(deps, uow, EventType.CREDITS_ADJUSTED, patron.user_id, now,
+                              credits=credits, balance=balance, kind="join_bonus",
+                              reason=entry.memo, telegramUserId=patron.telegram_user_id)
     await send_template(uow, item_id=deps.ids.new_id(), chat_id=patron.telegram_user_id,
                         key="bonus_granted", now=now, credits=credits, balance=balance,
                         first_name=first_name)

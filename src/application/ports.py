@@ -168,6 +168,14 @@ class Messenger(Protocol):
         ...
 
 
+class EventSink(Protocol):
+    """The host app's event endpoint (STARPORT_EVENTS_URL). `deliver` returns once the
+    receiver answered 2xx and raises otherwise (the outbox retries); `event_id` is the
+    Standard Webhooks `webhook-id`, the same on every attempt."""
+
+    async def deliver(self, event_id: str, body: bytes) -> None: ...
+
+
 class ChannelGateway(Protocol):
     async def member_status(self, channel_id: int, telegram_user_id: int) -> MemberStatus: ...
 

@@ -6,8 +6,10 @@ import logging
 from datetime import datetime
 
 from starport.application import commands as c
+from starport.application import host_events
 from starport.application.deliveries import record, refused
 from starport.application.deps import Deps
+from starport.application.host_events import EventType
 from starport.application.notify import send_template
 from starport.application.perks import end_patron
 from starport.application.ports import Refunds
@@ -158,6 +160,8 @@ async def _refund_renewal(deps: Deps, uow: UnitOfWork, session: PaymentSession, 
         by_provider=True)
     user = await _take_back(uow, entry, session.user_id)
     await uow.charges.save(charge)
+    await _published(deps, uow, session, charge.charge_id, user, RefundInitiator.PROVIDER, "",
+                     now)
     await _tell_refunded(deps, uow, session, user.balance, now)
     return RefundResult(session.id, session.credits, user.debt, already_refunded=False)
 
@@ -187,6 +191,7 @@ async def _refund_session(deps: Deps, uow: UnitOfWork, session: PaymentSession,
         provider=session.provider.value, charge_id=session.charge_id or "",
         credits=session.credits, initiated_by=by, created_at=now, reason=reason, debt=user.debt,
     ))
+    await _published(deps, uow, session, session.charge_id or "", user, by, reason, now)
     await _tell_refunded(deps, uow, session, user.balance, now)
     return RefundResult(session.id, session.credits, user.debt, already_refunded=False)
 
@@ -197,6 +202,16 @@ async def _take_back(uow: UnitOfWork, entry: ledger.JournalEntry, user_id: str
     ledger.post(entry, accounts)
     await uow.ledger.add(entry, accounts)
     return accounts[ledger.user_account(user_id)]
+
+
+async def _published(deps: Deps, uow: UnitOfWork, session: PaymentSession, charge_id: str,
+                     user: ledger.Account, by: RefundInitiator, reason: str, now: datetime
+                     ) -> None:
+    await host_events.publish(
+        deps, uow, EventType.PAYMENT_REFUNDED, session.user_id, now, sessionId=session.id,
+        packageId=session.package_id, provider=session.provider.value, chargeId=charge_id,
+        credits=session.credits, balance=user.balance, debt=user.debt, initiatedBy=by.value,
+        reason=reason, telegramUserId=session.telegram_user_id)
 
 
 async def _tell_refunded(deps: Deps, uow: UnitOfWork, session: PaymentSession, balance: int,

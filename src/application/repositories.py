@@ -179,7 +179,19 @@ class OutboxRepository(Protocol):
 
     async def claim(self, now: datetime, lease_until: datetime) -> OutboxItem | None:
         """The next due pending item whose lease has run out, of a chat with no other item in
-        flight, leased to the caller; `previous_lease` says whose lease ran out, if any."""
+        flight, leased to the caller; `previous_lease` says whose lease ran out, if any. An
+        event (`PublishEvent`) waits for every earlier pending event of its lane, even one
+        waiting for its next retry: a user's events go out in order."""
+        ...
+
+    async def pending_in(self, chat_id: int) -> bool:
+        """Whether the chat (or a user's event lane) has an item still to go out."""
+        ...
+
+    async def events(self, *, status: OutboxStatus | None = None, chat_id: int | None = None,
+                     before: datetime | None = None, limit: int = 50) -> list[OutboxItem]:
+        """The events (`PublishEvent` items), newest first: of one status, of one lane, queued
+        before a moment (the next page)."""
         ...
 
     async def renew(self, ids: Sequence[str], now: datetime, lease_until: datetime) -> int:

@@ -106,3 +106,7 @@ class NotAPatron(DomainError):
 
 class PerksDisabled(DomainError):
     code = "perks_disabled"
+
+
+class EventNotFound(DomainError):
+    code = "event_not_found"

@@ -117,7 +117,60 @@ def _parser() -> argparse.ArgumentParser:
     hist = msgs.add_parser("history")
     hist.add_argument("key")
     hist.set_defaults(run=_messages("history"))
+
+    ev = sub.add_parser("events", help="events sent to the host app (STARPORT_EVENTS_URL)"
+                        ).add_subparsers()
+    ev.add_parser("secret", help="print a new STARPORT_EVENTS_SECRET (whsec_...)"
+                  ).set_defaults(run=_events_secret)
+    ls = ev.add_parser("list", help="events, newest first")
+    ls.add_argument("--status", choices=["pending", "sent", "failed"])
+    ls.add_argument("--user", help="one host user's events")
+    ls.add_argument("--limit", type=int, default=50)
+    ls.set_defaults(run=_events_list)
+    rsd = ev.add_parser("resend", help="send one event again now (the same webhook-id)")
+    rsd.add_argument("event_id")
+    rsd.set_defaults(run=_events_resend)
     return p
+
+
+def _events_secret(config: StarportConfig, args: argparse.Namespace) -> int:
+    import base64
+    import secrets
+
+    print("whsec_" + base64.b64encode(secrets.token_bytes(32)).decode())
+    return 0
+
+
+def _events_list(config: StarportConfig, args: argparse.Namespace) -> int:
+    from starport.application import event_log
+    from starport.application.effects import OutboxStatus
+    from starport.entrypoints.http.events import serialize_event
+
+    query = event_log.EventQuery(status=OutboxStatus(args.status) if args.status else None,
+                                 user_id=args.user, limit=max(1, min(args.limit, 500)))
+
+    async def work(runtime: Any) -> int:
+        _print([serialize_event(i) for i in await event_log.find_events(runtime.deps, query)])
+        return 0
+
+    return _with_runtime(config, work)
+
+
+def _events_resend(config: StarportConfig, args: argparse.Namespace) -> int:
+    from starport.application import commands as c
+    from starport.domain.errors import EventNotFound
+    from starport.entrypoints.http.events import serialize_event
+
+    async def work(runtime: Any) -> int:
+        try:
+            item = await runtime.bus.handle(c.ResendEvent(args.event_id, "cli"))
+        except EventNotFound as exc:
+            print(f"starport: {exc}", file=sys.stderr)
+            return 1
+        _print(serialize_event(item))
+        return 0 if item.status.value == "sent" else 1
+
+    return _with_runtime(config, work)
 
 
 def _raise_open_files_limit() -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
@@ -88,6 +89,11 @@ class StarportConfig(BaseSettings):
     starport_bot_mode: Literal["full", "payments"] = "full"
     # The assets a fiat-priced Crypto Pay invoice may be paid with ("USDT,TON"); empty: all.
     cryptopay_accepted_assets: str = ""
+    # Events for the host app (payment.succeeded, credits.spent, ...): POSTed to this URL,
+    # signed per Standard Webhooks with the secret ("whsec_" + base64, as `starport events
+    # secret` makes one). Both or neither.
+    starport_events_url: str | None = None
+    starport_events_secret: str | None = Field(default=None, repr=False)
 
     @field_validator("payment_providers")
     @classmethod
@@ -143,6 +149,27 @@ class StarportConfig(BaseSettings):
                 raise ValueError("takes asset codes, comma-separated, e.g. USDT,TON")
         return value
 
+    @field_validator("starport_events_url")
+    @classmethod
+    def _events_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s):// URL")
+        return value or None
+
+    @field_validator("starport_events_secret")
+    @classmethod
+    def _events_secret(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        try:
+            key = base64.b64decode(value.removeprefix("whsec_"), validate=True)
+        except ValueError:
+            key = b""
+        if not value.startswith("whsec_") or len(key) < 24:
+            raise ValueError("must be whsec_ and the base64 of at least 24 random bytes "
+                             "(`starport events secret` makes one)")
+        return value
+
     @field_validator("cryptopay_balance_alerts")
     @classmethod
     def _balance_alerts(cls, value: str) -> str:
@@ -174,6 +201,9 @@ class StarportConfig(BaseSettings):
                                             or secrets.token_urlsafe(24))
         if self.starport_outbox_dispatch is None:
             self.starport_outbox_dispatch = "inline" if self.sandbox else "background"
+        if bool(self.starport_events_url) != bool(self.starport_events_secret):
+            raise ValueError("STARPORT_EVENTS_URL and STARPORT_EVENTS_SECRET go together: "
+                             "set both (events are always signed) or neither")
         if "cryptopay" in self.providers and not self.cryptopay_api_token:
             raise ValueError("PAYMENT_PROVIDERS includes cryptopay: set CRYPTOPAY_API_TOKEN")
         if "telegram_payments" in self.providers:
@@ -190,7 +220,7 @@ class StarportConfig(BaseSettings):
         """Values no log line may show."""
         found = [self.telegram_bot_token, self.telegram_webhook_secret,
                  self.cryptopay_api_token, self.starport_api_token, self.starport_admin_token,
-                 self.telegram_payments_provider_token]
+                 self.telegram_payments_provider_token, self.starport_events_secret]
         return [s for s in found if s]
 
     @property

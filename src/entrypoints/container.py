@@ -14,6 +14,7 @@ from starport.adapters.clock import SystemClock
 from starport.adapters.cryptopay.balances import CryptoPayBalances
 from starport.adapters.cryptopay.client import CryptoPayClient
 from starport.adapters.cryptopay.provider import CryptoPayProvider
+from starport.adapters.events.webhook import WebhookEvents
 from starport.adapters.ids import RandomIds
 from starport.adapters.memory.job_lock import MemoryJobLock
 from starport.adapters.memory.unit_of_work import MemoryDatabase
@@ -90,7 +91,14 @@ def _settings(config: StarportConfig) -> Settings:
         **({"support_contact": config.starport_support_contact}
            if config.starport_support_contact else {}),
         balance_alerts=config.balance_alert_thresholds,
+        events_enabled=config.starport_events_url is not None,
     )
+
+
+def _events(config: StarportConfig) -> WebhookEvents | None:
+    if config.starport_events_url is None or config.starport_events_secret is None:
+        return None
+    return WebhookEvents(config.starport_events_url, config.starport_events_secret)
 
 
 def _wallet(config: StarportConfig, client: CryptoPayClient) -> CryptoPayBalances | None:
@@ -162,11 +170,12 @@ class Container(containers.DeclarativeContainer):
     channel = providers.Singleton(TelegramChannel, bot_api, throttle)
     settings = providers.Singleton(_settings, config)
     wallet = providers.Singleton(_wallet, config, cryptopay_api)
+    events = providers.Singleton(_events, config)
 
     deps = providers.Singleton(
         Deps, uow=database, clock=clock, ids=ids, catalog=catalog,
         providers=payment_providers, messenger=messenger, channel=channel, settings=settings,
-        wallet=wallet,
+        wallet=wallet, events=events,
     )
     sender = providers.Singleton(_sender, config, deps, database)
     bus = providers.Singleton(_bus, config, deps, sender)
@@ -193,6 +202,9 @@ def build_runtime(config: StarportConfig | None = None, *,
     runtime.closers.append(runtime.telegram.aclose)
     if runtime.cryptopay is not None:
         runtime.closers.append(runtime.cryptopay.aclose)
+    events = container.events()
+    if isinstance(events, WebhookEvents):
+        runtime.closers.append(events.aclose)
     if hasattr(database, "dispose"):
         runtime.closers.append(database.dispose)
     if config.sandbox:

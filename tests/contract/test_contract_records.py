@@ -14,6 +14,7 @@ from starport.application.effects import (
     InvitePatron,
     OutboxItem,
     OutboxStatus,
+    PublishEvent,
     RefundCharge,
     RemoveMember,
     RevokeInvite,
@@ -119,7 +120,11 @@ EFFECTS = [SendText("hi", None, ((Button("u", url="https://t.me/x"), Button("c")
            SendInvoice(Provider.TELEGRAM_PAYMENTS, "Starter", "100 credits", "s1", "USD", 499),
            RevokeInvite("https://t.me/+x"),
            RemoveMember(7), RefundCharge(Provider.TELEGRAM_STARS, "stx1", 7),
-           CancelSubscription(Provider.TELEGRAM_STARS, "stx2", 7), InvitePatron(7, "Ann")]
+           CancelSubscription(Provider.TELEGRAM_STARS, "stx2", 7), InvitePatron(7, "Ann"),
+           PublishEvent("payment.succeeded", "2026-01-01T12:00:00Z",
+                        {"userId": "ann", "credits": 100, "price": {"amount": "1.5",
+                                                                    "currency": "TON"},
+                         "telegramUserId": None, "renewal": False})]
 
 
 @pytest.mark.parametrize("effect", EFFECTS,
@@ -252,3 +257,63 @@ async def test_renew_extends_only_leases_still_running(db: Database) -> None:
         leases = {i: (await uow.outbox.get(i)).lease_until  # type: ignore[union-attr]
                   for i in ("running", "lapsed", "released", "sent")}
     assert leases == {"running": at(4), "lapsed": at(0.5), "released": None, "sent": at(2)}
+
+
+def event(item_id: str, minutes: float, lane: int = -(2**62) - 5, **changes: object
+          ) -> OutboxItem:
+    return item(item_id, minutes, chat_id=lane,
+                effect=PublishEvent("credits.spent", "2026-01-01T12:00:00Z", {"userId": "u"}),
+                **changes)
+
+
+async def test_a_lanes_events_wait_for_an_earlier_one_even_between_its_retries(db: Database
+                                                                               ) -> None:
+    first = event("e1", 1, available_at=at(20), attempts=1)  # failed once: retried at 20
+    async with db() as uow:
+        for it in (first, event("e2", 2), event("e3", 3), event("other", 4, lane=-(2**62) - 9),
+                   item("text", 5, chat_id=-(2**62) - 5)):
+            await uow.outbox.add(it)
+        assert await uow.outbox.pending_in(-(2**62) - 5)
+        assert not await uow.outbox.pending_in(-(2**62) - 6)
+        await uow.commit()
+    async with db() as uow:  # e1 is not due, and e2, e3 are behind it; other lanes are free
+        found = [await uow.outbox.claim(at(10), at(10) + LEASE) for _ in range(3)]
+        await uow.commit()
+    assert [i.id if i else None for i in found] == ["other", "text", None]
+    for done in found[:2]:
+        assert done is not None
+        done.status, done.lease_until = OutboxStatus.SENT, None
+    async with db() as uow:
+        await uow.outbox.record(*[i for i in found if i])
+        await uow.commit()
+    async with db() as uow:  # e1's retry is due: it goes, and only it
+        retried = await uow.outbox.claim(at(20), at(20) + LEASE)
+        assert await uow.outbox.claim(at(20), at(20) + LEASE) is None
+        await uow.commit()
+    assert retried is not None and retried.id == "e1"
+    retried.status, retried.lease_until = OutboxStatus.SENT, None
+    async with db() as uow:
+        await uow.outbox.record(retried)
+        await uow.commit()
+    async with db() as uow:
+        nxt = await uow.outbox.claim(at(31), at(31) + LEASE)
+        await uow.commit()
+    assert nxt is not None and nxt.id == "e2"
+
+
+async def test_events_are_listed_newest_first_by_status_lane_and_page(db: Database) -> None:
+    async with db() as uow:
+        for it in (event("e1", 1, status=OutboxStatus.SENT), event("e2", 2),
+                   event("e3", 3, lane=-(2**62) - 9, status=OutboxStatus.FAILED),
+                   item("text", 4)):
+            await uow.outbox.add(it)
+        await uow.commit()
+    async with db() as uow:
+        every = await uow.outbox.events()
+        failed = await uow.outbox.events(status=OutboxStatus.FAILED)
+        lane = await uow.outbox.events(chat_id=-(2**62) - 5)
+        page = await uow.outbox.events(before=at(3), limit=1)
+    assert [e.id for e in every] == ["e3", "e2", "e1"]  # never a bot message
+    assert [e.id for e in failed] == ["e3"]
+    assert [e.id for e in lane] == ["e2", "e1"]
+    assert [e.id for e in page] == ["e2"]

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from starport.adapters.memory.table import Table, TxView
 from starport.application.deliveries import Delivery, DeliveryQuery
-from starport.application.effects import OutboxItem, OutboxStatus
+from starport.application.effects import OutboxItem, OutboxStatus, PublishEvent
 from starport.application.repositories import IdempotentRequest
 from starport.application.unit_of_work import Conflict
 from starport.domain.bot_messages import BotMessage, BotMessageChange
@@ -254,9 +254,14 @@ class MemoryOutbox:
     async def claim(self, now: datetime, lease_until: datetime) -> OutboxItem | None:
         pending = [i for i in self._v.values() if i.status is OutboxStatus.PENDING]
         busy = {i.chat_id for i in pending if i.lease_until is not None and i.lease_until > now}
+        first_event: dict[int, OutboxItem] = {}  # a lane's events go out oldest first
+        for i in sorted(pending, key=lambda i: (i.created_at, i.id)):
+            if isinstance(i.effect, PublishEvent):
+                first_event.setdefault(i.chat_id, i)
         due = [i for i in pending
                if i.available_at <= now and (i.lease_until is None or i.lease_until <= now)
-               and i.chat_id not in busy]  # a chat with an item in flight waits for it
+               and i.chat_id not in busy  # a chat with an item in flight waits for it
+               and (not isinstance(i.effect, PublishEvent) or first_event[i.chat_id] is i)]
         if not due:
             return None
         item = min(due, key=lambda i: (i.available_at, i.created_at, i.id))
@@ -283,6 +288,19 @@ class MemoryOutbox:
 
     async def count(self, status: OutboxStatus) -> int:
         return sum(1 for i in self._v.values() if i.status is status)
+
+    async def pending_in(self, chat_id: int) -> bool:
+        return any(i.chat_id == chat_id and i.status is OutboxStatus.PENDING
+                   for i in self._v.values())
+
+    async def events(self, *, status: OutboxStatus | None = None, chat_id: int | None = None,
+                     before: datetime | None = None, limit: int = 50) -> list[OutboxItem]:
+        found = [i for i in self._v.values() if isinstance(i.effect, PublishEvent)
+                 and (status is None or i.status is status)
+                 and (chat_id is None or i.chat_id == chat_id)
+                 and (before is None or i.created_at < before)]
+        found.sort(key=lambda i: (i.created_at, i.id), reverse=True)
+        return found[:limit]
 
     async def oldest_pending(self) -> datetime | None:
         return min((i.created_at for i in self._v.values() if i.status is OutboxStatus.PENDING),

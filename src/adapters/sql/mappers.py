@@ -16,6 +16,7 @@ from starport.application.effects import (
     InvitePatron,
     OutboxItem,
     OutboxStatus,
+    PublishEvent,
     RefundCharge,
     RemoveMember,
     RevokeInvite,
@@ -214,7 +215,12 @@ _KINDS: dict[type[Any], str] = {
     SendText: "message", SendInvoice: "invoice", RevokeInvite: "revoke_invite",
     RemoveMember: "remove_member", RefundCharge: "refund_charge",
     CancelSubscription: "cancel_subscription", InvitePatron: "invite_patron",
+    PublishEvent: "event",
 }
+
+
+def kind_of(effect_type: type[Any]) -> str:
+    return _KINDS[effect_type]
 
 
 def effect_values(effect: Effect) -> tuple[str, dict[str, Any]]:
@@ -244,6 +250,8 @@ def effect_from(kind: str, p: Mapping[str, Any]) -> Effect:
                                   str(p["charge_id"]), int(p["telegram_user_id"]))
     if kind == "invite_patron":
         return InvitePatron(int(p["telegram_user_id"]), p.get("first_name", ""))
+    if kind == "event":
+        return PublishEvent(str(p["event_type"]), str(p["occurred_at"]), dict(p["data"]))
     raise ValueError(f"unknown outbox item kind {kind!r}")
 
 

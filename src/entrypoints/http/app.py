@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Mount
 from starport.entrypoints.http import (
     admin,
     cryptopay_webhook,
+    events,
     ops,
     patrons,
     payments,
@@ -42,7 +43,7 @@ def create_app(runtime: Runtime, metrics: Metrics | None = None) -> Starlette:
 
     routes: list[BaseRoute] = [
         *telegram_webhook.ROUTES, *cryptopay_webhook.ROUTES, *payments.ROUTES, *users.ROUTES,
-        *admin.ROUTES, *patrons.ROUTES, *ops.ROUTES, *sandbox_mounts(runtime),
+        *admin.ROUTES, *events.ROUTES, *patrons.ROUTES, *ops.ROUTES, *sandbox_mounts(runtime),
     ]
     app = Starlette(
         routes=routes,

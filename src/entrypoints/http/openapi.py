@@ -75,6 +75,12 @@ _ROUTES: list[tuple[str, str, str, str, list[S] | None, type[BaseModel] | None, 
      _ADMIN, None, 200, (401, 422)),
     ("get", "/api/admin/webhooks", "The same as /api/admin/deliveries (its former name)",
      "admin", _ADMIN, None, 200, (401, 422)),
+    ("get", "/api/admin/events", "Events sent to the host app (STARPORT_EVENTS_URL), newest "
+     "first: by status (pending, sent, failed), userId, before (a createdAt: the next page), "
+     "limit (1..500)", "admin", _ADMIN, None, 200, (401, 422)),
+    ("post", "/api/admin/events/{eventId}/resend", "Send one event again now (same "
+     "webhook-id: a receiver drops one it has seen)", "admin", _ADMIN, None, 200,
+     (401, 404, 422)),
     ("post", "/api/admin/patrons", "Make a patron (and invite them to the channel)", "admin",
      _ADMIN, s.PatronBody, 201, (401, 404, 409, 422)),
     ("delete", "/api/admin/patrons/{telegramUserId}", "End a patronage", "admin", _ADMIN, None,
@@ -90,6 +96,8 @@ _ROUTES: list[tuple[str, str, str, str, list[S] | None, type[BaseModel] | None, 
     ("get", "/metrics", "Prometheus metrics (text exposition format)", "operations", [], None,
      200, ()),
     ("get", "/openapi.json", "This document", "operations", [], None, 200, ()),
+    ("get", "/docs", "This document as a page to read (HTML, served by the server itself)",
+     "operations", [], None, 200, ()),
 ]
 
 _OPTIONAL_BODIES: set[type[BaseModel]] = {s.RefundBody}  # every field optional: no body is {}
@@ -114,9 +122,10 @@ _SECURITY: S = {
 def _operation(route: tuple[Any, ...]) -> tuple[str, str, S]:
     method, path, summary, tag, security, body, status, errors = route
     operation_id, schema = OPERATIONS[(method, path)]
+    media = _MEDIA.get(path, "application/json")
     op: S = {"summary": summary, "tags": [tag], "operationId": operation_id,
              "responses": {str(status): {"description": "success",
-                                         "content": {"application/json": {"schema": schema}}}}}
+                                         "content": {media: {"schema": schema}}}}}
     params = [p.strip("{}") for p in path.split("/") if p.startswith("{")]
     if params:
         op["parameters"] = [{"name": p, "in": "path", "required": True,
@@ -132,6 +141,9 @@ def _operation(route: tuple[Any, ...]) -> tuple[str, str, S]:
                            "key and body gets the same session (header Idempotent-Replayed: "
                            "true); the same key with another body is a 409",
             "schema": {"type": "string", "minLength": 1, "maxLength": 255}}]
+    if path == "/api/admin/events":
+        op["parameters"] = [{"name": n, "in": "query", "schema": {"type": "string"}}
+                            for n in ("status", "userId", "before", "limit")]
     if path.endswith("/ledger"):
         op["parameters"].append({"name": "limit", "in": "query",
                                  "schema": {"type": "integer", "minimum": 1, "maximum": 500}})
@@ -147,7 +159,8 @@ def _operation(route: tuple[Any, ...]) -> tuple[str, str, S]:
     return method, path, op
 
 
-_NO_DATABASE = {"/api/packages", "/metrics", "/openapi.json"}
+_NO_DATABASE = {"/api/packages", "/metrics", "/openapi.json", "/docs"}
+_MEDIA = {"/metrics": "text/plain", "/docs": "text/html"}
 
 
 def _implied(path: str, security: list[S] | None, body: type[BaseModel] | None,

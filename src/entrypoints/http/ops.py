@@ -6,9 +6,10 @@ import asyncio
 
 import structlog
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from starport.entrypoints.http import api_reference
 from starport.entrypoints.http.auth import runtime_of
 from starport.entrypoints.http.openapi import document
 from starport.entrypoints.observability import Metrics
@@ -50,9 +51,14 @@ async def openapi(request: Request) -> Response:
     return JSONResponse(document())
 
 
+async def api_docs(request: Request) -> Response:
+    return HTMLResponse(api_reference.page())
+
+
 ROUTES = [
     Route("/healthz", healthz, methods=["GET"]),
     Route("/readyz", readyz, methods=["GET"]),
     Route("/metrics", metrics, methods=["GET"]),
     Route("/openapi.json", openapi, methods=["GET"]),
+    Route("/docs", api_docs, methods=["GET"]),
 ]

@@ -13,6 +13,7 @@ from starport.adapters.catalog_toml import load_catalog
 from starport.adapters.clock import FakeClock
 from starport.adapters.cryptopay import sign
 from starport.adapters.ids import SequentialIds
+from starport.adapters.memory.events import RecordingEvents
 from starport.adapters.memory.providers import FakeCryptoPayProvider, FakeStarsProvider
 from starport.adapters.memory.telegram import FakeChannel, RecordingMessenger
 from starport.adapters.memory.unit_of_work import MemoryDatabase
@@ -64,6 +65,7 @@ class Harness:
     stars: FakeStarsProvider
     cryptopay: FakeCryptoPayProvider
     metrics: Metrics
+    events: RecordingEvents
     next_update_id: int = 1000
 
     # -- state -----------------------------------------------------------------------------
@@ -172,12 +174,14 @@ def make_harness(config: StarportConfig, client_factory: Any = None) -> Harness:
     database = SwitchableDatabase()
     clock, messenger, channel = FakeClock(), RecordingMessenger(), FakeChannel()
     stars, cryptopay = FakeStarsProvider(), FakeCryptoPayProvider()
+    events = RecordingEvents()
     deps = Deps(
         uow=database, clock=clock, ids=SequentialIds(), catalog=load_catalog(DEFAULT_CATALOG),
         providers={Provider.TELEGRAM_STARS: stars, Provider.CRYPTOPAY: cryptopay},
         messenger=messenger, channel=channel,
         settings=Settings(bot_username=BOT_USERNAME, channel_id=CHANNEL_ID,
-                          join_bonus_credits=50),
+                          join_bonus_credits=50, events_enabled=True),
+        events=events,
     )
 
     async def ping() -> None:
@@ -192,7 +196,7 @@ def make_harness(config: StarportConfig, client_factory: Any = None) -> Harness:
     app = create_app(runtime, metrics)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
     return Harness(runtime, client, database, clock, messenger, channel, stars, cryptopay,
-                   metrics)
+                   metrics, events)
 
 
 def private_message(user_id: int, text: str, first_name: str = "Ann") -> dict[str, Any]:

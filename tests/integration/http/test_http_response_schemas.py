@@ -24,8 +24,10 @@ class Checker:
         status = str(response.status_code)
         assert status in operation["responses"], (path, response.text)
         assert response.status_code < 300, (path, response.text)
-        declared = operation["responses"][status]["content"]["application/json"]["schema"]
-        body = response.json() if path != "/metrics" else response.text
+        [(media, content)] = operation["responses"][status]["content"].items()
+        assert response.headers["content-type"].split(";")[0] == media, (path, media)
+        declared = content["schema"]
+        body = response.json() if media == "application/json" else response.text
         schema = {**declared, "components": self.doc["components"]}
         errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
                   for e in Draft202012Validator(schema).iter_errors(body)]
@@ -77,6 +79,10 @@ async def test_every_success_body_matches_its_declared_schema(h: Harness) -> Non
           await c.post("/api/admin/jobs/expire-sessions/run", headers=ADMIN))
     for path in ("/api/admin/deliveries", "/api/admin/webhooks"):
         check("get", path, await c.get(f"{path}?sessionId={sid}", headers=ADMIN))
+    events = check("get", "/api/admin/events", await c.get("/api/admin/events", headers=ADMIN))
+    assert events, "a payment was credited: at least payment.succeeded"
+    check("post", "/api/admin/events/{eventId}/resend", await c.post(
+        f"/api/admin/events/{events[0]['id']}/resend", headers=ADMIN))
     check("post", "/api/admin/patrons", await c.post(
         "/api/admin/patrons", headers=ADMIN, json={"telegramUserId": TG + 2}))
     check("delete", "/api/admin/patrons/{telegramUserId}",
@@ -85,7 +91,7 @@ async def test_every_success_body_matches_its_declared_schema(h: Harness) -> Non
         "/api/patrons", headers=SERVER, json={"telegramUserId": TG + 3, "userId": "carol"}))
     check("delete", "/api/patrons/{telegramUserId}",
           await c.delete(f"/api/patrons/{TG + 3}", headers=SERVER))
-    for path in ("/healthz", "/readyz", "/metrics", "/openapi.json"):
+    for path in ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"):
         check("get", path, await c.get(path))
 
     declared = {op["operationId"] for ops in check.doc["paths"].values() for op in ops.values()}

@@ -6,14 +6,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from starport.adapters.sql import mappers as m
 from starport.adapters.sql.gateway import Gateway
 from starport.adapters.sql.tables import outbox as t
-from starport.application.effects import OutboxItem, OutboxStatus
+from starport.application.effects import OutboxItem, OutboxStatus, PublishEvent
 
 _PENDING = OutboxStatus.PENDING.value
+_EVENT = m.kind_of(PublishEvent)
 # Built once (see gateway): the statements every delivered item runs.
 _ITEM = select(t).where(t.c.id == bindparam("b_id"))
 _RECORD = update(t).where(t.c.id == bindparam("b_id"))
@@ -26,9 +27,16 @@ def _pick(dialect: str) -> Any:
     in_flight = select(busy.c.id).where(
         busy.c.chat_id == due.c.chat_id, busy.c.id != due.c.id, busy.c.status == _PENDING,
         busy.c.lease_until > now).exists()
+    earlier = t.alias("earlier")
+    event_waits = select(earlier.c.id).where(  # an earlier event of the lane still to go out
+        earlier.c.chat_id == due.c.chat_id, earlier.c.status == _PENDING,
+        earlier.c.kind == _EVENT,
+        or_(earlier.c.created_at < due.c.created_at,
+            and_(earlier.c.created_at == due.c.created_at, earlier.c.id < due.c.id))).exists()
     pick = (select(due.c.id, due.c.lease_until)
             .where(due.c.status == _PENDING, due.c.available_at <= now,
-                   or_(due.c.lease_until.is_(None), due.c.lease_until <= now), ~in_flight)
+                   or_(due.c.lease_until.is_(None), due.c.lease_until <= now), ~in_flight,
+                   or_(due.c.kind != _EVENT, ~event_waits))
             .order_by(due.c.available_at, due.c.created_at, due.c.id).limit(1))
     if dialect == "postgresql":  # two dispatchers claiming at once take different items
         pick = pick.with_for_update(skip_locked=True, of=due)
@@ -38,6 +46,8 @@ def _pick(dialect: str) -> Any:
 _PICKS = {dialect: _pick(dialect) for dialect in ("postgresql", "sqlite")}
 _LEASE = (update(t).where(t.c.id == bindparam("b_id"), t.c.status == _PENDING)
           .values(lease_until=bindparam("b_lease_until")).returning(*t.c))
+_PENDING_IN = (select(t.c.id).where(t.c.status == _PENDING, t.c.chat_id == bindparam("b_chat"))
+               .limit(1))
 _RENEW = (update(t).where(t.c.id.in_(bindparam("b_ids", expanding=True)),
                           t.c.status == _PENDING, t.c.lease_until > bindparam("b_now"))
           .values(lease_until=bindparam("b_lease_until")))
@@ -78,6 +88,22 @@ class SqlOutbox:
     async def get(self, item_id: str) -> OutboxItem | None:
         row = (await self._gw.execute(_ITEM, {"b_id": item_id})).mappings().first()
         return m.outbox_from(row) if row else None
+
+    async def pending_in(self, chat_id: int) -> bool:
+        found = await self._gw.execute(_PENDING_IN, {"b_chat": chat_id})
+        return found.first() is not None
+
+    async def events(self, *, status: OutboxStatus | None = None, chat_id: int | None = None,
+                     before: datetime | None = None, limit: int = 50) -> list[OutboxItem]:
+        query = select(t).where(t.c.kind == _EVENT)
+        if status is not None:
+            query = query.where(t.c.status == status.value)
+        if chat_id is not None:
+            query = query.where(t.c.chat_id == chat_id)
+        if before is not None:
+            query = query.where(t.c.created_at < before)
+        query = query.order_by(t.c.created_at.desc(), t.c.id.desc()).limit(limit)
+        return [m.outbox_from(r) for r in (await self._gw.execute(query)).mappings()]
 
     async def oldest_pending(self) -> datetime | None:
         found = await self._gw.execute(

@@ -1,0 +1,1 @@
+"""The host app's event endpoint: signed HTTP deliveries (Standard Webhooks)."""

@@ -1,0 +1,55 @@
+"""The events sent to the host app, as the admin sees them: found, and sent again."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from starport.application import commands as c
+from starport.application import host_events
+from starport.application.deps import Deps
+from starport.application.effects import OutboxItem, OutboxStatus, PublishEvent
+from starport.application.outbox import perform
+from starport.domain.errors import EventNotFound
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EventQuery:
+    status: OutboxStatus | None = None
+    user_id: str | None = None
+    before: datetime | None = None  # the next page: events queued before the last one shown
+    limit: int = 50
+
+
+async def find_events(deps: Deps, query: EventQuery) -> list[OutboxItem]:
+    """Newest first: what was sent, what waits for a retry, what failed for good."""
+    lane = host_events.lane(query.user_id) if query.user_id is not None else None
+    async with deps.uow(read_only=True) as uow:
+        return await uow.outbox.events(status=query.status, chat_id=lane,
+                                       before=query.before, limit=query.limit)
+
+
+async def resend_event(deps: Deps, cmd: c.ResendEvent) -> OutboxItem:
+    """Deliver the event now, whatever its status (a sent one too: the receiver drops a
+    `webhook-id` it has seen). Held with a lease meanwhile, so the dispatch job leaves it;
+    the result is stored as the item's (a failure goes back to the retry schedule)."""
+    now = deps.clock.now()
+    async with deps.uow() as uow:
+        item = await uow.outbox.get(cmd.event_id)
+        if item is None or not isinstance(item.effect, PublishEvent):
+            raise EventNotFound(f"no event {cmd.event_id!r}")
+        if item.status is OutboxStatus.FAILED:
+            item.attempts = 0  # a fresh schedule of retries
+        item.status, item.available_at = OutboxStatus.PENDING, now
+        item.lease_until = now + deps.settings.outbox_lease
+        await uow.outbox.record(item)
+        await uow.commit()
+    log.info("event %s sent again at %s's request", item.id, cmd.requested_by)
+    await perform(deps, item)
+    async with deps.uow() as uow:
+        await uow.outbox.record(item)
+        await uow.commit()
+    return item
