@@ -159,6 +159,18 @@ class SpendCredits(Command):
 
 
 @dataclass(frozen=True)
+class AdjustCredits(Command):
+    """An admin grants (credits > 0) or takes (< 0) credits, with a reason; once per key."""
+
+    user_id: str
+    credits: int
+    reason: str
+    idempotency_key: str
+    requested_by: str = "admin"
+    allow_debt: bool = False
+
+
+@dataclass(frozen=True)
 class MakePatron(Command):
     telegram_user_id: int
     user_id: str | None = None

@@ -45,6 +45,7 @@ HANDLERS: dict[type[c.Command], Callable[[Deps, Any], Awaitable[Any]]] = {
     c.RedeemLinkToken: links.redeem_link_token,
     c.RecordProviderRefund: refunds.record_provider_refund,
     c.SpendCredits: credits.spend_credits,
+    c.AdjustCredits: credits.adjust_credits,
     c.MakePatron: perks.make_patron,
     c.InvitePatron: perks.invite_patron,
     c.EndPatronage: perks.end_patronage,

@@ -13,6 +13,7 @@ USER_PREFIX = "user:"
 BONUS_ACCOUNT = "promo:bonus"
 REFUNDS_ACCOUNT = "refunds"
 USAGE_ACCOUNT = "usage"
+ADJUSTMENTS_ACCOUNT = "adjustments"  # where an admin's grants come from and takes go
 MAX_KEY_LENGTH = 200
 
 
@@ -50,12 +51,17 @@ def join_bonus_key(telegram_user_id: int) -> str:
     return f"join-bonus:{telegram_user_id}"
 
 
+def adjustment_key(user_id: str, idempotency_key: str) -> str:
+    return f"adjust:{len(user_id)}:{user_id}:{idempotency_key}"
+
+
 class EntryKind(StrEnum):
     PURCHASE = "purchase"
     SPEND = "spend"
     REFUND = "refund"
     BONUS = "bonus"
     TRANSFER = "transfer"  # between two of one person's accounts (a Telegram account linked)
+    ADJUSTMENT = "adjustment"  # an admin grants or takes credits, with a reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +216,25 @@ def transfer(
         postings=(Posting(user_account(from_user), -credits),
                   Posting(user_account(to_user), credits)),
         memo=memo,
+    )
+
+
+def adjustment(
+    *, entry_id: str, key: str, user_id: str, credits: int, reason: str, by: str,
+    now: datetime, allow_debt: bool = False,
+) -> JournalEntry:
+    """An admin's correction: `credits` granted (> 0) or taken (< 0), never an edit of an
+    earlier entry. Taking more than the user holds needs `allow_debt`. The reason is the memo,
+    the admin the reference."""
+    if isinstance(credits, bool) or not isinstance(credits, int) or credits == 0:
+        raise InvalidAmount(f"an adjustment grants or takes a non-zero whole number: {credits!r}")
+    if not reason.strip():
+        raise InvalidAmount("an adjustment needs a reason")
+    return JournalEntry(
+        id=entry_id, idempotency_key=key, kind=EntryKind.ADJUSTMENT, created_at=now,
+        postings=(Posting(user_account(user_id), credits),
+                  Posting(ADJUSTMENTS_ACCOUNT, -credits)),
+        memo=reason.strip(), reference=f"admin:{by}", allow_overdraft=allow_debt,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
@@ -21,6 +22,8 @@ SANDBOX_CRYPTOPAY_TOKEN = "12345:SANDBOXcryptopaySANDBOXcryptopay"
 SANDBOX_CARD_TOKEN = "284685063:TEST:sandbox"  # the sandbox's payment provider (cards)
 KNOWN_PROVIDERS = ("telegram_stars", "cryptopay", "telegram_payments")
 
+
+ADMIN_NAME = re.compile(r"[a-z0-9._-]{1,40}")
 
 class StarportConfig(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
@@ -47,6 +50,9 @@ class StarportConfig(BaseSettings):
     cryptopay_api_url: str = "https://pay.crypt.bot/api"
     cryptopay_webhook_tolerance_seconds: int = Field(default=300, ge=1)
     starport_admin_token: str | None = Field(default=None, repr=False)
+    # Named admins, each with a token of their own: "ann:<token>,bob:<token>" (the audit trail
+    # names who did what); STARPORT_ADMIN_TOKEN is one more admin, named "admin".
+    starport_admins: str | None = Field(default=None, repr=False)
     starport_api_token: str | None = Field(default=None, repr=False)
     starport_catalog: Path = DEFAULT_CATALOG
     starport_sandbox: bool | None = None  # default: on when no TELEGRAM_BOT_TOKEN is set
@@ -149,6 +155,25 @@ class StarportConfig(BaseSettings):
                 raise ValueError("takes asset codes, comma-separated, e.g. USDT,TON")
         return value
 
+    @field_validator("starport_admins")
+    @classmethod
+    def _admins(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        names, tokens = [], []
+        for pair in value.split(","):
+            name, sep, token = pair.strip().partition(":")
+            if not sep or not ADMIN_NAME.fullmatch(name):
+                raise ValueError("takes name:token pairs, comma-separated; a name is 1-40 of "
+                                 "a-z, 0-9, . _ -")
+            if len(token) < 16:
+                raise ValueError(f"the token of admin {name!r} is shorter than 16 characters")
+            names.append(name)
+            tokens.append(token)
+        if len(set(names)) != len(names) or len(set(tokens)) != len(tokens):
+            raise ValueError("each admin has a name and a token of their own")
+        return value
+
     @field_validator("starport_events_url")
     @classmethod
     def _events_url(cls, value: str | None) -> str | None:
@@ -220,8 +245,21 @@ class StarportConfig(BaseSettings):
         """Values no log line may show."""
         found = [self.telegram_bot_token, self.telegram_webhook_secret,
                  self.cryptopay_api_token, self.starport_api_token, self.starport_admin_token,
-                 self.telegram_payments_provider_token, self.starport_events_secret]
+                 self.telegram_payments_provider_token, self.starport_events_secret,
+                 *self.admins.values()]
         return [s for s in found if s]
+
+    @property
+    def admins(self) -> dict[str, str]:
+        """Each admin's name and token (STARPORT_ADMINS, and STARPORT_ADMIN_TOKEN as "admin")."""
+        found = {}
+        for pair in (self.starport_admins or "").split(","):
+            name, _, token = pair.strip().partition(":")
+            if name and token:
+                found[name] = token
+        if self.starport_admin_token and "admin" not in found:
+            found["admin"] = self.starport_admin_token
+        return found
 
     @property
     def sqlite(self) -> bool:

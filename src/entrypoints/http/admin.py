@@ -12,14 +12,21 @@ from structlog.contextvars import bind_contextvars
 
 from starport.application import bot_messages, deliveries
 from starport.application import commands as c
-from starport.application.views import JobCounts, RefundResult
+from starport.application.views import JobCounts, RefundResult, SpendResult
 from starport.domain.perks import PatronSource
 from starport.entrypoints.http import serialize
 from starport.entrypoints.http.auth import require_admin, runtime_of
 from starport.entrypoints.http.deliveries import delivery_query, serialize_delivery
 from starport.entrypoints.http.errors import ApiError, parse_body
 from starport.entrypoints.http.inputs import INT64, storable_param, whole
-from starport.entrypoints.http.schemas import BotMessageBody, PatronBody, RefundBody, iso
+from starport.entrypoints.http.schemas import (
+    AdjustBody,
+    BotMessageBody,
+    PatronBody,
+    RefundBody,
+    iso,
+    user_id_param,
+)
 from starport.entrypoints.jobs.registry import JOBS, job_table
 from starport.entrypoints.jobs.registry import run_job as run_registered_job
 
@@ -123,6 +130,17 @@ async def end_patron(request: Request, who: str) -> Any:
     return {"telegramUserId": telegram_user_id, "ended": ended}
 
 
+async def adjust_credits(request: Request, who: str) -> Any:
+    """An admin grants or takes credits with a reason (a ledger entry of kind adjustment)."""
+    user_id = user_id_param(request)
+    body = await parse_body(request, AdjustBody)
+    result: SpendResult = await runtime_of(request).bus.handle(c.AdjustCredits(
+        user_id=user_id, credits=body.credits, reason=body.reason,
+        idempotency_key=body.idempotency_key, requested_by=who, allow_debt=body.allow_debt))
+    return {"userId": user_id, "balance": result.balance, "adjusted": body.credits,
+            "replayed": result.replayed}
+
+
 async def find_deliveries(request: Request, who: str) -> Any:
     """Stored deliveries by Telegram update id, charge id, Crypto Pay invoice id or session."""
     query = delivery_query(request.query_params)
@@ -141,6 +159,7 @@ ROUTES = [
     Route("/api/admin/bot-messages/{key}/history", admin(message_history), methods=["GET"]),
     Route("/api/admin/jobs", admin(list_jobs), methods=["GET"]),
     Route("/api/admin/jobs/{name}/run", admin(run_job), methods=["POST"]),
+    Route("/api/admin/users/{user_id}/adjust", admin(adjust_credits), methods=["POST"]),
     Route("/api/admin/deliveries", admin(find_deliveries), methods=["GET"]),
     Route("/api/admin/webhooks", admin(find_deliveries), methods=["GET"]),  # the older name
     Route("/api/admin/patrons", admin(make_patron), methods=["POST"]),

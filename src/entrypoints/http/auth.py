@@ -115,10 +115,21 @@ def _mini_app(runtime: Runtime, init_data: str) -> Caller:
 
 def require_admin(request: Request) -> str:
     """The admin's name for the audit trail; 404 when the admin API is off, else 401."""
-    token = runtime_of(request).config.starport_admin_token
-    if not token:
-        raise ApiError(404, "not_found", "the admin API is off (no STARPORT_ADMIN_TOKEN)")
+    admins = runtime_of(request).config.admins
+    if not admins:
+        raise ApiError(404, "not_found", "the admin API is off (no STARPORT_ADMIN_TOKEN or "
+                                         "STARPORT_ADMINS)")
     scheme, value = _scheme(request)
-    if scheme != "bearer" or not _same(token, value):
+    who = admin_named(admins, value) if scheme == "bearer" else None
+    if who is None:
         raise ApiError(401, "unauthorized", "send `Bearer <admin token>`")
-    return "admin"
+    return who
+
+
+def admin_named(admins: dict[str, str], token: str) -> str | None:
+    """The admin whose token this is: every token compared, in constant time each."""
+    found = None
+    for name, secret in admins.items():
+        if _same(secret, token):
+            found = name
+    return found

@@ -75,6 +75,10 @@ _ROUTES: list[tuple[str, str, str, str, list[S] | None, type[BaseModel] | None, 
      _ADMIN, None, 200, (401, 422)),
     ("get", "/api/admin/webhooks", "The same as /api/admin/deliveries (its former name)",
      "admin", _ADMIN, None, 200, (401, 422)),
+    ("post", "/api/admin/users/{userId}/adjust", "Grant (credits > 0) or take (< 0) credits "
+     "with a reason, once per idempotencyKey: a ledger entry of kind adjustment, the admin "
+     "its reference (taking more than the balance needs allowDebt)", "admin", _ADMIN,
+     s.AdjustBody, 200, (401, 409, 422)),
     ("get", "/api/admin/events", "Events sent to the host app (STARPORT_EVENTS_URL), newest "
      "first: by status (pending, sent, failed), userId, before (a createdAt: the next page), "
      "limit (1..500)", "admin", _ADMIN, None, 200, (401, 422)),

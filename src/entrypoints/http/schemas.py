@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from pydantic.alias_generators import to_camel
+from starlette.requests import Request
 
 from starport.domain.providers import Provider
+from starport.entrypoints.http.errors import ApiError
 from starport.entrypoints.http.inputs import INT64, Text
 
 PAYMENT_METHODS: dict[str, Provider] = {
@@ -18,6 +21,14 @@ PAYMENT_METHODS: dict[str, Provider] = {
     "telegram_payments": Provider.TELEGRAM_PAYMENTS,
 }
 USER_ID = r"^[A-Za-z0-9_.:@-]+$"  # also the shape of a userId in a path
+
+
+def user_id_param(request: Request) -> str:
+    """The path's userId, refused (422) when it has a shape no user id has."""
+    requested: str = request.path_params["user_id"]
+    if not re.fullmatch(USER_ID, requested) or len(requested) > 128:
+        raise ApiError(422, "invalid_request", "userId has an invalid shape")
+    return requested
 
 
 class Body(BaseModel):
@@ -44,6 +55,14 @@ class SpendBody(Body):
 
 class LinkBody(Body):
     telegram_user_id: StrictInt = Field(gt=0, le=INT64)
+
+
+class AdjustBody(Body):
+    credits: StrictInt = Field(ge=-1_000_000_000, le=1_000_000_000,
+                               description="granted (> 0) or taken (< 0), never 0")
+    reason: Text = Field(min_length=1, max_length=500)
+    idempotency_key: Text = Field(min_length=1, max_length=128)
+    allow_debt: StrictBool = False
 
 
 class RefundBody(Body):

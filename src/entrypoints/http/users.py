@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -16,18 +14,15 @@ from starport.application.views import LinkTokenView, SpendResult
 from starport.domain.links import TelegramLink
 from starport.entrypoints.http import serialize
 from starport.entrypoints.http.auth import acting_user, authenticate, require_server, runtime_of
-from starport.entrypoints.http.errors import ApiError, parse_body
+from starport.entrypoints.http.errors import parse_body
 from starport.entrypoints.http.inputs import whole
-from starport.entrypoints.http.schemas import USER_ID, LinkBody, SpendBody
+from starport.entrypoints.http.schemas import LinkBody, SpendBody, user_id_param
 
 MAX_LEDGER_LIMIT = 500
 
 
 def _requested(request: Request) -> str:
-    requested: str = request.path_params["user_id"]
-    if not re.fullmatch(USER_ID, requested) or len(requested) > 128:
-        raise ApiError(422, "invalid_request", "userId has an invalid shape")
-    return requested
+    return user_id_param(request)
 
 
 async def _user(request: Request) -> str:

@@ -79,6 +79,9 @@ async def test_every_success_body_matches_its_declared_schema(h: Harness) -> Non
           await c.post("/api/admin/jobs/expire-sessions/run", headers=ADMIN))
     for path in ("/api/admin/deliveries", "/api/admin/webhooks"):
         check("get", path, await c.get(f"{path}?sessionId={sid}", headers=ADMIN))
+    check("post", "/api/admin/users/{userId}/adjust", await c.post(
+        "/api/admin/users/u1/adjust", headers=ADMIN,
+        json={"credits": 5, "reason": "goodwill", "idempotencyKey": "g1"}))
     events = check("get", "/api/admin/events", await c.get("/api/admin/events", headers=ADMIN))
     assert events, "a payment was credited: at least payment.succeeded"
     check("post", "/api/admin/events/{eventId}/resend", await c.post(
