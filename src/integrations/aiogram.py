@@ -78,6 +78,18 @@ def forwarded_kind(update: Update) -> Forward | None:
     return _deep_link(message)
 
 
+def invoice_payload(update: Update) -> str | None:
+    """The invoice payload a payment update is about (Starport's invoices carry a session id)."""
+    if update.pre_checkout_query is not None:
+        return update.pre_checkout_query.invoice_payload
+    message = update.message
+    if message is None:
+        return None
+    paid = message.successful_payment or getattr(message, "refunded_payment", None)
+    payload = getattr(paid, "invoice_payload", None)
+    return payload if isinstance(payload, str) else None
+
+
 def _deep_link(message: Message) -> Forward | None:
     """`/start pay_...` and `/start link_...` in a private chat: the only commands Starport
     answers beside a bot of the host's own."""
@@ -97,7 +109,9 @@ def _deep_link(message: Message) -> Forward | None:
 class StarportForwarder(BaseMiddleware):
     """An outer middleware for `dp.update`. `updates` chooses what is forwarded (PAYMENTS by
     default; `PAYMENTS | PERKS` for a patrons' channel); a forwarded update is consumed (the
-    host's handlers do not see it) unless `consume=False`.
+    host's handlers do not see it) unless `consume=False`. A bot that sends invoices of its own
+    too tells them apart with `is_starport_payload`: a payment whose invoice payload it refuses
+    stays with the host's handlers.
 
     A pre-checkout query is answered whatever happens: with Starport's answer, or, when Starport
     does not answer within `pre_checkout_timeout` seconds, with ok=False and
@@ -109,6 +123,7 @@ class StarportForwarder(BaseMiddleware):
                  updates: Collection[Forward] = PAYMENTS, consume: bool = True,
                  pre_checkout_timeout: float = PRE_CHECKOUT_TIMEOUT, attempts: int = 3,
                  backoff: float = 0.5, unavailable_message: str = UNAVAILABLE,
+                 is_starport_payload: Callable[[str], bool] | None = None,
                  client: httpx.AsyncClient | None = None) -> None:
         if attempts < 1:
             raise ValueError("attempts must be at least 1")
@@ -119,6 +134,7 @@ class StarportForwarder(BaseMiddleware):
         self.attempts = attempts
         self.backoff = backoff
         self.unavailable_message = unavailable_message
+        self.is_starport_payload = is_starport_payload
         self._headers = {"Content-Type": "application/json"}
         if secret:
             self._headers[SECRET_HEADER] = secret
@@ -137,16 +153,24 @@ class StarportForwarder(BaseMiddleware):
 
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
                        event: TelegramObject, data: dict[str, Any]) -> Any:
-        kind = forwarded_kind(event) if isinstance(event, Update) else None
-        if kind is None or kind not in self.updates:
+        if not isinstance(event, Update):
             return await handler(event, data)
-        assert isinstance(event, Update)
+        kind = forwarded_kind(event)
+        if kind is None or kind not in self.updates or not self._starports(event):
+            return await handler(event, data)
         bot: Bot = data["bot"]
         if kind is Forward.PRE_CHECKOUT:
             await self._pre_checkout(bot, event)
         else:
             await self._forward(event, kind)
         return None if self.consume else await handler(event, data)
+
+    def _starports(self, update: Update) -> bool:
+        """Not a payment of the host's own invoices (when the host says which are Starport's)."""
+        payload = invoice_payload(update)
+        if payload is None or self.is_starport_payload is None:
+            return True
+        return self.is_starport_payload(payload)
 
     async def _pre_checkout(self, bot: Bot, update: Update) -> None:
         query = update.pre_checkout_query

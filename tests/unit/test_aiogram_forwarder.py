@@ -146,6 +146,19 @@ async def test_an_update_not_chosen_is_left_to_the_host() -> None:
     assert [m.text for m in host.seen] == ["/start link_t0k"]
 
 
+async def test_a_payment_for_the_hosts_own_invoice_stays_with_the_host() -> None:
+    host = Host(httpx.Response(200, json={"ok": True, "outcome": "credited"}),
+                is_starport_payload=lambda payload: not payload.startswith("host:"))
+
+    await host.feed(message(successful_payment={**PAID, "invoice_payload": "host:gold"}))
+    await host.feed(message(successful_payment=PAID))
+
+    assert [json.loads(r.content)["message"]["successful_payment"]["invoice_payload"]
+            for r in host.sent] == ["s1"]
+    assert [m.successful_payment.invoice_payload for m in host.seen
+            if m.successful_payment is not None] == ["host:gold"]
+
+
 async def test_a_failing_starport_is_tried_again_until_it_takes_the_payment() -> None:
     answers = iter([httpx.Response(503, json={"error": "unavailable"}),
                     httpx.ConnectError("refused"),

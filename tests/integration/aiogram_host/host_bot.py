@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, F
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.filters import CommandStart
-from aiogram.types import Message
+from aiogram.types import Message, PreCheckoutQuery
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from tests.integration.starport_live import Live, free_port
@@ -46,6 +46,7 @@ class HostBot:
     bot: Bot
     forwarder: StarportForwarder
     seen: list[str] = field(default_factory=list)  # texts the host's own handlers got
+    own_payments: list[str] = field(default_factory=list)  # payloads of its own invoices paid
     forwarded: list[dict[str, Any]] = field(default_factory=list)  # what went to Starport
 
 
@@ -78,6 +79,15 @@ async def host_bot(live: Live, starport_url: str, outage: Outage | None = None,
     async def welcome(message: Message) -> None:
         host.seen.append(message.text or "")
         await message.answer(WELCOME)
+
+    @dp.pre_checkout_query()
+    async def own_checkout(query: PreCheckoutQuery) -> None:  # the host sells things of its own
+        await query.answer(ok=True)
+
+    @dp.message(F.successful_payment)
+    async def own_payment(message: Message) -> None:
+        assert message.successful_payment is not None
+        host.own_payments.append(message.successful_payment.invoice_payload)
 
     @dp.message()
     async def anything(message: Message) -> None:

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from aiogram.types import LabeledPrice
 from tests.integration.aiogram_host.host_bot import WELCOME, HostBot, Outage, host_bot
 from tests.integration.starport_live import Live, free_port, live_starport
 
@@ -88,6 +89,26 @@ async def test_the_hosts_own_start_and_messages_stay_with_the_hosts_bot(live: Li
         assert host.forwarded == []
         assert live.texts_to(ANN) == [WELCOME]  # the host's menu, and nothing from Starport
         assert await live.webhooks(source="telegram") == []
+
+
+async def test_the_hosts_own_invoices_stay_with_the_hosts_bot(live: Live) -> None:
+    async with host_bot(live, starport_url(live),
+                        is_starport_payload=lambda payload: not payload.startswith("host:")
+                        ) as host:
+        session_id = await open_invoice(live, host)
+        await host.bot.send_invoice(ANN, title="Gold badge", description="A badge of the host's",
+                                    payload="host:gold", currency="XTR",
+                                    prices=[LabeledPrice(label="Gold badge", amount=10)])
+
+        own = await live.actor.pay_invoice(ANN)  # the host's, sent last
+        starports = await live.actor.pay_invoice(ANN)
+        await live.settle()
+
+        assert (own.status, own.invoice_payload) == ("paid", "host:gold")
+        assert (starports.status, starports.invoice_payload) == ("paid", session_id)
+        assert host.own_payments == ["host:gold"]
+        assert kinds(host) == ["/start pay", "pre_checkout_query", "successful_payment"]
+        assert await balance(live, "alice") == 100
 
 
 async def test_with_starport_down_the_pre_checkout_is_refused_at_once(live: Live) -> None:
