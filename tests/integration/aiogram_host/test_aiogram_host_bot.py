@@ -57,6 +57,8 @@ def kinds(host: HostBot) -> list[str]:
             found.append("pre_checkout_query")
         elif "successful_payment" in update["message"]:
             found.append("successful_payment")
+        elif "refunded_payment" in update["message"]:
+            found.append("refunded_payment")
         else:
             found.append(update["message"]["text"].partition("_")[0])
     return found
@@ -77,6 +79,22 @@ async def test_a_purchase_through_the_hosts_bot_is_credited_once(live: Live) -> 
         assert host.seen == []  # consumed: the host's handlers never saw them
         received = [t for t in live.texts_to(ANN) if t.startswith("Payment received")]
         assert len(received) == 1
+
+
+async def test_a_refund_telegram_reports_to_the_hosts_bot_takes_the_credits_back(
+        live: Live) -> None:
+    async with host_bot(live, starport_url(live)) as host:
+        await open_invoice(live, host)
+        paid = await live.actor.pay_invoice(ANN)
+        assert paid.telegram_payment_charge_id is not None
+
+        refunded = await live.actor.request_refund(ANN, paid.telegram_payment_charge_id)
+        await live.settle()
+
+        assert refunded.status == "delivered"
+        assert kinds(host)[-1] == "refunded_payment"
+        assert await balance(live, "alice") == 0
+        assert host.seen == []
 
 
 async def test_the_hosts_own_start_and_messages_stay_with_the_hosts_bot(live: Live) -> None:
