@@ -77,7 +77,7 @@ class Live:
         return [m["text"] for m in self.actor.messages(chat_id) if "text" in m]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -87,7 +87,7 @@ def _free_port() -> int:
 @contextlib.asynccontextmanager
 async def live_starport(database_url: str, clock: FakeClock | None = None,
                         **settings: Any) -> AsyncIterator[Live]:
-    port = _free_port()
+    port = free_port()
     values: dict[str, Any] = {
         "starport_repository": "sql", "database_url": database_url,
         "starport_host": "127.0.0.1", "starport_port": port, "starport_sandbox": True,

@@ -1,0 +1,1 @@
+"""Helpers a host's own bot imports to live beside Starport; nothing in Starport imports them."""
