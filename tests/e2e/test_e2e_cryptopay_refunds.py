@@ -98,9 +98,11 @@ async def test_a_crypto_pay_refund_made_outside_starport_can_be_recorded(server:
     server.cryptopay.enable_transfers()
     server.cryptopay.set_balance("TON", Decimal(10))
 
+    named = await refund(server, session_id, "refund-recorded", telegramUserId=PAYER)
     recorded = await refund(server, session_id, "refund-recorded", reason="sent from @CryptoBot")
     then_refund = await refund(server, session_id, telegramUserId=PAYER)
 
+    assert named.status_code == 422, named.text  # a recorded refund was sent already
     assert recorded.status_code == 200, recorded.text
     assert recorded.json()["alreadyRefunded"] is False
     assert then_refund.json()["alreadyRefunded"] is True
