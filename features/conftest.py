@@ -287,6 +287,11 @@ def purchase_status(run: Run, driver: Driver, story: Story, who: str, status: st
 # -- refunds -------------------------------------------------------------------------------
 
 
+@when(step("an admin refunds {who:Name}'s purchase"))
+def admin_refunds(run: Run, driver: Driver, story: Story, who: str) -> None:
+    run(driver.admin_refund(story.purchase(who)))
+
+
 @when(step("an admin tries to refund {who:Name}'s purchase"), target_fixture="outcome")
 def admin_tries_refund(run: Run, driver: Driver, story: Story, who: str) -> Outcome:
     return attempt(run, driver.admin_refund(story.purchase(who)))

@@ -249,6 +249,15 @@ class Driver(abc.ABC):
     async def money_returned(self, session: Session) -> bool:
         """Whether the provider gave the payer their money back."""
 
+    @abc.abstractmethod
+    async def allow_crypto_transfers(self, allowed: bool) -> None:
+        """The shop's Crypto Pay app setting in @CryptoBot; allowed, its balance also covers
+        what it sends back (Crypto Pay keeps its fee on each payment)."""
+
+    @abc.abstractmethod
+    async def crypto_transfers(self) -> list[tuple[int, str]]:
+        """What the Crypto Pay app sent by transfer, oldest first: (Telegram id, "1.5 TON")."""
+
     # -- refunds ---------------------------------------------------------------------------
 
     @abc.abstractmethod

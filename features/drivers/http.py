@@ -182,10 +182,18 @@ class HttpDriver(ChatActions, Driver):
 
     async def money_returned(self, session: Session) -> bool:
         kind, notice = self._notices.get(session.id, ("", None))
+        if kind == "cryptopay":
+            return cp.refunded(self.server.cryptopay, notice)
         if kind != "stars":
             return False
         charge = self.actor.bot.charges[notice["successful_payment"]["telegram_payment_charge_id"]]
         return charge.refunded_at is not None
+
+    async def allow_crypto_transfers(self, allowed: bool) -> None:
+        cp.allow_transfers(self.server.cryptopay, allowed)
+
+    async def crypto_transfers(self) -> list[tuple[int, str]]:
+        return cp.transfers(self.server.cryptopay)
 
     async def _credited(self, before: Session) -> bool:
         """Credited by this very notification: the purchase turned paid just now."""

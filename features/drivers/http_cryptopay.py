@@ -1,5 +1,5 @@
 """The payer's side in the sandbox Crypto Pay: find a purchase's invoice, pay it in full, short
-or over, and have its webhook delivered, dropped or sent again."""
+or over, and have its webhook delivered, dropped or sent again; the app's transfers back."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from features.drivers.base import Refused
-from starport.sandbox.cryptopay import WebhookMode
+from starport.adapters.cryptopay.provider import refund_spend_id
+from starport.sandbox.cryptopay import WebhookMode, catalog
 from starport.sandbox.cryptopay import payer as payers
+
+FUNDS = Decimal(1000)  # of each asset: enough to send any purchase back
 
 
 def invoice_of(sandbox: Any, session_id: str) -> Any:
@@ -41,3 +44,20 @@ def check_delivered(deliveries: list[Any]) -> None:
     for delivery in deliveries:
         if delivery.mode is not WebhookMode.DROP:
             assert delivery.delivered, f"the Crypto Pay webhook was not accepted: {delivery}"
+
+
+def allow_transfers(sandbox: Any, allowed: bool) -> None:
+    sandbox.enable_transfers(allowed)
+    if allowed:
+        for asset in catalog.CRYPTO_USD:
+            sandbox.set_balance(asset, FUNDS)
+
+
+def transfers(sandbox: Any) -> list[tuple[int, str]]:
+    return [(t.user_id, f"{t.amount.normalize():f} {t.asset}") for t in sandbox.transfers]
+
+
+def refunded(sandbox: Any, invoice_id: int) -> bool:
+    """Whether Starport sent the invoice's payment back (by its refund's spend id)."""
+    spend_id = refund_spend_id(str(invoice_id))
+    return any(t.spend_id == spend_id for t in sandbox.transfers)

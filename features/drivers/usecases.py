@@ -57,6 +57,7 @@ from starport.application.ports import (
     InvoiceRequest,
     PaidTransaction,
     ProviderError,
+    ProviderRefused,
 )
 from starport.application.views import SessionView
 from starport.domain.catalog import Catalog, CreditPackage
@@ -233,7 +234,14 @@ class UseCaseDriver(Driver):
 
     async def money_returned(self, session: Session) -> bool:
         notice = self._notices.get(session.id)
-        return notice is not None and notice.charge_id in self.stars.refunded
+        return notice is not None and (notice.charge_id in self.stars.refunded
+                                       or notice.charge_id in self.cryptopay.transfers)
+
+    async def allow_crypto_transfers(self, allowed: bool) -> None:
+        self.cryptopay.transfers_enabled = allowed
+
+    async def crypto_transfers(self) -> list[tuple[int, str]]:
+        return [(to, str(paid)) for to, paid in self.cryptopay.transfers.values()]
 
     async def _notify(self, notice: c.CompletePayment) -> PaymentAttempt:
         self._notices[notice.session_id] = notice
@@ -452,6 +460,8 @@ class UseCaseDriver(Driver):
             return await awaitable
         except DomainError as exc:
             raise Refused(exc.code, exc.message) from exc
+        except ProviderRefused as exc:  # as the HTTP edge maps it (409 provider_refused)
+            raise Refused("provider_refused", str(exc)) from exc
         except ProviderError as exc:
             raise Refused("provider_error", str(exc)) from exc
         except ChannelNotAdmin as exc:  # as the HTTP edge maps it (409 channel_not_admin)

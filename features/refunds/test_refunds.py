@@ -10,11 +10,6 @@ from features.support import Outcome, Run, Story, step
 scenarios("refunds/refunds.feature")
 
 
-@when(step("an admin refunds {who:Name}'s purchase"))
-def admin_refunds(run: Run, driver: Driver, story: Story, who: str) -> None:
-    run(driver.admin_refund(story.purchase(who)))
-
-
 @when(step("Telegram reports that it refunded {who:Name}'s payment"))
 def telegram_refunds(run: Run, driver: Driver, story: Story, who: str) -> None:
     run(driver.provider_refund(story.purchase(who)))

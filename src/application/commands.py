@@ -75,12 +75,15 @@ class CompletePayment(Command):
 
 @dataclass(frozen=True)
 class RefundPayment(Command):
-    """An admin returns a paid session's money through its provider."""
+    """An admin returns a paid session's money through its provider, to the Telegram user who
+    paid: the one Starport knows, else `telegram_user_id` (who paid a host app's session by
+    URL, which the provider does not say)."""
 
     session_id: str
     requested_by: str
     reason: str = ""
     allow_debt: bool = False
+    telegram_user_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,9 @@ class ProviderTraits:
     exact_amount: bool  # True: pays exactly the price; False: may pay more (never less)
     # Where an operator returns the money when the provider has no Refunds capability.
     refund_elsewhere: str = "return the money outside Starport"
+    # With Refunds too: the money can also go back outside Starport (a transfer from the
+    # wallet), so such a refund may be recorded. Stars cannot: only refundStarPayment returns them.
+    refundable_outside: bool = False
 
 
 class PaymentProvider(Protocol):
@@ -89,8 +92,9 @@ class ChatInvoices(Protocol):
 
 @runtime_checkable
 class Refunds(Protocol):
-    async def refund(self, charge_id: str, payer_telegram_id: int | None) -> None:
-        """Return one charge's money; an already-refunded charge counts as success."""
+    async def refund(self, charge_id: str, payer_telegram_id: int) -> None:
+        """Return one charge's money to the Telegram user who paid it; an already-refunded
+        charge counts as success (a retry never pays twice)."""
         ...
 
 
@@ -125,6 +129,11 @@ class InvoiceCancellation(Protocol):
 
 class ProviderError(Exception):
     """A provider refused or could not be reached; the use case decides what it means."""
+
+
+class ProviderRefused(ProviderError):
+    """The provider refused for a reason the operator must fix first (a setting off, a balance
+    too low): retrying as it is will not help. The message says what to do."""
 
 
 class RecipientUnreachable(Exception):

@@ -19,6 +19,7 @@ from starport.domain import ledger
 from starport.domain.charges import Charge, ChargeStatus
 from starport.domain.errors import (
     InsufficientCredits,
+    PayerUnknown,
     RefundNotAllowed,
     RefundNotSupported,
     SessionNotFound,
@@ -40,9 +41,33 @@ async def refund_payment(deps: Deps, cmd: c.RefundPayment) -> RefundResult:
     refunds = deps.capable(session.provider, Refunds)
     if refunds is None:
         raise RefundNotSupported(await _where_to_refund(deps, session, session.charge_id))
-    await refunds.refund(session.charge_id, session.telegram_user_id)
+    payer = await _payer(deps, session, session.charge_id, cmd.telegram_user_id)
+    await refunds.refund(session.charge_id, payer)
     # The money is back with the user now: the record is made whatever the balance is.
     return await _record(deps, cmd.session_id, RefundInitiator.ADMIN, cmd.reason)
+
+
+async def _payer(deps: Deps, session: PaymentSession, charge_id: str, named: int | None
+                 ) -> int:
+    """Who gets the money back: the Telegram user who opened or paid the session; else the one
+    the admin names; else the user's only linked Telegram account. A name that contradicts
+    what Starport knows is refused rather than sent to the wrong person."""
+    async with deps.uow(read_only=True) as uow:
+        charge = await uow.charges.get(session.provider, charge_id)
+        known = session.telegram_user_id or (charge.payer_telegram_id if charge else None)
+        links = [] if known or named else await uow.links.for_user(session.user_id)
+    if known is not None:
+        if named not in (None, known):
+            raise RefundNotAllowed(f"session {session.id} was paid from Telegram user {known}, "
+                                   f"not {named}: the refund goes to {known}")
+        return known
+    if named is not None:
+        return named
+    if len(links) == 1:
+        return links[0].telegram_user_id
+    raise PayerUnknown(
+        f"Starport does not know which Telegram user paid session {session.id} (user "
+        f"{session.user_id} has {len(links)} linked Telegram accounts): give telegramUserId")
 
 
 async def _where_to_refund(deps: Deps, session: PaymentSession, charge_id: str) -> str:
@@ -59,14 +84,15 @@ async def _where_to_refund(deps: Deps, session: PaymentSession, charge_id: str) 
 
 async def record_refund(deps: Deps, cmd: c.RecordRefund) -> RefundResult:
     """An admin returned a payment outside Starport (the payment provider's dashboard, a
-    transfer): its credits come back out, once, as for any refund. Only for providers Starport
-    cannot refund through: one it can is refunded with `refund_payment`, so the books never
-    say money went back that did not."""
+    transfer): its credits come back out, once, as for any refund. Not for a provider whose
+    money only Starport can return (Stars): that is refunded with `refund_payment`, so the books
+    never say money went back that did not."""
     session, earlier = await _refundable(deps, cmd.session_id, cmd.allow_debt)
     if earlier is not None:
         return earlier
-    if deps.capable(session.provider, Refunds) is not None:
-        raise RefundNotAllowed(f"{deps.traits(session.provider).label} payments are refunded "
+    traits = deps.traits(session.provider)
+    if deps.capable(session.provider, Refunds) is not None and not traits.refundable_outside:
+        raise RefundNotAllowed(f"{traits.label} payments are refunded "
                                "through Starport: use the refund, not a record of one")
     reason = f"made outside Starport: {cmd.reason}" if cmd.reason else "made outside Starport"
     return await _record(deps, cmd.session_id, RefundInitiator.RECORDED, reason)

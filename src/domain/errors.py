@@ -78,6 +78,13 @@ class RefundNotSupported(DomainError):
     code = "refund_not_supported"
 
 
+class PayerUnknown(DomainError):
+    """A refund goes back to the Telegram user who paid, and Starport cannot tell who that is
+    (a session opened by the host app, paid by URL): the admin names them."""
+
+    code = "payer_unknown"
+
+
 class TelegramAlreadyLinked(DomainError):
     """One Telegram account belongs to one user at a time: unlink it from the other first."""
 

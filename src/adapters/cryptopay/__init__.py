@@ -11,6 +11,7 @@ from starport.adapters.cryptopay.errors import (
     CryptoPayError,
     CryptoPayUnavailable,
     ExpiresInInvalid,
+    InsufficientFunds,
     InvalidParameter,
     InvalidResponse,
     InvalidSignature,
@@ -24,6 +25,7 @@ from starport.adapters.cryptopay.errors import (
 from starport.adapters.cryptopay.invoice import Invoice
 from starport.adapters.cryptopay.models import App, Balance, CryptoPayUpdate, Currency, ExchangeRate
 from starport.adapters.cryptopay.signature import SIGNATURE_HEADER, sign, verify_signature
+from starport.adapters.cryptopay.transfer import Transfer
 from starport.adapters.cryptopay.webhook import parse_update, verify_and_parse
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "CurrencyType",
     "ExchangeRate",
     "ExpiresInInvalid",
+    "InsufficientFunds",
     "InvalidParameter",
     "InvalidResponse",
     "InvalidSignature",
@@ -52,6 +55,7 @@ __all__ = [
     "MethodNotFound",
     "PaidButtonName",
     "TooManyRequests",
+    "Transfer",
     "Unauthorized",
     "parse_update",
     "sign",

@@ -13,7 +13,14 @@ from starport.adapters.cryptopay.enums import InvoiceStatus, PaidButtonName
 from starport.adapters.cryptopay.errors import CryptoPayError, InvalidResponse
 from starport.adapters.cryptopay.invoice import Invoice
 from starport.adapters.cryptopay.models import App, Balance, Currency, ExchangeRate
-from starport.adapters.cryptopay.params import create_invoice_params, get_invoices_params
+from starport.adapters.cryptopay.params import (
+    Params,
+    create_invoice_params,
+    get_invoices_params,
+    get_transfers_params,
+    transfer_params,
+)
+from starport.adapters.cryptopay.transfer import Transfer
 from starport.adapters.cryptopay.transport import TOKEN_HEADER, Transport
 
 MAINNET_URL = "https://pay.crypt.bot/api"
@@ -126,11 +133,7 @@ class CryptoPayClient:
             offset=offset,
             count=count,
         )
-        result = await self._transport.call("getInvoices", params)
-        items = result.get("items") if isinstance(result, Mapping) else None
-        if not isinstance(items, list):
-            raise InvalidResponse("ITEMS_MISSING", method="getInvoices")
-        return [self._parse("getInvoices", Invoice.from_json, item) for item in items]
+        return await self._parse_items("getInvoices", params, Invoice.from_json)
 
     async def iter_invoices(
         self,
@@ -167,6 +170,47 @@ class CryptoPayClient:
             raise InvalidResponse("BOOLEAN_EXPECTED", method="deleteInvoice")
         return result
 
+    async def transfer(
+        self,
+        *,
+        user_id: int,
+        asset: str,
+        amount: Decimal,
+        spend_id: str,
+        comment: str | None = None,
+        disable_send_notification: bool | None = None,
+    ) -> Transfer:
+        """Send coins from the app's balance to a Telegram user (who has used @CryptoBot).
+
+        Retried like every call, which is safe only because `spend_id` is required: Crypto Pay
+        accepts one spend id once per app, so a retry after a lost answer sends nothing twice.
+        Fails with MethodDisabled until transfers are enabled in the app's settings.
+        """
+        params = transfer_params(
+            user_id=user_id,
+            asset=asset,
+            amount=amount,
+            spend_id=spend_id,
+            comment=comment,
+            disable_send_notification=disable_send_notification,
+        )
+        result = await self._transport.call("transfer", params)
+        return self._parse("transfer", Transfer.from_json, result)
+
+    async def get_transfers(
+        self,
+        *,
+        asset: str | None = None,
+        transfer_ids: Sequence[int] | None = None,
+        spend_id: str | None = None,
+        offset: int = 0,
+        count: int = 100,
+    ) -> list[Transfer]:
+        params = get_transfers_params(
+            asset=asset, transfer_ids=transfer_ids, spend_id=spend_id, offset=offset, count=count
+        )
+        return await self._parse_items("getTransfers", params, Transfer.from_json)
+
     async def get_currencies(self) -> list[Currency]:
         return await self._parse_list("getCurrencies", Currency.from_json)
 
@@ -175,6 +219,15 @@ class CryptoPayClient:
 
     async def get_balance(self) -> list[Balance]:
         return await self._parse_list("getBalance", Balance.from_json)
+
+    async def _parse_items(self, method: str, params: Params,
+                           factory: Callable[[Any], T]) -> list[T]:
+        """A page of a list method: `{"items": [...]}`."""
+        result = await self._transport.call(method, params)
+        items = result.get("items") if isinstance(result, Mapping) else None
+        if not isinstance(items, list):
+            raise InvalidResponse("ITEMS_MISSING", method=method)
+        return [self._parse(method, factory, item) for item in items]
 
     async def _parse_list(self, method: str, factory: Callable[[Any], T]) -> list[T]:
         result = await self._transport.call(method)

@@ -47,7 +47,8 @@ class Unauthorized(CryptoPayError):
 
 
 class MethodDisabled(CryptoPayError):
-    """The method is disabled for this app (in @CryptoBot's app settings)."""
+    """The method is disabled for this app (in @CryptoBot's app settings): `transfer` is, until
+    the operator enables transfers there (off by default for new apps)."""
 
     default_code = 403
     default_name = "METHOD_DISABLED"
@@ -58,6 +59,13 @@ class MethodNotFound(CryptoPayError):
 
     default_code = 405
     default_name = "METHOD_NOT_FOUND"
+
+
+class InsufficientFunds(CryptoPayError):
+    """The app's balance of the asset is less than the transfer."""
+
+    default_code = 400
+    default_name = "INSUFFICIENT_FUNDS"
 
 
 class TooManyRequests(CryptoPayError):
@@ -99,6 +107,7 @@ _BY_NAME: dict[str, type[CryptoPayError]] = {
     "EXPIRES_IN_INVALID": ExpiresInInvalid,
     "INVOICE_NOT_FOUND": InvoiceNotFound,
     "METHOD_DISABLED": MethodDisabled,
+    "INSUFFICIENT_FUNDS": InsufficientFunds,
     "METHOD_NOT_FOUND": MethodNotFound,
 }
 _BY_CODE: dict[int, type[CryptoPayError]] = {

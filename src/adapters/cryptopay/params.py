@@ -13,6 +13,8 @@ MAX_HIDDEN_MESSAGE = 2048
 MAX_PAYLOAD_BYTES = 4096
 MAX_EXPIRES_IN = 2_678_400
 MAX_PAGE = 1000
+MAX_SPEND_ID = 64  # characters of a transfer's idempotency key
+MAX_TRANSFER_COMMENT = 1024
 
 Params = dict[str, str | int | bool]
 
@@ -83,11 +85,7 @@ def get_invoices_params(
     count: int,
 ) -> Params:
     """Parameters of getInvoices; `count` is 1..1000 as the API allows."""
-    if isinstance(count, bool) or not 1 <= count <= MAX_PAGE:
-        raise InvalidParameter("COUNT_INVALID")
-    if isinstance(offset, bool) or offset < 0:
-        raise InvalidParameter("OFFSET_INVALID")
-    params: Params = {"offset": offset, "count": count}
+    params = _page(offset, count)
     if invoice_ids:
         params["invoice_ids"] = ",".join(str(int(i)) for i in invoice_ids)
     if status is not None:
@@ -100,6 +98,58 @@ def get_invoices_params(
     if fiat is not None:
         params["fiat"] = _code(fiat, "FIAT")
     return params
+
+
+def transfer_params(
+    *,
+    user_id: int,
+    asset: str,
+    amount: Decimal,
+    spend_id: str,
+    comment: str | None,
+    disable_send_notification: bool | None,
+) -> Params:
+    """Parameters of transfer; `spend_id` is required here (Crypto Pay accepts one only once
+    per app), so a retried call can never send the coins twice."""
+    if isinstance(user_id, bool) or not isinstance(user_id, int) or user_id <= 0:
+        raise InvalidParameter("USER_ID_INVALID")
+    if not isinstance(spend_id, str) or not spend_id:
+        raise InvalidParameter("PARAM_SPEND_ID_REQUIRED")
+    if len(spend_id) > MAX_SPEND_ID:
+        raise InvalidParameter("SPEND_ID_TOO_LONG")
+    params: Params = {"user_id": user_id, "asset": _code(asset, "ASSET"),
+                      "amount": _amount(amount), "spend_id": spend_id}
+    _optional_text(params, "comment", comment, len, MAX_TRANSFER_COMMENT)
+    if disable_send_notification is not None:
+        params["disable_send_notification"] = disable_send_notification
+    return params
+
+
+def get_transfers_params(
+    *,
+    asset: str | None,
+    transfer_ids: Sequence[int] | None,
+    spend_id: str | None,
+    offset: int,
+    count: int,
+) -> Params:
+    """Parameters of getTransfers; `count` is 1..1000 as the API allows."""
+    params = _page(offset, count)
+    if asset is not None:
+        params["asset"] = _code(asset, "ASSET")
+    if transfer_ids:
+        params["transfer_ids"] = ",".join(str(int(i)) for i in transfer_ids)
+    if spend_id is not None:
+        params["spend_id"] = spend_id
+    return params
+
+
+def _page(offset: int, count: int) -> Params:
+    if isinstance(count, bool) or not 1 <= count <= MAX_PAGE:
+        raise InvalidParameter("COUNT_INVALID")
+    if isinstance(offset, bool) or offset < 0:
+        raise InvalidParameter("OFFSET_INVALID")
+    return {"offset": offset, "count": count}
 
 
 def _amount(amount: Decimal) -> str:

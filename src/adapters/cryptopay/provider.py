@@ -1,21 +1,40 @@
 """Crypto Pay as a PaymentProvider: invoices paid by URL, polling for missed payments,
-withdrawing expired invoices."""
+withdrawing expired invoices, refunds by transfer."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from starport.adapters.cryptopay.client import CryptoPayClient
-from starport.adapters.cryptopay.errors import CryptoPayError, InvoiceNotFound, MalformedUpdate
+from starport.adapters.cryptopay.errors import (
+    CryptoPayError,
+    InsufficientFunds,
+    InvoiceNotFound,
+    MalformedUpdate,
+    MethodDisabled,
+)
 from starport.adapters.cryptopay.invoice import Invoice as CryptoInvoice
 from starport.adapters.cryptopay.paid import paid_price
-from starport.application.ports import Invoice, PaidTransaction, ProviderError, ProviderTraits
+from starport.application.ports import (
+    Invoice,
+    PaidTransaction,
+    ProviderError,
+    ProviderRefused,
+    ProviderTraits,
+)
 from starport.domain.money import CryptoAmount, FiatAmount
 from starport.domain.sessions import PaymentSession
 
 MAX_EXPIRES_IN = 2_678_400
 # Assets a fiat invoice may be paid with (Crypto Pay's own list when left out).
 DEFAULT_ACCEPTED_ASSETS: tuple[str, ...] = ()
+ENABLE_TRANSFERS = ("transfers are not enabled for this Crypto Pay app: enable them in "
+                    "@CryptoBot (Crypto Pay > My Apps > the app > Security), then refund again")
+
+
+def refund_spend_id(charge_id: str) -> str:
+    """The transfer's idempotency key, the same for every attempt to refund this invoice."""
+    return f"starport-refund-{charge_id}"
 
 
 def paid_transaction(invoice: CryptoInvoice) -> PaidTransaction | None:
@@ -30,14 +49,13 @@ def paid_transaction(invoice: CryptoInvoice) -> PaidTransaction | None:
 
 
 class CryptoPayProvider:
-    """Capabilities: InvoiceLookup, InvoiceCancellation. No refunds (Crypto Pay has no such
-    method), no subscriptions, no transaction list; a payment may exceed the price (a fiat
-    invoice paid in crypto)."""
+    """Capabilities: InvoiceLookup, InvoiceCancellation, Refunds (a transfer of what was paid
+    back to the payer; a refund made outside Starport may be recorded instead). No
+    subscriptions, no transaction list; a payment may exceed the price (a fiat invoice paid in
+    crypto)."""
 
     name = "cryptopay"
-    traits = ProviderTraits(
-        label="Crypto Pay", exact_amount=False,
-        refund_elsewhere="send the funds back with a transfer from the app's Crypto Pay wallet")
+    traits = ProviderTraits(label="Crypto Pay", exact_amount=False, refundable_outside=True)
 
     def __init__(self, client: CryptoPayClient, bot_username: str | None = None,
                  accepted_assets: Sequence[str] = DEFAULT_ACCEPTED_ASSETS) -> None:
@@ -98,3 +116,38 @@ class CryptoPayProvider:
             return
         except CryptoPayError as exc:
             raise ProviderError(f"deleteInvoice failed: {exc}") from exc
+
+    async def refund(self, charge_id: str, payer_telegram_id: int) -> None:
+        """Transfer what the invoice was paid with (its paid asset and amount, also for a fiat
+        invoice) back to the payer. Crypto Pay has no refund method and keeps its fee, so the
+        app's balance covers the whole amount. One spend id per invoice: a retry, or a refund
+        asked again, finds the earlier transfer instead of sending a second one."""
+        spend_id = refund_spend_id(charge_id)
+        try:
+            if await self._client.get_transfers(spend_id=spend_id, count=1):
+                return
+            invoice = await self._paid_invoice(charge_id)
+            asset = invoice.paid_asset or invoice.asset
+            amount = invoice.paid_amount or invoice.amount
+            if asset is None:
+                raise ProviderError(f"invoice {charge_id} does not say which asset paid it")
+            await self._client.transfer(
+                user_id=payer_telegram_id, asset=asset, amount=amount, spend_id=spend_id,
+                comment=f"Refund of invoice {charge_id}")
+        except MethodDisabled as exc:
+            raise ProviderRefused(ENABLE_TRANSFERS) from exc
+        except InsufficientFunds as exc:
+            raise ProviderRefused(
+                f"the app's Crypto Pay balance holds less than the {amount} {asset} to send "
+                "back (Crypto Pay kept its fee on the payment): top it up, then refund again"
+            ) from exc
+        except CryptoPayError as exc:
+            raise ProviderError(f"transfer failed: {exc}") from exc
+
+    async def _paid_invoice(self, charge_id: str) -> CryptoInvoice:
+        if not charge_id.isdigit():
+            raise ProviderError(f"charge {charge_id} is not a Crypto Pay invoice id")
+        found = await self._client.get_invoices(invoice_ids=[int(charge_id)], count=1)
+        if not found or not found[0].is_paid:
+            raise ProviderError(f"Crypto Pay has no paid invoice {charge_id}")
+        return found[0]

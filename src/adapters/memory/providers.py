@@ -12,6 +12,7 @@ from starport.application.ports import (
     InvoiceRequest,
     PaidTransaction,
     ProviderError,
+    ProviderRefused,
     ProviderTraits,
     TransactionPage,
 )
@@ -19,8 +20,7 @@ from starport.domain.money import CryptoAmount, FiatAmount, Price
 from starport.domain.sessions import PaymentSession
 
 STARS = ProviderTraits(label="Telegram Stars", exact_amount=True)
-CRYPTO_PAY = ProviderTraits(label="Crypto Pay", exact_amount=False,
-                           refund_elsewhere="send the funds back by transfer")
+CRYPTO_PAY = ProviderTraits(label="Crypto Pay", exact_amount=False, refundable_outside=True)
 CARDS = ProviderTraits(label="card", exact_amount=True,
                        refund_elsewhere="refund it in your payment provider's dashboard")
 
@@ -49,9 +49,7 @@ class FakeStarsProvider:
     async def cancel_subscription(self, telegram_user_id: int, charge_id: str) -> None:
         self.cancelled_subscriptions.append((telegram_user_id, charge_id))
 
-    async def refund(self, charge_id: str, payer_telegram_id: int | None) -> None:
-        if payer_telegram_id is None:
-            raise ProviderError(f"charge {charge_id} has no payer to refund")
+    async def refund(self, charge_id: str, payer_telegram_id: int) -> None:
         if charge_id not in self.refunded:  # a second refund is a success, as on Telegram
             self.refunded.append(charge_id)
 
@@ -77,12 +75,15 @@ class FakeCryptoInvoice:
 
 @dataclass
 class FakeCryptoPayProvider:
-    """Crypto Pay's invoices, in memory: pay them, underpay them, lose their webhook."""
+    """Crypto Pay's invoices, in memory: pay them, underpay them, lose their webhook; refunds
+    are transfers of what was paid, one per invoice, once the app has transfers enabled."""
 
     name: str = "cryptopay"
     traits: ProviderTraits = CRYPTO_PAY
     invoices: dict[str, FakeCryptoInvoice] = field(default_factory=dict)
     deleted: list[str] = field(default_factory=list)
+    transfers_enabled: bool = True
+    transfers: dict[str, tuple[int, Price]] = field(default_factory=dict)  # invoice: to, what
 
     async def create_invoice(self, session: PaymentSession, title: str, description: str
                              ) -> Invoice:
@@ -108,6 +109,13 @@ class FakeCryptoPayProvider:
             for i in self.invoices.values()
             if i.invoice_id in wanted and i.status == "paid" and i.paid and i.paid_at
         ]
+
+    async def refund(self, charge_id: str, payer_telegram_id: int) -> None:
+        if not self.transfers_enabled:
+            raise ProviderRefused("transfers are not enabled for this Crypto Pay app")
+        invoice = self.invoices[charge_id]
+        if charge_id not in self.transfers and invoice.paid is not None:  # one per spend id
+            self.transfers[charge_id] = (payer_telegram_id, invoice.paid)
 
     async def cancel_invoice(self, session: PaymentSession) -> None:
         invoice = self.invoices.get(session.invoice_id or "")

@@ -47,9 +47,7 @@ class TelegramStarsProvider:
     def for_chat(self, request: InvoiceRequest) -> InvoiceRequest:
         return request  # Stars need no provider token
 
-    async def refund(self, charge_id: str, payer_telegram_id: int | None) -> None:
-        if payer_telegram_id is None:
-            raise ProviderError(f"charge {charge_id} has no Telegram payer to refund")
+    async def refund(self, charge_id: str, payer_telegram_id: int) -> None:
         try:  # CHARGE_ALREADY_REFUNDED is answered as success by the client
             await self._client.refund_star_payment(payer_telegram_id, charge_id)
         except TelegramError as exc:

@@ -45,22 +45,29 @@ def admin(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
 
 
 async def refund(request: Request, who: str) -> Any:
-    return await _refund(request, who, c.RefundPayment)
+    session_id, body = await _refund_request(request)
+    result: RefundResult = await runtime_of(request).bus.handle(c.RefundPayment(
+        session_id=session_id, requested_by=who, reason=body.reason, allow_debt=body.allow_debt,
+        telegram_user_id=body.telegram_user_id))
+    return serialize.refund(result)
 
 
 async def record_refund(request: Request, who: str) -> Any:
-    """A refund the operator made outside Starport (the payment provider's dashboard)."""
-    return await _refund(request, who, c.RecordRefund)
-
-
-async def _refund(request: Request, who: str,
-                  command: type[c.RefundPayment] | type[c.RecordRefund]) -> Any:
-    session_id = storable_param(request.path_params["session_id"], "sessionId")
-    bind_contextvars(session_id=session_id)
-    body = await parse_body(request, RefundBody, empty_ok=True)
-    result: RefundResult = await runtime_of(request).bus.handle(command(
+    """A refund the operator made outside Starport (the payment provider's dashboard, a
+    transfer from the Crypto Pay wallet)."""
+    session_id, body = await _refund_request(request)
+    if body.telegram_user_id is not None:
+        raise ApiError(422, "invalid_request", "telegramUserId names who a refund made by "
+                       "Starport goes to; a recorded refund was sent already")
+    result: RefundResult = await runtime_of(request).bus.handle(c.RecordRefund(
         session_id=session_id, requested_by=who, reason=body.reason, allow_debt=body.allow_debt))
     return serialize.refund(result)
+
+
+async def _refund_request(request: Request) -> tuple[str, RefundBody]:
+    session_id = storable_param(request.path_params["session_id"], "sessionId")
+    bind_contextvars(session_id=session_id)
+    return session_id, await parse_body(request, RefundBody, empty_ok=True)
 
 
 def _key(request: Request) -> str:

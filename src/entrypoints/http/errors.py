@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from starport.adapters.telegram.errors import TelegramRetryAfter
-from starport.application.ports import ChannelNotAdmin, ProviderError
+from starport.application.ports import ChannelNotAdmin, ProviderError, ProviderRefused
 from starport.domain import errors as e
 from starport.domain.limits import RateLimited
 
@@ -30,6 +30,7 @@ STATUS: dict[type[e.DomainError], int] = {
     e.EventNotFound: 404,
     e.InvalidAmount: 422,
     e.InvalidTemplate: 422,
+    e.PayerUnknown: 422,
     e.ProviderNotEnabled: 400,
     e.SessionExpired: 410,
     e.UnbalancedEntry: 500,
@@ -117,6 +118,8 @@ async def handle_provider_error(request: Request, exc: Exception) -> Response:
     log.warning("http.provider_error", error=str(exc))
     if isinstance(exc, ChannelNotAdmin):
         return error_response(409, "channel_not_admin", str(exc))
+    if isinstance(exc, ProviderRefused):  # the operator must act first; retrying won't do
+        return error_response(409, "provider_refused", f"the payment provider refused: {exc}")
     return error_response(502, "provider_error", f"the payment provider failed: {exc}")
 
 

@@ -68,6 +68,8 @@ class AdjustBody(Body):
 class RefundBody(Body):
     reason: Text = Field(default="", max_length=500)
     allow_debt: StrictBool = False
+    # Who gets the money back when Starport does not know who paid (a refund made by Starport).
+    telegram_user_id: StrictInt | None = Field(default=None, gt=0, le=INT64)
 
 
 class BotMessageBody(Body):

@@ -14,6 +14,7 @@ from starport.sandbox.cryptopay import catalog, validation
 from starport.sandbox.cryptopay.catalog import plain
 from starport.sandbox.cryptopay.errors import ApiError
 from starport.sandbox.cryptopay.invoices import SandboxInvoice
+from starport.sandbox.cryptopay.transfers import Transfers
 
 BOT = "CryptoTestnetBot"
 
@@ -28,6 +29,9 @@ class Ledger:
     def credit(self, asset: str, amount: Decimal) -> None:
         self.available[asset] = self.available.get(asset, Decimal(0)) + amount
 
+    def debit(self, asset: str, amount: Decimal) -> None:
+        self.credit(asset, -amount)
+
     def to_json(self) -> list[dict[str, str]]:
         return [
             {
@@ -40,8 +44,8 @@ class Ledger:
 
 
 class CryptoPayApi:
-    """getMe, createInvoice, getInvoices, deleteInvoice, getCurrencies, getExchangeRates,
-    getBalance: answers are the `result` of the real API, errors are ApiError."""
+    """getMe, createInvoice, getInvoices, deleteInvoice, transfer, getTransfers, getCurrencies,
+    getExchangeRates, getBalance: answers are the `result` of the real API, errors ApiError."""
 
     def __init__(self, app_id: int, app_name: str, clock: Callable[[], datetime]) -> None:
         self.app_id = app_id
@@ -49,6 +53,7 @@ class CryptoPayApi:
         self.clock = clock
         self.invoices: dict[int, SandboxInvoice] = {}
         self.ledger = Ledger()
+        self.transfers = Transfers()
         self._next_id = 1
 
     def call(self, method: str, params: Mapping[str, Any], public_url: str | None) -> Any:
@@ -57,6 +62,8 @@ class CryptoPayApi:
             "createInvoice": lambda: self.create_invoice(params, public_url).to_json(),
             "getInvoices": lambda: self.get_invoices(params),
             "deleteInvoice": lambda: self.delete_invoice(params),
+            "transfer": lambda: self.transfer(params),
+            "getTransfers": lambda: self.transfers.list(params),
             "getCurrencies": catalog.currencies,
             "getExchangeRates": catalog.exchange_rates,
             "getBalance": self.ledger.to_json,
@@ -111,6 +118,11 @@ class CryptoPayApi:
         if self.invoices.pop(invoice_id, None) is None:
             raise ApiError(400, "INVOICE_NOT_FOUND")
         return True
+
+    def transfer(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        made = self.transfers.transfer(params, self.ledger.available, self.ledger.debit,
+                                       self.clock())
+        return made.to_json()
 
     def invoice(self, invoice_id: int) -> SandboxInvoice:
         """The invoice, expired first if its time has come."""

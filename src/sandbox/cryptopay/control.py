@@ -1,4 +1,5 @@
-"""`/_sandbox/...` routes: pay, underpay, expire, redeliver, webhook URL, faults, balances."""
+"""`/_sandbox/...` routes: pay, underpay, expire, redeliver, webhook URL, faults, balances,
+transfers."""
 
 from __future__ import annotations
 
@@ -86,6 +87,16 @@ def routes(sandbox: SandboxCryptoPay) -> list[Route]:
         sandbox.set_balance(str(body["asset"]), available, onhold)
         return sandbox.api.ledger.to_json()
 
+    async def transfers(request: Request, body: dict[str, Any]) -> Any:
+        """Whether the app may transfer (POST `{"enabled": true}` to switch) and what it sent."""
+        if request.method == "POST":
+            enabled = body.get("enabled")
+            if not isinstance(enabled, bool):
+                raise ApiError(400, "PARAM_ENABLED_REQUIRED")
+            sandbox.enable_transfers(enabled)
+        return {"enabled": sandbox.api.transfers.enabled,
+                "transfers": [t.to_json() for t in sandbox.transfers]}
+
     async def reset(request: Request, body: dict[str, Any]) -> Any:
         sandbox.reset()
         return True
@@ -102,6 +113,7 @@ def routes(sandbox: SandboxCryptoPay) -> list[Route]:
         _route("/_sandbox/deliveries", deliveries, ["GET"]),
         _route("/_sandbox/faults", faults, ["POST"]),
         _route("/_sandbox/balances", balances, ["POST"]),
+        _route("/_sandbox/transfers", transfers, ["GET", "POST"]),
         _route("/_sandbox/reset", reset, ["POST"]),
     ]
 

@@ -15,6 +15,7 @@ from starport.sandbox.cryptopay.api import CryptoPayApi
 from starport.sandbox.cryptopay.errors import ApiError
 from starport.sandbox.cryptopay.invoices import SandboxInvoice
 from starport.sandbox.cryptopay.notifier import Notifier
+from starport.sandbox.cryptopay.transfers import SandboxTransfer
 from starport.sandbox.cryptopay.webhooks import Delivery, WebhookMode, WebhookPolicy
 
 DEFAULT_TOKEN = "24680:AAsandboxCryptoPayToken0000000000"
@@ -156,9 +157,21 @@ class SandboxCryptoPay:
         self.api.ledger.available[asset] = available
         self.api.ledger.onhold[asset] = onhold
 
+    def enable_transfers(self, enabled: bool = True) -> None:
+        """The app's "transfers" setting in @CryptoBot (off for a new app, as on Crypto Pay)."""
+        self.api.transfers.enabled = enabled
+
+    @property
+    def transfers(self) -> list[SandboxTransfer]:
+        """Every transfer the app made, oldest first."""
+        return sorted(self.api.transfers.made.values(), key=lambda t: t.transfer_id)
+
     def reset(self) -> None:
-        """Forget invoices, balances, deliveries, calls and pending faults; keep the config."""
+        """Forget invoices, balances, transfers, deliveries, calls and pending faults; keep the
+        config (the webhook, whether transfers are enabled)."""
+        enabled = self.api.transfers.enabled
         self.api = CryptoPayApi(self.api.app_id, self.api.app_name, self.now)
+        self.enable_transfers(enabled)
         self.notifier.deliveries.clear()
         self.calls.clear()
         self._faults.clear()

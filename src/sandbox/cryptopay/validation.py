@@ -61,12 +61,7 @@ def create_invoice(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def get_invoices(params: Mapping[str, Any]) -> dict[str, Any]:
-    ids = params.get("invoice_ids")
-    parts = ids if isinstance(ids, list) else str(ids or "").split(",")
-    try:
-        invoice_ids = {int(str(part).strip()) for part in parts if str(part).strip()}
-    except ValueError:
-        raise bad("INVOICE_IDS_INVALID") from None
+    invoice_ids = id_list(params.get("invoice_ids"), "INVOICE_IDS_INVALID")
     status = params.get("status")
     if status is not None and status not in STATUSES:
         raise bad("STATUS_INVALID")
@@ -78,6 +73,15 @@ def get_invoices(params: Mapping[str, Any]) -> dict[str, Any]:
         "offset": integer(params.get("offset", 0), "OFFSET_INVALID", 0, None),
         "count": integer(params.get("count", 100), "COUNT_INVALID", 1, 1000),
     }
+
+
+def id_list(value: Any, error: str) -> set[int]:
+    """Ids as a comma-separated string (query) or a JSON array."""
+    parts = value if isinstance(value, list) else str(value or "").split(",")
+    try:
+        return {int(str(part).strip()) for part in parts if str(part).strip()}
+    except ValueError:
+        raise bad(error) from None
 
 
 def code(params: Mapping[str, Any], key: str, known: Callable[[str], bool]) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from starport.adapters.memory.providers import FakeCryptoInvoice
 from starport.application import commands as c
 from starport.application.credits import get_statement
 from starport.application.deliveries import Delivery
@@ -265,20 +266,38 @@ class TestChargesReplayed:
         assert world.stars.refunded == ["tg-2"]
         assert await world.balance("u1") == 100
 
-    async def test_an_extra_crypto_charge_is_left_for_a_manual_return(self, world) -> None:
-        # Given a paid Crypto Pay session (Crypto Pay cannot refund through its API)
+    async def test_an_extra_crypto_charge_is_returned_by_transfer(self, world) -> None:
+        # Given a paid Crypto Pay session opened from Telegram user 900, and a second invoice
+        # for it (a retried createInvoice) that was paid too
         view = await world.handle(c.CreateSession("u1", "starter", CRYPTO, telegram_user_id=900))
+        await world.handle(pay_ton(view.id, "1.5", charge_id="1000"))
+        price = world.crypto.invoices["1000"].price
+        world.crypto.invoices["1001"] = FakeCryptoInvoice("1001", view.id, price)
+        paid = world.crypto.pay("1001", world.clock.now())
+        # When that payment is reported for it
+        extra = await world.handle(pay_ton(view.id, "1.5", charge_id="1001"))
+        # Then nothing is credited and the extra payment goes back to the payer by transfer
+        assert extra.decision is Decision.RETURN_EXTRA
+        assert "being returned" in (extra.rejected_reason or "")
+        assert refunds_queued(world) == [RefundCharge(CRYPTO, "1001", 900)]
+        assert world.crypto.transfers == {"1001": (900, paid.paid)}
+        assert await world.balance("u1") == 100
+        assert (await stored_charge(world, "1001", CRYPTO)).status is ChargeStatus.RETURNED
+
+    async def test_an_extra_crypto_charge_of_an_unknown_payer_is_left_for_a_manual_return(
+            self, world) -> None:
+        # Given a paid Crypto Pay session the host app opened (nobody known paid it)
+        view = await world.handle(c.CreateSession("u1", "starter", CRYPTO))
         await world.handle(pay_ton(view.id, "1.5", charge_id="1000"))
         # When another invoice's payment is reported for it
         extra = await world.handle(pay_ton(view.id, "1.5", charge_id="1001"))
-        # Then nothing is credited, no refund is tried, and the user is told support returns it
+        # Then nothing is credited, no refund is tried: support returns it
         assert extra.decision is Decision.RETURN_EXTRA
         assert "support will return" in (extra.rejected_reason or "")
         assert refunds_queued(world) == []
+        assert world.crypto.transfers == {}
         assert await world.balance("u1") == 100
         assert (await stored_charge(world, "1001", CRYPTO)).status is ChargeStatus.RETURNED
-        assert world.texts_to(900)[-1] == (
-            f"We could not accept this payment: {extra.rejected_reason}")
 
     async def test_an_unbound_invoice_link_paid_twice_returns_the_second_payers_charge(
             self, world) -> None:

@@ -6,14 +6,14 @@ import pytest
 
 from starport.application import commands as c
 from starport.application.credits import get_balance, get_statement
-from starport.application.ports import PaidTransaction
+from starport.application.ports import PaidTransaction, ProviderRefused
 from starport.domain.charges import ChargeStatus
 from starport.domain.errors import (
     IdempotencyConflict,
     InsufficientCredits,
     InvalidAmount,
+    PayerUnknown,
     RefundNotAllowed,
-    RefundNotSupported,
     SessionNotFound,
 )
 from starport.domain.money import Stars
@@ -94,23 +94,72 @@ class TestAdminRefund:
         with pytest.raises(SessionNotFound):
             await world.handle(c.RefundPayment("nope", "admin:ann"))
 
-    async def test_a_provider_that_cannot_refund_leaves_everything_as_it_was(self, world
-                                                                            ) -> None:
-        # Given a Crypto Pay purchase (Crypto Pay has no refund method)
-        view = await world.handle(c.CreateSession("u1", "starter", CRYPTO))
-        await world.handle(c.CompletePayment(CRYPTO, view.id, "1000",
-                                             world.crypto.invoices["1000"].price))
-        # When
-        with pytest.raises(RefundNotSupported) as refused:
+
+
+class TestCryptoPayRefund:
+    """Crypto Pay refunds are transfers of what was paid, to the Telegram user who paid."""
+
+    async def crypto_purchase(self, world, telegram_user_id=None):
+        view = await world.handle(c.CreateSession("u1", "starter", CRYPTO,
+                                                  telegram_user_id=telegram_user_id))
+        paid = world.crypto.pay("1000", world.clock.now())  # what Crypto Pay holds as paid
+        await world.handle(c.CompletePayment(CRYPTO, view.id, "1000", paid.paid))
+        return view, paid
+
+    async def test_the_payer_who_opened_the_session_gets_a_transfer_once(self, world) -> None:
+        # Given a Crypto Pay purchase opened from Telegram user 777
+        view, paid = await self.crypto_purchase(world, telegram_user_id=777)
+        # When the admin refunds it twice
+        first = await world.handle(c.RefundPayment(view.id, "admin:ann"))
+        again = await world.handle(c.RefundPayment(view.id, "admin:ann"))
+        # Then one transfer of what was paid went to 777, and the credits came back out once
+        assert world.crypto.transfers == {"1000": (777, paid.paid)}
+        assert (first.already_refunded, again.already_refunded) == (False, True)
+        assert await world.balance("u1") == 0
+        assert (await world.session(view.id)).status is SessionStatus.REFUNDED
+
+    async def test_an_unknown_payer_is_refused_until_the_admin_names_them(self, world) -> None:
+        # Given a host app's session, paid by URL: nobody known paid it
+        view, _ = await self.crypto_purchase(world)
+        # When / Then
+        with pytest.raises(PayerUnknown):
             await world.handle(c.RefundPayment(view.id, "admin:ann"))
-        # Then it says where to refund, and nothing changed
-        assert "send the funds back by transfer" in refused.value.message
+        assert world.crypto.transfers == {}
+        assert await world.balance("u1") == 100
+        await world.handle(c.RefundPayment(view.id, "admin:ann", telegram_user_id=4242))
+        assert world.crypto.transfers["1000"][0] == 4242
+
+    async def test_the_users_only_linked_telegram_account_is_the_payer(self, world) -> None:
+        # Given u1 linked to Telegram user 555, and a session the host app opened
+        await world.handle(c.LinkTelegram("u1", 555))
+        view, _ = await self.crypto_purchase(world)
+        # When
+        await world.handle(c.RefundPayment(view.id, "admin:ann"))
+        # Then
+        assert world.crypto.transfers["1000"][0] == 555
+
+    async def test_a_named_payer_other_than_the_known_one_is_refused(self, world) -> None:
+        view, _ = await self.crypto_purchase(world, telegram_user_id=777)
+        with pytest.raises(RefundNotAllowed):
+            await world.handle(c.RefundPayment(view.id, "admin:ann", telegram_user_id=4242))
+        assert world.crypto.transfers == {}
+        assert await world.balance("u1") == 100
+
+    async def test_a_refused_transfer_leaves_everything_as_it_was(self, world) -> None:
+        # Given transfers are not enabled in the Crypto Pay app
+        view, _ = await self.crypto_purchase(world, telegram_user_id=777)
+        world.crypto.transfers_enabled = False
+        # When / Then
+        with pytest.raises(ProviderRefused) as refused:
+            await world.handle(c.RefundPayment(view.id, "admin:ann"))
+        assert "transfers are not enabled" in str(refused.value)
         assert await world.balance("u1") == 100
         assert (await world.session(view.id)).status is SessionStatus.PAID
 
 
 class TestRecordedRefund:
-    """A refund the operator made outside Starport (a provider with no refund method)."""
+    """A refund the operator made outside Starport (a provider with no refund method, or a
+    Crypto Pay transfer sent from the wallet by hand)."""
 
     async def test_it_takes_the_credits_back_once(self, world) -> None:
         # Given a Crypto Pay purchase, returned by transfer
