@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
@@ -18,6 +19,7 @@ DEFAULT_CATALOG = Path(__file__).resolve().parent.parent / "adapters" / "data" /
 SANDBOX_BOT_TOKEN = "123456789:SANDBOXsandboxSANDBOXsandboxSANDBOXs"
 SANDBOX_CRYPTOPAY_TOKEN = "12345:SANDBOXcryptopaySANDBOXcryptopay"
 SANDBOX_CARD_TOKEN = "284685063:TEST:sandbox"  # the sandbox's payment provider (cards)
+ORIGIN_SHAPE = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")  # as browsers send Origin
 KNOWN_PROVIDERS = ("telegram_stars", "cryptopay", "telegram_payments")
 
 
@@ -88,6 +90,12 @@ class StarportConfig(BaseSettings):
     starport_bot_mode: Literal["full", "payments"] = "full"
     # The assets a fiat-priced Crypto Pay invoice may be paid with ("USDT,TON"); empty: all.
     cryptopay_accepted_assets: str = ""
+    # Browser origins allowed to call the API ("https://app.example.com,https://x.example");
+    # empty: no CORS headers, so only pages served from Starport's own origin can call it.
+    starport_cors_origins: str = ""
+    # The Mini App the bot's menu button opens (`starport telegram set-commands` sets it),
+    # e.g. https://pay.example.com/miniapp/ for the example page Starport serves.
+    starport_miniapp_url: str | None = None
 
     @field_validator("payment_providers")
     @classmethod
@@ -138,9 +146,18 @@ class StarportConfig(BaseSettings):
     @field_validator("cryptopay_accepted_assets")
     @classmethod
     def _accepted_assets(cls, value: str) -> str:
-        for code in _codes(value):
+        for code in _listed(value):
             if not (code.isascii() and code.isalnum() and code == code.upper()):
                 raise ValueError("takes asset codes, comma-separated, e.g. USDT,TON")
+        return value
+
+    @field_validator("starport_cors_origins")
+    @classmethod
+    def _cors_origins(cls, value: str) -> str:
+        for origin in _listed(value):
+            if origin != "*" and not ORIGIN_SHAPE.fullmatch(origin):
+                raise ValueError(f"takes origins (scheme://host[:port], no path), comma-separated"
+                                 f", or *; got {origin!r}")
         return value
 
     @field_validator("cryptopay_balance_alerts")
@@ -172,6 +189,10 @@ class StarportConfig(BaseSettings):
             self.starport_public_url = self.starport_public_url or base
             self.telegram_webhook_secret = (self.telegram_webhook_secret
                                             or secrets.token_urlsafe(24))
+        url = self.starport_miniapp_url
+        if url is not None and not (url.startswith("https://")
+                                    or (self.sandbox and url.startswith("http://"))):
+            raise ValueError("STARPORT_MINIAPP_URL: Telegram opens Mini Apps over https:// only")
         if self.starport_outbox_dispatch is None:
             self.starport_outbox_dispatch = "inline" if self.sandbox else "background"
         if "cryptopay" in self.providers and not self.cryptopay_api_token:
@@ -222,14 +243,18 @@ class StarportConfig(BaseSettings):
 
     @property
     def accepted_assets(self) -> list[str]:
-        return _codes(self.cryptopay_accepted_assets)
+        return _listed(self.cryptopay_accepted_assets)
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return _listed(self.starport_cors_origins)
 
     @property
     def balance_alert_thresholds(self) -> dict[str, Decimal]:
         return _thresholds(self.cryptopay_balance_alerts)
 
 
-def _codes(value: str) -> list[str]:
+def _listed(value: str) -> list[str]:
     return [code.strip() for code in value.split(",") if code.strip()]
 
 
