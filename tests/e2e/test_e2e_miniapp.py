@@ -9,10 +9,12 @@ from typing import Any
 
 from browser import browser_page
 from e2e_support import balance
-from features.drivers.http_server import Server
+from features.drivers.http_database import sqlite_url
+from features.drivers.http_server import Server, mini_app_auth, running_server
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "miniapp" / "miniapp.png"
 WAIT_MS = 15_000
+OWN_TOKEN = "7000000002:AAownBotTokenOfTheOperatorForTheTests"  # not the sandbox's
 
 
 async def open_page(page: Any, server: Server, user: int, name: str) -> None:
@@ -64,3 +66,29 @@ async def test_a_cancelled_invoice_changes_nothing(server: Server) -> None:
         await expect(page.locator("#balance")).to_have_text("0 credits")
         await expect(page.locator("#packages button").first).to_be_enabled()
     assert await balance(server, "4343") == 0
+
+
+async def test_the_sandbox_mints_initdata_that_starport_accepts(server: Server) -> None:
+    minted = await server.http.post("/sandbox/miniapp/init-data",
+                                    json={"id": 4444, "firstName": "Cy"})
+    init_data = minted.json()["initData"]
+
+    own = await server.http.get("/api/users/4444/balance", headers=mini_app_auth(init_data))
+    other = await server.http.get("/api/users/4545/balance", headers=mini_app_auth(init_data))
+
+    assert minted.json()["user"] == {"id": 4444, "first_name": "Cy", "language_code": "en"}
+    assert (own.status_code, own.json()["balance"]) == (200, 0)
+    assert other.status_code == 403
+
+
+async def test_beside_a_bot_token_of_its_own_the_page_asks_for_telegram(
+        catalog: Path, tmp_path: Path) -> None:
+    from playwright.async_api import expect
+
+    async with running_server(catalog, sqlite_url(tmp_path), telegram_bot_token=OWN_TOKEN
+                              ) as server, browser_page([]) as page:
+        minted = await server.http.post("/sandbox/miniapp/init-data", json={"id": 1})
+        await page.goto(f"{server.base_url}/miniapp/")
+        await expect(page.locator("#status")).to_have_text(
+            "Open this page from the bot in Telegram.", timeout=WAIT_MS)
+    assert minted.status_code == 404
