@@ -97,3 +97,11 @@ def test_a_sandbox_beside_a_real_bot_token_does_not_mint_initdata(h: Harness) ->
     h.runtime.sandbox_telegram = object()  # the emulators on, but the token is the operator's
 
     assert mini_app.sandbox_routes(h.runtime) == []
+
+
+def test_the_menu_buttons_mini_app_is_https_outside_the_sandbox() -> None:
+    with pytest.raises(ValueError, match="https:// only"):
+        make_config(starport_miniapp_url="http://pay.example.com/miniapp/")
+
+    assert make_config(starport_miniapp_url="https://pay.example.com/miniapp/")
+    assert make_config(starport_sandbox=True, starport_miniapp_url="http://127.0.0.1:8000/miniapp/")
