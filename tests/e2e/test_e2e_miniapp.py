@@ -4,8 +4,10 @@ Crypto Pay, and the host API agrees with the balance it shows."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from browser import browser_page
 from e2e_support import balance
@@ -92,3 +94,45 @@ async def test_beside_a_bot_token_of_its_own_the_page_asks_for_telegram(
         await expect(page.locator("#status")).to_have_text(
             "Open this page from the bot in Telegram.", timeout=WAIT_MS)
     assert minted.status_code == 404
+
+
+# What telegram-web-app.js gives a Mini App inside a Telegram client, reduced to what the page
+# uses; the calls it gets are kept in window.calls.
+TELEGRAM_SCRIPT = """
+window.calls = [];
+window.Telegram = {WebApp: {
+  initData: %s, initDataUnsafe: {user: {id: 4646, first_name: "Dee"}}, platform: "android",
+  ready() {}, expand() {},
+  openInvoice(url, callback) { calls.push(["openInvoice", url]); callback("cancelled"); },
+  openTelegramLink(url) { calls.push(["openTelegramLink", url]); },
+  openLink(url) { calls.push(["openLink", url]); },
+}};
+"""
+
+
+async def test_inside_telegram_the_page_uses_telegrams_webapp(server: Server) -> None:
+    from playwright.async_api import expect
+
+    init_data = server.init_data(4646, "Dee")
+    script = TELEGRAM_SCRIPT % json.dumps(init_data)
+    async with browser_page([]) as page:
+        await page.route("https://telegram.org/js/telegram-web-app.js", lambda route: (
+            route.fulfill(body=script, content_type="application/javascript")))
+        await page.goto(f"{server.base_url}/miniapp/#tgWebAppData={quote(init_data)}"
+                        "&tgWebAppVersion=9.0&tgWebAppPlatform=android")
+        await expect(page.locator("#status")).to_have_text("Choose a package.", timeout=WAIT_MS)
+
+        await page.click("button[data-package=starter][data-method=telegram_stars]")
+        await expect(page.locator("#status")).to_have_text("Payment cancelled.")
+        await page.click("button[data-package=starter][data-method=cryptopay]")
+        await expect(page.locator("#status")).to_have_text("Waiting for the payment…")
+        [invoice] = server.cryptopay.api.invoices.values()
+        await server.cryptopay.pay(invoice.invoice_id)
+        await expect(page.locator("#status")).to_have_text("Paid: 100 credits added.",
+                                                           timeout=WAIT_MS)
+        calls = await page.evaluate("window.calls")
+
+    assert [name for name, _ in calls] == ["openInvoice", "openTelegramLink"]
+    assert calls[0][1].startswith("https://t.me/$")  # the Stars invoice link
+    assert calls[1][1] == invoice.mini_app_invoice_url  # Crypto Bot's Mini App
+    assert await balance(server, "4646") == 100
