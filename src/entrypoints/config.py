@@ -255,7 +255,7 @@ class StarportConfig(BaseSettings):
 
 
 def _listed(value: str) -> list[str]:
-    return [code.strip() for code in value.split(",") if code.strip()]
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def _thresholds(value: str) -> dict[str, Decimal]:

@@ -9,13 +9,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import pytest
 from browser import browser_page
 from e2e_support import balance
 from features.drivers.http_database import sqlite_url
 from features.drivers.http_server import Server, mini_app_auth, running_server
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "miniapp" / "miniapp.png"
-WAIT_MS = 15_000
+WAIT_MS = 15_000  # ms: what the page may take to show a result
+pytestmark = pytest.mark.slow  # a browser per test
 OWN_TOKEN = "7000000002:AAownBotTokenOfTheOperatorForTheTests"  # not the sandbox's
 
 
@@ -136,3 +138,13 @@ async def test_inside_telegram_the_page_uses_telegrams_webapp(server: Server) ->
     assert calls[0][1].startswith("https://t.me/$")  # the Stars invoice link
     assert calls[1][1] == invoice.mini_app_invoice_url  # Crypto Bot's Mini App
     assert await balance(server, "4646") == 100
+
+
+async def test_in_the_sandbox_the_menu_button_opens_the_mini_app(catalog: Path,
+                                                                 tmp_path: Path) -> None:
+    page = "http://127.0.0.1:8000/miniapp/"
+    async with running_server(catalog, sqlite_url(tmp_path), starport_miniapp_url=page
+                              ) as server:
+        button = await server.runtime.telegram.get_chat_menu_button()
+
+    assert button == {"type": "web_app", "text": "Buy credits", "web_app": {"url": page}}

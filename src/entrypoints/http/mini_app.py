@@ -31,7 +31,8 @@ class SandboxUserBody(Body):
 
 
 async def _to_page(request: Request) -> Response:
-    return RedirectResponse("/miniapp/", status_code=308)
+    query = request.url.query
+    return RedirectResponse(f"/miniapp/?{query}" if query else "/miniapp/", status_code=308)
 
 
 async def _mint_init_data(request: Request) -> Response:

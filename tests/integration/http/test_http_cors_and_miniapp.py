@@ -77,6 +77,7 @@ async def test_the_page_and_the_module_are_served(h: Harness) -> None:
     page = await h.client.get("/miniapp/")
     module = await h.client.get("/miniapp/starport.js")
     bare = await h.client.get("/miniapp")
+    with_query = await h.client.get("/miniapp?user=42")
 
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
@@ -84,6 +85,7 @@ async def test_the_page_and_the_module_are_served(h: Harness) -> None:
     assert module.status_code == 200
     assert "export class Starport" in module.text
     assert (bare.status_code, bare.headers["location"]) == (308, "/miniapp/")
+    assert with_query.headers["location"] == "/miniapp/?user=42"
 
 
 async def test_outside_the_sandbox_nothing_mints_initdata(h: Harness) -> None:

@@ -109,7 +109,13 @@ async function purchase(starport, webApp, pkg, method) {
 }
 
 async function main() {
-  const webApp = await telegramWebApp();
+  let webApp;
+  try {
+    webApp = await telegramWebApp();
+  } catch (error) {
+    say(`Telegram's WebApp could not start: ${error.message}`, "error");
+    return;
+  }
   if (!webApp || !webApp.initData) {
     say("Open this page from the bot in Telegram.", "error");
     return;
