@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from starport.entrypoints.config import StarportConfig, describe
 from starport.entrypoints.failures import known_failure
-from starport.entrypoints.telegram.bot_commands import BOT_COMMANDS
+from starport.entrypoints.telegram.bot_commands import BOT_COMMANDS, MENU_BUTTON_TEXT
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -341,11 +341,16 @@ def _telegram(action: str) -> Callable[[StarportConfig, argparse.Namespace], int
             elif config.starport_bot_mode == "payments":
                 print("STARPORT_BOT_MODE=payments: the commands are your own bot's; none set")
             else:
-                from starport.adapters.telegram.objects import BotCommand
+                from starport.adapters.telegram.objects import BotCommand, WebAppMenuButton
 
                 await runtime.telegram.set_my_commands(
                     [BotCommand(name, text) for name, text in BOT_COMMANDS])
                 print("commands set: " + ", ".join(f"/{n}" for n, _ in BOT_COMMANDS))
+                if config.starport_miniapp_url:
+                    await runtime.telegram.set_chat_menu_button(
+                        WebAppMenuButton(MENU_BUTTON_TEXT, config.starport_miniapp_url))
+                    print(f"menu button set: {MENU_BUTTON_TEXT!r} opens "
+                          f"{config.starport_miniapp_url}")
             return 0
 
         return _with_runtime(config, work)

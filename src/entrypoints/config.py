@@ -20,6 +20,7 @@ DEFAULT_CATALOG = Path(__file__).resolve().parent.parent / "adapters" / "data" /
 SANDBOX_BOT_TOKEN = "123456789:SANDBOXsandboxSANDBOXsandboxSANDBOXs"
 SANDBOX_CRYPTOPAY_TOKEN = "12345:SANDBOXcryptopaySANDBOXcryptopay"
 SANDBOX_CARD_TOKEN = "284685063:TEST:sandbox"  # the sandbox's payment provider (cards)
+ORIGIN_SHAPE = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")  # as browsers send Origin
 KNOWN_PROVIDERS = ("telegram_stars", "cryptopay", "telegram_payments")
 
 
@@ -100,6 +101,12 @@ class StarportConfig(BaseSettings):
     # secret` makes one). Both or neither.
     starport_events_url: str | None = None
     starport_events_secret: str | None = Field(default=None, repr=False)
+    # Browser origins allowed to call the API ("https://app.example.com,https://x.example");
+    # empty: no CORS headers, so only pages served from Starport's own origin can call it.
+    starport_cors_origins: str = ""
+    # The Mini App the bot's menu button opens (`starport telegram set-commands` sets it),
+    # e.g. https://pay.example.com/miniapp/ for the example page Starport serves.
+    starport_miniapp_url: str | None = None
 
     @field_validator("payment_providers")
     @classmethod
@@ -150,7 +157,7 @@ class StarportConfig(BaseSettings):
     @field_validator("cryptopay_accepted_assets")
     @classmethod
     def _accepted_assets(cls, value: str) -> str:
-        for code in _codes(value):
+        for code in _listed(value):
             if not (code.isascii() and code.isalnum() and code == code.upper()):
                 raise ValueError("takes asset codes, comma-separated, e.g. USDT,TON")
         return value
@@ -195,6 +202,15 @@ class StarportConfig(BaseSettings):
                              "(`starport events secret` makes one)")
         return value
 
+    @field_validator("starport_cors_origins")
+    @classmethod
+    def _cors_origins(cls, value: str) -> str:
+        for origin in _listed(value):
+            if origin != "*" and not ORIGIN_SHAPE.fullmatch(origin):
+                raise ValueError(f"takes origins (scheme://host[:port], no path), comma-separated"
+                                 f", or *; got {origin!r}")
+        return value
+
     @field_validator("cryptopay_balance_alerts")
     @classmethod
     def _balance_alerts(cls, value: str) -> str:
@@ -224,6 +240,10 @@ class StarportConfig(BaseSettings):
             self.starport_public_url = self.starport_public_url or base
             self.telegram_webhook_secret = (self.telegram_webhook_secret
                                             or secrets.token_urlsafe(24))
+        url = self.starport_miniapp_url
+        if url is not None and not (url.startswith("https://")
+                                    or (self.sandbox and url.startswith("http://"))):
+            raise ValueError("STARPORT_MINIAPP_URL: Telegram opens Mini Apps over https:// only")
         if self.starport_outbox_dispatch is None:
             self.starport_outbox_dispatch = "inline" if self.sandbox else "background"
         if bool(self.starport_events_url) != bool(self.starport_events_secret):
@@ -290,15 +310,19 @@ class StarportConfig(BaseSettings):
 
     @property
     def accepted_assets(self) -> list[str]:
-        return _codes(self.cryptopay_accepted_assets)
+        return _listed(self.cryptopay_accepted_assets)
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return _listed(self.starport_cors_origins)
 
     @property
     def balance_alert_thresholds(self) -> dict[str, Decimal]:
         return _thresholds(self.cryptopay_balance_alerts)
 
 
-def _codes(value: str) -> list[str]:
-    return [code.strip() for code in value.split(",") if code.strip()]
+def _listed(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def _thresholds(value: str) -> dict[str, Decimal]:

@@ -21,6 +21,7 @@ from starport.adapters.memory.unit_of_work import MemoryDatabase
 from starport.adapters.telegram.card_provider import TelegramPaymentsProvider
 from starport.adapters.telegram.client import BotApiClient
 from starport.adapters.telegram.gateways import TelegramChannel, TelegramMessenger
+from starport.adapters.telegram.objects import WebAppMenuButton
 from starport.adapters.telegram.stars_provider import TelegramStarsProvider
 from starport.adapters.telegram.throttle import Throttle
 from starport.application.deps import Deps, Settings
@@ -30,7 +31,7 @@ from starport.application.ports import PaymentProvider
 from starport.domain.providers import Provider
 from starport.entrypoints.config import StarportConfig
 from starport.entrypoints.runtime import Runtime
-from starport.entrypoints.telegram.bot_commands import BOT_COMMANDS
+from starport.entrypoints.telegram.bot_commands import BOT_COMMANDS, MENU_BUTTON_TEXT
 from starport.entrypoints.telegram.polling import ALLOWED_UPDATES
 
 
@@ -250,6 +251,10 @@ async def connect_sandbox(runtime: Runtime) -> None:
     if config.starport_bot_mode == "full":
         await sandbox.call(config.telegram_bot_token, "setMyCommands", {"commands": [
             {"command": name, "description": text} for name, text in BOT_COMMANDS]})
+        if config.starport_miniapp_url:
+            await sandbox.call(config.telegram_bot_token, "setChatMenuButton", {
+                "menu_button": WebAppMenuButton(MENU_BUTTON_TEXT,
+                                                config.starport_miniapp_url).to_api()})
 
 
 async def _always_up() -> None:

@@ -134,6 +134,22 @@ async def _commands(config: StarportConfig, runtime: Runtime) -> list[Check]:
     return [Check(OK, "bot commands", "the menu lists every command")]
 
 
+async def _menu_button(config: StarportConfig, runtime: Runtime) -> list[Check]:
+    wanted = config.starport_miniapp_url
+    if config.starport_bot_mode == "payments":
+        return [Check(OK, "menu button", "STARPORT_BOT_MODE=payments: your own bot's")]
+    if not wanted:
+        return [Check(OK, "menu button", "STARPORT_MINIAPP_URL not set: the menu button opens "
+                                         "no Mini App")]
+    button = await runtime.telegram.get_chat_menu_button()
+    url = (button.get("web_app") or {}).get("url")
+    if button.get("type") != "web_app" or url != wanted:
+        found = url or button.get("type")
+        return [Check(WARN, "menu button", f"opens {found}, not STARPORT_MINIAPP_URL ({wanted}): "
+                                           "run `starport telegram set-commands`")]
+    return [Check(OK, "menu button", f"{button.get('text')!r} opens {wanted}")]
+
+
 async def _channel(config: StarportConfig, runtime: Runtime) -> list[Check]:
     channel = config.telegram_channel_id
     if channel is None:
@@ -222,7 +238,8 @@ async def _cards(config: StarportConfig, runtime: Runtime) -> list[Check]:
 # (name, probe, the check it needs to have passed: the Bot API checks need a working token)
 PROBES: list[tuple[str, Probe, str | None]] = [
     ("catalog", _catalog, None), ("bot token", _bot, None), ("webhook", _webhook, "bot token"),
-    ("bot commands", _commands, "bot token"), ("channel", _channel, "bot token"),
+    ("bot commands", _commands, "bot token"), ("menu button", _menu_button, "bot token"),
+    ("channel", _channel, "bot token"),
     ("crypto pay", _cryptopay, None), ("card payments", _cards, "bot token"),
 ]
 

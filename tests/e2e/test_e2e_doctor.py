@@ -171,3 +171,22 @@ def test_serve_points_the_webhook_at_the_public_url_when_asked(sandbox: tuple[st
         process.wait(15)
     assert info["url"] == "https://pay.example.com/api/telegram/webhook"
     assert {"pre_checkout_query", "message"} <= set(info["allowed_updates"])
+
+
+def test_the_menu_button_opens_the_mini_app_once_set_commands_set_it(
+        sandbox: tuple[str, int]) -> None:
+    url, port = sandbox
+    page = f"http://127.0.0.1:{port}/miniapp/"
+    env = _env(url, port, STARPORT_MINIAPP_URL=page)
+
+    _, before, _ = doctor(env)
+    done = subprocess.run([*CLI, "telegram", "set-commands"], env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    code, after, _ = doctor(env)
+
+    assert (f"warn  menu button: opens default, not STARPORT_MINIAPP_URL ({page}): run "
+            "`starport telegram set-commands`") in before
+    assert done.returncode == 0, done.stderr
+    assert f"menu button set: 'Buy credits' opens {page}" in done.stdout
+    assert code == 0, after
+    assert f"ok    menu button: 'Buy credits' opens {page}" in after

@@ -17,7 +17,12 @@ from starport.adapters.telegram.errors import (
     TelegramUnauthorized,
 )
 from starport.adapters.telegram.invoices import SUBSCRIPTION_PERIOD, LabeledPrice, stars_invoice
-from starport.adapters.telegram.objects import BotCommand, InlineButton, inline_keyboard
+from starport.adapters.telegram.objects import (
+    BotCommand,
+    InlineButton,
+    WebAppMenuButton,
+    inline_keyboard,
+)
 from starport.adapters.telegram.ratelimit import RetryPolicy
 
 __all__ = [
@@ -41,6 +46,7 @@ __all__ = [
     "TelegramRetryAfter",
     "TelegramServerError",
     "TelegramUnauthorized",
+    "WebAppMenuButton",
     "inline_keyboard",
     "stars_invoice",
 ]

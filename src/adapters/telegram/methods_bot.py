@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from starport.adapters.telegram.calls import Calls
-from starport.adapters.telegram.objects import BotCommand
+from starport.adapters.telegram.objects import BotCommand, WebAppMenuButton
 
 Json = dict[str, Any]
 
@@ -86,6 +86,16 @@ class BotMethods(Calls):
         self, scope: Mapping[str, Any] | None = None, language_code: str | None = None
     ) -> bool:
         return bool(await self.call("deleteMyCommands", scope=scope, language_code=language_code))
+
+    async def set_chat_menu_button(
+        self, menu_button: WebAppMenuButton | Mapping[str, Any], chat_id: int | None = None
+    ) -> bool:
+        """Without chat_id: the default button of every private chat with the bot."""
+        return bool(await self.call("setChatMenuButton", chat_id=chat_id, menu_button=menu_button))
+
+    async def get_chat_menu_button(self, chat_id: int | None = None) -> Json:
+        result: Json = await self.call("getChatMenuButton", chat_id=chat_id)
+        return result
 
     async def set_webhook(
         self,

@@ -1,4 +1,4 @@
-"""Small Bot API objects worth typing: inline keyboards and bot commands."""
+"""Small Bot API objects worth typing: inline keyboards, bot commands, the menu button."""
 
 from __future__ import annotations
 
@@ -41,3 +41,14 @@ class BotCommand:
 
     def to_api(self) -> dict[str, Any]:
         return {"command": self.command, "description": self.description}
+
+
+@dataclass(frozen=True)
+class WebAppMenuButton:
+    """The chat's menu button opening a Mini App (MenuButtonWebApp)."""
+
+    text: str
+    url: str  # https://, as Telegram opens Mini Apps
+
+    def to_api(self) -> dict[str, Any]:
+        return {"type": "web_app", "text": self.text, "web_app": {"url": self.url}}

@@ -8,12 +8,14 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Mount
 
 from starport.entrypoints.http import (
     admin,
     cryptopay_webhook,
     events,
+    mini_app,
     ops,
     patrons,
     payments,
@@ -43,11 +45,13 @@ def create_app(runtime: Runtime, metrics: Metrics | None = None) -> Starlette:
 
     routes: list[BaseRoute] = [
         *telegram_webhook.ROUTES, *cryptopay_webhook.ROUTES, *payments.ROUTES, *users.ROUTES,
-        *admin.ROUTES, *events.ROUTES, *patrons.ROUTES, *ops.ROUTES, *sandbox_mounts(runtime),
+        *admin.ROUTES, *events.ROUTES, *patrons.ROUTES, *ops.ROUTES, *mini_app.ROUTES,
+        *mini_app.sandbox_routes(runtime), *sandbox_mounts(runtime),
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(RequestContext, metrics=metrics),
+        middleware=[*cors(runtime.config.cors_origins),
+                    Middleware(RequestContext, metrics=metrics),
                     Middleware(BodyLimit, max_bytes=runtime.config.starport_max_body_bytes)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
@@ -56,6 +60,17 @@ def create_app(runtime: Runtime, metrics: Metrics | None = None) -> Starlette:
     app.state.runtime = runtime
     app.state.metrics = metrics
     return app
+
+
+def cors(origins: list[str]) -> list[Middleware]:
+    """STARPORT_CORS_ORIGINS may call the API from a browser (a Mini App on its own origin);
+    none: no CORS headers at all. Outermost, so a preflight never reaches authentication."""
+    if not origins:
+        return []
+    return [Middleware(CORSMiddleware, allow_origins=origins,
+                       allow_methods=["GET", "POST", "DELETE"],
+                       allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+                       expose_headers=["Location", "Idempotent-Replayed"], max_age=600)]
 
 
 def sandbox_mounts(runtime: Runtime) -> list[Mount]:

@@ -1,4 +1,5 @@
-"""The bot's command menu: what `starport telegram set-commands` sets and `doctor` expects."""
+"""The bot's command menu and menu button: what `starport telegram set-commands` sets and `doctor`
+expects."""
 
 from __future__ import annotations
 
@@ -10,3 +11,5 @@ BOT_COMMANDS = [
     ("support", "Get help"),
     ("paysupport", "Help with a payment"),
 ]
+
+MENU_BUTTON_TEXT = "Buy credits"  # the menu button, when STARPORT_MINIAPP_URL is set

@@ -1,4 +1,5 @@
-"""Core Bot API methods: getMe, messages, inline keyboards, callback answers, commands, getChat."""
+"""Core Bot API methods: getMe, messages, inline keyboards, callback answers, commands, the menu
+button, getChat."""
 
 from __future__ import annotations
 
@@ -146,6 +147,46 @@ async def get_my_commands(ctx: Ctx, p: dict[str, Any]) -> list[JSON]:
 async def delete_my_commands(ctx: Ctx, p: dict[str, Any]) -> bool:
     ctx.bot.commands.pop(_scope_key(p), None)
     return True
+
+
+# Telegram opens Mini Apps over https only; the sandbox also takes a page on this machine,
+# where a local Starport serves its example Mini App over http.
+_WEB_APP_URL = re.compile(r"https://\S+|http://(127\.0\.0\.1|localhost)(:\d+)?(/\S*)?")
+
+
+def _menu_chat(ctx: Ctx, p: dict[str, Any]) -> int | None:
+    if p.get("chat_id") is None:
+        return None
+    user = ctx.private_chat_user(p["chat_id"])
+    if user is None:
+        raise bad_request("chat not found")
+    return user.id
+
+
+@handler("setChatMenuButton")
+async def set_chat_menu_button(ctx: Ctx, p: dict[str, Any]) -> bool:
+    button = p.get("menu_button") or {"type": "default"}
+    kind = button.get("type")
+    if kind not in ("default", "commands", "web_app"):
+        raise bad_request("can't parse menu button: unsupported menu button type")
+    if kind == "web_app":
+        if not 1 <= len(button.get("text") or "") <= 64:
+            raise bad_request("BUTTON_TEXT_INVALID")
+        url = (button.get("web_app") or {}).get("url") or ""
+        if not _WEB_APP_URL.fullmatch(url):
+            raise bad_request("BUTTON_URL_INVALID")
+        button = {"type": "web_app", "text": button["text"], "web_app": {"url": url}}
+    else:
+        button = {"type": kind}
+    ctx.bot.menu_buttons[_menu_chat(ctx, p)] = button
+    return True
+
+
+@handler("getChatMenuButton")
+async def get_chat_menu_button(ctx: Ctx, p: dict[str, Any]) -> JSON:
+    chat = _menu_chat(ctx, p)
+    buttons = ctx.bot.menu_buttons
+    return dict(buttons.get(chat) or buttons.get(None) or {"type": "default"})
 
 
 def _chat_key(ctx: Ctx, chat_id: int | str) -> int:

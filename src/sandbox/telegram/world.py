@@ -47,6 +47,7 @@ class BotState:
     checkout_answers: list[JSON] = field(default_factory=list)
     callback_queries: dict[str, JSON | None] = field(default_factory=dict)  # id -> answer
     commands: dict[tuple[str, str], list[JSON]] = field(default_factory=dict)
+    menu_buttons: dict[int | None, JSON] = field(default_factory=dict)  # None: the default
     _message_ids: dict[int, int] = field(default_factory=dict)
 
     def next_message_id(self, chat_id: int) -> int:

@@ -120,3 +120,23 @@ async def test_commands(bot: BotApi) -> None:
     assert bad["error_code"] == 400
     assert await bot.ok("deleteMyCommands")
     assert await bot.ok("getMyCommands") == []
+
+
+async def test_the_menu_button(bot: BotApi, actor: Actor) -> None:
+    actor.create_user(ANN, "Ann")
+    actor.create_user(BOB, "Bob")
+    web_app = {"type": "web_app", "text": "Buy credits",
+               "web_app": {"url": "https://pay.example.com/miniapp/"}}
+    assert await bot.ok("getChatMenuButton") == {"type": "default"}
+
+    assert await bot.ok("setChatMenuButton", menu_button=web_app)
+    assert await bot.ok("setChatMenuButton", chat_id=ANN, menu_button={"type": "commands"})
+
+    assert await bot.ok("getChatMenuButton") == web_app
+    assert await bot.ok("getChatMenuButton", chat_id=ANN) == {"type": "commands"}
+    assert await bot.ok("getChatMenuButton", chat_id=BOB) == web_app
+    plain_http = {**web_app, "web_app": {"url": "http://pay.example.com/miniapp/"}}
+    refused = await bot("setChatMenuButton", menu_button=plain_http)
+    assert refused["description"] == "Bad Request: BUTTON_URL_INVALID"
+    local = {**web_app, "web_app": {"url": "http://127.0.0.1:8000/miniapp/"}}
+    assert await bot.ok("setChatMenuButton", menu_button=local)

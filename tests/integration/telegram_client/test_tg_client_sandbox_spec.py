@@ -6,7 +6,7 @@ import asyncio
 import inspect
 import re
 
-from starport.adapters.telegram import BotApiClient, BotCommand, LabeledPrice
+from starport.adapters.telegram import BotApiClient, BotCommand, LabeledPrice, WebAppMenuButton
 from starport.sandbox.telegram import Actor, SandboxTelegram, load_spec
 
 # Params a typed method fills in itself (Stars invoices) or that are ours, not Telegram's.
@@ -48,6 +48,8 @@ async def test_a_tour_of_every_typed_method(
     await bot.set_my_commands([BotCommand("start", "Start")])
     await bot.get_my_commands()
     await bot.delete_my_commands()
+    await bot.set_chat_menu_button(WebAppMenuButton("Buy", "https://pay.example.com/miniapp/"))
+    assert (await bot.get_chat_menu_button())["type"] == "web_app"
     await bot.set_webhook("http://127.0.0.1:9/hook", secret_token="abc", drop_pending_updates=True)
     await bot.get_webhook_info()
     await bot.delete_webhook(drop_pending_updates=True)
