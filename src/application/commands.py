@@ -316,3 +316,22 @@ class ResendEvent(Command):
 
     event_id: str
     requested_by: str = "admin"
+
+
+@dataclass(frozen=True)
+class NoteAdminAction(Command):
+    """Put an admin's action on the audit trail (one whose change is recorded elsewhere)."""
+
+    admin: str
+    action: str
+    target: str
+    reason: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class RetryOutboxItem(Command):
+    """Try a failed (or waiting) outbox item again now: a bot message, an invite, an event."""
+
+    item_id: str
+    requested_by: str = "admin"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from starport.application import audit, host_events
 from starport.application import commands as c
-from starport.application import host_events
 from starport.application.deps import Deps
 from starport.application.host_events import EventType
 from starport.application.views import BalanceView, LedgerLine, SpendResult
@@ -58,6 +58,9 @@ async def adjust_credits(deps: Deps, cmd: c.AdjustCredits) -> SpendResult:
             return SpendResult(balance=accounts[account_id].balance, replayed=True)
         ledger.post(entry, accounts)
         await uow.ledger.add(entry, accounts)
+        await audit.note(deps, uow, cmd.requested_by, "adjust_credits", cmd.user_id,
+                         entry.memo, f"{cmd.credits:+d} credits, balance "
+                         f"{accounts[account_id].balance}")
         await host_events.publish(deps, uow, EventType.CREDITS_ADJUSTED, cmd.user_id,
                                   entry.created_at, credits=cmd.credits,
                                   balance=accounts[account_id].balance, kind="adjustment",

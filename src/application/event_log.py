@@ -6,12 +6,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from starport.application import back_office, host_events
 from starport.application import commands as c
-from starport.application import host_events
 from starport.application.deps import Deps
-from starport.application.effects import OutboxItem, OutboxStatus, PublishEvent
-from starport.application.outbox import perform
-from starport.domain.errors import EventNotFound
+from starport.application.effects import OutboxItem, OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -34,22 +32,6 @@ async def find_events(deps: Deps, query: EventQuery) -> list[OutboxItem]:
 
 async def resend_event(deps: Deps, cmd: c.ResendEvent) -> OutboxItem:
     """Deliver the event now, whatever its status (a sent one too: the receiver drops a
-    `webhook-id` it has seen). Held with a lease meanwhile, so the dispatch job leaves it;
-    the result is stored as the item's (a failure goes back to the retry schedule)."""
-    now = deps.clock.now()
-    async with deps.uow() as uow:
-        item = await uow.outbox.get(cmd.event_id)
-        if item is None or not isinstance(item.effect, PublishEvent):
-            raise EventNotFound(f"no event {cmd.event_id!r}")
-        if item.status is OutboxStatus.FAILED:
-            item.attempts = 0  # a fresh schedule of retries
-        item.status, item.available_at = OutboxStatus.PENDING, now
-        item.lease_until = now + deps.settings.outbox_lease
-        await uow.outbox.record(item)
-        await uow.commit()
-    log.info("event %s sent again at %s's request", item.id, cmd.requested_by)
-    await perform(deps, item)
-    async with deps.uow() as uow:
-        await uow.outbox.record(item)
-        await uow.commit()
-    return item
+    `webhook-id` it has seen); the result is stored as the item's (a failure goes back to the
+    retry schedule)."""
+    return await back_office.retry(deps, cmd.event_id, cmd.requested_by, events_only=True)

@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from starport.application import (
+    audit,
+    back_office,
     balance_alert,
     bot_messages,
     chat,
@@ -67,6 +69,8 @@ HANDLERS: dict[type[c.Command], Callable[[Deps, Any], Awaitable[Any]]] = {
     c.HoldPayment: deliveries.hold_payment,
     c.CheckWalletBalances: balance_alert.check_wallet_balances,
     c.ResendEvent: event_log.resend_event,
+    c.RetryOutboxItem: back_office.retry_outbox_item,
+    c.NoteAdminAction: audit.note_action,
 }
 
 

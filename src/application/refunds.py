@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from starport.application import audit, host_events
 from starport.application import commands as c
-from starport.application import host_events
 from starport.application.deliveries import record, refused
 from starport.application.deps import Deps
 from starport.application.host_events import EventType
@@ -44,7 +44,8 @@ async def refund_payment(deps: Deps, cmd: c.RefundPayment) -> RefundResult:
     payer = await _payer(deps, session, session.charge_id, cmd.telegram_user_id)
     await refunds.refund(session.charge_id, payer)
     # The money is back with the user now: the record is made whatever the balance is.
-    return await _record(deps, cmd.session_id, RefundInitiator.ADMIN, cmd.reason)
+    return await _record(deps, cmd.session_id, RefundInitiator.ADMIN, cmd.reason,
+                         cmd.requested_by)
 
 
 async def _payer(deps: Deps, session: PaymentSession, charge_id: str, named: int | None
@@ -95,7 +96,8 @@ async def record_refund(deps: Deps, cmd: c.RecordRefund) -> RefundResult:
         raise RefundNotAllowed(f"{traits.label} payments are refunded "
                                "through Starport: use the refund, not a record of one")
     reason = f"made outside Starport: {cmd.reason}" if cmd.reason else "made outside Starport"
-    return await _record(deps, cmd.session_id, RefundInitiator.RECORDED, reason)
+    return await _record(deps, cmd.session_id, RefundInitiator.RECORDED, reason,
+                         cmd.requested_by)
 
 
 async def _refundable(deps: Deps, session_id: str, allow_debt: bool
@@ -117,14 +119,18 @@ async def _refundable(deps: Deps, session_id: str, allow_debt: bool
     return session, None
 
 
-async def _record(deps: Deps, session_id: str, by: RefundInitiator, reason: str
-                  ) -> RefundResult:
+async def _record(deps: Deps, session_id: str, by: RefundInitiator, reason: str,
+                  requested_by: str) -> RefundResult:
     """A write conflict retries only the record (never the checks or the provider call)."""
     for attempt in range(1, RECORD_RETRIES + 1):
         try:
             async with deps.uow() as uow:
                 session = await _session(uow, session_id)
                 result = await _refund_session(deps, uow, session, by, reason)
+                if not result.already_refunded:
+                    await audit.note(deps, uow, requested_by, f"refund_{by.value}", session.id,
+                                     reason, f"{result.credits} credits back, debt "
+                                     f"{result.debt}")
                 await uow.commit()
             return result
         except Conflict:

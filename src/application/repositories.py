@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from starport.application.effects import OutboxItem, OutboxStatus
+from starport.domain.audit import AdminAction
 from starport.domain.bot_messages import BotMessage, BotMessageChange
 from starport.domain.charges import Charge
 from starport.domain.ledger import Account, JournalEntry
@@ -15,10 +16,25 @@ from starport.domain.links import LinkToken, TelegramLink
 from starport.domain.perks import Invite, JoinBonus, Membership, Patron
 from starport.domain.providers import Provider
 from starport.domain.refunds import Refund
-from starport.domain.sessions import PaymentSession
+from starport.domain.sessions import PaymentSession, SessionStatus
 
 if TYPE_CHECKING:
     from starport.application.deliveries import Delivery, DeliveryQuery
+
+
+@dataclass(frozen=True)
+class SessionQuery:
+    """The back office's search of payment sessions: every field narrows, newest first."""
+
+    session_ids: tuple[str, ...] | None = None  # None: any; () finds nothing
+    user_ids: tuple[str, ...] | None = None
+    telegram_user_id: int | None = None
+    provider: Provider | None = None
+    status: SessionStatus | None = None
+    since: datetime | None = None  # created at or after
+    until: datetime | None = None  # created before
+    before: tuple[datetime, str] | None = None  # the next page: after (created_at, id) shown
+    limit: int = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,4 +275,45 @@ class DeliveryRepository(Protocol):
 
     async def prune(self, before: datetime, limit: int) -> int:
         """Delete up to `limit` deliveries received before `before`; how many went."""
+        ...
+
+
+class BackOfficeReader(Protocol):
+    """What the admins look up across the records (reads only; not on any payment's path)."""
+
+    async def sessions(self, query: SessionQuery) -> Sequence[PaymentSession]: ...
+
+    async def charges_of(self, session_id: str) -> Sequence[Charge]:
+        """Every charge reported for a session, oldest first."""
+        ...
+
+    async def charges_by_id(self, charge_id: str) -> Sequence[Charge]:
+        """A charge id at any provider (a Telegram charge id, a Crypto Pay invoice id)."""
+        ...
+
+    async def entries_about(self, reference: str) -> Sequence[JournalEntry]:
+        """Ledger entries whose reference is this (a session id), oldest first."""
+        ...
+
+    async def settled_between(self, since: datetime, until: datetime
+                              ) -> Sequence[PaymentSession]:
+        """Sessions paid, or refunded, in [since, until)."""
+        ...
+
+    async def charges_between(self, since: datetime, until: datetime) -> Sequence[Charge]:
+        """Charges reported in [since, until) (rejected and returned ones among them)."""
+        ...
+
+    async def outbox(self, status: OutboxStatus | None, limit: int,
+                     before: datetime | None = None) -> Sequence[OutboxItem]:
+        """Outbox items of every kind, newest first."""
+        ...
+
+
+class AuditRepository(Protocol):
+    async def add(self, action: AdminAction) -> None: ...
+
+    async def find(self, *, admin: str | None = None, target: str | None = None,
+                   before: datetime | None = None, limit: int = 50) -> Sequence[AdminAction]:
+        """Newest first."""
         ...

@@ -12,6 +12,7 @@ from starport.application.deliveries import Delivery, DeliveryQuery
 from starport.application.effects import OutboxItem, OutboxStatus, PublishEvent
 from starport.application.repositories import IdempotentRequest
 from starport.application.unit_of_work import Conflict
+from starport.domain.audit import AdminAction
 from starport.domain.bot_messages import BotMessage, BotMessageChange
 from starport.domain.charges import Charge
 from starport.domain.ledger import Account, JournalEntry
@@ -46,6 +47,7 @@ class MemoryStore:
     idempotency: Table[tuple[str, str], IdempotentRequest] = field(default_factory=Table)
     links: Table[int, TelegramLink | None] = field(default_factory=Table)  # unlinked: None
     link_tokens: Table[str, LinkToken] = field(default_factory=Table)
+    admin_actions: Table[str, AdminAction] = field(default_factory=Table)
     # Deleted rows stay as None (a tombstone): the tables know only put.
     attempts: Table[int, Attempt | None] = field(default_factory=Table)
     attempt_numbers: itertools.count[int] = field(default_factory=itertools.count)

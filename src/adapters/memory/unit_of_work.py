@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from starport.adapters.memory import repositories as r
+from starport.adapters.memory.back_office import MemoryAudit, MemoryBackOffice
 from starport.adapters.memory.table import TxView
 from starport.application.unit_of_work import OutboxSender, UnitOfWork
 
@@ -33,6 +34,7 @@ class MemoryUnitOfWork(UnitOfWork):
             "outbox": TxView(s.outbox), "cursors": TxView(s.cursors),
             "attempts": TxView(s.attempts), "idempotency": TxView(s.idempotency),
             "links": TxView(s.links), "link_tokens": TxView(s.link_tokens),
+            "admin_actions": TxView(s.admin_actions),
         }
         self._views = list(views.values())
         self.sessions = r.MemorySessions(views["sessions"])
@@ -51,6 +53,9 @@ class MemoryUnitOfWork(UnitOfWork):
         self.idempotency = r.MemoryIdempotency(views["idempotency"])
         self.links = r.MemoryLinks(views["links"])
         self.link_tokens = r.MemoryLinkTokens(views["link_tokens"])
+        self.back_office = MemoryBackOffice(views["sessions"], views["charges"],
+                                            views["entries"], views["outbox"])
+        self.audit = MemoryAudit(views["admin_actions"])
 
     async def _commit(self) -> None:
         for view in self._views:

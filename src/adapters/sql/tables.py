@@ -57,6 +57,12 @@ sessions = Table(
     UniqueConstraint("provider", "charge_id"),  # one session per provider charge, ever
     Index(None, "provider", "invoice_id"),
     Index(None, "status", "expires_at"),
+    # The back office's searches and figures (0012):
+    Index(None, "user_id", "created_at"),
+    Index(None, "telegram_user_id"),
+    Index(None, "created_at"),
+    Index(None, "paid_at"),
+    Index(None, "refunded_at"),
 )
 
 charges = Table(
@@ -74,6 +80,8 @@ charges = Table(
     Column("reason", Text),
     Column("provider_charge_id", String(200)),  # the payment provider's own reference
     Index(None, "session_id"),
+    Index(None, "charge_id"),  # a charge id at any provider (0012)
+    Index(None, "reported_at"),  # (0012)
 )
 
 accounts = Table(
@@ -92,6 +100,7 @@ entries = Table(
     Column("memo", Text, nullable=False),
     Column("reference", String(200)),
     Column("allow_overdraft", Boolean, nullable=False),
+    Index(None, "reference"),  # a session's entries, for the back office (0012)
 )
 
 postings = Table(
@@ -101,6 +110,19 @@ postings = Table(
     Column("account_id", String(250), ForeignKey("ledger_accounts.id"), nullable=False),
     Column("amount", BigInteger, nullable=False),
     Index(None, "account_id"),
+)
+
+admin_actions = Table(
+    "admin_actions", metadata,  # the audit trail: who did what, when, why (0012)
+    Column("id", String(64), primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("admin", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+    Index(None, "at"),
+    Index(None, "target", "at"),
 )
 
 refunds = Table(

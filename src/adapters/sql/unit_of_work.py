@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from starport.adapters.sql.engine import READ_ONLY
 from starport.adapters.sql.gateway import Gateway, translate
+from starport.adapters.sql.repositories.back_office import SqlAudit, SqlBackOffice
 from starport.adapters.sql.repositories.charges import SqlCharges
 from starport.adapters.sql.repositories.deliveries import SqlDeliveries
 from starport.adapters.sql.repositories.idempotency import SqlIdempotency
@@ -86,6 +87,8 @@ class SqlUnitOfWork(UnitOfWork):
         self.idempotency = SqlIdempotency(gw)
         self.links = SqlLinks(gw)
         self.link_tokens = SqlLinkTokens(gw)
+        self.back_office = SqlBackOffice(gw)
+        self.audit = SqlAudit(gw)
 
     async def _commit(self) -> None:
         assert self._conn is not None

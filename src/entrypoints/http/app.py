@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Mount
 
 from starport.entrypoints.http import (
     admin,
+    back_office,
     cryptopay_webhook,
     events,
     mini_app,
@@ -45,8 +46,8 @@ def create_app(runtime: Runtime, metrics: Metrics | None = None) -> Starlette:
 
     routes: list[BaseRoute] = [
         *telegram_webhook.ROUTES, *cryptopay_webhook.ROUTES, *payments.ROUTES, *users.ROUTES,
-        *admin.ROUTES, *events.ROUTES, *patrons.ROUTES, *ops.ROUTES, *mini_app.ROUTES,
-        *mini_app.sandbox_routes(runtime), *sandbox_mounts(runtime),
+        *admin.ROUTES, *events.ROUTES, *back_office.ROUTES, *patrons.ROUTES, *ops.ROUTES,
+        *mini_app.ROUTES, *mini_app.sandbox_routes(runtime), *sandbox_mounts(runtime),
     ]
     app = Starlette(
         routes=routes,

@@ -75,6 +75,27 @@ _ROUTES: list[tuple[str, str, str, str, list[S] | None, type[BaseModel] | None, 
      _ADMIN, None, 200, (401, 422)),
     ("get", "/api/admin/webhooks", "The same as /api/admin/deliveries (its former name)",
      "admin", _ADMIN, None, 200, (401, 422)),
+    ("get", "/api/admin/payments", "Find payment sessions by any id you hold (q: a session, "
+     "user, Telegram or charge / Crypto Pay invoice id) or by userId, telegramUserId, chargeId;"
+     " filters provider, status, since, until (created); newest first, before=<createdAt>,"
+     "<sessionId> for the next page", "back office", _ADMIN, None, 200, (401, 422)),
+    ("get", "/api/admin/payments/{sessionId}", "A payment's whole story: the session, every "
+     "charge reported, its ledger entries, refund, raw deliveries, events and audit trail",
+     "back office", _ADMIN, None, 200, (401, 404)),
+    ("get", "/api/admin/users/{userId}", "A user: balance, ledger, linked Telegram accounts, "
+     "payment sessions, patronage, audit trail", "back office", _ADMIN, None, 200, (401, 422)),
+    ("get", "/api/admin/patrons", "Patrons of the paid channel by Telegram id (after=, limit=)",
+     "back office", _ADMIN, None, 200, (401, 422)),
+    ("get", "/api/admin/outbox", "Outbox items (bot messages, invoices, invites, events...), "
+     "newest first; status=failed for what was given up on", "back office", _ADMIN, None, 200,
+     (401, 422)),
+    ("post", "/api/admin/outbox/{itemId}/retry", "Try an outbox item again now (a failed one "
+     "gets a fresh round of attempts)", "back office", _ADMIN, None, 200, (401, 404)),
+    ("get", "/api/admin/stats", "Per day (UTC), oldest first, the last days=1..366 (30): "
+     "payments and revenue by provider and currency, credits sold, refunds, refused charges",
+     "back office", _ADMIN, None, 200, (401, 422)),
+    ("get", "/api/admin/audit", "The admins' audit trail, newest first (admin=, target=, "
+     "before=, limit=)", "back office", _ADMIN, None, 200, (401, 422)),
     ("post", "/api/admin/users/{userId}/adjust", "Grant (credits > 0) or take (< 0) credits "
      "with a reason, once per idempotencyKey: a ledger entry of kind adjustment, the admin "
      "its reference (taking more than the balance needs allowDebt)", "admin", _ADMIN,
@@ -145,9 +166,9 @@ def _operation(route: tuple[Any, ...]) -> tuple[str, str, S]:
                            "key and body gets the same session (header Idempotent-Replayed: "
                            "true); the same key with another body is a 409",
             "schema": {"type": "string", "minLength": 1, "maxLength": 255}}]
-    if path == "/api/admin/events":
-        op["parameters"] = [{"name": n, "in": "query", "schema": {"type": "string"}}
-                            for n in ("status", "userId", "before", "limit")]
+    if path in _QUERIES:
+        op["parameters"] = op.get("parameters", []) + [
+            {"name": n, "in": "query", "schema": {"type": "string"}} for n in _QUERIES[path]]
     if path.endswith("/ledger"):
         op["parameters"].append({"name": "limit", "in": "query",
                                  "schema": {"type": "integer", "minimum": 1, "maximum": 500}})
@@ -164,6 +185,16 @@ def _operation(route: tuple[Any, ...]) -> tuple[str, str, S]:
 
 
 _NO_DATABASE = {"/api/packages", "/metrics", "/openapi.json", "/docs"}
+_QUERIES = {
+    "/api/admin/events": ("status", "userId", "before", "limit"),
+    "/api/admin/payments": ("q", "userId", "telegramUserId", "chargeId", "provider", "status",
+                            "since", "until", "before", "limit"),
+    "/api/admin/users/{userId}": ("limit",),
+    "/api/admin/patrons": ("after", "limit"),
+    "/api/admin/outbox": ("status", "before", "limit"),
+    "/api/admin/stats": ("days",),
+    "/api/admin/audit": ("admin", "target", "before", "limit"),
+}
 _MEDIA = {"/metrics": "text/plain", "/docs": "text/html"}
 
 

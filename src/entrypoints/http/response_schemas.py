@@ -36,6 +36,7 @@ def array(item: S) -> S:
 
 
 PRICE = {"oneOf": [{"type": "integer"}, obj(amount="str", currency="str")]}
+MONEY = obj(amount="str", currency="str")
 INVITE = {"oneOf": [{"type": "null"}, obj(link="str", expiresAt="time")]}
 
 SCHEMAS: S = {
@@ -74,6 +75,38 @@ SCHEMAS: S = {
                  createdAt="time", nextAttemptAt="time?", sentAt="time?", lastError="str?",
                  payload={"type": "object", "required": ["type", "timestamp", "data"],
                           "description": "the body sent: {type, timestamp, data}"}),
+    "AdminSession": obj(
+        sessionId="str", userId="str", packageId="str", provider="str", status="str",
+        price=MONEY, credits="int", telegramUserId="int?", chargeId="str?", invoiceId="str?",
+        createdAt="time", paidAt="time?", refundedAt="time?", failureReason="str?"),
+    "PaymentStory": obj(
+        session=ref("AdminSession"),
+        charges=array(obj(provider="str", chargeId="str", status="str", paid=MONEY,
+                          reportedAt="time", payerTelegramId="int?", reason="str?",
+                          providerChargeId="str?")),
+        ledger=array(ref("LedgerEntry")),
+        refund={"oneOf": [{"type": "null"}, obj(credits="int", debt="int", initiatedBy="str",
+                                                reason="str", createdAt="time")]},
+        deliveries=array(ref("Delivery")), events=array(ref("Event")),
+        audit=array(ref("AdminAction"))),
+    "LedgerEntry": obj(entryId="str", kind="str", memo="str", reference="str?",
+                       createdAt="time", postings=array(obj(account="str", amount="int"))),
+    "AdminAction": obj(id="str", at="time", admin="str", action="str", target="str",
+                       reason="str", detail="str"),
+    "UserOverview": obj(userId="str", balance="int", debt="int",
+                        ledger=array(ref("LedgerEntry")), telegram=array(ref("TelegramLink")),
+                        sessions=array(ref("AdminSession")), patrons=array(ref("PatronRow")),
+                        audit=array(ref("AdminAction"))),
+    "PatronRow": obj(telegramUserId="int", userId="str", source="str", since="time",
+                     until="time?", active="bool", subscriptionChargeId="str?"),
+    "OutboxItem": obj(id="str", kind="str", chatId="int", status="str", attempts="int",
+                      createdAt="time", nextAttemptAt="time?", sentAt="time?",
+                      lastError="str?"),
+    "Day": obj(day="str", payments=array(obj(provider="str", currency="str", count="int")),
+               revenue=array(obj(provider="str", currency="str", amount="str")),
+               creditsSold="int", refunds="int",
+               refunded=array(obj(provider="str", currency="str", amount="str")),
+               creditsRefunded="int", failures="int"),
     "Patron": obj(telegramUserId="int", userId="str", until="time?", invite=INVITE),
     "PatronEnded": obj(telegramUserId="int", ended="bool"),
     "Health": obj(status="str"),
@@ -111,6 +144,14 @@ OPERATIONS: dict[tuple[str, str], tuple[str, S]] = {
     ("post", "/api/admin/jobs/{name}/run"): ("runJob", ref("JobRun")),
     ("get", "/api/admin/deliveries"): ("findDeliveries", array(ref("Delivery"))),
     ("get", "/api/admin/webhooks"): ("findWebhooks", array(ref("Delivery"))),
+    ("get", "/api/admin/payments"): ("findPayments", array(ref("AdminSession"))),
+    ("get", "/api/admin/payments/{sessionId}"): ("getPaymentStory", ref("PaymentStory")),
+    ("get", "/api/admin/users/{userId}"): ("getUserOverview", ref("UserOverview")),
+    ("get", "/api/admin/patrons"): ("listPatrons", array(ref("PatronRow"))),
+    ("get", "/api/admin/outbox"): ("listOutbox", array(ref("OutboxItem"))),
+    ("post", "/api/admin/outbox/{itemId}/retry"): ("retryOutboxItem", ref("OutboxItem")),
+    ("get", "/api/admin/stats"): ("getStats", array(ref("Day"))),
+    ("get", "/api/admin/audit"): ("listAuditTrail", array(ref("AdminAction"))),
     ("post", "/api/admin/users/{userId}/adjust"): ("adjustCredits", ref("Adjustment")),
     ("get", "/api/admin/events"): ("listEvents", array(ref("Event"))),
     ("post", "/api/admin/events/{eventId}/resend"): ("resendEvent", ref("Event")),

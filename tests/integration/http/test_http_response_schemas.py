@@ -90,6 +90,22 @@ async def test_every_success_body_matches_its_declared_schema(h: Harness) -> Non
         "/api/admin/patrons", headers=ADMIN, json={"telegramUserId": TG + 2}))
     check("delete", "/api/admin/patrons/{telegramUserId}",
           await c.delete(f"/api/admin/patrons/{TG + 2}", headers=ADMIN))
+    story = check("get", "/api/admin/payments/{sessionId}",
+                  await c.get(f"/api/admin/payments/{sid}", headers=ADMIN))
+    assert story["charges"] and story["ledger"] and story["refund"] and story["audit"]
+    assert story["events"] and story["deliveries"]
+    assert check("get", "/api/admin/payments",
+                 await c.get(f"/api/admin/payments?q={TG}", headers=ADMIN))
+    overview = check("get", "/api/admin/users/{userId}",
+                     await c.get("/api/admin/users/alice", headers=ADMIN))
+    assert overview["sessions"] and overview["ledger"]
+    assert check("get", "/api/admin/patrons", await c.get("/api/admin/patrons", headers=ADMIN))
+    items = check("get", "/api/admin/outbox", await c.get("/api/admin/outbox", headers=ADMIN))
+    check("post", "/api/admin/outbox/{itemId}/retry",
+          await c.post(f"/api/admin/outbox/{items[0]['id']}/retry", headers=ADMIN))
+    days = check("get", "/api/admin/stats", await c.get("/api/admin/stats?days=7", headers=ADMIN))
+    assert len(days) == 7 and days[-1]["payments"]
+    assert check("get", "/api/admin/audit", await c.get("/api/admin/audit", headers=ADMIN))
     check("post", "/api/patrons", await c.post(
         "/api/patrons", headers=SERVER, json={"telegramUserId": TG + 3, "userId": "carol"}))
     check("delete", "/api/patrons/{telegramUserId}",
