@@ -83,8 +83,17 @@ class InvitePatron:
     first_name: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class RelayToSupport:
+    """A user's support message to the support chat (the item's chat); its message id there is
+    noted on the stored message (`message_id`), for the agents' replies to find the user."""
+
+    message_id: str
+    text: str
+
+
 Effect = (SendText | SendInvoice | RevokeInvite | RemoveMember | RefundCharge
-          | CancelSubscription | InvitePatron)
+          | CancelSubscription | InvitePatron | RelayToSupport)
 
 
 class OutboxStatus(StrEnum):

@@ -19,6 +19,7 @@ from starport.application.effects import (
     OutboxItem,
     OutboxStatus,
     RefundCharge,
+    RelayToSupport,
     RemoveMember,
     RevokeInvite,
     SendInvoice,
@@ -93,6 +94,13 @@ async def _invite_patron(deps: Deps, item: OutboxItem, e: InvitePatron) -> None:
     await deps.bus.handle(c.InvitePatron(e.telegram_user_id, e.first_name))
 
 
+async def _relay_to_support(deps: Deps, item: OutboxItem, e: RelayToSupport) -> None:
+    # Noted in a transaction of its own: if that fails, the item is retried and the message
+    # relayed again (the agents may see it twice; never not at all).
+    sent = await deps.messenger.send_message(OutgoingMessage(item.chat_id, e.text))
+    await deps.bus.handle(c.NoteRelayed(e.message_id, item.chat_id, sent))
+
+
 HANDLERS: dict[type[Any], Callable[[Deps, OutboxItem, Any], Awaitable[None]]] = {
     SendText: _send_text,
     SendInvoice: _send_invoice,
@@ -101,6 +109,7 @@ HANDLERS: dict[type[Any], Callable[[Deps, OutboxItem, Any], Awaitable[None]]] = 
     RefundCharge: _refund_charge,
     CancelSubscription: _cancel_subscription,
     InvitePatron: _invite_patron,
+    RelayToSupport: _relay_to_support,
 }
 
 

@@ -50,6 +50,7 @@ class UnitOfWork(abc.ABC):
     idempotency: repos.IdempotencyRepository
     links: repos.LinkRepository
     link_tokens: repos.LinkTokenRepository
+    support: repos.SupportRepository
 
     def __init__(self, read_only: bool = False, sender: OutboxSender | None = None) -> None:
         self.read_only = read_only  # reads only: SQLite need not queue behind the writer

@@ -90,6 +90,8 @@ def _settings(config: StarportConfig) -> Settings:
         **({"support_contact": config.starport_support_contact}
            if config.starport_support_contact else {}),
         balance_alerts=config.balance_alert_thresholds,
+        support_chat_id=config.starport_support_chat_id,
+        support_idle=timedelta(hours=config.starport_support_idle_hours),
     )
 
 

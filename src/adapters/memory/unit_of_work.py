@@ -33,6 +33,8 @@ class MemoryUnitOfWork(UnitOfWork):
             "outbox": TxView(s.outbox), "cursors": TxView(s.cursors),
             "attempts": TxView(s.attempts), "idempotency": TxView(s.idempotency),
             "links": TxView(s.links), "link_tokens": TxView(s.link_tokens),
+            "conversations": TxView(s.conversations),
+            "support_messages": TxView(s.support_messages),
         }
         self._views = list(views.values())
         self.sessions = r.MemorySessions(views["sessions"])
@@ -51,6 +53,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.idempotency = r.MemoryIdempotency(views["idempotency"])
         self.links = r.MemoryLinks(views["links"])
         self.link_tokens = r.MemoryLinkTokens(views["link_tokens"])
+        self.support = r.MemorySupport(views["conversations"], views["support_messages"])
 
     async def _commit(self) -> None:
         for view in self._views:

@@ -17,6 +17,7 @@ from starport.application.effects import (
     OutboxItem,
     OutboxStatus,
     RefundCharge,
+    RelayToSupport,
     RemoveMember,
     RevokeInvite,
     SendInvoice,
@@ -214,6 +215,7 @@ _KINDS: dict[type[Any], str] = {
     SendText: "message", SendInvoice: "invoice", RevokeInvite: "revoke_invite",
     RemoveMember: "remove_member", RefundCharge: "refund_charge",
     CancelSubscription: "cancel_subscription", InvitePatron: "invite_patron",
+    RelayToSupport: "relay_to_support",
 }
 
 
@@ -244,6 +246,8 @@ def effect_from(kind: str, p: Mapping[str, Any]) -> Effect:
                                   str(p["charge_id"]), int(p["telegram_user_id"]))
     if kind == "invite_patron":
         return InvitePatron(int(p["telegram_user_id"]), p.get("first_name", ""))
+    if kind == "relay_to_support":
+        return RelayToSupport(str(p["message_id"]), str(p["text"]))
     raise ValueError(f"unknown outbox item kind {kind!r}")
 
 

@@ -24,6 +24,7 @@ from starport.adapters.sql.repositories.perks import (
 )
 from starport.adapters.sql.repositories.records import SqlBotMessages, SqlCursors, SqlRefunds
 from starport.adapters.sql.repositories.sessions import SqlSessions
+from starport.adapters.sql.repositories.support import SqlSupport
 from starport.application.unit_of_work import OutboxSender, UnitOfWork
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.idempotency = SqlIdempotency(gw)
         self.links = SqlLinks(gw)
         self.link_tokens = SqlLinkTokens(gw)
+        self.support = SqlSupport(gw)
 
     async def _commit(self) -> None:
         assert self._conn is not None

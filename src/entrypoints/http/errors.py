@@ -27,6 +27,7 @@ STATUS: dict[type[e.DomainError], int] = {
     e.UnknownMessageKey: 404,
     e.NotAPatron: 404,
     e.NotLinked: 404,
+    e.ConversationNotFound: 404,
     e.InvalidAmount: 422,
     e.InvalidTemplate: 422,
     e.ProviderNotEnabled: 400,
