@@ -16,6 +16,7 @@ from starport.entrypoints.http import (
     ops,
     patrons,
     payments,
+    support,
     telegram_webhook,
     users,
 )
@@ -42,7 +43,7 @@ def create_app(runtime: Runtime, metrics: Metrics | None = None) -> Starlette:
 
     routes: list[BaseRoute] = [
         *telegram_webhook.ROUTES, *cryptopay_webhook.ROUTES, *payments.ROUTES, *users.ROUTES,
-        *admin.ROUTES, *patrons.ROUTES, *ops.ROUTES, *sandbox_mounts(runtime),
+        *admin.ROUTES, *support.ROUTES, *patrons.ROUTES, *ops.ROUTES, *sandbox_mounts(runtime),
     ]
     app = Starlette(
         routes=routes,

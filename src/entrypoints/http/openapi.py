@@ -75,6 +75,12 @@ _ROUTES: list[tuple[str, str, str, str, list[S] | None, type[BaseModel] | None, 
      _ADMIN, None, 200, (401, 422)),
     ("get", "/api/admin/webhooks", "The same as /api/admin/deliveries (its former name)",
      "admin", _ADMIN, None, 200, (401, 422)),
+    ("get", "/api/admin/support/conversations", "Support conversations, newest opened first "
+     "(?limit=1..200, ?cursor=nextCursor of the previous page)", "admin", _ADMIN, None, 200,
+     (401, 404, 422)),
+    ("get", "/api/admin/support/conversations/{conversationId}", "A support conversation with "
+     "its messages: what the user wrote (in) and what agents answered (out), oldest first",
+     "admin", _ADMIN, None, 200, (401, 404)),
     ("post", "/api/admin/patrons", "Make a patron (and invite them to the channel)", "admin",
      _ADMIN, s.PatronBody, 201, (401, 404, 409, 422)),
     ("delete", "/api/admin/patrons/{telegramUserId}", "End a patronage", "admin", _ADMIN, None,
@@ -132,6 +138,11 @@ def _operation(route: tuple[Any, ...]) -> tuple[str, str, S]:
                            "key and body gets the same session (header Idempotent-Replayed: "
                            "true); the same key with another body is a 409",
             "schema": {"type": "string", "minLength": 1, "maxLength": 255}}]
+    if path == "/api/admin/support/conversations":
+        op["parameters"] = [
+            {"name": "limit", "in": "query",
+             "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+            {"name": "cursor", "in": "query", "schema": {"type": "string"}}]
     if path.endswith("/ledger"):
         op["parameters"].append({"name": "limit", "in": "query",
                                  "schema": {"type": "integer", "minimum": 1, "maximum": 500}})

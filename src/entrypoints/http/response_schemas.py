@@ -38,6 +38,10 @@ def array(item: S) -> S:
 PRICE = {"oneOf": [{"type": "integer"}, obj(amount="str", currency="str")]}
 INVITE = {"oneOf": [{"type": "null"}, obj(link="str", expiresAt="time")]}
 
+_CONVERSATION: dict[str, str | S] = dict(
+    conversationId="str", telegramUserId="int", firstName="str", username="str?",
+    openedAt="time", lastMessageAt="time", closedAt="time?", open="bool")
+
 SCHEMAS: S = {
     "Package": obj(id="str", title="str", description="str", credits="int", prices={
         "type": "object", "additionalProperties": PRICE,
@@ -69,6 +73,14 @@ SCHEMAS: S = {
     "Delivery": obj(id="str", source="str", receivedAt="time", verified="bool",
                     updateId="str?", chargeId="str?", invoiceId="str?", sessionId="str?",
                     outcome="str?", headers="headers", body="str", bodySha256="str"),
+    "SupportConversation": obj(**_CONVERSATION),
+    "SupportConversations": obj(conversations=array(ref("SupportConversation")),
+                                nextCursor="str?"),
+    "SupportMessage": obj(messageId="str", direction={"enum": ["in", "out"]},
+                          senderTelegramId="int", senderName="str", text="str", sentAt="time",
+                          supportChatId="int?", supportMessageId="int?"),
+    "SupportConversationWithMessages": obj(**_CONVERSATION,
+                                           messages=array(ref("SupportMessage"))),
     "Patron": obj(telegramUserId="int", userId="str", until="time?", invite=INVITE),
     "PatronEnded": obj(telegramUserId="int", ended="bool"),
     "Health": obj(status="str"),
@@ -106,6 +118,10 @@ OPERATIONS: dict[tuple[str, str], tuple[str, S]] = {
     ("post", "/api/admin/jobs/{name}/run"): ("runJob", ref("JobRun")),
     ("get", "/api/admin/deliveries"): ("findDeliveries", array(ref("Delivery"))),
     ("get", "/api/admin/webhooks"): ("findWebhooks", array(ref("Delivery"))),
+    ("get", "/api/admin/support/conversations"): ("listSupportConversations",
+                                                  ref("SupportConversations")),
+    ("get", "/api/admin/support/conversations/{conversationId}"): (
+        "getSupportConversation", ref("SupportConversationWithMessages")),
     ("post", "/api/admin/patrons"): ("makePatron", ref("Patron")),
     ("delete", "/api/admin/patrons/{telegramUserId}"): ("endPatron", ref("PatronEnded")),
     ("post", "/api/patrons"): ("makePatronFromHost", ref("Patron")),
