@@ -108,7 +108,8 @@ async def test_the_openapi_document_describes_every_route(h: Harness) -> None:
     app = h.client._transport.app  # type: ignore[attr-defined]
     served = {(m, r.path.replace("{session_id}", "{sessionId}")
                .replace("{user_id}", "{userId}")
-               .replace("{telegram_user_id}", "{telegramUserId}"))
+               .replace("{telegram_user_id}", "{telegramUserId}")
+               .replace("{conversation_id}", "{conversationId}"))
               for r in app.routes if hasattr(r, "methods") for m in r.methods if m != "HEAD"}
     assert served == documented
     body = document["paths"]["/api/users/{userId}/spend"]["post"]["requestBody"]
