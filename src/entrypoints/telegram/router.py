@@ -192,11 +192,12 @@ async def _from_support_chat(runtime: Runtime, message: Message, d: Delivery) ->
     """An agent's reply to a relayed message answers its user; anything else said in the
     support chat is the agents' own talk."""
     agent, replied = message.from_user, message.reply_to_message
-    if agent is None or replied is None or not message.text:
+    text = message.text or message.caption  # an agent's photo is not sent on: its caption is
+    if agent is None or replied is None or not text:
         return Handled("ignored")
     bind_contextvars(telegram_user_id=agent.id)
     return Handled(await runtime.bus.handle(c.AnswerFromSupport(
-        message.chat.id, replied.message_id, agent.id, agent.first_name, message.text, d)))
+        message.chat.id, replied.message_id, agent.id, agent.first_name, text, d)))
 
 
 def paid_through(currency: str) -> Provider:
