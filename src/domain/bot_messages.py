@@ -79,7 +79,7 @@ DEFINITIONS: dict[str, MessageDefinition] = {
         _define("terms_info", "answer to /terms",
                 "Credits are digital goods delivered instantly after payment. "
                 "Refunds are handled through /paysupport.", "bot_name"),
-        _define("support_info", "answer to /support and /paysupport",
+        _define("support_info", "answer to /support and /paysupport without a support chat",
                 "Need help with a payment? Contact {support_contact}, with the date and the "
                 "amount of your payment.",
                 "bot_name", "support_contact"),

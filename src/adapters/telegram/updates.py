@@ -70,6 +70,7 @@ class Message(_Model):
     text: Received | None = None
     caption: Received | None = None
     reply_to_message: RepliedTo | None = None
+    migrate_to_chat_id: Id | None = None  # the group became this supergroup
     successful_payment: SuccessfulPayment | None = None
     refunded_payment: RefundedPayment | None = None
 

@@ -191,6 +191,10 @@ async def _message(runtime: Runtime, message: Message, d: Delivery) -> Handled:
 async def _from_support_chat(runtime: Runtime, message: Message, d: Delivery) -> Handled:
     """An agent's reply to a relayed message answers its user; anything else said in the
     support chat is the agents' own talk."""
+    if message.migrate_to_chat_id is not None:  # its id changed: relays would fail from now
+        log.error("support.chat_migrated", new_chat_id=message.migrate_to_chat_id,
+                  fix=f"set STARPORT_SUPPORT_CHAT_ID={message.migrate_to_chat_id}")
+        return Handled("support_chat_migrated")
     agent, replied = message.from_user, message.reply_to_message
     text = message.text or message.caption  # an agent's photo is not sent on: its caption is
     if agent is None or replied is None or not text:

@@ -206,3 +206,11 @@ async def test_in_payments_mode_support_is_the_host_bots(payments_mode: Harness)
 
     assert outcomes == ["ignored", "ignored"]
     assert h.messenger.messages == []
+
+
+async def test_a_support_group_that_became_a_supergroup_is_reported(s: Harness) -> None:
+    migrated = {**in_support_chat("", reply_to=None), "migrate_to_chat_id": SUPPORT - 7}
+    del migrated["text"]
+
+    assert await say(s, migrated) == "support_chat_migrated"
+    assert s.messenger.messages == []
