@@ -285,6 +285,7 @@ class WriteToSupport(Command):
     username: str | None = None
     unsupported: str | None = None
     delivery: Delivery | None = None
+    last_name: str | None = None
 
 
 @dataclass(frozen=True)

@@ -104,24 +104,25 @@ async def _relay(deps: Deps, uow: UnitOfWork, conversation: SupportConversation,
     now = deps.clock.now()
     conversation.touch(now)
     await uow.support.save(conversation)
+    name = " ".join(n for n in (cmd.first_name, cmd.last_name) if n)
     message = SupportMessage(deps.ids.new_id(), conversation.id, Direction.IN,
-                             cmd.telegram_user_id, cmd.first_name, cmd.text, now)
+                             cmd.telegram_user_id, name, cmd.text, now)
     await uow.support.add_message(message)
     user_id = await account_of(uow, cmd.telegram_user_id)
     recent = await uow.sessions.recent_of(cmd.telegram_user_id, user_id, RECENT_PAYMENTS)
     text = cmd.text if cmd.unsupported is None else (
         f"{cmd.text}\n[with a {cmd.unsupported}: not forwarded]")
     relayed = (await load_message(uow, "support_relayed")).render(
-        who=who(cmd.first_name, cmd.username, cmd.telegram_user_id, user_id),
+        who=who(name, cmd.username, cmd.telegram_user_id, user_id),
         telegram_user_id=cmd.telegram_user_id, user_id=user_id,
         payments=payment_lines(recent), text=text)
     await uow.queue(OutboxItem.now(deps.ids.new_id(), support_chat,
                                    RelayToSupport(message.id, cut(relayed)), now))
 
 
-def who(first_name: str, username: str | None, telegram_user_id: int, user_id: str) -> str:
-    """Who wrote: `Ann (@ann), Telegram 1001, user alice` (the user when linked to one)."""
-    parts = [first_name or "(no name)"]
+def who(name: str, username: str | None, telegram_user_id: int, user_id: str) -> str:
+    """Who wrote: `Ann Lee (@ann), Telegram 1001, user alice` (the user when linked to one)."""
+    parts = [name or "(no name)"]
     if username:
         parts[0] += f" (@{username})"
     parts.append(f"Telegram {telegram_user_id}")

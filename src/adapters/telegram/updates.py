@@ -24,6 +24,7 @@ class _Model(BaseModel):
 class User(_Model):
     id: Id
     first_name: Received = ""
+    last_name: Received | None = None
     username: Received | None = None
     language_code: Received | None = None
 

@@ -158,7 +158,7 @@ async def _message(runtime: Runtime, message: Message, d: Delivery) -> Handled:
             return Handled("ignored")
         return Handled(await runtime.bus.handle(c.WriteToSupport(
             user, chat.id, message.text or message.caption or "", first_name, sender.username,
-            message.attachment, d)))
+            message.attachment, d, sender.last_name)))
     name, argument = words
     if name == "/start" and argument.startswith("pay_"):
         session_id = argument.removeprefix("pay_")

@@ -38,7 +38,7 @@ async def s(h: Harness) -> Harness:
 
 def from_ann(text: str, **content: Any) -> dict[str, Any]:
     message = private_message(ANN, text, "Ann")
-    message["from"]["username"] = "ann"
+    message["from"].update(username="ann", last_name="Lee")
     if not text:
         del message["text"]
     return {**message, **content}
@@ -82,7 +82,7 @@ async def test_a_message_makes_the_round_trip_and_is_kept(s: Harness) -> None:
     answered = await say(s, in_support_chat("Refunded, sorry!", reply_to=relay_id))
 
     assert (opened, asked, answered) == ("support_opened", "support_relayed", "support_answered")
-    assert relay.startswith("Support request from Ann (@ann), Telegram 5001, user alice\n"
+    assert relay.startswith("Support request from Ann Lee (@ann), Telegram 5001, user alice\n"
                             "Recent payments:\n")
     assert f"{session['sessionId']} · starter · 50 ⭐ · telegram_stars · paid" in relay
     assert relay.endswith("\n\nI paid twice, please refund one")
@@ -93,7 +93,7 @@ async def test_a_message_makes_the_round_trip_and_is_kept(s: Harness) -> None:
     assert (listed["telegramUserId"], listed["username"], listed["open"]) == (ANN, "ann", True)
     assert [(m["direction"], m["senderName"], m["text"], m["supportMessageId"])
             for m in detail["messages"]] == [
-        ("in", "Ann", "I paid twice, please refund one", relay_id),
+        ("in", "Ann Lee", "I paid twice, please refund one", relay_id),
         ("out", "Bea", "Refunded, sorry!", None)]
 
 
