@@ -90,10 +90,11 @@ async def write_to_support(deps: Deps, cmd: c.WriteToSupport) -> str:
             if cmd.text.strip():
                 outcome = "support_relayed"
                 await _relay(deps, uow, conversation, cmd, support_chat)
-            if cmd.unsupported is not None:
+            if cmd.unsupported is not None or outcome == "support_text_only":
                 await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id,
                                     key="support_text_only", now=now,
-                                    first_name=cmd.first_name, attachment=cmd.unsupported)
+                                    first_name=cmd.first_name,
+                                    attachment=cmd.unsupported or "message")
         await record(uow, cmd.delivery, outcome)
         await uow.commit()
     return outcome

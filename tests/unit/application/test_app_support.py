@@ -142,3 +142,12 @@ async def test_without_a_support_chat_nothing_is_stored(make_world: MakeWorld) -
     outcome = await world.handle(c.WriteToSupport(ANN, ANN, "Hello", "Ann"))
     assert outcome == "ignored"
     assert world.outbox() == []
+
+
+async def test_a_message_with_nothing_to_relay_is_answered_all_the_same(world: World) -> None:
+    # A kind of message the edge does not name (a game, a story...): no text, no attachment
+    await world.handle(c.OpenSupport(ANN, ANN, "Ann", "ann"))
+    outcome = await ask(world, "")
+    assert outcome == "support_text_only"
+    assert relayed(world) == []
+    assert world.texts_to(ANN)[-1].startswith("Only text reaches support")
