@@ -297,7 +297,8 @@ class Driver(abc.ABC):
 
     @abc.abstractmethod
     async def send_to_bot(self, tg_user: Person, text: str) -> None:
-        """The user writes `text` (a command: /start, /buy, /balance) in the bot's chat."""
+        """The user writes `text` in the bot's chat: a command (/start, /buy, /balance,
+        /support, /paysupport, /done) or, to support, words."""
 
     @abc.abstractmethod
     async def press_button(self, tg_user: Person, text: str) -> None:
@@ -315,6 +316,22 @@ class Driver(abc.ABC):
                              cooldown: timedelta) -> None:
         """From now on each person may open `sessions_per_hour` purchases an hour, and waits
         `cooldown` after `failures` refused or failed payments (0 turns a limit off)."""
+
+    # -- support ---------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def open_support_group(self, agent: Person) -> None:
+        """From now on the shop has a support group (STARPORT_SUPPORT_CHAT_ID) with the bot and
+        the agent in it."""
+
+    @abc.abstractmethod
+    async def support_group_texts(self) -> list[str]:
+        """What the bot posted in the support group, oldest first."""
+
+    @abc.abstractmethod
+    async def reply_in_support_group(self, agent: Person, text: str, to: str) -> None:
+        """The agent replies, in the support group, to the bot's latest message there that
+        contains `to`."""
 
     # -- the patrons' channel --------------------------------------------------------------
 

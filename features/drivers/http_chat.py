@@ -17,6 +17,7 @@ from starport.domain.limits import PaymentLimits
 from starport.sandbox.telegram import Actor, SandboxError
 
 CHANNEL_ID = -1001234567890
+SUPPORT_CHAT_ID = -1005550001
 
 
 class ChatActions:
@@ -66,6 +67,25 @@ class ChatActions:
         deps = self.server.runtime.deps
         deps.settings = replace(deps.settings, limits=PaymentLimits(
             max_sessions=sessions_per_hour, max_failures=failures, cooldown=cooldown))
+
+    # -- support ---------------------------------------------------------------------------
+
+    async def open_support_group(self, agent: Person) -> None:
+        """STARPORT_SUPPORT_CHAT_ID, applied to the running server (as the limits are)."""
+        self._user(agent)
+        self.actor.create_group(SUPPORT_CHAT_ID, "Support", members=(agent.telegram_id,))
+        deps = self.server.runtime.deps
+        deps.settings = replace(deps.settings, support_chat_id=SUPPORT_CHAT_ID)
+
+    async def support_group_texts(self) -> list[str]:
+        await self.server.settle()
+        return [m["text"] for m in self.actor.messages(SUPPORT_CHAT_ID)]
+
+    async def reply_in_support_group(self, agent: Person, text: str, to: str) -> None:
+        await self.server.settle()
+        replied = [m for m in self.actor.messages(SUPPORT_CHAT_ID) if to in m["text"]][-1]
+        await self._delivered(await self.actor.send_to_group(
+            agent.telegram_id, SUPPORT_CHAT_ID, text, reply_to_message_id=replied["message_id"]))
 
     # -- Telegram's side of Stars payments -------------------------------------------------
 

@@ -75,6 +75,7 @@ from starport.domain.perks import MemberStatus
 from starport.domain.providers import Provider
 
 CHANNEL_ID = -1001234567890
+SUPPORT_CHAT_ID = -1005550001
 PROVIDERS = {
     PaymentMethod.TELEGRAM_STARS: Provider.TELEGRAM_STARS,
     PaymentMethod.CRYPTO_PAY: Provider.CRYPTOPAY,
@@ -295,15 +296,24 @@ class UseCaseDriver(Driver):
         ]
 
     async def send_to_bot(self, tg_user: Person, text: str) -> None:
-        # What the router makes of a private command (entrypoints/telegram/updates.py).
+        # What the router makes of a private message (entrypoints/telegram/router.py).
         chat, name = tg_user.telegram_id, tg_user.name
-        command: c.Command = {
+        supported = self.deps.settings.support_chat_id is not None
+        commands: dict[str, c.Command] = {
             "/buy": c.ShowPackages(chat, name),
             "/balance": c.ReplyBalance(chat, str(tg_user.telegram_id), name,
                                        telegram_user_id=tg_user.telegram_id),
             "/start": c.Reply(chat, "bot_welcome", name),
-        }[text.strip()]
-        await self._handle(command)
+            "/support": (c.OpenSupport(chat, chat, name) if supported
+                         else c.Reply(chat, "support_info", name)),
+        }
+        commands["/paysupport"] = commands["/support"]
+        if supported:
+            commands["/done"] = c.CloseSupport(chat, chat, name)
+        if not text.startswith("/"):
+            await self._handle(c.WriteToSupport(chat, chat, text, name))
+            return
+        await self._handle(commands[text.strip()])
 
     async def press_button(self, tg_user: Person, text: str) -> None:
         found = next((b for m in reversed(self.messenger.messages)
@@ -338,6 +348,21 @@ class UseCaseDriver(Driver):
         limits = PaymentLimits(max_sessions=sessions_per_hour, max_failures=failures,
                                cooldown=cooldown)
         self.deps.settings = replace(self.deps.settings, limits=limits)
+
+    # -- support ---------------------------------------------------------------------------
+
+    async def open_support_group(self, agent: Person) -> None:
+        self.deps.settings = replace(self.deps.settings, support_chat_id=SUPPORT_CHAT_ID)
+
+    async def support_group_texts(self) -> list[str]:
+        return [m.text for m in self.messenger.messages if m.chat_id == SUPPORT_CHAT_ID]
+
+    async def reply_in_support_group(self, agent: Person, text: str, to: str) -> None:
+        # The recording messenger's message ids are its send count (adapters/memory).
+        replied = max(n for n, m in enumerate(self.messenger.messages, 1)
+                      if m.chat_id == SUPPORT_CHAT_ID and to in m.text)
+        await self._handle(c.AnswerFromSupport(SUPPORT_CHAT_ID, replied, agent.telegram_id,
+                                               agent.name, text))
 
     # -- the patrons' channel --------------------------------------------------------------
 

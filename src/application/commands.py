@@ -267,6 +267,64 @@ class Reply(Command):
 
 
 @dataclass(frozen=True)
+class OpenSupport(Command):
+    """/support or /paysupport with a support chat: what the user writes next reaches it."""
+
+    telegram_user_id: int
+    chat_id: int
+    first_name: str = ""
+    username: str | None = None
+    delivery: Delivery | None = None
+
+
+@dataclass(frozen=True)
+class CloseSupport(Command):
+    """/done or /cancel: the user's support conversation ends."""
+
+    telegram_user_id: int
+    chat_id: int
+    first_name: str = ""
+    delivery: Delivery | None = None
+
+
+@dataclass(frozen=True)
+class WriteToSupport(Command):
+    """A plain message in the bot's chat: relayed if the user's conversation is open. `text`
+    is the message's text or caption; `unsupported` names what cannot be relayed (a photo, a
+    sticker...), if the message has such."""
+
+    telegram_user_id: int
+    chat_id: int
+    text: str
+    first_name: str = ""
+    username: str | None = None
+    unsupported: str | None = None
+    delivery: Delivery | None = None
+    last_name: str | None = None
+
+
+@dataclass(frozen=True)
+class NoteRelayed(Command):
+    """The user's message was relayed: it is that message of the support chat."""
+
+    message_id: str
+    chat_id: int
+    support_message_id: int
+
+
+@dataclass(frozen=True)
+class AnswerFromSupport(Command):
+    """An agent replied in the support chat to the message with `reply_to` as its id."""
+
+    chat_id: int
+    reply_to: int
+    agent_telegram_id: int
+    agent_name: str
+    text: str
+    delivery: Delivery | None = None
+
+
+@dataclass(frozen=True)
 class ReplyBalance(Command):
     chat_id: int
     user_id: str

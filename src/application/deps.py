@@ -59,6 +59,10 @@ class Settings:
     # Where /support and /paysupport send buyers (a Telegram @name, an e-mail, a web page).
     support_contact: str = "the seller in the app you bought from"
     events_enabled: bool = False  # events for the host app (STARPORT_EVENTS_URL is set)
+    # A group where agents read what users write after /support and answer by replying (None:
+    # nothing is relayed, and /support says where to write instead).
+    support_chat_id: int | None = None
+    support_idle: timedelta = timedelta(hours=24)  # a support conversation ends after this
 
     def deep_link(self, session_id: str) -> str:
         return f"https://t.me/{self.bot_username}?start=pay_{session_id}"

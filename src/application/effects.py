@@ -94,8 +94,17 @@ class PublishEvent:
     data: dict[str, object]
 
 
+@dataclass(frozen=True, slots=True)
+class RelayToSupport:
+    """A user's support message to the support chat (the item's chat); its message id there is
+    noted on the stored message (`message_id`), for the agents' replies to find the user."""
+
+    message_id: str
+    text: str
+
+
 Effect = (SendText | SendInvoice | RevokeInvite | RemoveMember | RefundCharge
-          | CancelSubscription | InvitePatron | PublishEvent)
+          | CancelSubscription | InvitePatron | PublishEvent | RelayToSupport)
 
 
 class OutboxStatus(StrEnum):

@@ -25,6 +25,7 @@ from starport.application import (
     perks,
     refunds,
     replies,
+    support,
 )
 from starport.application import commands as c
 from starport.application.deps import Deps
@@ -62,6 +63,11 @@ HANDLERS: dict[type[c.Command], Callable[[Deps, Any], Awaitable[Any]]] = {
     c.CheckMemberships: jobs.check_memberships,
     c.BulkInvite: jobs.bulk_invite,
     c.Reply: replies.reply,
+    c.OpenSupport: support.open_support,
+    c.CloseSupport: support.close_support,
+    c.WriteToSupport: support.write_to_support,
+    c.NoteRelayed: support.note_relayed,
+    c.AnswerFromSupport: support.answer_from_support,
     c.ReplyBalance: replies.reply_balance,
     c.ShowPackages: chat.show_packages,
     c.BuyFromChat: chat.buy_from_chat,

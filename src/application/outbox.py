@@ -22,6 +22,7 @@ from starport.application.effects import (
     OutboxStatus,
     PublishEvent,
     RefundCharge,
+    RelayToSupport,
     RemoveMember,
     RevokeInvite,
     SendInvoice,
@@ -104,6 +105,13 @@ async def _publish_event(deps: Deps, item: OutboxItem, e: PublishEvent) -> None:
     await deps.events.deliver(item.id, body)
 
 
+async def _relay_to_support(deps: Deps, item: OutboxItem, e: RelayToSupport) -> None:
+    # Noted in a transaction of its own: if that fails, the item is retried and the message
+    # relayed again (the agents may see it twice; never not at all).
+    sent = await deps.messenger.send_message(OutgoingMessage(item.chat_id, e.text))
+    await deps.bus.handle(c.NoteRelayed(e.message_id, item.chat_id, sent))
+
+
 HANDLERS: dict[type[Any], Callable[[Deps, OutboxItem, Any], Awaitable[None]]] = {
     SendText: _send_text,
     SendInvoice: _send_invoice,
@@ -113,6 +121,7 @@ HANDLERS: dict[type[Any], Callable[[Deps, OutboxItem, Any], Awaitable[None]]] = 
     CancelSubscription: _cancel_subscription,
     InvitePatron: _invite_patron,
     PublishEvent: _publish_event,
+    RelayToSupport: _relay_to_support,
 }
 
 

@@ -165,7 +165,9 @@ class InvoiceRequest:
 
 
 class Messenger(Protocol):
-    async def send_message(self, message: OutgoingMessage) -> None: ...
+    async def send_message(self, message: OutgoingMessage) -> int:
+        """The sent message's id in its chat."""
+        ...
 
     async def send_invoice(self, invoice: InvoiceRequest) -> None: ...
 

@@ -17,6 +17,7 @@ from starport.domain.perks import Invite, JoinBonus, Membership, Patron
 from starport.domain.providers import Provider
 from starport.domain.refunds import Refund
 from starport.domain.sessions import PaymentSession, SessionStatus
+from starport.domain.support import SupportConversation, SupportMessage
 
 if TYPE_CHECKING:
     from starport.application.deliveries import Delivery, DeliveryQuery
@@ -82,6 +83,41 @@ class LinkTokenRepository(Protocol):
     async def save(self, token: LinkToken) -> None: ...
 
 
+class SupportRepository(Protocol):
+    """Support conversations and their messages."""
+
+    async def add(self, conversation: SupportConversation) -> None: ...
+
+    async def save(self, conversation: SupportConversation) -> None: ...
+
+    async def get(self, conversation_id: str) -> SupportConversation | None: ...
+
+    async def latest_of(self, telegram_user_id: int) -> SupportConversation | None:
+        """The user's most recently opened conversation (open or not)."""
+        ...
+
+    async def page(self, limit: int, before: SupportConversation | None
+                   ) -> Sequence[SupportConversation]:
+        """Newest opened first; after `before` (a cursor: the last of the previous page)."""
+        ...
+
+    async def add_message(self, message: SupportMessage) -> None: ...
+
+    async def note_relayed(self, message_id: str, chat_id: int, support_message_id: int
+                           ) -> None:
+        """The message's copy is that message of the support chat `chat_id`."""
+        ...
+
+    async def relayed_as(self, chat_id: int, support_message_id: int
+                         ) -> SupportMessage | None:
+        """The user's message whose copy is that message of the support chat `chat_id`."""
+        ...
+
+    async def messages(self, conversation_id: str) -> Sequence[SupportMessage]:
+        """Oldest first."""
+        ...
+
+
 class SessionRepository(Protocol):
     async def add(self, session: PaymentSession) -> None: ...
 
@@ -100,6 +136,12 @@ class SessionRepository(Protocol):
 
     async def last_invoice_number(self, provider: Provider) -> int | None:
         """The highest numeric invoice id of the provider's sessions (None: none yet)."""
+        ...
+
+    async def recent_of(self, telegram_user_id: int, user_id: str, limit: int
+                        ) -> Sequence[PaymentSession]:
+        """Sessions paid (or to be paid) by that Telegram account or for that user, newest
+        first (read only: nothing is locked)."""
         ...
 
 

@@ -52,6 +52,7 @@ class UnitOfWork(abc.ABC):
     link_tokens: repos.LinkTokenRepository
     back_office: repos.BackOfficeReader
     audit: repos.AuditRepository
+    support: repos.SupportRepository
 
     def __init__(self, read_only: bool = False, sender: OutboxSender | None = None) -> None:
         self.read_only = read_only  # reads only: SQLite need not queue behind the writer

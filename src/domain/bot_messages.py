@@ -79,10 +79,32 @@ DEFINITIONS: dict[str, MessageDefinition] = {
         _define("terms_info", "answer to /terms",
                 "Credits are digital goods delivered instantly after payment. "
                 "Refunds are handled through /paysupport.", "bot_name"),
-        _define("support_info", "answer to /support and /paysupport",
+        _define("support_info", "answer to /support and /paysupport without a support chat",
                 "Need help with a payment? Contact {support_contact}, with the date and the "
                 "amount of your payment.",
                 "bot_name", "support_contact"),
+        _define("support_open", "answer to /support and /paysupport with a support chat",
+                "You are writing to support: send your question here, with the date and the "
+                "amount of your payment, and an agent will answer in this chat. Send /done "
+                "when you have finished (the conversation also ends after {idle_hours} hours "
+                "without messages).", "first_name", "bot_name", "idle_hours"),
+        _define("support_relayed", "a user's message as the support chat sees it (reply to "
+                "it to answer)",
+                "Support request from {who}\nRecent payments:\n{payments}\n\n{text}",
+                "who", "telegram_user_id", "user_id", "payments", "text"),
+        _define("support_answer", "an agent's answer, sent to the user",
+                "Support: {text}", "text", "agent_name", "first_name"),
+        _define("support_closed", "answer to /done or /cancel",
+                "Your conversation with support has ended. Send /support to write to us "
+                "again.", "first_name"),
+        _define("support_expired", "a message after the support conversation went idle",
+                "Your conversation with support ended after {idle_hours} hours without "
+                "messages, so this message was not sent. Send /support to write to us again.",
+                "first_name", "idle_hours"),
+        _define("support_text_only", "a support message with something that is not relayed",
+                "Only text reaches support: photos, files, stickers and voice messages are "
+                "not forwarded (a caption is). Please describe it in words.", "first_name",
+                "attachment"),
         _define("channel_invite", "the patron's invite to the channel",
                 "You are a patron! Join the channel with this single-use link "
                 "(valid until {expires_at}): {invite_link}",

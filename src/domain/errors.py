@@ -95,6 +95,10 @@ class NotLinked(DomainError):
     code = "not_linked"
 
 
+class ConversationNotFound(DomainError):
+    code = "conversation_not_found"
+
+
 class LinkTokenInvalid(DomainError):
     code = "link_token_invalid"
 

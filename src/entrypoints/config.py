@@ -90,6 +90,10 @@ class StarportConfig(BaseSettings):
     starport_admin_chat_id: int | None = None  # operational alerts go there
     # Where /support and /paysupport send buyers: "@yourshop_help", an e-mail, a web page.
     starport_support_contact: str | None = None
+    # A group or supergroup (negative id) with the bot in it: after /support a user's messages
+    # are relayed there, and an agent's reply to one goes back to the user.
+    starport_support_chat_id: int | None = Field(default=None, lt=0)
+    starport_support_idle_hours: int = Field(default=24, ge=1, le=24 * 30)
     cryptopay_balance_alerts: str = ""  # "USDT:100,TON:5": warn under these balances
     # full: Starport is the bot (/start menu, /buy, /balance, /support...); payments: beside a
     # bot of your own, Starport handles only payments, their deep links, account links, refunds.

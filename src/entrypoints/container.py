@@ -93,6 +93,8 @@ def _settings(config: StarportConfig) -> Settings:
            if config.starport_support_contact else {}),
         balance_alerts=config.balance_alert_thresholds,
         events_enabled=config.starport_events_url is not None,
+        support_chat_id=config.starport_support_chat_id,
+        support_idle=timedelta(hours=config.starport_support_idle_hours),
     )
 
 

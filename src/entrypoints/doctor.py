@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from starport.adapters.telegram.currencies import limits
-from starport.adapters.telegram.errors import TelegramBadRequest
+from starport.adapters.telegram.errors import TelegramBadRequest, TelegramForbidden
 from starport.adapters.telegram.invoices import LabeledPrice
 from starport.domain.errors import DomainError
 from starport.domain.money import CryptoAmount, FiatAmount, minor_units
@@ -167,6 +167,34 @@ async def _channel(config: StarportConfig, runtime: Runtime) -> list[Check]:
     return [Check(OK, "channel", f"the bot administers {channel} with the rights perks need")]
 
 
+async def _support(config: StarportConfig, runtime: Runtime) -> list[Check]:
+    """The support chat is a group the bot can post in (agents answer by replying there)."""
+    chat_id = config.starport_support_chat_id
+    if config.starport_bot_mode == "payments":
+        return [Check(OK, "support chat", "STARPORT_BOT_MODE=payments: support is your own "
+                                          "bot's")]
+    if chat_id is None:
+        return [Check(OK, "support chat", "STARPORT_SUPPORT_CHAT_ID not set: /support says "
+                                          "where to write (STARPORT_SUPPORT_CONTACT)")]
+    chat = await runtime.telegram.get_chat(chat_id)
+    if chat.get("type") not in ("group", "supergroup"):
+        return [Check(FAIL, "support chat", f"{chat_id} is a {chat.get('type')}, not a group: "
+                                            f"agents could not reply there")]
+    me = await runtime.telegram.get_me()
+    try:
+        member = await runtime.telegram.get_chat_member(chat_id, int(me["id"]))
+    except (TelegramBadRequest, TelegramForbidden):  # Telegram's word for "not a member"
+        member = {"status": "left"}
+    status, title = member.get("status"), chat.get("title", chat_id)
+    posts = status in ("creator", "administrator", "member") or (
+        status == "restricted" and member.get("is_member") and member.get("can_send_messages"))
+    if not posts:
+        return [Check(FAIL, "support chat", f"the bot is {status} in {title!r} ({chat_id}): "
+                                            f"add it to the group, able to send messages")]
+    return [Check(OK, "support chat", f"the bot is {status} in {title!r} ({chat_id}): users' "
+                                      f"messages are relayed there")]
+
+
 async def _cryptopay(config: StarportConfig, runtime: Runtime) -> list[Check]:
     if "cryptopay" not in config.providers or runtime.cryptopay is None:
         return []
@@ -239,7 +267,7 @@ async def _cards(config: StarportConfig, runtime: Runtime) -> list[Check]:
 PROBES: list[tuple[str, Probe, str | None]] = [
     ("catalog", _catalog, None), ("bot token", _bot, None), ("webhook", _webhook, "bot token"),
     ("bot commands", _commands, "bot token"), ("menu button", _menu_button, "bot token"),
-    ("channel", _channel, "bot token"),
+    ("channel", _channel, "bot token"), ("support chat", _support, "bot token"),
     ("crypto pay", _cryptopay, None), ("card payments", _cards, "bot token"),
 ]
 

@@ -44,14 +44,17 @@ async def server(catalog: Path, tmp_path: Path) -> AsyncIterator[Server]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def any_server(
-    request: pytest.FixtureRequest, catalog: Path, tmp_path: Path
-) -> AsyncIterator[Server]:
-    """Starport on SQLite, then on PostgreSQL."""
+async def any_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database: SQLite, then PostgreSQL."""
     if request.param == "postgres":
         url: str = request.getfixturevalue("e2e_postgres_url")
         await empty_postgres(url)
-    else:
-        url = sqlite_url(tmp_path)
-    async with running_server(catalog, url) as started:
+        return url
+    return sqlite_url(tmp_path)
+
+
+@pytest.fixture
+async def any_server(catalog: Path, any_database: str) -> AsyncIterator[Server]:
+    """Starport on SQLite, then on PostgreSQL."""
+    async with running_server(catalog, any_database) as started:
         yield started

@@ -21,6 +21,7 @@ from starport.domain.perks import Invite, JoinBonus, Membership, Patron
 from starport.domain.providers import Provider
 from starport.domain.refunds import Refund
 from starport.domain.sessions import PaymentSession
+from starport.domain.support import SupportConversation, SupportMessage
 
 Attempt = tuple[int, str, str, datetime]  # number, user key, kind, when
 
@@ -48,6 +49,8 @@ class MemoryStore:
     links: Table[int, TelegramLink | None] = field(default_factory=Table)  # unlinked: None
     link_tokens: Table[str, LinkToken] = field(default_factory=Table)
     admin_actions: Table[str, AdminAction] = field(default_factory=Table)
+    conversations: Table[str, SupportConversation] = field(default_factory=Table)
+    support_messages: Table[str, SupportMessage] = field(default_factory=Table)
     # Deleted rows stay as None (a tombstone): the tables know only put.
     attempts: Table[int, Attempt | None] = field(default_factory=Table)
     attempt_numbers: itertools.count[int] = field(default_factory=itertools.count)
@@ -84,6 +87,12 @@ class MemorySessions:
 
     async def last_invoice_number(self, provider: Provider) -> int | None:
         return _numbers(s.invoice_id for s in self._v.values() if s.provider is provider)
+
+    async def recent_of(self, telegram_user_id: int, user_id: str, limit: int
+                        ) -> Sequence[PaymentSession]:
+        found = [s for s in self._v.values()
+                 if s.telegram_user_id == telegram_user_id or s.user_id == user_id]
+        return sorted(found, key=lambda s: (s.created_at, s.id), reverse=True)[:limit]
 
 
 def _numbers(values: Iterable[str | None]) -> int | None:
@@ -371,6 +380,60 @@ class MemoryLinkTokens:
 
     async def save(self, token: LinkToken) -> None:
         self._v.put(token.token, token)
+
+
+class MemorySupport:
+    def __init__(self, conversations: TxView[str, SupportConversation],
+                 messages: TxView[str, SupportMessage]) -> None:
+        self._c = conversations
+        self._m = messages
+
+    async def add(self, conversation: SupportConversation) -> None:
+        if self._c.exists(conversation.id):
+            raise Conflict(f"support conversation {conversation.id} exists")
+        self._c.put(conversation.id, conversation)
+
+    async def save(self, conversation: SupportConversation) -> None:
+        self._c.put(conversation.id, conversation)
+
+    async def get(self, conversation_id: str) -> SupportConversation | None:
+        return self._c.get(conversation_id)
+
+    async def latest_of(self, telegram_user_id: int) -> SupportConversation | None:
+        found = [c for c in self._c.values() if c.telegram_user_id == telegram_user_id]
+        return max(found, key=_newest, default=None)
+
+    async def page(self, limit: int, before: SupportConversation | None
+                   ) -> Sequence[SupportConversation]:
+        found = sorted(self._c.values(), key=_newest, reverse=True)
+        if before is not None:
+            found = [c for c in found if _newest(c) < _newest(before)]
+        return found[:limit]
+
+    async def add_message(self, message: SupportMessage) -> None:
+        if self._m.exists(message.id):
+            raise Conflict(f"support message {message.id} exists")
+        self._m.put(message.id, message)
+
+    async def note_relayed(self, message_id: str, chat_id: int, support_message_id: int
+                           ) -> None:
+        message = self._m.get(message_id)
+        if message is not None:
+            self._m.put(message_id, replace(message, support_chat_id=chat_id,
+                                            support_message_id=support_message_id))
+
+    async def relayed_as(self, chat_id: int, support_message_id: int
+                         ) -> SupportMessage | None:
+        return next((m for m in self._m.values() if m.support_chat_id == chat_id
+                     and m.support_message_id == support_message_id), None)
+
+    async def messages(self, conversation_id: str) -> Sequence[SupportMessage]:
+        found = [m for m in self._m.values() if m.conversation_id == conversation_id]
+        return sorted(found, key=lambda m: (m.sent_at, m.id))
+
+
+def _newest(c: SupportConversation) -> tuple[datetime, str]:
+    return c.opened_at, c.id
 
 
 class MemoryLimits:

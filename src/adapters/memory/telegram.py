@@ -23,9 +23,10 @@ class RecordingMessenger:
     blocked: set[int] = field(default_factory=set)
     failures: int = 0  # the next N sends fail as a network error would
 
-    async def send_message(self, message: OutgoingMessage) -> None:
+    async def send_message(self, message: OutgoingMessage) -> int:
         self._check(message.chat_id)
         self.messages.append(message)
+        return len(self.messages)  # unique across chats, as a message id in each is
 
     async def send_invoice(self, invoice: InvoiceRequest) -> None:
         assert invoice.chat_id is not None

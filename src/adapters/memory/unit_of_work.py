@@ -35,6 +35,8 @@ class MemoryUnitOfWork(UnitOfWork):
             "attempts": TxView(s.attempts), "idempotency": TxView(s.idempotency),
             "links": TxView(s.links), "link_tokens": TxView(s.link_tokens),
             "admin_actions": TxView(s.admin_actions),
+            "conversations": TxView(s.conversations),
+            "support_messages": TxView(s.support_messages),
         }
         self._views = list(views.values())
         self.sessions = r.MemorySessions(views["sessions"])
@@ -56,6 +58,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.back_office = MemoryBackOffice(views["sessions"], views["charges"],
                                             views["entries"], views["outbox"])
         self.audit = MemoryAudit(views["admin_actions"])
+        self.support = r.MemorySupport(views["conversations"], views["support_messages"])
 
     async def _commit(self) -> None:
         for view in self._views:

@@ -18,6 +18,7 @@ from starport.application.effects import (
     OutboxStatus,
     PublishEvent,
     RefundCharge,
+    RelayToSupport,
     RemoveMember,
     RevokeInvite,
     SendInvoice,
@@ -216,6 +217,7 @@ _KINDS: dict[type[Any], str] = {
     RemoveMember: "remove_member", RefundCharge: "refund_charge",
     CancelSubscription: "cancel_subscription", InvitePatron: "invite_patron",
     PublishEvent: "event",
+    RelayToSupport: "relay_to_support",
 }
 
 
@@ -252,6 +254,8 @@ def effect_from(kind: str, p: Mapping[str, Any]) -> Effect:
         return InvitePatron(int(p["telegram_user_id"]), p.get("first_name", ""))
     if kind == "event":
         return PublishEvent(str(p["event_type"]), str(p["occurred_at"]), dict(p["data"]))
+    if kind == "relay_to_support":
+        return RelayToSupport(str(p["message_id"]), str(p["text"]))
     raise ValueError(f"unknown outbox item kind {kind!r}")
 
 

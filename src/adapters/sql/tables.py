@@ -57,9 +57,9 @@ sessions = Table(
     UniqueConstraint("provider", "charge_id"),  # one session per provider charge, ever
     Index(None, "provider", "invoice_id"),
     Index(None, "status", "expires_at"),
-    # The back office's searches and figures (0012):
+    Index(None, "telegram_user_id", "created_at"),  # a user's recent payments (support)
     Index(None, "user_id", "created_at"),
-    Index(None, "telegram_user_id"),
+    # The back office's searches and figures (0012):
     Index(None, "created_at"),
     Index(None, "paid_at"),
     Index(None, "refunded_at"),
@@ -247,6 +247,35 @@ link_tokens = Table(
     Column("expires_at", UtcDateTime, nullable=False),
     Column("used_by", BigInteger),
     Column("used_at", UtcDateTime),
+)
+
+support_conversations = Table(
+    "support_conversations", metadata,  # opened by /support or /paysupport
+    Column("id", String(64), primary_key=True),
+    Column("telegram_user_id", BigInteger, nullable=False),
+    Column("first_name", String(255), nullable=False),
+    Column("username", String(64)),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("last_message_at", UtcDateTime, nullable=False),
+    Column("closed_at", UtcDateTime),
+    Index(None, "telegram_user_id", "opened_at"),
+    Index(None, "opened_at", "id"),
+)
+
+support_messages = Table(
+    "support_messages", metadata,  # what a user wrote to support, and what agents answered
+    Column("id", String(64), primary_key=True),
+    Column("conversation_id", String(64), ForeignKey("support_conversations.id"),
+           nullable=False),
+    Column("direction", String(8), nullable=False),  # in | out
+    Column("sender_telegram_id", BigInteger, nullable=False),
+    Column("sender_name", String(255), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("sent_at", UtcDateTime, nullable=False),
+    Column("support_chat_id", BigInteger),  # where it was relayed (in)
+    Column("support_message_id", BigInteger),
+    Index(None, "conversation_id", "sent_at"),
+    UniqueConstraint("support_chat_id", "support_message_id"),  # an agent's reply finds it
 )
 
 bot_api_pace = Table(

@@ -25,6 +25,7 @@ from starport.adapters.sql.repositories.perks import (
 )
 from starport.adapters.sql.repositories.records import SqlBotMessages, SqlCursors, SqlRefunds
 from starport.adapters.sql.repositories.sessions import SqlSessions
+from starport.adapters.sql.repositories.support import SqlSupport
 from starport.application.unit_of_work import OutboxSender, UnitOfWork
 
 if TYPE_CHECKING:
@@ -89,6 +90,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.link_tokens = SqlLinkTokens(gw)
         self.back_office = SqlBackOffice(gw)
         self.audit = SqlAudit(gw)
+        self.support = SqlSupport(gw)
 
     async def _commit(self) -> None:
         assert self._conn is not None

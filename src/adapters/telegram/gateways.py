@@ -33,7 +33,7 @@ class TelegramMessenger:
         self._client = client
         self._throttle = throttle or Throttle()
 
-    async def send_message(self, message: OutgoingMessage) -> None:
+    async def send_message(self, message: OutgoingMessage) -> int:
         markup = None
         if message.buttons:
             markup = inline_keyboard([
@@ -42,10 +42,11 @@ class TelegramMessenger:
             ])
         await self._throttle.wait(message.chat_id)
         try:
-            await self._client.send_message(message.chat_id, message.text, message.parse_mode,
-                                            markup)
+            sent = await self._client.send_message(message.chat_id, message.text,
+                                                   message.parse_mode, markup)
         except (BotBlocked, TelegramForbidden) as exc:
             raise RecipientUnreachable(exc.description) from exc
+        return int(sent["message_id"])
 
     async def send_invoice(self, invoice: InvoiceRequest) -> None:
         await self._throttle.wait(invoice.chat_id)

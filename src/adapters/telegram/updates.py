@@ -5,7 +5,7 @@ a wrong shape is one ValidationError. Below the edge nothing reads the raw JSON.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -24,6 +24,8 @@ class _Model(BaseModel):
 class User(_Model):
     id: Id
     first_name: Received = ""
+    last_name: Received | None = None
+    username: Received | None = None
     language_code: Received | None = None
 
 
@@ -49,12 +51,35 @@ class RefundedPayment(_Model):
     provider_payment_charge_id: Received | None = None
 
 
+class RepliedTo(_Model):
+    """The message a message replies to: which one (its id in the chat)."""
+
+    message_id: Id
+
+
+# What a user may send besides text; none of it is relayed to support (a caption is).
+ATTACHMENTS = ("photo", "document", "video", "audio", "voice", "video_note", "sticker",
+               "animation", "location", "contact", "poll", "venue", "dice")
+
+
 class Message(_Model):
+    model_config = ConfigDict(frozen=True, extra="allow", strict=True, populate_by_name=True)
+
+    message_id: Id = 0
     chat: Chat
     from_user: User | None = Field(default=None, alias="from")
     text: Received | None = None
+    caption: Received | None = None
+    reply_to_message: RepliedTo | None = None
+    migrate_to_chat_id: Id | None = None  # the group became this supergroup
     successful_payment: SuccessfulPayment | None = None
     refunded_payment: RefundedPayment | None = None
+
+    @property
+    def attachment(self) -> str | None:
+        """What the message carries besides text ("photo", "sticker"...), if anything."""
+        extra: dict[str, Any] = self.model_extra or {}
+        return next((name.replace("_", " ") for name in ATTACHMENTS if name in extra), None)
 
 
 class PreCheckoutQuery(_Model):

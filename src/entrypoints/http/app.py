@@ -20,6 +20,7 @@ from starport.entrypoints.http import (
     ops,
     patrons,
     payments,
+    support,
     telegram_webhook,
     users,
 )
@@ -46,8 +47,9 @@ def create_app(runtime: Runtime, metrics: Metrics | None = None) -> Starlette:
 
     routes: list[BaseRoute] = [
         *telegram_webhook.ROUTES, *cryptopay_webhook.ROUTES, *payments.ROUTES, *users.ROUTES,
-        *admin.ROUTES, *events.ROUTES, *back_office.ROUTES, *patrons.ROUTES, *ops.ROUTES,
-        *mini_app.ROUTES, *mini_app.sandbox_routes(runtime), *sandbox_mounts(runtime),
+        *admin.ROUTES, *events.ROUTES, *back_office.ROUTES, *support.ROUTES, *patrons.ROUTES,
+        *ops.ROUTES, *mini_app.ROUTES, *mini_app.sandbox_routes(runtime),
+        *sandbox_mounts(runtime),
     ]
     app = Starlette(
         routes=routes,

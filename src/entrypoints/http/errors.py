@@ -28,6 +28,7 @@ STATUS: dict[type[e.DomainError], int] = {
     e.NotAPatron: 404,
     e.NotLinked: 404,
     e.EventNotFound: 404,
+    e.ConversationNotFound: 404,
     e.InvalidAmount: 422,
     e.InvalidTemplate: 422,
     e.PayerUnknown: 422,

@@ -106,6 +106,12 @@ _ROUTES: list[tuple[str, str, str, str, list[S] | None, type[BaseModel] | None, 
     ("post", "/api/admin/events/{eventId}/resend", "Send one event again now (same "
      "webhook-id: a receiver drops one it has seen)", "admin", _ADMIN, None, 200,
      (401, 404, 422)),
+    ("get", "/api/admin/support/conversations", "Support conversations, newest opened first "
+     "(?limit=1..200, ?cursor=nextCursor of the previous page)", "admin", _ADMIN, None, 200,
+     (401, 404, 422)),
+    ("get", "/api/admin/support/conversations/{conversationId}", "A support conversation with "
+     "its messages: what the user wrote (in) and what agents answered (out), oldest first",
+     "admin", _ADMIN, None, 200, (401, 404)),
     ("post", "/api/admin/patrons", "Make a patron (and invite them to the channel)", "admin",
      _ADMIN, s.PatronBody, 201, (401, 404, 409, 422)),
     ("delete", "/api/admin/patrons/{telegramUserId}", "End a patronage", "admin", _ADMIN, None,
@@ -169,6 +175,11 @@ def _operation(route: tuple[Any, ...]) -> tuple[str, str, S]:
     if path in _QUERIES:
         op["parameters"] = op.get("parameters", []) + [
             {"name": n, "in": "query", "schema": {"type": "string"}} for n in _QUERIES[path]]
+    if path == "/api/admin/support/conversations":
+        op["parameters"] = [
+            {"name": "limit", "in": "query",
+             "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+            {"name": "cursor", "in": "query", "schema": {"type": "string"}}]
     if path.endswith("/ledger"):
         op["parameters"].append({"name": "limit", "in": "query",
                                  "schema": {"type": "integer", "minimum": 1, "maximum": 500}})

@@ -39,6 +39,10 @@ PRICE = {"oneOf": [{"type": "integer"}, obj(amount="str", currency="str")]}
 MONEY = obj(amount="str", currency="str")
 INVITE = {"oneOf": [{"type": "null"}, obj(link="str", expiresAt="time")]}
 
+_CONVERSATION: dict[str, str | S] = dict(
+    conversationId="str", telegramUserId="int", firstName="str", username="str?",
+    openedAt="time", lastMessageAt="time", closedAt="time?", open="bool")
+
 SCHEMAS: S = {
     "Package": obj(id="str", title="str", description="str", credits="int", prices={
         "type": "object", "additionalProperties": PRICE,
@@ -107,6 +111,14 @@ SCHEMAS: S = {
                creditsSold="int", refunds="int",
                refunded=array(obj(provider="str", currency="str", amount="str")),
                creditsRefunded="int", failures="int"),
+    "SupportConversation": obj(**_CONVERSATION),
+    "SupportConversations": obj(conversations=array(ref("SupportConversation")),
+                                nextCursor="str?"),
+    "SupportMessage": obj(messageId="str", direction={"enum": ["in", "out"]},
+                          senderTelegramId="int", senderName="str", text="str", sentAt="time",
+                          supportChatId="int?", supportMessageId="int?"),
+    "SupportConversationWithMessages": obj(**_CONVERSATION,
+                                           messages=array(ref("SupportMessage"))),
     "Patron": obj(telegramUserId="int", userId="str", until="time?", invite=INVITE),
     "PatronEnded": obj(telegramUserId="int", ended="bool"),
     "Health": obj(status="str"),
@@ -155,6 +167,10 @@ OPERATIONS: dict[tuple[str, str], tuple[str, S]] = {
     ("post", "/api/admin/users/{userId}/adjust"): ("adjustCredits", ref("Adjustment")),
     ("get", "/api/admin/events"): ("listEvents", array(ref("Event"))),
     ("post", "/api/admin/events/{eventId}/resend"): ("resendEvent", ref("Event")),
+    ("get", "/api/admin/support/conversations"): ("listSupportConversations",
+                                                  ref("SupportConversations")),
+    ("get", "/api/admin/support/conversations/{conversationId}"): (
+        "getSupportConversation", ref("SupportConversationWithMessages")),
     ("post", "/api/admin/patrons"): ("makePatron", ref("Patron")),
     ("delete", "/api/admin/patrons/{telegramUserId}"): ("endPatron", ref("PatronEnded")),
     ("post", "/api/patrons"): ("makePatronFromHost", ref("Patron")),

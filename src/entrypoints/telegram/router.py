@@ -40,6 +40,7 @@ from starport.entrypoints.runtime import Runtime
 
 log = structlog.get_logger("starport.telegram")
 REPLIES = {"/terms": "terms_info", "/support": "support_info", "/paysupport": "support_info"}
+SUPPORT, END_SUPPORT = ("/support", "/paysupport"), ("/done", "/cancel")
 PRE_CHECKOUT_DEADLINE = 5.0  # seconds; Telegram waits ten
 LATE = "The payment could not be checked in time. Please try again in a moment."
 
@@ -143,11 +144,21 @@ async def _message(runtime: Runtime, message: Message, d: Delivery) -> Handled:
     if message.refunded_payment is not None:
         return await _refunded_payment(runtime, message, message.refunded_payment, d)
     sender, chat = message.from_user, message.chat
+    support_chat = runtime.deps.settings.support_chat_id
+    if support_chat is not None and chat.id == support_chat:
+        return await _from_support_chat(runtime, message, d)
     words = command(message.text or "", runtime.deps.settings.bot_username)
-    if words is None or sender is None or chat.type != "private":
+    if sender is None or chat.type != "private":
         return Handled("ignored")
     user, first_name = sender.id, sender.first_name
     bind_contextvars(telegram_user_id=user)
+    full = runtime.config.starport_bot_mode != "payments"
+    if words is None:
+        if support_chat is None or not full:
+            return Handled("ignored")
+        return Handled(await runtime.bus.handle(c.WriteToSupport(
+            user, chat.id, message.text or message.caption or "", first_name, sender.username,
+            message.attachment, d, sender.last_name)))
     name, argument = words
     if name == "/start" and argument.startswith("pay_"):
         session_id = argument.removeprefix("pay_")
@@ -165,12 +176,32 @@ async def _message(runtime: Runtime, message: Message, d: Delivery) -> Handled:
     elif name == "/balance":
         bind_contextvars(user_id=str(user))
         todo = c.ReplyBalance(chat.id, str(user), first_name, d, telegram_user_id=user)
+    elif name in SUPPORT and support_chat is not None:
+        todo = c.OpenSupport(user, chat.id, first_name, sender.username, d)
+    elif name in END_SUPPORT and support_chat is not None:
+        todo = c.CloseSupport(user, chat.id, first_name, d)
     elif name in REPLIES:
         todo = c.Reply(chat.id, REPLIES[name], first_name, d)
     else:
         return Handled("ignored")
     await runtime.bus.handle(todo)
     return Handled(_recorded(d))
+
+
+async def _from_support_chat(runtime: Runtime, message: Message, d: Delivery) -> Handled:
+    """An agent's reply to a relayed message answers its user; anything else said in the
+    support chat is the agents' own talk."""
+    if message.migrate_to_chat_id is not None:  # its id changed: relays would fail from now
+        log.error("support.chat_migrated", new_chat_id=message.migrate_to_chat_id,
+                  fix=f"set STARPORT_SUPPORT_CHAT_ID={message.migrate_to_chat_id}")
+        return Handled("support_chat_migrated")
+    agent, replied = message.from_user, message.reply_to_message
+    text = message.text or message.caption  # an agent's photo is not sent on: its caption is
+    if agent is None or replied is None or not text:
+        return Handled("ignored")
+    bind_contextvars(telegram_user_id=agent.id)
+    return Handled(await runtime.bus.handle(c.AnswerFromSupport(
+        message.chat.id, replied.message_id, agent.id, agent.first_name, text, d)))
 
 
 def paid_through(currency: str) -> Provider:
@@ -238,7 +269,10 @@ async def _callback(runtime: Runtime, query: CallbackQuery, d: Delivery) -> Hand
         "menu:buy": c.ShowPackages(chat_id, first_name, d),
         "menu:balance": c.ReplyBalance(chat_id, str(user), first_name, d,
                                        telegram_user_id=user),
-        "menu:support": c.Reply(chat_id, "support_info", first_name, d),
+        "menu:support": (
+            c.Reply(chat_id, "support_info", first_name, d)
+            if runtime.deps.settings.support_chat_id is None
+            else c.OpenSupport(user, chat_id, first_name, query.from_user.username, d)),
     }
     try:
         if data.startswith(BUY_PREFIX):

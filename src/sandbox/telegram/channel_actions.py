@@ -1,4 +1,5 @@
-"""ChannelActions: create channels, set the bot's rights, users join, leave or ask to join."""
+"""ChannelActions: create channels and groups, set the bot's rights, users join, leave or ask
+to join, and talk in groups."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from starport.sandbox.telegram.actions import ActorBase
 from starport.sandbox.telegram.chats import admit, change_status
 from starport.sandbox.telegram.delivery import Delivery
 from starport.sandbox.telegram.errors import SandboxError
-from starport.sandbox.telegram.models import Channel, InviteLink
+from starport.sandbox.telegram.methods import bot_command_entities
+from starport.sandbox.telegram.models import JSON, Channel, InviteLink
 
 _channel_ids = itertools.count(1000000001)
 BOT_STATUSES = ("administrator", "member", "left")
@@ -32,6 +34,70 @@ class ChannelActions(ActorBase):
         self.world.channels[chat_id] = channel
         self.set_bot_status(chat_id, bot_status)
         return channel
+
+    def create_group(
+        self,
+        chat_id: int | None = None,
+        title: str = "Sandbox Group",
+        *,
+        bot_status: str = "member",
+        members: tuple[int, ...] = (),
+    ) -> Channel:
+        """A supergroup where this bot is a member (or administrator, or absent), with these
+        users as members (no chat_member updates: they were there before)."""
+        channel = self.create_channel(chat_id, title, bot_status=bot_status)
+        channel.type = "supergroup"
+        for user_id in members:
+            channel.members[self.user(user_id).id] = "member"
+        return channel
+
+    async def send_to_group(
+        self,
+        user_id: int,
+        chat_id: int | str,
+        text: str,
+        *,
+        reply_to_message_id: int | None = None,
+        wait: bool = True,
+    ) -> Delivery | None:
+        """A member writes in a group, maybe replying to a message there (the bot's or a
+        member's). The bot gets the message update as Telegram's privacy mode has it: if it is
+        an administrator, or the message replies to one of its messages, or is a command;
+        else None (the bot never sees it)."""
+        user, channel = self.user(user_id), self.channel(chat_id)
+        if not channel.is_group:
+            raise SandboxError(f"{channel.id} is a channel: members do not write there")
+        if channel.status_of(user.id) != "member":
+            raise SandboxError("USER_NOT_PARTICIPANT: join the group first", 409)
+        message: JSON = {
+            "message_id": self.bot.next_message_id(channel.id),
+            "from": user.to_json(),
+            "chat": channel.chat(),
+            "date": self.sandbox.now(),
+            "text": text,
+        }
+        entities = bot_command_entities(text)
+        if entities:
+            message["entities"] = entities
+        replied = self._group_message(channel.id, reply_to_message_id)
+        if replied is not None:
+            message["reply_to_message"] = {k: v for k, v in replied.items()
+                                           if k != "reply_to_message"}
+        self.bot.inbox.setdefault(channel.id, []).append(message)
+        status = channel.bot_status.get(self.bot.user.id, "left")
+        to_bot = replied is not None and replied.get("from", {}).get("id") == self.bot.user.id
+        if status == "left" or not (status == "administrator" or to_bot or entities):
+            return None
+        return await self.bot.hub.publish("message", message, wait=wait)
+
+    def _group_message(self, chat_id: int, message_id: int | None) -> JSON | None:
+        if message_id is None:
+            return None
+        said = [*self.bot.messages.get(chat_id, []), *self.bot.inbox.get(chat_id, [])]
+        found = next((m for m in said if m["message_id"] == message_id), None)
+        if found is None:
+            raise SandboxError(f"no message {message_id} in chat {chat_id}", 404)
+        return found
 
     def set_bot_status(self, chat_id: int | str, status: str) -> None:
         if status not in BOT_STATUSES:

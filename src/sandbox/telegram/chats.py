@@ -77,7 +77,10 @@ async def change_status(
 
 @handler("getChatMember")
 async def get_chat_member(ctx: Ctx, p: dict[str, Any]) -> JSON:
-    channel = ctx.admin_channel(p["chat_id"], "get chat members")
+    # A group's members are seen by any member; a channel's by its administrators.
+    channel = ctx.channel(p["chat_id"])
+    channel = (ctx.postable_chat(channel.id) if channel.is_group
+               else ctx.admin_channel(channel.id, "get chat members"))
     return _member(ctx, channel, p["user_id"])
 
 

@@ -79,6 +79,14 @@ async def _create_channel(a: Actor, b: dict[str, Any], r: Request) -> Any:
     return channel.chat()
 
 
+async def _create_group(a: Actor, b: dict[str, Any], r: Request) -> Any:
+    group = a.create_group(
+        b.get("id"), b.get("title", "Sandbox Group"), bot_status=b.get("bot_status", "member"),
+        members=tuple(int(m) for m in b.get("members", ())),
+    )  # fmt: skip
+    return group.chat()
+
+
 async def _faults(a: Actor, b: dict[str, Any], r: Request) -> Any:
     fault = a.sandbox.faults.inject(
         b["method"], int(b.get("times", 1)), int(b.get("error_code", 500)),
@@ -155,6 +163,10 @@ def control_routes(sandbox: SandboxTelegram) -> list[Route]:
         (f"{c}/leave", lambda a, b, r: a.leave_channel(int(b["user_id"]), _cid(r)), "POST"),
         (f"{c}/join_request", lambda a, b, r: a.request_join(
             int(b["user_id"]), _cid(r), invite_link=b.get("invite_link")), "POST"),
+        ("/groups", _create_group, "POST"),
+        (f"{c}/send", lambda a, b, r: a.send_to_group(
+            int(b["user_id"]), _cid(r), b["text"],
+            reply_to_message_id=b.get("reply_to_message_id")), "POST"),
         (f"{c}/members", lambda a, b, r: _aw(a.members(_cid(r))), "GET"),
         (f"{c}/invite_links", lambda a, b, r: _aw(a.invite_links(_cid(r))), "GET"),
         ("/chats/{chat_id}/messages", lambda a, b, r: _aw(a.messages(int(_cid(r)))), "GET"),

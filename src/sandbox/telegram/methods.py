@@ -47,14 +47,16 @@ def check_inline_keyboard(markup: Any) -> JSON | None:
 
 
 def post_message(ctx: Ctx, chat_id: int | str, content: JSON, params: dict[str, Any]) -> JSON:
-    """Record a message the bot sends to a private chat or a channel; return the Message."""
+    """Record a message the bot sends to a private chat, a group or a channel; return the
+    Message (in a channel, signed by the channel)."""
     user = ctx.private_chat_user(chat_id)
     if user is not None:
         user = ctx.messageable_user(user.id)
         chat, sender = user.private_chat(), ctx.bot.user.to_json()
     else:
-        channel = ctx.admin_channel(chat_id, "send text messages to the chat")
-        chat, sender = channel.chat(), None
+        channel = ctx.postable_chat(chat_id)
+        chat = channel.chat()
+        sender = ctx.bot.user.to_json() if channel.is_group else None
     chat_key = int(chat["id"])
     message: JSON = {"message_id": ctx.bot.next_message_id(chat_key), "date": ctx.now()}
     if sender is not None:

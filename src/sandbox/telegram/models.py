@@ -73,11 +73,15 @@ class InviteLink:
 
 @dataclass
 class Channel:
-    """A channel; `bot_status[bot_id]` is "administrator", "member" or "left"."""
+    """A channel, or a group where members talk (`type` "supergroup" or "group"): in a group
+    the bot posts as a member and, in privacy mode, sees only replies to its own messages and
+    commands unless it is an administrator. `bot_status[bot_id]` is "administrator", "member"
+    or "left"."""
 
     id: int
     title: str
     username: str | None = None
+    type: str = "channel"
     bot_status: dict[int, str] = field(default_factory=dict)
     members: dict[int, str] = field(default_factory=dict)  # user id -> member|kicked|left
     banned_until: dict[int, int] = field(default_factory=dict)
@@ -85,13 +89,17 @@ class Channel:
     join_requests: dict[int, str | None] = field(default_factory=dict)  # user id -> link
 
     def chat(self) -> JSON:
-        data: JSON = {"id": self.id, "type": "channel", "title": self.title}
+        data: JSON = {"id": self.id, "type": self.type, "title": self.title}
         if self.username:
             data["username"] = self.username
         return data
 
     def status_of(self, user_id: int) -> str:
         return self.members.get(user_id, "left")
+
+    @property
+    def is_group(self) -> bool:
+        return self.type != "channel"
 
 
 def chat_member(user: User, status: str, until_date: int = 0) -> JSON:

@@ -120,6 +120,15 @@ class Ctx:
             raise bad_request(f"not enough rights to {right}")
         return channel
 
+    def postable_chat(self, chat_id: int | str) -> Channel:
+        """A channel the bot administers, or a group it is a member of."""
+        channel = self.channel(chat_id)
+        if not channel.is_group:
+            return self.admin_channel(chat_id, "send text messages to the chat")
+        if channel.bot_status.get(self.bot.user.id, "left") == "left":
+            raise forbidden(f"bot is not a member of the {channel.type} chat")
+        return channel
+
     def messageable_user(self, chat_id: int | str) -> User:
         """The user of a private chat the bot may write to."""
         user = self.private_chat_user(chat_id)

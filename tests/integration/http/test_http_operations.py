@@ -109,7 +109,8 @@ async def test_the_openapi_document_describes_every_route(h: Harness) -> None:
     served = {(m, r.path.replace("{session_id}", "{sessionId}")
                .replace("{user_id}", "{userId}")
                .replace("{telegram_user_id}", "{telegramUserId}")
-               .replace("{event_id}", "{eventId}").replace("{item_id}", "{itemId}"))
+               .replace("{event_id}", "{eventId}").replace("{item_id}", "{itemId}")
+               .replace("{conversation_id}", "{conversationId}"))
               for r in app.routes if hasattr(r, "methods") for m in r.methods if m != "HEAD"
               and r.path != "/miniapp"}  # a page (to /miniapp/), not the API
     assert served == documented

@@ -3,15 +3,17 @@ operation (no field missing, none undeclared, each of its type): one pass over e
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import httpx
-from http_harness import ADMIN, SERVER, Harness, successful_payment
+from http_harness import ADMIN, SERVER, Harness, private_message, successful_payment
 from jsonschema import Draft202012Validator
 
 from starport.entrypoints.http.openapi import document
 
 TG = 31337
+SUPPORT_CHAT = -1009876543210
 
 
 class Checker:
@@ -110,12 +112,36 @@ async def test_every_success_body_matches_its_declared_schema(h: Harness) -> Non
         "/api/patrons", headers=SERVER, json={"telegramUserId": TG + 3, "userId": "carol"}))
     check("delete", "/api/patrons/{telegramUserId}",
           await c.delete(f"/api/patrons/{TG + 3}", headers=SERVER))
+    await support_round_trip(h)
+    page = check("get", "/api/admin/support/conversations",
+                 await c.get("/api/admin/support/conversations?limit=1", headers=ADMIN))
+    conversation = page["conversations"][0]["conversationId"]
+    detail = check("get", "/api/admin/support/conversations/{conversationId}",
+                   await c.get(f"/api/admin/support/conversations/{conversation}",
+                               headers=ADMIN))
+    assert [m["direction"] for m in detail["messages"]] == ["in", "out"]
     for path in ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"):
         check("get", path, await c.get(path))
 
     declared = {op["operationId"] for ops in check.doc["paths"].values() for op in ops.values()}
     # The Crypto Pay webhook and the recorded refund have their own tests of their bodies.
     assert declared - check.checked == {"cryptoPayWebhook", "recordRefund"}
+
+
+async def support_round_trip(h: Harness) -> None:
+    """A question relayed to the support chat and an agent's reply to it."""
+    deps = h.runtime.deps
+    deps.settings = dataclasses.replace(deps.settings, support_chat_id=SUPPORT_CHAT)
+    for text in ("/support", "Where are my credits?"):
+        await h.send_update(h.update(message=private_message(TG, text)))
+    relay_id = next(n for n, m in enumerate(h.messenger.messages, 1)
+                    if m.chat_id == SUPPORT_CHAT)
+    await h.send_update(h.update(message={
+        "message_id": 77, "date": 1767268800, "text": "Here they are.",
+        "from": {"id": TG + 9, "is_bot": False, "first_name": "Bea"},
+        "chat": {"id": SUPPORT_CHAT, "type": "supergroup", "title": "Support"},
+        "reply_to_message": {"message_id": relay_id, "date": 1767268800,
+                             "chat": {"id": SUPPORT_CHAT, "type": "supergroup"}}}))
 
 
 def test_a_body_that_drifts_from_its_schema_is_caught() -> None:

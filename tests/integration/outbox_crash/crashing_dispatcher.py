@@ -29,13 +29,14 @@ class CrashingMessenger:
         self._inner = inner
         self._point = point
 
-    async def send_message(self, message: OutgoingMessage) -> None:
+    async def send_message(self, message: OutgoingMessage) -> int:
         crash = self._point != "none" and MARKER in message.text
         if crash and self._point == "before-send":
             os._exit(1)
-        await self._inner.send_message(message)
+        sent = await self._inner.send_message(message)
         if crash and self._point == "after-send":  # Telegram has it; the record never happens
             os._exit(1)
+        return sent
 
     async def send_invoice(self, invoice: InvoiceRequest) -> None:
         await self._inner.send_invoice(invoice)

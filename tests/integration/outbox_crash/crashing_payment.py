@@ -20,7 +20,7 @@ from starport.sandbox.telegram.state import DEFAULT_BOT_TOKEN as TOKEN
 
 
 class DyingMessenger(TelegramMessenger):
-    async def send_message(self, message: OutgoingMessage) -> None:
+    async def send_message(self, message: OutgoingMessage) -> int:
         os._exit(1)  # committed, leased, never sent
 
 

@@ -74,6 +74,16 @@ class SqlSessions:
         value = found.scalar()
         return int(value) if value is not None else None
 
+    async def recent_of(self, telegram_user_id: int, user_id: str, limit: int
+                        ) -> Sequence[PaymentSession]:
+        # Two indexed reads, merged: an OR over two columns would scan the table.
+        found: dict[str, PaymentSession] = {}
+        for column, value in ((t.c.telegram_user_id, telegram_user_id), (t.c.user_id, user_id)):
+            rows = (await self._gw.execute(select(t).where(column == value).order_by(
+                t.c.created_at.desc(), t.c.id.desc()).limit(limit))).mappings().all()
+            found.update((r["id"], m.session_from(r)) for r in rows)
+        return sorted(found.values(), key=lambda s: (s.created_at, s.id), reverse=True)[:limit]
+
     async def _load(self, query: Any, params: dict[str, Any] | None = None
                     ) -> list[PaymentSession]:
         rows = (await self._gw.execute(query, params)).mappings().all()

@@ -1,9 +1,9 @@
 """The back office: the admins' audit trail, and indexes for the searches and figures of the
-admin read API (sessions by user, Telegram id, date; a session's ledger entries; charges by
-date).
+admin read API (sessions by date paid, refunded, created; a session's ledger entries; charges
+by id at any provider and by date). Sessions by user and Telegram id: 0009's indexes.
 
 Revision ID: 0012_back_office
-Revises: 0008_telegram_links
+Revises: 0009_support_conversations
 Create Date: 2026-12-02
 """
 
@@ -13,13 +13,11 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_back_office"
-down_revision = "0008_telegram_links"
+down_revision = "0009_support_conversations"
 branch_labels = None
 depends_on = None
 
 _INDEXES = [
-    ("payment_sessions", ["user_id", "created_at"]),
-    ("payment_sessions", ["telegram_user_id"]),
     ("payment_sessions", ["created_at"]),
     ("payment_sessions", ["paid_at"]),
     ("payment_sessions", ["refunded_at"]),
