@@ -129,11 +129,12 @@ async def payment_story(deps: Deps, session_id: str) -> PaymentStory:
         lane_events = await uow.outbox.events(chat_id=host_events.lane(session.user_id),
                                               limit=200)
         actions = list(await uow.audit.find(target=session_id, limit=100))
-    events = [e for e in lane_events if isinstance(e.effect, PublishEvent)
+    events = [e for e in reversed(lane_events)  # oldest first
+              if isinstance(e.effect, PublishEvent)
               and e.effect.data.get("sessionId") == session_id]
     return PaymentStory(session, charges, entries, refund,
                         sorted(deliveries, key=lambda d: d.received_at),
-                        sorted(events, key=lambda e: e.created_at),
+                        events,
                         sorted(actions, key=lambda a: a.at))
 
 
