@@ -1,4 +1,5 @@
-"""The Starlette application: webhooks, REST, admin and operator routes over one Runtime."""
+"""The Starlette application: webhooks, REST, admin and operator routes, and the operator
+console (/admin), over one Runtime."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 
+from starport.entrypoints.console.routes import ROUTES as CONSOLE_ROUTES
 from starport.entrypoints.http import (
     admin,
     cryptopay_webhook,
@@ -43,7 +45,8 @@ def create_app(runtime: Runtime, metrics: Metrics | None = None) -> Starlette:
 
     routes: list[BaseRoute] = [
         *telegram_webhook.ROUTES, *cryptopay_webhook.ROUTES, *payments.ROUTES, *users.ROUTES,
-        *admin.ROUTES, *events.ROUTES, *patrons.ROUTES, *ops.ROUTES, *sandbox_mounts(runtime),
+        *admin.ROUTES, *events.ROUTES, *patrons.ROUTES, *ops.ROUTES, *CONSOLE_ROUTES,
+        *sandbox_mounts(runtime),
     ]
     app = Starlette(
         routes=routes,
