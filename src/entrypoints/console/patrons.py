@@ -7,7 +7,7 @@ from starlette.routing import Route
 
 from starport.application import commands as c
 from starport.domain.perks import Invite, PatronSource
-from starport.entrypoints.console.page import Page, page
+from starport.entrypoints.console.page import Page, log, page
 from starport.entrypoints.http.inputs import INT64, whole
 from starport.entrypoints.http.schemas import PatronBody
 
@@ -32,6 +32,7 @@ async def add_patron(current: Page) -> Response:
     invite: Invite | None = await current.runtime.bus.handle(c.MakePatron(
         telegram_user_id=body.telegram_user_id, user_id=body.user_id, until=body.until,
         first_name=body.first_name, source=PatronSource.ADMIN))
+    log.info("console: %s made %s a patron", current.admin, body.telegram_user_id)
     sent = (f"invited with {invite.link} (valid until {invite.expires_at:%Y-%m-%d %H:%M} UTC)"
             if invite else "already in the channel")
     return current.render("patrons.html",
@@ -42,6 +43,8 @@ async def add_patron(current: Page) -> Response:
 async def end_patron(current: Page) -> Response:
     telegram_user_id = _telegram_id(current)
     ended = await current.runtime.bus.handle(c.EndPatronage(telegram_user_id))
+    log.info("console: %s ended %s's patronage (%s)", current.admin, telegram_user_id,
+             "ended" if ended else "not a patron")
     notice = (f"{telegram_user_id} is a patron no more." if ended
               else f"{telegram_user_id}'s patronage had already ended.")
     return current.render("patrons.html", notice=notice)

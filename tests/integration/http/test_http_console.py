@@ -3,8 +3,10 @@ the same use cases as the admin API (the browser journeys are in tests/browser/c
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -12,6 +14,7 @@ from http_harness import ADMIN_TOKEN, Harness, make_config, make_harness, succes
 
 from starport.entrypoints.console import signin
 from starport.entrypoints.console.throttle import MAX_FAILURES
+from starport.entrypoints.jobs import registry
 
 COOKIE = "starport_console"
 
@@ -37,7 +40,7 @@ async def csrf(h: Harness, path: str = "/admin/users/ann") -> str:
 
 def notice(page: str) -> str:
     found = re.search(r'class="(?:notice|error)"[^>]*>\s*([^<]*)', page)
-    return found.group(1).strip() if found else ""
+    return html.unescape(found.group(1).strip()) if found else ""
 
 
 async def test_without_a_session_a_page_sends_to_sign_in_and_a_form_is_refused(
@@ -221,3 +224,84 @@ async def test_every_page_renders_for_a_signed_in_admin(h: Harness) -> None:
     assert answers == dict.fromkeys(pages, 200)
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
     assert (await h.client.get("/admin/static/../config.py")).status_code == 404
+
+
+async def test_a_crypto_pay_refund_made_outside_is_recorded_and_a_stars_one_is_refused(
+    h: Harness,
+) -> None:
+    session = await h.create_session("u1", "cryptopay")
+    await h.send_cryptopay(h.invoice_paid(session))
+    stars = await h.create_session("u2")
+    await h.send_update(h.update(message=successful_payment(9, stars["sessionId"], 50, "c-1")))
+    await sign_in(h)
+    token = await csrf(h)
+
+    done = await h.client.post(f"/admin/payments/{session['sessionId']}/refund", data={
+        "csrf": token, "reason": "refunded in the dashboard", "outside": "on",
+        "confirm": "yes"})
+
+    refused = await h.client.post(f"/admin/payments/{stars['sessionId']}/refund", data={
+        "csrf": token, "reason": "x", "outside": "on", "confirm": "yes"})
+
+    assert "recorded as refunded" in done.text
+    assert await h.balance("u1") == 0
+    assert refused.status_code == 409 and "use the refund" in notice(refused.text)
+    assert h.stars.refunded == [] and await h.balance("u2") == 100
+
+
+async def test_a_message_saved_then_reset_is_back_to_the_shipped_text_with_both_in_history(
+    h: Harness,
+) -> None:
+    await sign_in(h)
+    token = await csrf(h, "/admin/messages/bot_welcome")
+
+    await h.client.post("/admin/messages/bot_welcome", data={
+        "csrf": token, "template": "Hi {first_name} & welcome", "parseMode": ""})
+    reset = await h.client.post("/admin/messages/bot_welcome/reset", data={"csrf": token})
+
+    assert notice(reset.text) == "Reset to the shipped text."
+    history = reset.text[reset.text.index('id="history"'):]
+    assert history.count("<td>admin</td>") == 2
+    assert "Hi {first_name} &amp; welcome" in history
+    listed = (await h.client.get("/admin/messages")).text
+    assert "shipped text" in listed
+
+
+async def test_a_patron_is_made_and_ended_from_the_console(h: Harness) -> None:
+    await sign_in(h)
+    token = await csrf(h, "/admin/patrons")
+
+    made = await h.client.post("/admin/patrons", data={
+        "csrf": token, "telegramUserId": "77", "userId": "p77", "until": "2030-02-01"})
+    ended = await h.client.post("/admin/patrons/end", data={"csrf": token,
+                                                            "telegramUserId": "77"})
+    again = await h.client.post("/admin/patrons/end", data={"csrf": token,
+                                                            "telegramUserId": "77"})
+    bad = await h.client.post("/admin/patrons", data={"csrf": token, "telegramUserId": "-1"})
+
+    assert notice(made.text).startswith("77 is a patron: invited with https://t.me/+")
+    assert notice(ended.text) == "77 is a patron no more."
+    assert notice(again.text) == "77's patronage had already ended."
+    assert h.channel.revoked
+    assert bad.status_code == 422
+
+
+async def test_a_job_that_fails_shows_its_error_on_the_jobs_page(
+    h: Harness, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken() -> Any:
+        raise RuntimeError("the provider is down")
+
+    monkeypatch.setitem(registry.JOBS, "expire-sessions",
+                        registry.Job("expire-sessions", broken, 60))
+    await sign_in(h)
+    token = await csrf(h, "/admin/jobs")
+
+    failed = await h.client.post("/admin/jobs/expire-sessions/run", data={"csrf": token})
+    unknown = await h.client.post("/admin/jobs/rm-rf/run", data={"csrf": token})
+
+    assert failed.status_code == 500
+    assert notice(failed.text) == ("expire-sessions failed: RuntimeError: the provider is "
+                                   "down")
+    assert "RuntimeError: the provider is down</td>" in failed.text  # the run's last error
+    assert unknown.status_code == 404
