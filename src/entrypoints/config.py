@@ -54,6 +54,10 @@ class StarportConfig(BaseSettings):
     # Named admins, each with a token of their own: "ann:<token>,bob:<token>" (the audit trail
     # names who did what); STARPORT_ADMIN_TOKEN is one more admin, named "admin".
     starport_admins: str | None = Field(default=None, repr=False)
+    # Signs the console's session cookies, with the admin's own token (so a removed or changed
+    # token ends that admin's sessions); changing it signs every admin out. Unset: the tokens
+    # alone sign them.
+    starport_console_secret: str | None = Field(default=None, repr=False, min_length=16)
     starport_api_token: str | None = Field(default=None, repr=False)
     starport_catalog: Path = DEFAULT_CATALOG
     starport_sandbox: bool | None = None  # default: on when no TELEGRAM_BOT_TOKEN is set
@@ -270,6 +274,7 @@ class StarportConfig(BaseSettings):
         found = [self.telegram_bot_token, self.telegram_webhook_secret,
                  self.cryptopay_api_token, self.starport_api_token, self.starport_admin_token,
                  self.telegram_payments_provider_token, self.starport_events_secret,
+                 self.starport_console_secret,
                  *self.admins.values()]
         return [s for s in found if s]
 

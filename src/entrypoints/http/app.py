@@ -1,4 +1,5 @@
-"""The Starlette application: webhooks, REST, admin and operator routes over one Runtime."""
+"""The Starlette application: webhooks, REST, admin and operator routes, and the operator
+console (/admin), over one Runtime."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Mount
 
+from starport.entrypoints.console.routes import ROUTES as CONSOLE_ROUTES
 from starport.entrypoints.http import (
     admin,
     back_office,
@@ -48,7 +50,7 @@ def create_app(runtime: Runtime, metrics: Metrics | None = None) -> Starlette:
     routes: list[BaseRoute] = [
         *telegram_webhook.ROUTES, *cryptopay_webhook.ROUTES, *payments.ROUTES, *users.ROUTES,
         *admin.ROUTES, *events.ROUTES, *back_office.ROUTES, *support.ROUTES, *patrons.ROUTES,
-        *ops.ROUTES, *mini_app.ROUTES, *mini_app.sandbox_routes(runtime),
+        *ops.ROUTES, *mini_app.ROUTES, *mini_app.sandbox_routes(runtime), *CONSOLE_ROUTES,
         *sandbox_mounts(runtime),
     ]
     app = Starlette(

@@ -1,0 +1,19 @@
+"""Every route of the console, mounted on the same app as the API."""
+
+from __future__ import annotations
+
+from starport.entrypoints.console import (
+    deliveries,
+    events,
+    jobs,
+    messages,
+    overview,
+    patrons,
+    payments,
+    signin,
+    static,
+    users,
+)
+
+ROUTES = [*signin.ROUTES, *static.ROUTES, *overview.ROUTES, *payments.ROUTES, *users.ROUTES,
+          *patrons.ROUTES, *messages.ROUTES, *events.ROUTES, *jobs.ROUTES, *deliveries.ROUTES]
