@@ -39,7 +39,8 @@ SECURITY_HEADERS = {
 NAV = (("overview", "/admin", "Overview"), ("payments", "/admin/payments", "Payments"),
        ("users", "/admin/users", "Users"), ("patrons", "/admin/patrons", "Patrons"),
        ("messages", "/admin/messages", "Bot messages"), ("events", "/admin/events", "Events"),
-       ("jobs", "/admin/jobs", "Jobs"), ("deliveries", "/admin/deliveries", "Deliveries"))
+       ("outbox", "/admin/outbox", "Outbox"), ("jobs", "/admin/jobs", "Jobs"),
+       ("deliveries", "/admin/deliveries", "Deliveries"), ("audit", "/admin/audit", "Audit"))
 
 
 @dataclass

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from starport.entrypoints.console import (
+    audit,
     deliveries,
     events,
     jobs,
     messages,
+    outbox,
     overview,
     patrons,
     payments,
@@ -16,4 +18,5 @@ from starport.entrypoints.console import (
 )
 
 ROUTES = [*signin.ROUTES, *static.ROUTES, *overview.ROUTES, *payments.ROUTES, *users.ROUTES,
-          *patrons.ROUTES, *messages.ROUTES, *events.ROUTES, *jobs.ROUTES, *deliveries.ROUTES]
+          *patrons.ROUTES, *messages.ROUTES, *events.ROUTES, *jobs.ROUTES, *deliveries.ROUTES,
+          *outbox.ROUTES, *audit.ROUTES]

@@ -8,8 +8,8 @@ from urllib.parse import quote
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from starport.application import back_office, credits, links
 from starport.application import commands as c
-from starport.application import credits, links
 from starport.application.views import SpendResult
 from starport.entrypoints.console.page import Page, page
 from starport.entrypoints.http.errors import ApiError
@@ -26,10 +26,12 @@ async def find_user(current: Page) -> Response:
 
 async def _user(current: Page, notice: str | None = None) -> Response:
     deps, user_id = current.runtime.deps, user_id_param(current.request)
+    overview = await back_office.user_overview(deps, user_id, limit=20)
     return current.render(
         "user.html", user_id=user_id, balance=await credits.get_balance(deps, user_id),
         ledger=await credits.get_statement(deps, user_id),
         links=await links.list_links(deps, user_id), notice=notice,
+        sessions=overview.sessions, patrons=overview.patrons, actions=overview.actions,
         # A double submit of one form sends the same key: the adjustment is made once.
         idempotency_key=secrets.token_urlsafe(16))
 

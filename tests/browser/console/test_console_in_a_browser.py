@@ -24,7 +24,7 @@ async def test_a_wrong_token_is_refused_and_an_admin_token_opens_the_console(
     await expect(page).to_have_url(f"{server.base_url}/admin")
     await expect(page.locator("#admin-name")).to_have_text("admin")
     await expect(page.get_by_role("navigation")).to_contain_text(
-        "Overview Payments Users Patrons Bot messages Events Jobs Deliveries")
+        "Overview Payments Users Patrons Bot messages Events Outbox Jobs Deliveries Audit")
 
 
 async def test_a_request_without_a_session_or_a_form_without_its_csrf_token_is_refused(
@@ -132,7 +132,7 @@ async def test_an_event_the_host_app_missed_is_sent_again(
     await expect(page.locator("#events tbody tr .status")).to_have_text(["sent"])
     await screenshot(page, "events")
     await page.get_by_role("link", name="Overview").click()
-    await expect(page.locator("svg.chart rect.bar")).to_have_count(14)
+    await expect(page.locator("#events-chart svg.chart rect.bar")).to_have_count(14)
     await screenshot(page, "overview")
 
 

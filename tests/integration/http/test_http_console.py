@@ -216,7 +216,9 @@ async def test_every_page_renders_for_a_signed_in_admin(h: Harness) -> None:
     pages = ["/admin", "/admin/payments", "/admin/users", "/admin/users/ann", "/admin/patrons",
              "/admin/messages", "/admin/messages/bot_welcome", "/admin/events",
              "/admin/events?status=failed", "/admin/jobs", "/admin/deliveries",
-             "/admin/deliveries?sessionId=s1&source=telegram"]
+             "/admin/deliveries?sessionId=s1&source=telegram", "/admin/payments?q=ann",
+             "/admin/payments?status=paid&provider=cryptopay", "/admin/outbox",
+             "/admin/outbox?status=all", "/admin/audit", "/admin/audit?admin=admin"]
 
     answers = {path: (await h.client.get(path)).status_code for path in pages}
     css = await h.client.get("/admin/static/console.css")
@@ -305,3 +307,53 @@ async def test_a_job_that_fails_shows_its_error_on_the_jobs_page(
                                    "down")
     assert "RuntimeError: the provider is down</td>" in failed.text  # the run's last error
     assert unknown.status_code == 404
+
+
+async def test_a_payment_is_found_by_a_telegram_id_and_tells_its_story(h: Harness) -> None:
+    await sign_in(h)
+    session = await h.create_session("ann")
+    await h.send_update(h.update(message=successful_payment(4242, session["sessionId"], 50,
+                                                            "stx-story")))
+
+    found = await h.client.get("/admin/payments?q=4242")
+    story = await h.client.get(f"/admin/payments/{session['sessionId']}")
+
+    assert f'href="/admin/payments/{session["sessionId"]}"' in found.text
+    assert story.status_code == 200
+    assert "stx-story" in story.text and "payment.succeeded" in story.text
+    assert "credited" in story.text  # the delivery's outcome
+
+
+async def test_a_failed_outbox_item_is_tried_again_from_the_console_and_audited(
+    h: Harness,
+) -> None:
+    await sign_in(h)
+    session = await h.create_session("ann")
+    h.messenger.failures = 1  # the payment's confirmation fails once: it waits for a retry
+    await h.send_update(h.update(message=successful_payment(4242, session["sessionId"], 50,
+                                                            "stx-out")))
+    page = await h.client.get("/admin/outbox?status=pending")
+    item = re.search(r'action="/admin/outbox/([^"]+)/retry"', page.text)
+    assert item, page.text
+
+    retried = await h.client.post(f"/admin/outbox/{item.group(1)}/retry",
+                                  data={"csrf": field(page.text, "csrf")})
+    trail = await h.client.get("/admin/audit")
+
+    assert "sent" in notice(retried.text), retried.text
+    assert "retry_outbox" in trail.text and item.group(1) in trail.text
+
+
+async def test_the_overview_shows_payments_and_revenue_per_period_and_a_chart(
+    h: Harness,
+) -> None:
+    await sign_in(h)
+    session = await h.create_session("ann")
+    await h.send_update(h.update(message=successful_payment(4242, session["sessionId"], 50,
+                                                            "stx-o")))
+
+    page = (await h.client.get("/admin")).text
+
+    stats = page[page.index('id="stats"'):page.index("</table>", page.index('id="stats"'))]
+    assert stats.count("50 XTR (telegram_stars)") == 3  # today, 7 days, 30 days
+    assert "Revenue in XTR via telegram_stars per day" in page and "<svg" in page
