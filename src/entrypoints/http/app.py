@@ -11,7 +11,6 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 
-from starport.entrypoints.console.routes import ROUTES as CONSOLE_ROUTES
 from starport.entrypoints.http import (
     admin,
     cryptopay_webhook,
@@ -42,6 +41,9 @@ def create_app(runtime: Runtime, metrics: Metrics | None = None) -> Starlette:
             yield
         finally:
             await runtime.aclose()
+
+    # The console builds on this package (its auth, inputs, schemas): imported once it is whole.
+    from starport.entrypoints.console.routes import ROUTES as CONSOLE_ROUTES
 
     routes: list[BaseRoute] = [
         *telegram_webhook.ROUTES, *cryptopay_webhook.ROUTES, *payments.ROUTES, *users.ROUTES,
