@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -27,6 +28,20 @@ MAX_FIELDS = 50
 TEMPLATES = Environment(loader=PackageLoader("starport.entrypoints.console", "templates"),
                         autoescape=True, undefined=StrictUndefined, trim_blocks=True,
                         lstrip_blocks=True)
+
+
+def when(moment: datetime | str | None) -> str:
+    """A time as an operator reads it: "2026-12-02 23:05:20 UTC"; none: "—"."""
+    if moment is None or moment == "":
+        return "—"
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+TEMPLATES.filters["when"] = when
 # Everything from this server; no inline script; forms post here only; never framed.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; script-src 'self'; "

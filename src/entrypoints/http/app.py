@@ -12,7 +12,6 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Mount
 
-from starport.entrypoints.console.routes import ROUTES as CONSOLE_ROUTES
 from starport.entrypoints.http import (
     admin,
     back_office,
@@ -46,6 +45,9 @@ def create_app(runtime: Runtime, metrics: Metrics | None = None) -> Starlette:
             yield
         finally:
             await runtime.aclose()
+
+    # The console builds on this package (its auth, inputs, schemas): imported once it is whole.
+    from starport.entrypoints.console.routes import ROUTES as CONSOLE_ROUTES
 
     routes: list[BaseRoute] = [
         *telegram_webhook.ROUTES, *cryptopay_webhook.ROUTES, *payments.ROUTES, *users.ROUTES,

@@ -1,5 +1,6 @@
 """Fixtures of the console's browser tests: Starport over loopback with the sandbox Telegram
-and Crypto Pay, a host app receiving its events, and a browser page signed in or not."""
+and Crypto Pay, a host app receiving its events, and a browser page whose console must stay
+free of errors."""
 
 from __future__ import annotations
 
@@ -44,7 +45,16 @@ async def page(browser: Browser, server: Server) -> AsyncIterator[Page]:
     context = await browser.new_context(base_url=server.base_url,
                                         viewport={"width": 1280, "height": 800})
     opened = await context.new_page()
+    # A page the Content-Security-Policy blocks part of, a script error, a missing asset fail
+    # the test (a page answered 4xx on purpose, as a refused sign-in, does not).
+    errors: list[str] = []
+    opened.on("console", lambda m: errors.append(m.text) if m.type == "error" and not
+              m.text.startswith("Failed to load resource") else None)
+    opened.on("pageerror", lambda e: errors.append(str(e)))
+    opened.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400
+              and r.request.resource_type != "document" else None)
     try:
         yield opened
     finally:
         await context.close()
+    assert errors == [], errors

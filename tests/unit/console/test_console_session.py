@@ -7,6 +7,10 @@ import base64
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from pydantic import ValidationError
+
+from starport.entrypoints.config import StarportConfig
 from starport.entrypoints.console.session import ABSOLUTE, IDLE, Sessions
 
 ANN, BOB = "ann-token-0123456789abcdef", "bob-token-0123456789abcdef"
@@ -100,3 +104,14 @@ def test_the_csrf_token_belongs_to_one_session() -> None:
     assert not s.csrf_ok(second, token)
     assert not s.csrf_ok(first, "")
     assert not s.csrf_ok(first, token[:-1] + "é")
+
+
+def test_a_console_secret_is_16_characters_at_least_and_never_shown() -> None:
+    with pytest.raises(ValidationError) as refused:
+        StarportConfig(_env_file=None, starport_console_secret="too-short")  # type: ignore[call-arg]
+    config = StarportConfig(_env_file=None,  # type: ignore[call-arg]
+                            starport_console_secret="a-console-secret-0123456789")
+
+    assert "too-short" not in str(refused.value.errors(include_input=False))
+    assert "a-console-secret-0123456789" in config.secrets
+    assert "a-console-secret-0123456789" not in repr(config)
