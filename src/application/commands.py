@@ -180,11 +180,13 @@ class MakePatron(Command):
     source: PatronSource = PatronSource.ADMIN
     until: datetime | None = None
     first_name: str = ""
+    requested_by: str | None = None  # an admin's name: the change goes on the audit trail
 
 
 @dataclass(frozen=True)
 class EndPatronage(Command):
     telegram_user_id: int
+    requested_by: str | None = None  # an admin's name: the change goes on the audit trail
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from starport.application import audit, host_events
 from starport.application import commands as c
-from starport.application import host_events
 from starport.application.deliveries import record
 from starport.application.deps import Deps
 from starport.application.effects import (
@@ -47,6 +47,10 @@ async def make_patron(deps: Deps, cmd: c.MakePatron) -> Invite | None:
             started = not patron.entitled_at(now)
             patron.renew(cmd.until, now)
             await uow.patrons.save(patron)
+        if cmd.requested_by is not None:
+            await audit.note(deps, uow, cmd.requested_by, "make_patron",
+                             str(cmd.telegram_user_id), detail="until " + (
+                                 host_events.iso(patron.until) if patron.until else "no end"))
         if started:
             await host_events.publish(deps, uow, EventType.PATRON_STARTED, patron.user_id, now,
                                       telegramUserId=patron.telegram_user_id,
@@ -137,6 +141,9 @@ async def end_patronage(deps: Deps, cmd: c.EndPatronage) -> bool:
             raise NotAPatron(f"Telegram user {cmd.telegram_user_id} is not a patron")
         if not await end_patron(deps, uow, patron, now):
             return False
+        if cmd.requested_by is not None:
+            await audit.note(deps, uow, cmd.requested_by, "end_patron",
+                             str(cmd.telegram_user_id))
         await uow.commit()
     return True
 

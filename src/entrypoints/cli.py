@@ -118,6 +118,17 @@ def _parser() -> argparse.ArgumentParser:
     hist.add_argument("key")
     hist.set_defaults(run=_messages("history"))
 
+    cr = sub.add_parser("credits", help="a user's credits").add_subparsers()
+    adj = cr.add_parser("adjust", help="grant (+N) or take (-N) credits with a reason, once "
+                                       "per --key (a ledger entry of kind adjustment)")
+    adj.add_argument("user_id")
+    adj.add_argument("credits", type=int, help="+50 grants, -20 takes")
+    adj.add_argument("--reason", required=True)
+    adj.add_argument("--key", help="idempotency key (default: a new one: not repeatable)")
+    adj.add_argument("--by", default="cli", help="who, for the audit trail")
+    adj.add_argument("--allow-debt", action="store_true")
+    adj.set_defaults(run=_credits_adjust)
+
     ev = sub.add_parser("events", help="events sent to the host app (STARPORT_EVENTS_URL)"
                         ).add_subparsers()
     ev.add_parser("secret", help="print a new STARPORT_EVENTS_SECRET (whsec_...)"
@@ -131,6 +142,28 @@ def _parser() -> argparse.ArgumentParser:
     rsd.add_argument("event_id")
     rsd.set_defaults(run=_events_resend)
     return p
+
+
+def _credits_adjust(config: StarportConfig, args: argparse.Namespace) -> int:
+    import secrets
+
+    from starport.application import commands as c
+    from starport.domain.errors import DomainError
+
+    async def work(runtime: Any) -> int:
+        try:
+            result = await runtime.bus.handle(c.AdjustCredits(
+                user_id=args.user_id, credits=args.credits, reason=args.reason,
+                idempotency_key=args.key or secrets.token_urlsafe(16), requested_by=args.by,
+                allow_debt=args.allow_debt))
+        except DomainError as exc:
+            print(f"starport: {exc.message}", file=sys.stderr)
+            return 1
+        _print({"userId": args.user_id, "balance": result.balance, "adjusted": args.credits,
+                "replayed": result.replayed})
+        return 0
+
+    return _with_runtime(config, work)
 
 
 def _events_secret(config: StarportConfig, args: argparse.Namespace) -> int:

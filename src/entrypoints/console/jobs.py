@@ -31,7 +31,7 @@ async def run_now(current: Page) -> Response:
     log.info("console: %s runs job %s", current.admin, name)
     # Through the registry, so the job lock holds here too (one run across instances).
     try:
-        counts = await run_job(current.runtime, name)
+        counts = await run_job(current.runtime, name, requested_by=current.admin)
     except Exception as exc:  # recorded as the job's last error; the table shows it
         log.exception("console: job %s run by %s failed", name, current.admin)
         return await _table(current, problem=f"{name} failed: {type(exc).__name__}: {exc}")

@@ -114,9 +114,7 @@ async def run_job(request: Request, who: str) -> Any:
         raise ApiError(404, "unknown_job", f"unknown job {name!r}; known: {sorted(JOBS)}")
     bind_contextvars(job=name)
     # Through the registry, so the job lock holds here too (one run across instances).
-    counts: JobCounts = await run_registered_job(runtime_of(request), name)
-    await runtime_of(request).bus.handle(c.NoteAdminAction(
-        who, "run_job", name, detail=", ".join(f"{k} {v}" for k, v in counts.counts.items())))
+    counts: JobCounts = await run_registered_job(runtime_of(request), name, requested_by=who)
     return serialize.job(name, counts)
 
 
@@ -125,11 +123,8 @@ async def make_patron(request: Request, who: str) -> Any:
     source = PatronSource.HOST_APP if who == "host_app" else PatronSource.ADMIN
     invite = await runtime_of(request).bus.handle(c.MakePatron(
         telegram_user_id=body.telegram_user_id, user_id=body.user_id, until=body.until,
-        first_name=body.first_name, source=source))
-    if source is PatronSource.ADMIN:
-        await runtime_of(request).bus.handle(c.NoteAdminAction(
-            who, "make_patron", str(body.telegram_user_id),
-            detail=f"until {iso(body.until) or 'no end'}"))
+        first_name=body.first_name, source=source,
+        requested_by=who if source is PatronSource.ADMIN else None))
     data = {"telegramUserId": body.telegram_user_id,
             "userId": body.user_id or str(body.telegram_user_id),
             "until": iso(body.until), "invite": serialize.invite(invite)}
@@ -139,10 +134,8 @@ async def make_patron(request: Request, who: str) -> Any:
 async def end_patron(request: Request, who: str) -> Any:
     telegram_user_id = whole(request.path_params["telegram_user_id"], "telegramUserId", 1,
                              INT64)
-    ended = await runtime_of(request).bus.handle(c.EndPatronage(telegram_user_id))
-    if ended and who != "host_app":
-        await runtime_of(request).bus.handle(c.NoteAdminAction(who, "end_patron",
-                                                               str(telegram_user_id)))
+    ended = await runtime_of(request).bus.handle(c.EndPatronage(
+        telegram_user_id, requested_by=who if who != "host_app" else None))
     return {"telegramUserId": telegram_user_id, "ended": ended}
 
 

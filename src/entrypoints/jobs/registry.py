@@ -60,10 +60,20 @@ def applicable(runtime: Runtime, job: Job) -> bool:
     return job.needs in runtime.config.providers
 
 
-async def run_job(runtime: Runtime, name: str) -> JobCounts:
+async def run_job(runtime: Runtime, name: str, requested_by: str | None = None) -> JobCounts:
     """Run the job once, unless another instance is running it now: then nothing is done and
     the counts say so (`already_running_elsewhere: 1`). A run is recorded (job_runs), with its
-    error if it failed; the error is raised again."""
+    error if it failed; the error is raised again. A run an admin asked for is also on the
+    audit trail, with what came of it."""
+    counts = await _run_once(runtime, name)
+    if requested_by is not None:
+        await runtime.bus.handle(c.NoteAdminAction(
+            requested_by, "run_job", name,
+            detail=", ".join(f"{k} {v}" for k, v in counts.counts.items())))
+    return counts
+
+
+async def _run_once(runtime: Runtime, name: str) -> JobCounts:
     try:
         job = JOBS[name]
     except KeyError:

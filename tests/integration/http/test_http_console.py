@@ -357,3 +357,22 @@ async def test_the_overview_shows_payments_and_revenue_per_period_and_a_chart(
     stats = page[page.index('id="stats"'):page.index("</table>", page.index('id="stats"'))]
     assert stats.count("50 XTR (telegram_stars)") == 3  # today, 7 days, 30 days
     assert "Revenue in XTR via telegram_stars per day" in page and "<svg" in page
+
+
+async def test_patrons_are_listed_invited_again_and_each_change_is_on_the_audit_trail(
+    h: Harness,
+) -> None:
+    await sign_in(h)
+    token = await csrf(h, "/admin/patrons")
+    await h.client.post("/admin/patrons", data={"csrf": token, "telegramUserId": "78",
+                                                "userId": "p78"})
+    listed = await h.client.get("/admin/patrons")
+    fresh = await h.client.post("/admin/patrons/invite", data={"csrf": token,
+                                                               "telegramUserId": "78"})
+    await h.client.post("/admin/patrons/end", data={"csrf": token, "telegramUserId": "78"})
+    trail = (await h.client.get("/admin/audit?target=78")).text
+
+    table = listed.text[listed.text.index('id="patrons"'):]
+    assert ">78<" in table and "p78" in table and "Invite again" in table
+    assert "needs no new invite" in notice(fresh.text)  # the first invite is still unused
+    assert trail.index("end_patron") < trail.index("make_patron")  # newest first
