@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from browser import browser_page
+from chromium_page import browser_page
 from e2e_support import balance
 from features.drivers.http_database import sqlite_url
 from features.drivers.http_server import Server, mini_app_auth, running_server
