@@ -44,6 +44,7 @@ class StartDeepLink(Command):
     chat_id: int
     first_name: str = ""
     delivery: Delivery | None = None
+    language: str | None = None  # the user's Telegram language_code: the texts' language
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class ValidatePreCheckout(Command):
     currency: str
     total_amount: int
     delivery: Delivery | None = None
+    language: str | None = None  # the user's Telegram language_code: the texts' language
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class CompletePayment(Command):
     provider_charge_id: str | None = None  # the payment provider's own reference (cards)
     first_name: str = ""
     delivery: Delivery | None = None
+    language: str | None = None  # the user's Telegram language_code: the texts' language
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,7 @@ class RedeemLinkToken(Command):
     chat_id: int
     first_name: str = ""
     delivery: Delivery | None = None
+    language: str | None = None  # the user's Telegram language_code: the texts' language
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,7 @@ class RecordProviderRefund(Command):
     paid: Price | None = None  # what was returned, as the provider reports it
     payer_telegram_id: int | None = None
     delivery: Delivery | None = None
+    language: str | None = None  # the user's Telegram language_code: the texts' language
 
 
 @dataclass(frozen=True)
@@ -193,6 +198,7 @@ class ObserveMembership(Command):
     invite_link: str | None = None
     first_name: str = ""
     delivery: Delivery | None = None
+    language: str | None = None  # the user's Telegram language_code: the texts' language
 
 
 @dataclass(frozen=True)
@@ -206,6 +212,7 @@ class InvitePatron(Command):
 
     telegram_user_id: int
     first_name: str = ""
+    language: str | None = None  # the user's Telegram language_code: the texts' language
 
 
 @dataclass(frozen=True)
@@ -219,12 +226,14 @@ class UpdateBotMessage(Command):
     template: str
     parse_mode: str | None
     changed_by: str
+    language: str | None = None  # None: the default language
 
 
 @dataclass(frozen=True)
 class ResetBotMessage(Command):
     key: str
     changed_by: str
+    language: str | None = None  # None: the default language (back to the shipped text)
 
 
 @dataclass(frozen=True)
@@ -261,6 +270,7 @@ class Reply(Command):
     key: str
     first_name: str = ""
     delivery: Delivery | None = None
+    language: str | None = None  # the user's Telegram language_code: the texts' language
 
 
 @dataclass(frozen=True)
@@ -270,6 +280,7 @@ class ReplyBalance(Command):
     first_name: str = ""
     delivery: Delivery | None = None
     telegram_user_id: int | None = None  # from the bot: the account it is linked to, if any
+    language: str | None = None  # the user's Telegram language_code: the texts' language
 
 
 @dataclass(frozen=True)
@@ -279,6 +290,7 @@ class ShowPackages(Command):
     chat_id: int
     first_name: str = ""
     delivery: Delivery | None = None
+    language: str | None = None  # the user's Telegram language_code: the texts' language
 
 
 @dataclass(frozen=True)
@@ -291,6 +303,7 @@ class BuyFromChat(Command):
     package_id: str
     first_name: str = ""
     delivery: Delivery | None = None
+    language: str | None = None  # the user's Telegram language_code: the texts' language
 
 
 @dataclass(frozen=True)

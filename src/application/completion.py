@@ -76,9 +76,12 @@ class _Step:
                               balance=balance, rejected_reason=rejected_reason)
 
     async def tell(self, key: str, **values: object) -> None:
+        """In the payer's language, as the update reporting the payment says it (no read)."""
         if self.chat_id is not None:
             await send_template(self.uow, item_id=self.deps.ids.new_id(), chat_id=self.chat_id,
-                                key=key, now=self.now, buttons=(), **values)
+                                key=key, now=self.now,
+                                languages=self.deps.settings.languages_for(self.cmd.language),
+                                buttons=(), **values)
 
 
 async def _credit(step: _Step) -> PaymentOutcome:
@@ -119,7 +122,8 @@ async def _credit(step: _Step) -> PaymentOutcome:
         # Its own command after this commit (creating the link is a call to Telegram); the
         # membership check job invites anyone this misses.
         await uow.queue(OutboxItem.now(deps.ids.new_id(), to_invite,
-                                       InvitePatron(to_invite, step.cmd.first_name), step.now))
+                                       InvitePatron(to_invite, step.cmd.first_name,
+                                                    step.cmd.language), step.now))
     return step.outcome(step.decision, credits=session.credits, balance=balance)
 
 

@@ -22,6 +22,7 @@ from starport.application.ports import (
 from starport.application.unit_of_work import UnitOfWorkFactory
 from starport.domain.catalog import Catalog
 from starport.domain.errors import PerksDisabled, ProviderNotEnabled
+from starport.domain.languages import Languages
 from starport.domain.limits import NO_LIMITS, PaymentLimits
 from starport.domain.providers import Provider
 
@@ -59,6 +60,14 @@ class Settings:
     # Where /support and /paysupport send buyers (a Telegram @name, an e-mail, a web page).
     support_contact: str = "the seller in the app you bought from"
     events_enabled: bool = False  # events for the host app (STARPORT_EVENTS_URL is set)
+    # Bot messages: users read their Telegram language_code's text, else this language's.
+    default_language: str = "en"
+    # The languages an admin may write texts in (the default first); empty: any language.
+    languages: tuple[str, ...] = ()
+
+    def languages_for(self, language_code: str | None) -> Languages:
+        """Where a user's texts are looked for: their language, then the default."""
+        return Languages.of(language_code, self.default_language)
 
     def deep_link(self, session_id: str) -> str:
         return f"https://t.me/{self.bot_username}?start=pay_{session_id}"

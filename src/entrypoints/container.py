@@ -92,6 +92,8 @@ def _settings(config: StarportConfig) -> Settings:
            if config.starport_support_contact else {}),
         balance_alerts=config.balance_alert_thresholds,
         events_enabled=config.starport_events_url is not None,
+        default_language=config.starport_default_language,
+        languages=config.languages,
     )
 
 

@@ -157,8 +157,9 @@ join_bonuses = Table(
 )
 
 bot_messages = Table(
-    "bot_messages", metadata,
+    "bot_messages", metadata,  # a text per key and language (STARPORT_DEFAULT_LANGUAGE's: 0011)
     Column("key", String(64), primary_key=True),
+    Column("language", String(35), primary_key=True),
     Column("template", Text, nullable=False),
     Column("parse_mode", String(16)),
     Column("updated_by", String(200)),
@@ -169,6 +170,7 @@ bot_message_changes = Table(
     "bot_message_changes", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("key", String(64), nullable=False),
+    Column("language", String(35), nullable=False),
     Column("previous", Text, nullable=False),
     Column("current", Text, nullable=False),
     Column("changed_by", String(200), nullable=False),

@@ -70,10 +70,20 @@ class RefundBody(Body):
     allow_debt: StrictBool = False
 
 
-class BotMessageBody(Body):
+class _TemplateBody(Body):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=False, extra="forbid",
                               frozen=True)  # a template keeps its whitespace
+
+
+class BotMessageBody(_TemplateBody):
     template: Text = Field(min_length=1, max_length=4096)
+    parse_mode: Text | None = None
+
+
+class PreviewBody(_TemplateBody):
+    """What to preview; no template: the text in force in the language."""
+
+    template: Text | None = Field(default=None, min_length=1, max_length=4096)
     parse_mode: Text | None = None
 
 

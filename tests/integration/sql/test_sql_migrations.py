@@ -32,7 +32,7 @@ async def check_up_and_down(url: str) -> None:
     expected = {t.name for t in metadata.sorted_tables}
     assert migrate.current(url) is None
     migrate.upgrade(url)
-    assert migrate.current(url) == "0008_telegram_links"
+    assert migrate.current(url) == "0011_bot_message_languages"
     diffs, tables = await schema_of(url)
     assert diffs == []
     assert expected <= tables

@@ -123,14 +123,15 @@ class TestDefinitions:
         with pytest.raises(UnknownMessageKey):
             definition("nope")
         with pytest.raises(UnknownMessageKey):
-            BotMessage.default("nope")
+            BotMessage.default("nope", "en")
 
     @pytest.mark.parametrize("key", sorted(DEFINITIONS))
     def test_every_default_is_valid_and_renders_with_its_own_placeholders(self, key: str
                                                                           ) -> None:
         d = DEFINITIONS[key]
         validate(key, d.default, d.parse_mode)
-        rendered = BotMessage.default(key).render(**{name: f"<{name}>" for name in d.placeholders})
+        rendered = BotMessage.default(key, "en").render(
+            **{name: f"<{name}>" for name in d.placeholders})
         assert "{" not in rendered
         for used in placeholders(d.default):
             assert f"<{used}>" in rendered
@@ -142,40 +143,40 @@ class TestDefinitions:
 
 class TestBotMessage:
     def test_a_default_message_is_the_shipped_text(self) -> None:
-        m = BotMessage.default("payment_success")
+        m = BotMessage.default("payment_success", "en")
         assert m.is_default
         assert m.template == DEFINITIONS["payment_success"].default
         assert m.updated_by is None
 
     def test_a_change_is_audited_with_the_previous_text(self) -> None:
-        m = BotMessage.default("payment_failed")
+        m = BotMessage.default("payment_failed", "en")
         old = m.template
         change = m.change("<b>Sorry</b>: {reason}", "HTML", by="admin:ann", now=NOW)
         assert (m.template, m.parse_mode) == ("<b>Sorry</b>: {reason}", "HTML")
         assert (m.updated_by, m.updated_at) == ("admin:ann", NOW)
         assert not m.is_default
         assert change == BotMessageChange("payment_failed", old, "<b>Sorry</b>: {reason}",
-                                          "admin:ann", NOW)
+                                          "admin:ann", NOW, language="en")
 
     def test_changing_to_the_same_text_is_no_change(self) -> None:
-        m = BotMessage.default("payment_failed")
+        m = BotMessage.default("payment_failed", "en")
         assert m.change(m.template, m.parse_mode, by="admin", now=NOW) is None
         assert m.updated_by is None
 
     def test_changing_only_the_parse_mode_is_a_change(self) -> None:
-        m = BotMessage.default("balance_info")
-        change = m.change(m.template, "MarkdownV2", by="admin", now=NOW)
+        m = BotMessage.default("balance_info", "en")
+        change = m.change(m.template, "HTML", by="admin", now=NOW)
         assert change is not None and change.previous == change.current
 
     def test_reset_restores_the_default_and_is_audited(self) -> None:
-        m = BotMessage.default("balance_info")
+        m = BotMessage.default("balance_info", "en")
         m.change("Balance: {balance}", None, by="admin:ann", now=NOW)
         change = m.reset(by="admin:bob", now=NOW + timedelta(hours=1))
         assert m.is_default
         assert m.updated_by == "admin:bob"
         assert change == BotMessageChange(
             "balance_info", "Balance: {balance}", DEFINITIONS["balance_info"].default,
-            "admin:bob", NOW + timedelta(hours=1))
+            "admin:bob", NOW + timedelta(hours=1), language="en")
         assert m.reset(by="admin:bob", now=NOW) is None  # already the default
 
     @pytest.mark.parametrize(("template", "parse_mode", "why"), [
@@ -191,31 +192,31 @@ class TestBotMessage:
     def test_an_invalid_change_is_refused_and_leaves_the_text(self, template: str,
                                                               parse_mode: str | None, why: str
                                                               ) -> None:
-        m = BotMessage.default("payment_refunded")
+        m = BotMessage.default("payment_refunded", "en")
         with pytest.raises(InvalidTemplate, match=why):
             m.change(template, parse_mode, by="admin", now=NOW)
         assert m.is_default
 
     def test_html_is_only_checked_in_html_mode(self) -> None:
-        m = BotMessage.default("balance_info")
+        m = BotMessage.default("balance_info", "en")
         assert m.change("<div>{balance}</div>", None, by="admin", now=NOW)
         assert m.render(balance=5) == "<div>5</div>"
 
     def test_a_message_of_exactly_4096_characters_is_accepted(self) -> None:
-        m = BotMessage.default("terms_info")
+        m = BotMessage.default("terms_info", "en")
         assert m.change("x" * MAX_LENGTH, None, by="admin", now=NOW)
 
     def test_render_fills_and_escapes_for_the_parse_mode(self) -> None:
-        m = BotMessage.default("bonus_granted")
+        m = BotMessage.default("bonus_granted", "en")
         m.change("<b>+{credits}</b> for {first_name}", "HTML", by="admin", now=NOW)
         assert m.render(credits=10, first_name="<Ann & Bob>", balance=3) == (
             "<b>+10</b> for &lt;Ann &amp; Bob&gt;")
 
     def test_render_ignores_extra_values(self) -> None:
-        m = BotMessage.default("balance_info")
+        m = BotMessage.default("balance_info", "en")
         assert m.render(balance=7, first_name="Ann", recent="", password="x",
                         session_id="s") == "Your balance: 7 credits.\n"
 
     def test_render_refuses_a_missing_value(self) -> None:
         with pytest.raises(InvalidTemplate, match="balance"):
-            BotMessage.default("balance_info").render(first_name="Ann")
+            BotMessage.default("balance_info", "en").render(first_name="Ann")
