@@ -112,7 +112,7 @@ def check_markdown_v2(template: str) -> None:
         at, problem = found
         where = origin[at] if at < len(origin) else len(template)
         context = template[max(0, where - 10):where + 10]
-        raise InvalidTemplate(f"MarkdownV2: {problem} at character {where + 1} "
+        raise InvalidTemplate(f"MarkdownV2, character {where + 1}: {problem} "
                               f"(near {context!r})")
 
 

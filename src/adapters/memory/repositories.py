@@ -244,14 +244,18 @@ class MemoryBotMessages:
         self._messages.put((message.key, message.language), None)
 
     async def record_change(self, change: BotMessageChange) -> None:
-        number = len(list(self._changes.values())) + 1
-        self._changes.put(number, change)
+        self._changes.put(self._count() + 1, change)
 
     async def history(self, key: str, limit: int, language: str | None = None
                       ) -> Sequence[BotMessageChange]:
-        found = [c for c in self._changes.values()
-                 if c.key == key and language in (None, c.language)]
-        return sorted(found, key=lambda c: c.changed_at, reverse=True)[:limit]
+        numbered = ((n, self._changes.get(n)) for n in range(1, self._count() + 1))
+        found = [(c.changed_at, n, c) for n, c in numbered
+                 if c is not None and c.key == key and language in (None, c.language)]
+        # Newest first; at the same moment, the later recorded first (as SQL's id).
+        return [c for _, _, c in sorted(found, key=lambda f: f[:2], reverse=True)[:limit]]
+
+    def _count(self) -> int:
+        return len(list(self._changes.values()))
 
 
 class MemoryOutbox:

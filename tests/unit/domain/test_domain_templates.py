@@ -12,10 +12,18 @@ from starport.domain.bot_messages import (
     BotMessage,
     BotMessageChange,
     definition,
+    preview,
     validate,
 )
 from starport.domain.errors import InvalidTemplate, UnknownMessageKey
-from starport.domain.templates import check_html, check_placeholders, escape, fill, placeholders
+from starport.domain.templates import (
+    check_html,
+    check_markdown_v2,
+    check_placeholders,
+    escape,
+    fill,
+    placeholders,
+)
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -220,3 +228,84 @@ class TestBotMessage:
     def test_render_refuses_a_missing_value(self) -> None:
         with pytest.raises(InvalidTemplate, match="balance"):
             BotMessage.default("balance_info", "en").render(first_name="Ann")
+
+
+class TestMarkdownV2:
+    @pytest.mark.parametrize("template", [
+        "Paid \\+{credits} credits\\.",
+        "*bold* _italic_ __underline__ ~strike~ ||spoiler|| *_nested_*",
+        "[the shop](https://example.com/a_(b\\)) and ![👍](tg://emoji?id=5368324170671202286)",
+        "`code with . and !` and ```python\nprint(1 + 2)\n```",
+        "> a quoted line\n>with another\n**>an expandable quote",
+        "Balance: {balance}\\. Thanks, {first_name}\\!",
+        "literal \\{braces\\} \\\\ and \\_underscore\\_",
+    ])
+    def test_what_telegram_parses_passes(self, template: str) -> None:
+        check_markdown_v2(template)
+
+    @pytest.mark.parametrize(("template", "at", "why"), [
+        ("Paid {credits} credits.", 23, "'.' is reserved"),
+        ("Thanks!", 7, "'!' is reserved"),
+        ("-5 credits", 1, "'-' is reserved"),
+        ("a > b", 3, "'>' is reserved"),
+        ("*bold", 1, "'*' is never closed"),
+        ("*bold _both* italic_", 12, "'*' closes an entity while '_' opened at character 7"),
+        ("see [the shop]", 14, "must be followed by '(url)'"),
+        ("a ] b", 3, "']' closes no '['"),
+        ("[x](https://a.b", 4, "'(url)' is not closed"),
+        ("`code", 1, "code opened with ` is not closed"),
+        ("trailing \\", 10, "must be followed by the ASCII character"),
+        ("Hi {first_name}. Paid", 16, "'.' is reserved"),  # the template's position
+        ("{{literal}}", 1, "'{' is reserved"),  # "{{" sends "{", which MarkdownV2 reserves
+        ("\\{{literal\\}} and .", 19, "'.' is reserved"),  # "{{" is 2 of the template's
+    ])
+    def test_what_telegram_refuses_is_named_with_its_position(self, template: str, at: int,
+                                                             why: str) -> None:
+        with pytest.raises(InvalidTemplate) as refused:
+            check_markdown_v2(template)
+        assert refused.value.message.startswith(f"MarkdownV2, character {at}: "), (
+            refused.value.message)
+        assert why in refused.value.message
+
+    def test_a_change_to_markdown_v2_is_checked(self) -> None:
+        with pytest.raises(InvalidTemplate, match="reserved"):
+            validate("payment_failed", "Sorry: {reason}.", "MarkdownV2")
+        validate("payment_failed", "Sorry: {reason}\\.", "MarkdownV2")
+
+    def test_html_errors_say_where(self) -> None:
+        with pytest.raises(InvalidTemplate, match=r"<div> \(line 2, column 3\)"):
+            check_html("ok\n  <div>no</div>")
+
+
+class TestButtonsAndPreview:
+    def test_every_button_label_is_short_plain_text(self) -> None:
+        buttons = [d for d in DEFINITIONS.values() if d.button]
+        assert {d.key for d in buttons} >= {"button_buy", "button_balance", "button_support",
+                                            "button_join_channel", "button_subscribe"}
+        for d in buttons:
+            assert d.parse_mode is None and len(preview(d.key, d.default, None)) <= 64
+
+    @pytest.mark.parametrize(("template", "parse_mode", "why"), [
+        ("B" * 65, None, "at most 64"),
+        ("Buy\ncredits", None, "one line"),
+        ("<b>Buy</b>", "HTML", "no parse mode"),
+        ("Buy {credits}", None, "unknown placeholders"),
+    ])
+    def test_a_label_that_is_not_one_short_plain_line_is_refused(
+            self, template: str, parse_mode: str | None, why: str) -> None:
+        with pytest.raises(InvalidTemplate, match=why):
+            validate("button_buy", template, parse_mode)
+
+    def test_a_text_too_long_once_filled_is_refused_in_preview(self) -> None:
+        template = "x" * 4088 + "{recent}"
+        validate("balance_info", template, None)  # 4096 characters as written
+        with pytest.raises(InvalidTemplate, match="4112 characters: more than the 4096"):
+            preview("balance_info", template, None)
+
+    def test_a_preview_fills_every_placeholder_escaped_for_the_parse_mode(self) -> None:
+        assert preview("payment_success", "*\\+{credits}* for {amount}", "MarkdownV2") == (
+            "*\\+100* for 4\\.99 USD")
+        assert preview("link_failed", "<i>{reason}</i>", "HTML") == (
+            "<i>the price has changed</i>")
+        assert preview("bot_welcome", DEFINITIONS["bot_welcome"].default, None) == (
+            "Welcome, Ann! Buy credits with /buy and see them with /balance.")
