@@ -301,7 +301,7 @@ def _db_upgrade(config: StarportConfig, args: argparse.Namespace) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # before alembic logs on import
     from starport.adapters.sql.migrate import upgrade
 
-    upgrade(config.database_url, args.revision)
+    upgrade(config.database_url, args.revision, config.starport_default_language)
     print(f"database at {args.revision}")
     return 0
 
@@ -309,7 +309,7 @@ def _db_upgrade(config: StarportConfig, args: argparse.Namespace) -> int:
 def _db_downgrade(config: StarportConfig, args: argparse.Namespace) -> int:
     from starport.adapters.sql.migrate import downgrade
 
-    downgrade(config.database_url, args.revision)
+    downgrade(config.database_url, args.revision, config.starport_default_language)
     print(f"database at {args.revision}")
     return 0
 

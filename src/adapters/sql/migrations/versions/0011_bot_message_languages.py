@@ -1,7 +1,7 @@
 """Bot messages in several languages: a text per (key, language), and the language of each
 change in the history. The texts stored so far are the default language's: the one this
-Starport is configured with (STARPORT_DEFAULT_LANGUAGE, read here as the server reads it;
-`en` when unset).
+Starport is configured with (STARPORT_DEFAULT_LANGUAGE, as `starport db upgrade` reads its
+configuration; `en` when unset).
 
 Revision ID: 0011_bot_message_languages
 Revises: 0008_telegram_links
@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 
 from starport.domain.languages import language
 
@@ -24,7 +24,11 @@ depends_on = None
 
 
 def _default_language() -> str:
-    return language(os.environ.get("STARPORT_DEFAULT_LANGUAGE") or "en")
+    """As `starport db upgrade` passes it from the configuration (.env included); else the
+    environment's (the plain `alembic` command); else `en`."""
+    given = (context.config.attributes.get("default_language")
+             or os.environ.get("STARPORT_DEFAULT_LANGUAGE"))
+    return language(given or "en")
 
 
 def _add_language(table: str) -> None:
