@@ -92,6 +92,7 @@ async def buy_from_chat(deps: Deps, cmd: c.BuyFromChat) -> BuyAnswer:
             expires_at=now + deps.settings.session_ttl, telegram_user_id=cmd.telegram_user_id,
         )
         session.mark_invoiced(None, None, now)
+        session.note_language(cmd.language)
         admitted = await admit_session(deps, uow, session.user_id)
         if not admitted.allowed:  # told in the chat; nothing is created
             await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id,

@@ -104,6 +104,7 @@ async def _credit(step: _Step) -> PaymentOutcome:
     to_invite = None
     if session.subscription_period is not None:
         to_invite = await _extend_patronage(step, session)
+    session.note_language(step.cmd.language)  # saved with the payment: no statement of its own
     await uow.sessions.save(session)
     balance = accounts[ledger.user_account(session.user_id)].balance
     await host_events.publish(

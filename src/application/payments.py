@@ -140,6 +140,7 @@ async def start_deep_link(deps: Deps, cmd: c.StartDeepLink) -> SessionView:
                 raise await refused(uow, cmd.delivery, exc) from None
         try:
             session.link_telegram_user(cmd.telegram_user_id, now)
+            session.note_language(cmd.language)
             if deps.capable(session.provider, ChatInvoices) is None:
                 raise SessionNotPayable(f"this session is paid with "
                                         f"{deps.traits(session.provider).label}, not in the chat")

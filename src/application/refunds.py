@@ -170,8 +170,8 @@ async def _refund_renewal(deps: Deps, uow: UnitOfWork, session: PaymentSession, 
 async def _refund_session(deps: Deps, uow: UnitOfWork, session: PaymentSession,
                           by: RefundInitiator, reason: str, language: str | None = None
                           ) -> RefundResult:
-    """`language`: the user's Telegram language_code, when a Telegram update told it (an
-    admin's refund does not know it: the default language's text)."""
+    """`language`: the user's Telegram language_code, when a Telegram update reports the
+    refund (an admin's refund goes by the session's)."""
     """The session's payment refunded: its credits come back out (a debt if spent already)."""
     if session.status is SessionStatus.REFUNDED:
         return await _result_of_earlier(uow, session)
@@ -220,10 +220,11 @@ async def _published(deps: Deps, uow: UnitOfWork, session: PaymentSession, charg
 
 async def _tell_refunded(deps: Deps, uow: UnitOfWork, session: PaymentSession, balance: int,
                          now: datetime, language: str | None) -> None:
+    """In the language the update reporting it gave, else the buyer's as last known."""
     if session.telegram_user_id is not None:
         await send_template(uow, item_id=deps.ids.new_id(), chat_id=session.telegram_user_id,
                             key="payment_refunded", now=now,
-                            languages=deps.settings.languages_for(language),
+                            languages=deps.settings.languages_for(language or session.language),
                             credits=session.credits,
                             balance=balance, session_id=session.id)
 

@@ -71,7 +71,8 @@ def session_values(s: PaymentSession) -> dict[str, Any]:
         "web_app_url": s.web_app_url,
         "charge_id": s.charge_id, "paid_at": s.paid_at,
         "refunded_at": s.refunded_at, "failure_reason": s.failure_reason,
-        "subscription_period": s.subscription_period, "version": s.version,
+        "subscription_period": s.subscription_period, "language": s.language,
+        "version": s.version,
     }
 
 
@@ -86,7 +87,8 @@ def session_from(r: Row) -> PaymentSession:
         mini_app_url=r["mini_app_url"], web_app_url=r["web_app_url"],
         charge_id=r["charge_id"],
         paid_at=r["paid_at"], refunded_at=r["refunded_at"], failure_reason=r["failure_reason"],
-        subscription_period=r["subscription_period"], version=r["version"],
+        subscription_period=r["subscription_period"], language=r["language"],
+        version=r["version"],
     )
 
 

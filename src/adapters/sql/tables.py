@@ -53,6 +53,7 @@ sessions = Table(
     Column("refunded_at", UtcDateTime),
     Column("failure_reason", Text),
     Column("subscription_period", Integer),  # seconds; None: a one-off purchase
+    Column("language", String(35)),  # the buyer's Telegram language_code (0011)
     Column("version", Integer, nullable=False),
     UniqueConstraint("provider", "charge_id"),  # one session per provider charge, ever
     Index(None, "provider", "invoice_id"),

@@ -245,3 +245,16 @@ class TestLanguages:
         assert draft.text is None and draft.error is not None and "'!'" in draft.error
         with pytest.raises(UnknownMessageKey):
             await bm.preview_bot_message(world.deps, "nope")
+
+    async def test_an_admins_refund_is_told_in_the_buyers_language(self, world) -> None:
+        # Given a Russian buyer's payment (the payment update gives the language)
+        await world.handle(c.UpdateBotMessage(
+            "payment_refunded", "Возврат: −{credits} кредитов.", None, "admin", language="ru"))
+        view = await world.open_stars_session("u1", telegram_user_id=30)
+        await world.handle(c.CompletePayment(Provider.TELEGRAM_STARS, view.id, "c30",
+                                             Stars(50), 30, 30, language="ru"))
+        # When an admin refunds it: no update, no language of its own
+        await world.handle(c.RefundPayment(view.id, "admin:ann"))
+        # Then
+        assert (await world.session(view.id)).language == "ru"
+        assert world.texts_to(30)[-1] == "Возврат: −100 кредитов."

@@ -1,13 +1,19 @@
-"""Languages of bot messages: codes as Telegram sends them, the fallback order, and which
-text a reader gets."""
+"""Languages of bot messages: codes as Telegram sends them, the fallback order, which text a
+reader gets, and the buyer's language a session keeps."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from starport.domain.bot_messages import DEFINITIONS, BotMessage, resolve
+from starport.domain.catalog import CreditPackage
 from starport.domain.errors import InvalidLanguage
 from starport.domain.languages import Languages, language
+from starport.domain.money import Stars
+from starport.domain.providers import Provider
+from starport.domain.sessions import PaymentSession
 
 
 class TestLanguageCodes:
@@ -64,3 +70,18 @@ class TestResolve:
         found = resolve("buy_menu", Languages.of("de", "en"), [own("ru", "Выберите:")])
         assert found.template == DEFINITIONS["buy_menu"].default
         assert (found.language, found.is_default) == ("en", True)
+
+
+class TestSessionLanguage:
+    def test_a_session_keeps_the_latest_well_formed_language_it_heard(self) -> None:
+        now = datetime(2026, 1, 1, tzinfo=UTC)
+        session = PaymentSession.open(
+            session_id="s1", user_id="u1", package=CreditPackage("p", "P", 10, Stars(5)),
+            provider=Provider.TELEGRAM_STARS, now=now, expires_at=now + timedelta(hours=1))
+        assert session.language is None
+        session.note_language("pt-BR")
+        session.note_language(None)
+        session.note_language("not a language!")
+        assert session.language == "pt-br"
+        session.note_language("ru")
+        assert session.language == "ru"

@@ -1,7 +1,8 @@
-"""Bot messages in several languages: a text per (key, language), and the language of each
-change in the history. The texts stored so far are the default language's: the one this
-Starport is configured with (STARPORT_DEFAULT_LANGUAGE, as `starport db upgrade` reads its
-configuration; `en` when unset).
+"""Bot messages in several languages: a text per (key, language), the language of each
+change in the history, and the buyer's language on a payment session (for the messages
+sent later with no Telegram update to go by: an admin's refund). The texts stored so far are
+the default language's: the one this Starport is configured with (STARPORT_DEFAULT_LANGUAGE,
+as `starport db upgrade` reads its configuration; `en` when unset).
 
 Revision ID: 0011_bot_message_languages
 Revises: 0008_telegram_links
@@ -46,9 +47,13 @@ def upgrade() -> None:
     with op.batch_alter_table("bot_messages") as batch:
         batch.drop_constraint("pk_bot_messages", type_="primary")
         batch.create_primary_key("pk_bot_messages", ["key", "language"])
+    with op.batch_alter_table("payment_sessions") as batch:
+        batch.add_column(sa.Column("language", sa.String(35), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("payment_sessions") as batch:
+        batch.drop_column("language")
     # One text per key again: the default language's stays, the translations go (their
     # changes stay in the history, as audit).
     messages = sa.table("bot_messages", sa.column("language"))
