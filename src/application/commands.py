@@ -33,6 +33,7 @@ class CreateSession(Command):
     idempotency_key: str | None = None
     scope: str = "host"
     fingerprint: str = ""
+    language: str | None = None  # a Mini App user's Telegram language_code (initData)
 
 
 @dataclass(frozen=True)

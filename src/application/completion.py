@@ -76,11 +76,13 @@ class _Step:
                               balance=balance, rejected_reason=rejected_reason)
 
     async def tell(self, key: str, **values: object) -> None:
-        """In the payer's language, as the update reporting the payment says it (no read)."""
+        """In the payer's language as the update reporting the payment says it, else as the
+        session knows it (a Crypto Pay payment has no Telegram update); no read of its own."""
         if self.chat_id is not None:
+            language = self.cmd.language or (self.session.language if self.session else None)
             await send_template(self.uow, item_id=self.deps.ids.new_id(), chat_id=self.chat_id,
                                 key=key, now=self.now,
-                                languages=self.deps.settings.languages_for(self.cmd.language),
+                                languages=self.deps.settings.languages_for(language),
                                 buttons=(), **values)
 
 

@@ -63,6 +63,7 @@ async def create_session(deps: Deps, cmd: c.CreateSession) -> SessionView:
         provider=cmd.provider, now=now, expires_at=now + deps.settings.session_ttl,
         telegram_user_id=cmd.telegram_user_id,
     )
+    session.note_language(cmd.language)
     async with deps.uow() as uow:
         if cmd.idempotency_key is not None:
             earlier = await _earlier_request(uow, cmd)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -187,6 +188,36 @@ class TestBotMessagesInLanguages:
         response = await h.client.post(
             "/api/admin/bot-messages/payment_failed/preview?language=ru-RU", headers=ADMIN)
         assert response.json()["text"] == "Платёж не принят: the price has changed"
+
+
+class TestTheBotSpeaksTheBuyersLanguage:
+    async def test_a_mini_app_buyer_paying_with_crypto_pay_is_thanked_in_their_language(
+            self, h: Harness) -> None:
+        # Given the confirmation in Russian, and a Mini App whose user's Telegram is Russian
+        await h.client.put("/api/admin/bot-messages/payment_success?language=ru",
+                           headers=ADMIN, json={"template": "Оплачено: +{credits}."})
+        user = json.dumps({"id": 4242, "first_name": "Boris", "language_code": "ru"})
+        created = await h.client.post(
+            "/api/payments/create-session", headers=h.mini_app(4242, user=user),
+            json={"packageId": "starter", "paymentMethod": "cryptopay"})
+        assert created.status_code == 201, created.text
+        # When Crypto Pay reports the payment (no Telegram update: no language of its own)
+        paid = await h.send_cryptopay(h.invoice_paid(created.json()))
+        # Then
+        assert paid.json()["outcome"] == "credited"
+        assert h.messenger.texts_to(4242)[-1] == "Оплачено: +100."
+
+    async def test_a_payment_update_in_russian_is_answered_in_russian(self, h: Harness
+                                                                      ) -> None:
+        await h.client.put("/api/admin/bot-messages/payment_success?language=ru",
+                           headers=ADMIN, json={"template": "Оплачено: +{credits}."})
+        session = await h.create_session("u1")
+        message = successful_payment(77, session["sessionId"], 50, "c-ru")
+        message["from"]["language_code"] = "ru"
+
+        await h.send_update(h.update(message=message))
+
+        assert h.messenger.texts_to(77)[-1] == "Оплачено: +100."
 
 
 class TestJobs:
