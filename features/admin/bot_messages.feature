@@ -37,3 +37,21 @@ Feature: Admins write the bot's messages
     When an admin changes the "payment_success" message to "Thanks, {first_name}! +{credits} credits."
     And Ann buys the Starter package with Telegram Stars
     Then the bot tells Ann "Thanks, Ann! +100 credits."
+
+  Scenario: Each user reads the bot in their Telegram language, else the default language
+    Given Boris's Telegram app is in "ru"
+    And Dieter's Telegram app is in "de"
+    When an admin changes the "payment_success" message in "ru" to "Оплачено: +{credits} кредитов, всего {balance}."
+    And Boris buys the Starter package with Telegram Stars
+    And Dieter buys the Starter package with Telegram Stars
+    Then the bot tells Boris "Оплачено: +100 кредитов, всего 100."
+    And the bot tells Dieter "Payment received: 100 credits added. Your balance: 100 credits."
+
+  Scenario: A button label changed by the admin appears in the bot's keyboard
+    Given Boris's Telegram app is in "ru"
+    When an admin changes the "button_buy" message to "Top up"
+    And an admin changes the "button_balance" message in "ru" to "Баланс"
+    And Ann sends /start to the bot
+    And Boris sends /start to the bot
+    Then the bot's menu for Ann reads "Top up", "Balance" and "Support"
+    And the bot's menu for Boris reads "Top up", "Баланс" and "Support"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from pytest_bdd import scenarios, then, when
+from dataclasses import replace
+
+from pytest_bdd import given, scenarios, then, when
 
 from features.drivers.base import Driver
-from features.support import Outcome, Run, attempt, step
+from features.support import Outcome, Run, Story, attempt, step
 
 scenarios("admin/bot_messages.feature")
 
@@ -13,6 +15,23 @@ scenarios("admin/bot_messages.feature")
 @when(step('an admin changes the "{key}" message to "{text}"'))
 def admin_changes(run: Run, driver: Driver, key: str, text: str) -> None:
     assert run(driver.edit_bot_message(key, text)) == text
+
+
+@given(step('{who:Name}\'s Telegram app is in "{language}"'))
+def speaks(story: Story, who: str, language: str) -> None:
+    story.people[who] = replace(story.person(who), language=language)
+
+
+@when(step('an admin changes the "{key}" message in "{language}" to "{text}"'))
+def admin_changes_in(run: Run, driver: Driver, key: str, language: str, text: str) -> None:
+    assert run(driver.edit_bot_message(key, text, language)) == text
+
+
+@then(step('the bot\'s menu for {who:Name} reads "{first}", "{second}" and "{third}"'))
+def menu_reads(run: Run, driver: Driver, story: Story, who: str, first: str, second: str,
+               third: str) -> None:
+    last = run(driver.messages_to(story.person(who)))[-1]
+    assert [b.text for b in last.buttons] == [first, second, third]
 
 
 @when(step('an admin tries to change the "{key}" message to "{text}"'), target_fixture="outcome")

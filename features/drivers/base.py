@@ -60,6 +60,7 @@ class Person:
     name: str
     user_id: str  # the host application's id of the user
     telegram_id: int
+    language: str | None = None  # their Telegram app's language (language_code); None: "en"
 
 
 @dataclass(frozen=True)
@@ -353,8 +354,9 @@ class Driver(abc.ABC):
     # -- admin -----------------------------------------------------------------------------
 
     @abc.abstractmethod
-    async def edit_bot_message(self, key: str, text: str) -> str:
-        """An admin changes a bot message; the text now in force."""
+    async def edit_bot_message(self, key: str, text: str, language: str | None = None) -> str:
+        """An admin changes a bot message (in `language`; None: the default language); the
+        text now in force."""
 
     @abc.abstractmethod
     async def bot_message(self, key: str) -> str:

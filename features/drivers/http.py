@@ -282,9 +282,10 @@ class HttpDriver(ChatActions, Driver):
 
     # -- admin -----------------------------------------------------------------------------
 
-    async def edit_bot_message(self, key: str, text: str) -> str:
-        data = await self._call("PUT", f"/api/admin/bot-messages/{key}", {"template": text},
-                                ADMIN_AUTH)
+    async def edit_bot_message(self, key: str, text: str, language: str | None = None) -> str:
+        query = f"?language={language}" if language else ""
+        data = await self._call("PUT", f"/api/admin/bot-messages/{key}{query}",
+                                {"template": text}, ADMIN_AUTH)
         return str(data["template"])
 
     async def bot_message(self, key: str) -> str:
@@ -310,7 +311,8 @@ class HttpDriver(ChatActions, Driver):
     def _user(self, person: Person) -> None:
         """The person's Telegram account (one who has opened the bot before, so it may write)."""
         if person.telegram_id not in self.actor.world.users:
-            self.actor.create_user(person.telegram_id, person.name, started=True)
+            self.actor.create_user(person.telegram_id, person.name, started=True,
+                                   language_code=person.language or "en")
 
     async def _delivered(self, delivery: Any) -> None:
         """The update reached Starport and it answered 2xx (else Telegram would retry)."""

@@ -140,7 +140,8 @@ class UseCaseDriver(Driver):
         # The bot answers a link it cannot honour in the chat; like the webhook, nothing raises.
         with contextlib.suppress(Refused):
             await self._handle(
-                c.StartDeepLink(session.id, tg_user.telegram_id, tg_user.telegram_id, tg_user.name)
+                c.StartDeepLink(session.id, tg_user.telegram_id, tg_user.telegram_id, tg_user.name,
+                                language=tg_user.language)
             )
 
     async def open_invoice_link(self, tg_user: Person, session: Session) -> None:
@@ -155,7 +156,8 @@ class UseCaseDriver(Driver):
         stars = int(session.amount) if amount is None else amount
         query_id = f"pcq{next(self._numbers)}"
         answer = await self._handle(
-            c.ValidatePreCheckout(query_id, tg_user.telegram_id, session.id, Stars.currency, stars)
+            c.ValidatePreCheckout(query_id, tg_user.telegram_id, session.id, Stars.currency, stars,
+                                  language=tg_user.language)
         )  # the webhook answers Telegram with it
         if not answer.ok:
             return PaymentAttempt(accepted=False, refusal_shown=answer.error_message)
@@ -173,6 +175,7 @@ class UseCaseDriver(Driver):
             tg_user.telegram_id,
             tg_user.telegram_id,
             first_name=tg_user.name,
+            language=tg_user.language,
         )
         return await self._notify(notice)
 
@@ -297,21 +300,21 @@ class UseCaseDriver(Driver):
 
     async def send_to_bot(self, tg_user: Person, text: str) -> None:
         # What the router makes of a private message (entrypoints/telegram/router.py).
-        chat, name = tg_user.telegram_id, tg_user.name
+        chat, name, language = tg_user.telegram_id, tg_user.name, tg_user.language
         supported = self.deps.settings.support_chat_id is not None
         commands: dict[str, c.Command] = {
-            "/buy": c.ShowPackages(chat, name),
+            "/buy": c.ShowPackages(chat, name, language=language),
             "/balance": c.ReplyBalance(chat, str(tg_user.telegram_id), name,
-                                       telegram_user_id=tg_user.telegram_id),
-            "/start": c.Reply(chat, "bot_welcome", name),
-            "/support": (c.OpenSupport(chat, chat, name) if supported
-                         else c.Reply(chat, "support_info", name)),
+                                       telegram_user_id=tg_user.telegram_id, language=language),
+            "/start": c.Reply(chat, "bot_welcome", name, language=language),
+            "/support": (c.OpenSupport(chat, chat, name, language=language) if supported
+                         else c.Reply(chat, "support_info", name, language=language)),
         }
         commands["/paysupport"] = commands["/support"]
         if supported:
-            commands["/done"] = c.CloseSupport(chat, chat, name)
+            commands["/done"] = c.CloseSupport(chat, chat, name, language=language)
         if not text.startswith("/"):
-            await self._handle(c.WriteToSupport(chat, chat, text, name))
+            await self._handle(c.WriteToSupport(chat, chat, text, name, language=language))
             return
         await self._handle(commands[text.strip()])
 
@@ -325,7 +328,8 @@ class UseCaseDriver(Driver):
         with contextlib.suppress(Refused):  # told in the chat, as the webhook would
             await self._handle(c.BuyFromChat(
                 query_id, tg_user.telegram_id, tg_user.telegram_id,
-                (found.callback_data or "").removeprefix(BUY_PREFIX), tg_user.name))
+                (found.callback_data or "").removeprefix(BUY_PREFIX), tg_user.name,
+                language=tg_user.language))
 
     async def pay_invoice_in_chat(self, tg_user: Person, amount: int | None = None
                                   ) -> PaymentAttempt:
@@ -392,9 +396,9 @@ class UseCaseDriver(Driver):
 
     # -- admin -----------------------------------------------------------------------------
 
-    async def edit_bot_message(self, key: str, text: str) -> str:
+    async def edit_bot_message(self, key: str, text: str, language: str | None = None) -> str:
         view: BotMessageView = await self._handle(
-            c.UpdateBotMessage(key, text, None, changed_by="admin")
+            c.UpdateBotMessage(key, text, None, changed_by="admin", language=language)
         )
         return view.template
 

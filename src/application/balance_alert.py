@@ -56,7 +56,8 @@ async def _watch(deps: Deps, uow: UnitOfWork, balance: AssetBalance, threshold: 
         crossings += 1
         await uow.cursors.set(name, f"low:{crossings}")
         if deps.settings.admin_chat_id is not None:
-            message = await load_message(uow, "balance_low")
+            message = await load_message(uow, "balance_low",
+                                         deps.settings.languages_for(None))
             text = message.render(asset=balance.asset, available=balance.available,
                                   onhold=balance.onhold, threshold=threshold)
             # Two instances running the job at once: the second insert conflicts and, retried,

@@ -33,6 +33,7 @@ class CreateSession(Command):
     idempotency_key: str | None = None
     scope: str = "host"
     fingerprint: str = ""
+    language: str | None = None  # a Mini App user's Telegram language_code (initData)
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class StartDeepLink(Command):
     chat_id: int
     first_name: str = ""
     delivery: Delivery | None = None
+    language: str | None = None  # the user's Telegram language_code: the texts' language
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class ValidatePreCheckout(Command):
     currency: str
     total_amount: int
     delivery: Delivery | None = None
+    language: str | None = None  # the user's Telegram language_code: the texts' language
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,7 @@ class CompletePayment(Command):
     provider_charge_id: str | None = None  # the payment provider's own reference (cards)
     first_name: str = ""
     delivery: Delivery | None = None
+    language: str | None = None  # the user's Telegram language_code: the texts' language
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,7 @@ class RedeemLinkToken(Command):
     chat_id: int
     first_name: str = ""
     delivery: Delivery | None = None
+    language: str | None = None  # the user's Telegram language_code: the texts' language
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,7 @@ class RecordProviderRefund(Command):
     paid: Price | None = None  # what was returned, as the provider reports it
     payer_telegram_id: int | None = None
     delivery: Delivery | None = None
+    language: str | None = None  # the user's Telegram language_code: the texts' language
 
 
 @dataclass(frozen=True)
@@ -198,6 +204,7 @@ class ObserveMembership(Command):
     invite_link: str | None = None
     first_name: str = ""
     delivery: Delivery | None = None
+    language: str | None = None  # the user's Telegram language_code: the texts' language
 
 
 @dataclass(frozen=True)
@@ -211,6 +218,7 @@ class InvitePatron(Command):
 
     telegram_user_id: int
     first_name: str = ""
+    language: str | None = None  # the user's Telegram language_code: the texts' language
 
 
 @dataclass(frozen=True)
@@ -224,12 +232,14 @@ class UpdateBotMessage(Command):
     template: str
     parse_mode: str | None
     changed_by: str
+    language: str | None = None  # None: the default language
 
 
 @dataclass(frozen=True)
 class ResetBotMessage(Command):
     key: str
     changed_by: str
+    language: str | None = None  # None: the default language (back to the shipped text)
 
 
 @dataclass(frozen=True)
@@ -266,6 +276,7 @@ class Reply(Command):
     key: str
     first_name: str = ""
     delivery: Delivery | None = None
+    language: str | None = None  # the user's Telegram language_code: the texts' language
 
 
 @dataclass(frozen=True)
@@ -277,6 +288,7 @@ class OpenSupport(Command):
     first_name: str = ""
     username: str | None = None
     delivery: Delivery | None = None
+    language: str | None = None  # the user's Telegram language_code: the texts' language
 
 
 @dataclass(frozen=True)
@@ -287,6 +299,7 @@ class CloseSupport(Command):
     chat_id: int
     first_name: str = ""
     delivery: Delivery | None = None
+    language: str | None = None  # the user's Telegram language_code: the texts' language
 
 
 @dataclass(frozen=True)
@@ -303,6 +316,7 @@ class WriteToSupport(Command):
     unsupported: str | None = None
     delivery: Delivery | None = None
     last_name: str | None = None
+    language: str | None = None  # the user's Telegram language_code: the texts' language
 
 
 @dataclass(frozen=True)
@@ -333,6 +347,7 @@ class ReplyBalance(Command):
     first_name: str = ""
     delivery: Delivery | None = None
     telegram_user_id: int | None = None  # from the bot: the account it is linked to, if any
+    language: str | None = None  # the user's Telegram language_code: the texts' language
 
 
 @dataclass(frozen=True)
@@ -342,6 +357,7 @@ class ShowPackages(Command):
     chat_id: int
     first_name: str = ""
     delivery: Delivery | None = None
+    language: str | None = None  # the user's Telegram language_code: the texts' language
 
 
 @dataclass(frozen=True)
@@ -354,6 +370,7 @@ class BuyFromChat(Command):
     package_id: str
     first_name: str = ""
     delivery: Delivery | None = None
+    language: str | None = None  # the user's Telegram language_code: the texts' language
 
 
 @dataclass(frozen=True)

@@ -76,9 +76,14 @@ class _Step:
                               balance=balance, rejected_reason=rejected_reason)
 
     async def tell(self, key: str, **values: object) -> None:
+        """In the payer's language as the update reporting the payment says it, else as the
+        session knows it (a Crypto Pay payment has no Telegram update); no read of its own."""
         if self.chat_id is not None:
+            language = self.cmd.language or (self.session.language if self.session else None)
             await send_template(self.uow, item_id=self.deps.ids.new_id(), chat_id=self.chat_id,
-                                key=key, now=self.now, buttons=(), **values)
+                                key=key, now=self.now,
+                                languages=self.deps.settings.languages_for(language),
+                                buttons=(), **values)
 
 
 async def _credit(step: _Step) -> PaymentOutcome:
@@ -101,6 +106,7 @@ async def _credit(step: _Step) -> PaymentOutcome:
     to_invite = None
     if session.subscription_period is not None:
         to_invite = await _extend_patronage(step, session)
+    session.note_language(step.cmd.language)  # saved with the payment: no statement of its own
     await uow.sessions.save(session)
     balance = accounts[ledger.user_account(session.user_id)].balance
     await host_events.publish(
@@ -119,7 +125,8 @@ async def _credit(step: _Step) -> PaymentOutcome:
         # Its own command after this commit (creating the link is a call to Telegram); the
         # membership check job invites anyone this misses.
         await uow.queue(OutboxItem.now(deps.ids.new_id(), to_invite,
-                                       InvitePatron(to_invite, step.cmd.first_name), step.now))
+                                       InvitePatron(to_invite, step.cmd.first_name,
+                                                    step.cmd.language), step.now))
     return step.outcome(step.decision, credits=session.credits, balance=balance)
 
 

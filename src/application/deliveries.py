@@ -80,7 +80,9 @@ async def hold_payment(deps: Deps, cmd: c.HoldPayment) -> str:
         if deps.settings.admin_chat_id is not None:
             await send_template(
                 uow, item_id=deps.ids.new_id(), chat_id=deps.settings.admin_chat_id,
-                key="payment_held", now=deps.clock.now(), reason=cmd.reason, amount=cmd.amount,
+                key="payment_held", now=deps.clock.now(),
+                languages=deps.settings.languages_for(None), reason=cmd.reason,
+                amount=cmd.amount,
                 telegram_user_id=cmd.telegram_user_id,
                 update_id=cmd.delivery.update_id if cmd.delivery else "")
         outcome = f"held:{cmd.reason}"

@@ -22,6 +22,7 @@ from starport.application.ports import (
 from starport.application.unit_of_work import UnitOfWorkFactory
 from starport.domain.catalog import Catalog
 from starport.domain.errors import PerksDisabled, ProviderNotEnabled
+from starport.domain.languages import Languages
 from starport.domain.limits import NO_LIMITS, PaymentLimits
 from starport.domain.providers import Provider
 
@@ -63,6 +64,14 @@ class Settings:
     # nothing is relayed, and /support says where to write instead).
     support_chat_id: int | None = None
     support_idle: timedelta = timedelta(hours=24)  # a support conversation ends after this
+    # Bot messages: users read their Telegram language_code's text, else this language's.
+    default_language: str = "en"
+    # The languages an admin may write texts in (the default first); empty: any language.
+    languages: tuple[str, ...] = ()
+
+    def languages_for(self, language_code: str | None) -> Languages:
+        """Where a user's texts are looked for: their language, then the default."""
+        return Languages.of(language_code, self.default_language)
 
     def deep_link(self, session_id: str) -> str:
         return f"https://t.me/{self.bot_username}?start=pay_{session_id}"

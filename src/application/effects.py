@@ -81,6 +81,7 @@ class InvitePatron:
 
     telegram_user_id: int
     first_name: str = ""
+    language: str | None = None  # the patron's Telegram language_code, when known
 
 
 @dataclass(frozen=True, slots=True)

@@ -135,6 +135,7 @@ async def redeem_link_token(deps: Deps, cmd: c.RedeemLinkToken) -> TelegramLink:
     """`/start link_<token>` in the bot: linked, and told; a link that cannot be used is
     explained in the chat, then refused."""
     now = deps.clock.now()
+    languages = deps.settings.languages_for(cmd.language)
     async with deps.uow() as uow:
         try:
             token = await uow.link_tokens.get(cmd.token)
@@ -146,13 +147,15 @@ async def redeem_link_token(deps: Deps, cmd: c.RedeemLinkToken) -> TelegramLink:
                               LinkedVia.LINK_TOKEN, now)
         except DomainError as exc:
             await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id,
-                                key="link_failed", now=now, first_name=cmd.first_name,
+                                key="link_failed", now=now, languages=languages,
+                                first_name=cmd.first_name,
                                 reason=exc.message)
             raise await refused(uow, cmd.delivery, exc) from None
         await uow.link_tokens.save(token)
         balance = await uow.ledger.balance(ledger.user_account(made.user_id))
         await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id,
-                            key="account_linked", now=now, first_name=cmd.first_name,
+                            key="account_linked", now=now, languages=languages,
+                            first_name=cmd.first_name,
                             bot_name=deps.settings.bot_name, balance=balance)
         await record(uow, cmd.delivery, "linked")
         await uow.commit()

@@ -94,7 +94,7 @@ def _capable(deps: Deps, provider: Provider, capability: type[T]) -> T:
 
 
 async def _invite_patron(deps: Deps, item: OutboxItem, e: InvitePatron) -> None:
-    await deps.bus.handle(c.InvitePatron(e.telegram_user_id, e.first_name))
+    await deps.bus.handle(c.InvitePatron(e.telegram_user_id, e.first_name, e.language))
 
 
 async def _publish_event(deps: Deps, item: OutboxItem, e: PublishEvent) -> None:

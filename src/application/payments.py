@@ -8,9 +8,9 @@ from datetime import datetime
 from starport.application import commands as c
 from starport.application.deliveries import DuplicateDelivery, record, refused
 from starport.application.deps import Deps
-from starport.application.effects import Button, OutboxItem, SendInvoice
+from starport.application.effects import OutboxItem, SendInvoice
 from starport.application.limits import admit_session, judge, record_failure
-from starport.application.notify import load_message, send_template
+from starport.application.notify import button, load_message, send_template
 from starport.application.ports import ChatInvoices, ProviderError
 from starport.application.repositories import IdempotentRequest
 from starport.application.unit_of_work import UnitOfWork
@@ -21,6 +21,7 @@ from starport.domain.errors import (
     SessionNotFound,
     SessionNotPayable,
 )
+from starport.domain.languages import Languages
 from starport.domain.limits import humanize
 from starport.domain.money import minor_units, price_from_minor_units, shown
 from starport.domain.sessions import PaymentSession
@@ -62,6 +63,7 @@ async def create_session(deps: Deps, cmd: c.CreateSession) -> SessionView:
         provider=cmd.provider, now=now, expires_at=now + deps.settings.session_ttl,
         telegram_user_id=cmd.telegram_user_id,
     )
+    session.note_language(cmd.language)
     async with deps.uow() as uow:
         if cmd.idempotency_key is not None:
             earlier = await _earlier_request(uow, cmd)
@@ -117,18 +119,21 @@ async def start_deep_link(deps: Deps, cmd: c.StartDeepLink) -> SessionView:
     """Link the Telegram user to the session and send its invoice into the chat. A link that
     cannot be honoured is explained in the chat, then refused (DomainError)."""
     now = deps.clock.now()
+    languages = deps.settings.languages_for(cmd.language)
     async with deps.uow() as uow:
         session = await uow.sessions.get(cmd.session_id)
         if session is None:  # a mistyped or foreign link: tell the user rather than stay silent
             await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id,
-                                key="checkout_unavailable", now=now, session_id=cmd.session_id,
+                                key="checkout_unavailable", now=now, languages=languages,
+                                session_id=cmd.session_id,
                                 reason="unknown payment link")
             raise await refused(
                 uow, cmd.delivery, SessionNotFound(f"no payment session {cmd.session_id!r}"))
         cooldown = await judge(deps, uow, session.user_id, opening=False)
         if not cooldown.allowed:
             await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id,
-                                key="rate_limited", now=now, first_name=cmd.first_name,
+                                key="rate_limited", now=now, languages=languages,
+                                first_name=cmd.first_name,
                                 retry_after=humanize(cooldown.retry_after))
             try:
                 cooldown.enforce()
@@ -136,32 +141,36 @@ async def start_deep_link(deps: Deps, cmd: c.StartDeepLink) -> SessionView:
                 raise await refused(uow, cmd.delivery, exc) from None
         try:
             session.link_telegram_user(cmd.telegram_user_id, now)
+            session.note_language(cmd.language)
             if deps.capable(session.provider, ChatInvoices) is None:
                 raise SessionNotPayable(f"this session is paid with "
                                         f"{deps.traits(session.provider).label}, not in the chat")
         except DomainError as exc:
             key = _CHECKOUT_ERRORS.get(exc.code, "checkout_unavailable")
             await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id, key=key,
-                                now=now, session_id=session.id, reason=exc.message)
+                                now=now, languages=languages, session_id=session.id,
+                                reason=exc.message)
             raise await refused(uow, cmd.delivery, exc) from None
         session.mark_invoiced(None, None, now)
         await uow.sessions.save(session)
-        await send_invoice_in_chat(deps, uow, session, cmd.chat_id, cmd.first_name)
+        await send_invoice_in_chat(deps, uow, session, cmd.chat_id, cmd.first_name, languages)
         await record(uow, cmd.delivery, "deep_link")
         await uow.commit()
     return view(deps, session)
 
 
 async def send_invoice_in_chat(deps: Deps, uow: UnitOfWork, session: PaymentSession,
-                               chat_id: int, first_name: str) -> None:
+                               chat_id: int, first_name: str, languages: Languages) -> None:
     """Queue the session's text and its invoice for the chat, in that order."""
     now = deps.clock.now()
     # Telegram bills subscriptions only through invoice links, not invoices in chat.
     subscribe = session.subscription_period is not None and session.invoice_url is not None
-    buttons = ((Button("Subscribe", url=session.invoice_url),),) if subscribe else ()
+    named = package_title(deps, session)
+    buttons = (((await button(uow, "button_subscribe", languages, url=session.invoice_url,
+                              package_title=named),),) if subscribe else ())
     await send_template(
         uow, item_id=deps.ids.new_id(), chat_id=chat_id, key="session_ready", now=now,
-        buttons=buttons, first_name=first_name, package_title=package_title(deps, session),
+        languages=languages, buttons=buttons, first_name=first_name, package_title=named,
         credits=session.credits, amount=shown(session.price), session_id=session.id,
     )
     if session.subscription_period is not None:
@@ -185,13 +194,14 @@ async def validate_pre_checkout(deps: Deps, cmd: c.ValidatePreCheckout) -> PreCh
         user_key = session.user_id if own and session else f"tg:{cmd.payer_telegram_id}"
         cooldown = await judge(deps, uow, user_key, opening=False)
         if not cooldown.allowed:  # not counted as a failure: that would prolong the cooldown
-            text = (await load_message(uow, "rate_limited")).render(
+            text = (await load_message(uow, "rate_limited",
+                                       deps.settings.languages_for(cmd.language))).render(
                 retry_after=humanize(cooldown.retry_after))
             return PreCheckoutAnswer(ok=False, error_key="rate_limited", error_message=text)
         try:
             _check(session, cmd, now)
         except DomainError as exc:
-            refusal = await _refusal_answer(uow, cmd, exc)
+            refusal = await _refusal_answer(deps, uow, cmd, exc)
         else:
             return PreCheckoutAnswer(ok=True)
     if deps.settings.limits.max_failures > 0:
@@ -212,10 +222,11 @@ def _check(session: PaymentSession | None, cmd: c.ValidatePreCheckout, now: date
     session.check_pre_checkout(cmd.payer_telegram_id, paid, now)
 
 
-async def _refusal_answer(uow: UnitOfWork, cmd: c.ValidatePreCheckout, exc: DomainError
-                          ) -> PreCheckoutAnswer:
+async def _refusal_answer(deps: Deps, uow: UnitOfWork, cmd: c.ValidatePreCheckout,
+                          exc: DomainError) -> PreCheckoutAnswer:
     key = _CHECKOUT_ERRORS.get(exc.code, "checkout_unavailable")
-    text = (await load_message(uow, key)).render(session_id=cmd.payload, reason=exc.message)
+    message = await load_message(uow, key, deps.settings.languages_for(cmd.language))
+    text = message.render(session_id=cmd.payload, reason=exc.message)
     return PreCheckoutAnswer(ok=False, error_key=key, error_message=text)
 
 

@@ -9,7 +9,6 @@ from starport.application import commands as c
 from starport.application.deliveries import record
 from starport.application.deps import Deps
 from starport.application.effects import (
-    Button,
     CancelSubscription,
     Effect,
     OutboxItem,
@@ -17,7 +16,7 @@ from starport.application.effects import (
     RevokeInvite,
 )
 from starport.application.host_events import EventType
-from starport.application.notify import send_template
+from starport.application.notify import button, send_template
 from starport.application.unit_of_work import UnitOfWork
 from starport.domain import ledger
 from starport.domain.errors import NotAPatron
@@ -79,11 +78,13 @@ async def invite_patron(deps: Deps, cmd: c.InvitePatron) -> Invite | None:
     link = await channel.create_invite(channel_id, f"patron {telegram_user_id}", expires_at)
     invite = Invite(id=deps.ids.new_id(), telegram_user_id=telegram_user_id, link=link,
                     created_at=now, expires_at=expires_at)
+    languages = deps.settings.languages_for(cmd.language)
     async with deps.uow() as uow:
         await uow.invites.add(invite)
+        join = await button(uow, "button_join_channel", languages, url=link)
         await send_template(
             uow, item_id=deps.ids.new_id(), chat_id=telegram_user_id, key="channel_invite",
-            now=now, buttons=((Button("Join channel", url=link),),), first_name=first_name,
+            now=now, languages=languages, buttons=((join,),), first_name=first_name,
             invite_link=link, expires_at=expires_at.strftime("%Y-%m-%d %H:%M UTC"),
         )
         await uow.commit()
@@ -107,7 +108,8 @@ async def observe_membership(deps: Deps, cmd: c.ObserveMembership) -> bool:
         granted = False
         patron = await uow.patrons.get(cmd.telegram_user_id)
         if cmd.status.in_channel and patron is not None and patron.entitled_at(now):
-            granted = await _grant_bonus_once(deps, uow, patron, now, cmd.first_name)
+            granted = await _grant_bonus_once(deps, uow, patron, now, cmd.first_name,
+                                              cmd.language)
         await record(uow, cmd.delivery, "bonus_granted" if granted else "membership")
         await uow.commit()
     return granted
@@ -172,7 +174,8 @@ async def end_patron(deps: Deps, uow: UnitOfWork, patron: Patron, now: datetime)
 
 
 async def _grant_bonus_once(
-    deps: Deps, uow: UnitOfWork, patron: Patron, now: datetime, first_name: str
+    deps: Deps, uow: UnitOfWork, patron: Patron, now: datetime, first_name: str,
+    language: str | None,
 ) -> bool:
     credits = deps.settings.join_bonus_credits
     if credits <= 0 or await uow.bonuses.get(patron.telegram_user_id) is not None:
@@ -191,7 +194,9 @@ async def _grant_bonus_once(
                               credits=credits, balance=balance, kind="join_bonus",
                               reason=entry.memo, telegramUserId=patron.telegram_user_id)
     await send_template(uow, item_id=deps.ids.new_id(), chat_id=patron.telegram_user_id,
-                        key="bonus_granted", now=now, credits=credits, balance=balance,
+                        key="bonus_granted", now=now,
+                        languages=deps.settings.languages_for(language),
+                        credits=credits, balance=balance,
                         first_name=first_name)
     return True
 

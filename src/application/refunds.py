@@ -150,9 +150,10 @@ async def record_provider_refund(deps: Deps, cmd: c.RecordProviderRefund) -> Ref
         charge = await uow.charges.get(cmd.provider, cmd.charge_id)
         if cmd.charge_id == session.charge_id:  # the session's own payment
             result = await _refund_session(deps, uow, session, RefundInitiator.PROVIDER,
-                                           cmd.reason)
+                                           cmd.reason, cmd.language)
         elif charge is not None and charge.status is ChargeStatus.CREDITED:
-            result = await _refund_renewal(deps, uow, session, charge)  # a later charge
+            result = await _refund_renewal(deps, uow, session, charge,  # a later charge
+                                           cmd.language)
         elif charge is not None:  # never credited (returned, rejected): only noted
             result = RefundResult(session.id, 0, 0, already_refunded=not charge.refund())
             await uow.charges.save(charge)
@@ -179,8 +180,8 @@ def _refunded_before_credit(deps: Deps, session: PaymentSession, cmd: c.RecordPr
     return charge
 
 
-async def _refund_renewal(deps: Deps, uow: UnitOfWork, session: PaymentSession, charge: Charge
-                          ) -> RefundResult:
+async def _refund_renewal(deps: Deps, uow: UnitOfWork, session: PaymentSession, charge: Charge,
+                          language: str | None) -> RefundResult:
     """A later charge of a Star subscription, refunded on its own: the session stays paid."""
     if charge.refund() is False:
         return RefundResult(session.id, session.credits, 0, already_refunded=True)
@@ -194,12 +195,15 @@ async def _refund_renewal(deps: Deps, uow: UnitOfWork, session: PaymentSession, 
     await uow.charges.save(charge)
     await _published(deps, uow, session, charge.charge_id, user, RefundInitiator.PROVIDER, "",
                      now)
-    await _tell_refunded(deps, uow, session, user.balance, now)
+    await _tell_refunded(deps, uow, session, user.balance, now, language)
     return RefundResult(session.id, session.credits, user.debt, already_refunded=False)
 
 
 async def _refund_session(deps: Deps, uow: UnitOfWork, session: PaymentSession,
-                          by: RefundInitiator, reason: str) -> RefundResult:
+                          by: RefundInitiator, reason: str, language: str | None = None
+                          ) -> RefundResult:
+    """`language`: the user's Telegram language_code, when a Telegram update reports the
+    refund (an admin's refund goes by the session's)."""
     """The session's payment refunded: its credits come back out (a debt if spent already)."""
     if session.status is SessionStatus.REFUNDED:
         return await _result_of_earlier(uow, session)
@@ -224,7 +228,7 @@ async def _refund_session(deps: Deps, uow: UnitOfWork, session: PaymentSession,
         credits=session.credits, initiated_by=by, created_at=now, reason=reason, debt=user.debt,
     ))
     await _published(deps, uow, session, session.charge_id or "", user, by, reason, now)
-    await _tell_refunded(deps, uow, session, user.balance, now)
+    await _tell_refunded(deps, uow, session, user.balance, now, language)
     return RefundResult(session.id, session.credits, user.debt, already_refunded=False)
 
 
@@ -247,10 +251,13 @@ async def _published(deps: Deps, uow: UnitOfWork, session: PaymentSession, charg
 
 
 async def _tell_refunded(deps: Deps, uow: UnitOfWork, session: PaymentSession, balance: int,
-                         now: datetime) -> None:
+                         now: datetime, language: str | None) -> None:
+    """In the language the update reporting it gave, else the buyer's as last known."""
     if session.telegram_user_id is not None:
         await send_template(uow, item_id=deps.ids.new_id(), chat_id=session.telegram_user_id,
-                            key="payment_refunded", now=now, credits=session.credits,
+                            key="payment_refunded", now=now,
+                            languages=deps.settings.languages_for(language or session.language),
+                            credits=session.credits,
                             balance=balance, session_id=session.id)
 
 

@@ -5,22 +5,31 @@ from __future__ import annotations
 from starport.application import commands as c
 from starport.application.deliveries import record
 from starport.application.deps import Deps
-from starport.application.effects import Button
+from starport.application.effects import Keyboard
 from starport.application.links import account_of
-from starport.application.notify import send_template
+from starport.application.notify import button, send_template
+from starport.application.unit_of_work import UnitOfWork
 from starport.domain import ledger
+from starport.domain.languages import Languages
 
-MENU = ((Button("Buy credits", callback_data="menu:buy"),
-         Button("Balance", callback_data="menu:balance")),
-        (Button("Support", callback_data="menu:support"),))
+# The /start menu: (label's message key, callback data) per button, in rows.
+MENU = ((("button_buy", "menu:buy"), ("button_balance", "menu:balance")),
+        (("button_support", "menu:support"),))
 RECENT = 5
 
 
+async def menu(uow: UnitOfWork, languages: Languages) -> Keyboard:
+    return tuple([tuple([await button(uow, key, languages, callback_data=data)
+                         for key, data in row]) for row in MENU])
+
+
 async def reply(deps: Deps, cmd: c.Reply) -> None:
-    buttons = MENU if cmd.key == "bot_welcome" else ()
+    languages = deps.settings.languages_for(cmd.language)
     async with deps.uow() as uow:
+        buttons = await menu(uow, languages) if cmd.key == "bot_welcome" else ()
         await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id, key=cmd.key,
-                            now=deps.clock.now(), buttons=buttons, first_name=cmd.first_name,
+                            now=deps.clock.now(), languages=languages, buttons=buttons,
+                            first_name=cmd.first_name,
                             bot_name=deps.settings.bot_name,
                             support_contact=deps.settings.support_contact)
         await record(uow, cmd.delivery, f"reply:{cmd.key}")
@@ -38,7 +47,9 @@ async def reply_balance(deps: Deps, cmd: c.ReplyBalance) -> int:
             f"{e.created_at:%Y-%m-%d} {e.amount_for(account):+d} {e.memo or e.kind.value}"
             for e in entries)
         await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id,
-                            key="balance_info", now=deps.clock.now(), balance=balance,
+                            key="balance_info", now=deps.clock.now(),
+                            languages=deps.settings.languages_for(cmd.language),
+                            balance=balance,
                             first_name=cmd.first_name, recent=recent)
         await record(uow, cmd.delivery, "balance")
         await uow.commit()

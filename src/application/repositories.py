@@ -219,16 +219,26 @@ class BonusRepository(Protocol):
 
 
 class BotMessageRepository(Protocol):
-    async def get(self, key: str) -> BotMessage | None:
-        """None when the key still has its shipped default."""
+    async def texts(self, key: str) -> Sequence[BotMessage]:
+        """The key's own text in each language that has one (none: the shipped default). One
+        read for every language, as each message sent needs them."""
+        ...
+
+    async def get(self, key: str, language: str) -> BotMessage | None:
+        """None when the language has no text of its own for the key."""
         ...
 
     async def save(self, message: BotMessage) -> None: ...
 
+    async def remove(self, message: BotMessage) -> None:
+        """Forget the language's own text: its readers fall back."""
+        ...
+
     async def record_change(self, change: BotMessageChange) -> None: ...
 
-    async def history(self, key: str, limit: int) -> Sequence[BotMessageChange]:
-        """Newest first."""
+    async def history(self, key: str, limit: int, language: str | None = None
+                      ) -> Sequence[BotMessageChange]:
+        """Newest first; every language's unless one is named."""
         ...
 
 

@@ -49,7 +49,9 @@ async def open_support(deps: Deps, cmd: c.OpenSupport) -> str:
                                                     cmd.first_name, cmd.username, now)
             await uow.support.add(conversation)
         await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id,
-                            key="support_open", now=now, first_name=cmd.first_name,
+                            key="support_open", now=now,
+                            languages=deps.settings.languages_for(cmd.language),
+                            first_name=cmd.first_name,
                             bot_name=deps.settings.bot_name, idle_hours=_idle_hours(deps))
         await record(uow, cmd.delivery, "support_opened")
         await uow.commit()
@@ -63,7 +65,9 @@ async def close_support(deps: Deps, cmd: c.CloseSupport) -> str:
         if conversation is not None and conversation.close(now):
             await uow.support.save(conversation)
         await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id,
-                            key="support_closed", now=now, first_name=cmd.first_name)
+                            key="support_closed", now=now,
+                            languages=deps.settings.languages_for(cmd.language),
+                            first_name=cmd.first_name)
         await record(uow, cmd.delivery, "support_closed")
         await uow.commit()
     return "support_closed"
@@ -83,7 +87,9 @@ async def write_to_support(deps: Deps, cmd: c.WriteToSupport) -> str:
         if expired:
             outcome = "support_expired"
             await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id,
-                                key="support_expired", now=now, first_name=cmd.first_name,
+                                key="support_expired", now=now,
+                                languages=deps.settings.languages_for(cmd.language),
+                                first_name=cmd.first_name,
                                 idle_hours=_idle_hours(deps))
         else:
             outcome = "support_text_only"
@@ -93,6 +99,7 @@ async def write_to_support(deps: Deps, cmd: c.WriteToSupport) -> str:
             if cmd.unsupported is not None or outcome == "support_text_only":
                 await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id,
                                     key="support_text_only", now=now,
+                                    languages=deps.settings.languages_for(cmd.language),
                                     first_name=cmd.first_name,
                                     attachment=cmd.unsupported or "message")
         await record(uow, cmd.delivery, outcome)
@@ -113,7 +120,9 @@ async def _relay(deps: Deps, uow: UnitOfWork, conversation: SupportConversation,
     recent = await uow.sessions.recent_of(cmd.telegram_user_id, user_id, RECENT_PAYMENTS)
     text = cmd.text if cmd.unsupported is None else (
         f"{cmd.text}\n[with a {cmd.unsupported}: not forwarded]")
-    relayed = (await load_message(uow, "support_relayed")).render(
+    # For the agents: in the default language.
+    relayed = (await load_message(uow, "support_relayed",
+                                  deps.settings.languages_for(None))).render(
         who=who(name, cmd.username, cmd.telegram_user_id, user_id),
         telegram_user_id=cmd.telegram_user_id, user_id=user_id,
         payments=payment_lines(recent), text=text)
@@ -169,7 +178,8 @@ async def answer_from_support(deps: Deps, cmd: c.AnswerFromSupport) -> str:
             cmd.agent_name, cmd.text, now))
         await send_template(uow, item_id=deps.ids.new_id(),
                             chat_id=conversation.telegram_user_id, key="support_answer",
-                            now=now, text=cmd.text, agent_name=cmd.agent_name,
+                            now=now, languages=deps.settings.languages_for(None),
+                            text=cmd.text, agent_name=cmd.agent_name,
                             first_name=conversation.first_name)
         await record(uow, cmd.delivery, "support_answered")
         await uow.commit()

@@ -1,14 +1,26 @@
-"""Admin-editable bot messages: each key has allowed placeholders and a shipped default."""
+"""Admin-editable bot messages: each key has allowed placeholders and a shipped default, and
+may have a text per language; button labels are messages too (one line of plain text)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from starport.domain.errors import InvalidTemplate, UnknownMessageKey
-from starport.domain.templates import PARSE_MODES, check_html, check_placeholders, fill
+from starport.domain.languages import Languages
+from starport.domain.templates import (
+    PARSE_MODES,
+    check_html,
+    check_markdown_v2,
+    check_placeholders,
+    fill,
+)
 
 MAX_LENGTH = 4096  # Telegram's limit for a message text
+# Telegram documents no limit for a button's label, but cuts what does not fit the button on
+# a phone's screen; a label is one line, and this many characters at most.
+BUTTON_MAX_LENGTH = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,10 +30,19 @@ class MessageDefinition:
     placeholders: frozenset[str]
     purpose: str
     parse_mode: str | None = None
+    button: bool = False  # an inline button's label: plain text, one short line
+
+    @property
+    def max_length(self) -> int:
+        return BUTTON_MAX_LENGTH if self.button else MAX_LENGTH
 
 
 def _define(key: str, purpose: str, default: str, *names: str) -> MessageDefinition:
     return MessageDefinition(key, default, frozenset(names), purpose)
+
+
+def _button(key: str, purpose: str, default: str, *names: str) -> MessageDefinition:
+    return MessageDefinition(key, default, frozenset(names), purpose, button=True)
 
 
 DEFINITIONS: dict[str, MessageDefinition] = {
@@ -112,7 +133,29 @@ DEFINITIONS: dict[str, MessageDefinition] = {
         _define("bonus_granted", "after the one-time join bonus",
                 "Thanks for joining the channel! {credits} bonus credits added. "
                 "Balance: {balance}.", "credits", "balance", "first_name"),
+        _button("button_buy", "button under the /start menu: opens /buy", "Buy credits"),
+        _button("button_balance", "button under the /start menu: shows /balance", "Balance"),
+        _button("button_support", "button under the /start menu: shows /support", "Support"),
+        _button("button_package", "one /buy button per package and way to pay",
+                "{package_title} · {credits} credits · {amount}",
+                "package_title", "credits", "amount"),
+        _button("button_subscribe", "button under session_ready for a subscription: opens "
+                "its invoice", "Subscribe", "package_title"),
+        _button("button_join_channel", "button under channel_invite: opens the invite link",
+                "Join channel"),
     )
+}
+
+# What the preview fills each placeholder with: values like the bot's own, with the
+# characters HTML and MarkdownV2 escape (".", "+", "&") where the bot's values have them.
+SAMPLES: dict[str, object] = {
+    "first_name": "Ann", "bot_name": "Starport", "package_title": "Starter",
+    "credits": 100, "amount": "4.99 USD", "balance": 250, "session_id": "c8f1e2a9",
+    "reason": "the price has changed", "recent": "2026-01-01 +100 purchase",
+    "retry_after": "15 minutes", "package_id": "starter", "asset": "USDT",
+    "available": "12.5", "onhold": "0", "threshold": "100", "telegram_user_id": 123456789,
+    "update_id": 100001, "support_contact": "@shop_help", "invite_link": "https://t.me/+AbC-1",
+    "expires_at": "2026-01-02 12:00 UTC",
 }
 
 
@@ -125,29 +168,33 @@ def definition(key: str) -> MessageDefinition:
 
 @dataclass(frozen=True, slots=True)
 class BotMessageChange:
-    """One edit of a bot message, kept for the audit history."""
+    """One edit of a bot message in one language, kept for the audit history. A reset of a
+    language other than the default has `current` the text it now falls back to."""
 
     key: str
     previous: str
     current: str
     changed_by: str
     changed_at: datetime
+    language: str = field(kw_only=True)
 
 
 @dataclass(eq=False)
 class BotMessage:
-    """The current text of one bot message; shipped default until an admin changes it."""
+    """The current text of one bot message in one language; in the default language, the
+    shipped default until an admin changes it."""
 
     key: str
     template: str
     parse_mode: str | None = None
     updated_by: str | None = None
     updated_at: datetime | None = None
+    language: str = field(kw_only=True)
 
     @classmethod
-    def default(cls, key: str) -> BotMessage:
+    def default(cls, key: str, language: str) -> BotMessage:
         d = definition(key)
-        return cls(key=key, template=d.default, parse_mode=d.parse_mode)
+        return cls(key=key, template=d.default, parse_mode=d.parse_mode, language=language)
 
     @property
     def is_default(self) -> bool:
@@ -163,11 +210,16 @@ class BotMessage:
         previous = self.template
         self.template, self.parse_mode = template, parse_mode
         self.updated_by, self.updated_at = by, now
-        return BotMessageChange(self.key, previous, template, by, now)
+        return BotMessageChange(self.key, previous, template, by, now, language=self.language)
 
     def reset(self, by: str, now: datetime) -> BotMessageChange | None:
         d = definition(self.key)
         return self.change(d.default, d.parse_mode, by, now)
+
+    def withdrawn(self, fallback: BotMessage, by: str, now: datetime) -> BotMessageChange:
+        """The record of removing this language's own text: its users read `fallback` now."""
+        return BotMessageChange(self.key, self.template, fallback.template, by, now,
+                                language=self.language)
 
     def render(self, **values: object) -> str:
         allowed = definition(self.key).placeholders
@@ -181,8 +233,36 @@ def validate(key: str, template: str, parse_mode: str | None) -> None:
         raise InvalidTemplate(f"parse mode must be one of {PARSE_MODES}, got {parse_mode!r}")
     if not template.strip():
         raise InvalidTemplate("a bot message cannot be empty")
-    if len(template) > MAX_LENGTH:
-        raise InvalidTemplate(f"a bot message has at most {MAX_LENGTH} characters")
+    if len(template) > d.max_length:
+        raise InvalidTemplate(f"{'a button label' if d.button else 'a bot message'} has at "
+                              f"most {d.max_length} characters")
+    if d.button and (parse_mode is not None or "\n" in template):
+        raise InvalidTemplate("a button label is one line of plain text (no parse mode)")
     check_placeholders(template, d.placeholders)
     if parse_mode == "HTML":
         check_html(template)
+    if parse_mode == "MarkdownV2":
+        check_markdown_v2(template)
+
+
+def preview(key: str, template: str, parse_mode: str | None) -> str:
+    """The text as the bot would send it, each placeholder filled with a sample value; refused
+    (InvalidTemplate, saying what and where) whenever a change to it would be."""
+    validate(key, template, parse_mode)
+    d = definition(key)
+    text = fill(template, {name: SAMPLES.get(name, name) for name in d.placeholders},
+                parse_mode)
+    if len(text) > d.max_length:
+        raise InvalidTemplate(f"filled with sample values, the text has {len(text)} "
+                              f"characters: more than the {d.max_length} Telegram takes")
+    return text
+
+
+def resolve(key: str, languages: Languages, stored: Iterable[BotMessage]) -> BotMessage:
+    """The text a reader of `languages` gets: the first language that has its own, else the
+    shipped default (as the default language's)."""
+    own = {m.language: m for m in stored}
+    for tag in languages.chain:
+        if tag in own:
+            return own[tag]
+    return BotMessage.default(key, languages.default)

@@ -121,3 +121,7 @@ class PerksDisabled(DomainError):
 
 class EventNotFound(DomainError):
     code = "event_not_found"
+
+
+class InvalidLanguage(DomainError):
+    code = "invalid_language"

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from starport.domain import languages
 from starport.domain.catalog import CreditPackage
 from starport.domain.charges import Charge, ChargeStatus, Decision
 from starport.domain.errors import (
     AmountMismatch,
     ForeignPayer,
+    InvalidLanguage,
     InvalidTransition,
     RefundNotAllowed,
     SessionExpired,
@@ -68,6 +71,9 @@ class PaymentSession:
     refunded_at: datetime | None = None
     failure_reason: str | None = None
     subscription_period: int | None = None  # seconds between Star subscription charges
+    # The buyer's Telegram language_code as their latest update about this purchase said: what
+    # the bot tells them later with no update to go by (an admin's refund) is in it.
+    language: str | None = None
     version: int = 0
 
     @classmethod
@@ -108,6 +114,13 @@ class PaymentSession:
         if self.telegram_user_id not in (None, telegram_user_id):
             raise ForeignPayer("this payment session belongs to another Telegram user")
         self.telegram_user_id = telegram_user_id
+
+    def note_language(self, language_code: str | None) -> None:
+        """Keep the buyer's language as an update of theirs gave it (a malformed or missing
+        one leaves what was known)."""
+        if language_code:
+            with contextlib.suppress(InvalidLanguage):
+                self.language = languages.language(language_code)
 
     def mark_invoiced(self, invoice_id: str | None, invoice_url: str | None, now: datetime,
                       mini_app_url: str | None = None, web_app_url: str | None = None

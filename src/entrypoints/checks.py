@@ -35,7 +35,8 @@ def check_database(config: StarportConfig, *, migrate_it: bool) -> None:
         if current != head and migrate_it:
             from starport.adapters.sql import migrate
 
-            migrate.upgrade(config.database_url)
+            migrate.upgrade(config.database_url,
+                            default_language=config.starport_default_language)
             current = head
     except Exception as exc:
         message = known_failure(exc)

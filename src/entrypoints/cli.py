@@ -100,21 +100,25 @@ def _parser() -> argparse.ArgumentParser:
         run=_jobs_schedule)
 
     msgs = sub.add_parser("messages", help="the bot's admin-editable texts").add_subparsers()
-    msgs.add_parser("list").set_defaults(run=_messages("list"))
-    show = msgs.add_parser("show")
+    language = argparse.ArgumentParser(add_help=False)
+    language.add_argument("--language", default=None,
+                          help="a language code (en, ru, pt-br); default: the default language "
+                               "(for history: every language)")
+    msgs.add_parser("list", parents=[language]).set_defaults(run=_messages("list"))
+    show = msgs.add_parser("show", parents=[language])
     show.add_argument("key")
     show.set_defaults(run=_messages("show"))
-    st = msgs.add_parser("set")
+    st = msgs.add_parser("set", parents=[language])
     st.add_argument("key")
     st.add_argument("--file", required=True, type=Path, help="the new text ('-' for stdin)")
     st.add_argument("--parse-mode", choices=["HTML", "MarkdownV2"], default=None)
     st.add_argument("--by", default="cli")
     st.set_defaults(run=_messages("set"))
-    rs = msgs.add_parser("reset")
+    rs = msgs.add_parser("reset", parents=[language])
     rs.add_argument("key")
     rs.add_argument("--by", default="cli")
     rs.set_defaults(run=_messages("reset"))
-    hist = msgs.add_parser("history")
+    hist = msgs.add_parser("history", parents=[language])
     hist.add_argument("key")
     hist.set_defaults(run=_messages("history"))
 
@@ -330,7 +334,7 @@ def _db_upgrade(config: StarportConfig, args: argparse.Namespace) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # before alembic logs on import
     from starport.adapters.sql.migrate import upgrade
 
-    upgrade(config.database_url, args.revision)
+    upgrade(config.database_url, args.revision, config.starport_default_language)
     print(f"database at {args.revision}")
     return 0
 
@@ -338,7 +342,7 @@ def _db_upgrade(config: StarportConfig, args: argparse.Namespace) -> int:
 def _db_downgrade(config: StarportConfig, args: argparse.Namespace) -> int:
     from starport.adapters.sql.migrate import downgrade
 
-    downgrade(config.database_url, args.revision)
+    downgrade(config.database_url, args.revision, config.starport_default_language)
     print(f"database at {args.revision}")
     return 0
 
@@ -469,21 +473,24 @@ def _messages(action: str) -> Callable[[StarportConfig, argparse.Namespace], int
             deps, bus = runtime.deps, runtime.bus
             try:
                 if action == "list":
-                    for view in await bm.list_bot_messages(deps):
-                        flag = "default" if view.is_default else f"edited by {view.updated_by}"
-                        print(f"{view.key:24} {flag:24} {view.purpose}")
+                    for view in await bm.list_bot_messages(deps, args.language):
+                        flag = ("falls back" if view.falls_back else "default"
+                                if view.is_default else f"edited by {view.updated_by}")
+                        print(f"{view.key:24} {view.language:6} {flag:24} {view.purpose}")
                 elif action == "show":
-                    _print(asdict(await bm.get_bot_message(deps, args.key)))
+                    _print(asdict(await bm.get_bot_message(deps, args.key, args.language)))
                 elif action == "set":
                     text = (sys.stdin.read() if str(args.file) == "-"
                             else args.file.read_text(encoding="utf-8"))
                     view = await bus.handle(c.UpdateBotMessage(
-                        args.key, text.rstrip("\n"), args.parse_mode, args.by))
+                        args.key, text.rstrip("\n"), args.parse_mode, args.by, args.language))
                     _print(asdict(view))
                 elif action == "reset":
-                    _print(asdict(await bus.handle(c.ResetBotMessage(args.key, args.by))))
+                    _print(asdict(await bus.handle(c.ResetBotMessage(args.key, args.by,
+                                                                     args.language))))
                 else:
-                    _print([asdict(h) for h in await bm.bot_message_history(deps, args.key)])
+                    _print([asdict(h) for h in await bm.bot_message_history(
+                        deps, args.key, language_code=args.language)])
             except DomainError as exc:
                 print(f"starport: {exc.message}", file=sys.stderr)
                 return 1

@@ -14,6 +14,8 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from starport.adapters.telegram.fiat_invoices import TOKEN_SHAPE
+from starport.domain.errors import InvalidLanguage
+from starport.domain.languages import language
 from starport.domain.limits import PaymentLimits
 
 DEFAULT_CATALOG = Path(__file__).resolve().parent.parent / "adapters" / "data" / "catalog.toml"
@@ -115,6 +117,11 @@ class StarportConfig(BaseSettings):
     # The Mini App the bot's menu button opens (`starport telegram set-commands` sets it),
     # e.g. https://pay.example.com/miniapp/ for the example page Starport serves.
     starport_miniapp_url: str | None = None
+    # Bot messages: each user reads the text of their Telegram language_code ("pt-br", else
+    # "pt"), else the default language's. STARPORT_LANGUAGES: the languages admins write texts
+    # in ("en,ru,es"); empty: any.
+    starport_default_language: str = "en"
+    starport_languages: str = ""
 
     @field_validator("payment_providers")
     @classmethod
@@ -169,6 +176,16 @@ class StarportConfig(BaseSettings):
             if not (code.isascii() and code.isalnum() and code == code.upper()):
                 raise ValueError("takes asset codes, comma-separated, e.g. USDT,TON")
         return value
+
+    @field_validator("starport_default_language")
+    @classmethod
+    def _default_language(cls, value: str) -> str:
+        return _language(value)
+
+    @field_validator("starport_languages")
+    @classmethod
+    def _languages(cls, value: str) -> str:
+        return ",".join(dict.fromkeys(_language(code) for code in _listed(value)))
 
     @field_validator("starport_admins")
     @classmethod
@@ -328,6 +345,20 @@ class StarportConfig(BaseSettings):
     @property
     def balance_alert_thresholds(self) -> dict[str, Decimal]:
         return _thresholds(self.cryptopay_balance_alerts)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages offered to admins, the default first; empty: any."""
+        offered = _listed(self.starport_languages)
+        return tuple(dict.fromkeys([self.starport_default_language, *offered])) if offered \
+            else ()
+
+
+def _language(value: str) -> str:
+    try:
+        return language(value)
+    except InvalidLanguage as exc:
+        raise ValueError(exc.message) from None
 
 
 def _listed(value: str) -> list[str]:

@@ -95,6 +95,8 @@ def _settings(config: StarportConfig) -> Settings:
         events_enabled=config.starport_events_url is not None,
         support_chat_id=config.starport_support_chat_id,
         support_idle=timedelta(hours=config.starport_support_idle_hours),
+        default_language=config.starport_default_language,
+        languages=config.languages,
     )
 
 

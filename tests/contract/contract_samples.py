@@ -39,6 +39,7 @@ def session(session_id: str = "s1", *, price: Price | None = None,
         s.telegram_user_id, s.invoice_url = 7_000_000_001, "https://t.me/$abc"
         s.charge_id, s.paid_at, s.refunded_at = "ch-1", at(1), at(2)
         s.failure_reason, s.subscription_period, s.version = "none really", 2_592_000, 3
+        s.language = "pt-br"
     return s
 
 

@@ -61,29 +61,95 @@ async def test_one_refund_per_session(db: Database) -> None:
 
 
 async def test_bot_messages_and_their_history_newest_first(db: Database) -> None:
-    message = BotMessage("bot_welcome", "<b>Hi</b> {first_name}", "HTML", "admin", at(1))
+    message = BotMessage("bot_welcome", "<b>Hi</b> {first_name}", "HTML", "admin", at(1),
+                         language="en")
     async with db() as uow:
-        assert await uow.bot_messages.get("bot_welcome") is None
+        assert await uow.bot_messages.get("bot_welcome", "en") is None
         await uow.bot_messages.save(message)
         for n in range(3):
             await uow.bot_messages.record_change(
-                BotMessageChange("bot_welcome", f"v{n}", f"v{n + 1}", "admin", at(n)))
-        await uow.bot_messages.record_change(BotMessageChange("terms_info", "a", "b", "x", T0))
+                BotMessageChange("bot_welcome", f"v{n}", f"v{n + 1}", "admin", at(n),
+                                 language="en"))
+        await uow.bot_messages.record_change(BotMessageChange("terms_info", "a", "b", "x", T0,
+                                                              language="en"))
         await uow.commit()
     async with db() as uow:
-        loaded = await uow.bot_messages.get("bot_welcome")
+        loaded = await uow.bot_messages.get("bot_welcome", "en")
         assert loaded is not None and state(loaded) == state(message)
         history = await uow.bot_messages.history("bot_welcome", 2)
         assert [c.current for c in history] == ["v3", "v2"]
-        assert history[0] == BotMessageChange("bot_welcome", "v2", "v3", "admin", at(2))
+        assert history[0] == BotMessageChange("bot_welcome", "v2", "v3", "admin", at(2),
+                                              language="en")
         loaded.change("Hello {first_name}", None, "root", at(9))
         await uow.bot_messages.save(loaded)
         await uow.commit()
     async with db() as uow:
-        again = await uow.bot_messages.get("bot_welcome")
+        again = await uow.bot_messages.get("bot_welcome", "en")
     assert again is not None
     assert (again.template, again.parse_mode, again.updated_by) == ("Hello {first_name}", None,
                                                                      "root")
+
+
+async def test_a_message_has_a_text_per_language_read_at_once(db: Database) -> None:
+    english = BotMessage("buy_menu", "Choose:", None, "ann", at(1), language="en")
+    russian = BotMessage("buy_menu", "Выберите пакет:", None, "bob", at(2), language="ru")
+    brazilian = BotMessage("buy_menu", "Escolha:", "HTML", "cid", at(3), language="pt-br")
+    async with db() as uow:
+        for message in (english, russian, brazilian):
+            await uow.bot_messages.save(message)
+        await uow.bot_messages.save(BotMessage("terms_info", "T", language="ru"))
+        await uow.commit()
+    async with db() as uow:
+        texts = await uow.bot_messages.texts("buy_menu")
+        assert {t.language: state(t) for t in texts} == {
+            m.language: state(m) for m in (english, russian, brazilian)}
+        russian_now = await uow.bot_messages.get("buy_menu", "ru")
+        assert russian_now is not None and russian_now.template == "Выберите пакет:"
+        assert await uow.bot_messages.get("buy_menu", "de") is None
+        assert await uow.bot_messages.texts("payment_failed") == []
+        # One language's text changes and another's goes; the rest stay as they were.
+        russian_now.change("Пакеты:", None, "dan", at(4))
+        await uow.bot_messages.save(russian_now)
+        brazilian_now = await uow.bot_messages.get("buy_menu", "pt-br")
+        assert brazilian_now is not None
+        await uow.bot_messages.remove(brazilian_now)
+        await uow.commit()
+    async with db() as uow:
+        assert {(t.language, t.template, t.updated_by)
+                for t in await uow.bot_messages.texts("buy_menu")} == {
+            ("en", "Choose:", "ann"), ("ru", "Пакеты:", "dan")}
+        assert await uow.bot_messages.get("buy_menu", "pt-br") is None
+        assert [t.language for t in await uow.bot_messages.texts("terms_info")] == ["ru"]
+
+
+async def test_a_removal_rolled_back_leaves_the_text(db: Database) -> None:
+    async with db() as uow:
+        await uow.bot_messages.save(BotMessage("buy_menu", "Выбор:", language="ru"))
+        await uow.commit()
+    async with db() as uow:
+        found = await uow.bot_messages.get("buy_menu", "ru")
+        assert found is not None
+        await uow.bot_messages.remove(found)
+        await uow.rollback()
+    async with db() as uow:
+        kept = await uow.bot_messages.get("buy_menu", "ru")
+    assert kept is not None and kept.template == "Выбор:"
+
+
+async def test_the_history_names_each_language_and_filters_by_one(db: Database) -> None:
+    async with db() as uow:
+        for n, tag in enumerate(("en", "ru", "en", "pt-br")):
+            await uow.bot_messages.record_change(BotMessageChange(
+                "buy_menu", f"v{n}", f"v{n + 1}", f"admin{n}", at(n), language=tag))
+        await uow.commit()
+    async with db() as uow:
+        every = await uow.bot_messages.history("buy_menu", 10)
+        english = await uow.bot_messages.history("buy_menu", 10, "en")
+        german = await uow.bot_messages.history("buy_menu", 10, "de")
+    assert [(c.language, c.changed_by) for c in every] == [
+        ("pt-br", "admin3"), ("en", "admin2"), ("ru", "admin1"), ("en", "admin0")]
+    assert [c.current for c in english] == ["v3", "v1"]
+    assert german == []
 
 
 async def test_a_charge_is_stored_once_per_provider_and_id(db: Database) -> None:

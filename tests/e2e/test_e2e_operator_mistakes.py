@@ -63,6 +63,10 @@ def one_line(done: subprocess.CompletedProcess[str]) -> str:
     ({"STARPORT_PORT": "99999"}, "STARPORT_PORT: Input should be less than or equal to 65535"),
     ({"CRYPTOPAY_ACCEPTED_ASSETS": "usdt,ton"},
      "CRYPTOPAY_ACCEPTED_ASSETS: takes asset codes, comma-separated, e.g. USDT,TON"),
+    ({"STARPORT_DEFAULT_LANGUAGE": "english"},
+     "STARPORT_DEFAULT_LANGUAGE: 'english' is not a language code (e.g. en, ru, pt-br)"),
+    ({"STARPORT_LANGUAGES": "en,ru,Español"},
+     "STARPORT_LANGUAGES: 'Español' is not a language code (e.g. en, ru, pt-br)"),
 ])
 def test_a_configuration_mistake_is_one_line_naming_the_variable(env: dict[str, str],
                                                                   expected: str) -> None:

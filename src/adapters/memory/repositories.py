@@ -39,7 +39,8 @@ class MemoryStore:
     memberships: Table[int, Membership] = field(default_factory=Table)
     invites: Table[str, Invite] = field(default_factory=Table)
     bonuses: Table[int, JoinBonus] = field(default_factory=Table)
-    bot_messages: Table[str, BotMessage] = field(default_factory=Table)
+    # (key, language); a removed text is kept as None (TxView has no delete)
+    bot_messages: Table[tuple[str, str], BotMessage | None] = field(default_factory=Table)
     bot_message_changes: Table[int, BotMessageChange] = field(default_factory=Table)
     # Keyed by (source, update id): the key is the duplicate check. Deleted rows: None.
     deliveries: Table[tuple[str, str], Delivery | None] = field(default_factory=Table)
@@ -235,24 +236,37 @@ class MemoryBonuses:
 
 
 class MemoryBotMessages:
-    def __init__(self, messages: TxView[str, BotMessage],
+    def __init__(self, messages: TxView[tuple[str, str], BotMessage | None],
                  changes: TxView[int, BotMessageChange]) -> None:
         self._messages = messages
         self._changes = changes
 
-    async def get(self, key: str) -> BotMessage | None:
-        return self._messages.get(key)
+    async def texts(self, key: str) -> Sequence[BotMessage]:
+        return sorted((m for m in self._messages.values() if m is not None and m.key == key),
+                      key=lambda m: m.language)
+
+    async def get(self, key: str, language: str) -> BotMessage | None:
+        return self._messages.get((key, language))
 
     async def save(self, message: BotMessage) -> None:
-        self._messages.put(message.key, message)
+        self._messages.put((message.key, message.language), message)
+
+    async def remove(self, message: BotMessage) -> None:
+        self._messages.put((message.key, message.language), None)
 
     async def record_change(self, change: BotMessageChange) -> None:
-        number = len(list(self._changes.values())) + 1
-        self._changes.put(number, change)
+        self._changes.put(self._count() + 1, change)
 
-    async def history(self, key: str, limit: int) -> Sequence[BotMessageChange]:
-        found = [c for c in self._changes.values() if c.key == key]
-        return sorted(found, key=lambda c: c.changed_at, reverse=True)[:limit]
+    async def history(self, key: str, limit: int, language: str | None = None
+                      ) -> Sequence[BotMessageChange]:
+        numbered = ((n, self._changes.get(n)) for n in range(1, self._count() + 1))
+        found = [(c.changed_at, n, c) for n, c in numbered
+                 if c is not None and c.key == key and language in (None, c.language)]
+        # Newest first; at the same moment, the later recorded first (as SQL's id).
+        return [c for _, _, c in sorted(found, key=lambda f: f[:2], reverse=True)[:limit]]
+
+    def _count(self) -> int:
+        return len(list(self._changes.values()))
 
 
 class MemoryOutbox:

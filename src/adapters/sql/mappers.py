@@ -72,7 +72,8 @@ def session_values(s: PaymentSession) -> dict[str, Any]:
         "web_app_url": s.web_app_url,
         "charge_id": s.charge_id, "paid_at": s.paid_at,
         "refunded_at": s.refunded_at, "failure_reason": s.failure_reason,
-        "subscription_period": s.subscription_period, "version": s.version,
+        "subscription_period": s.subscription_period, "language": s.language,
+        "version": s.version,
     }
 
 
@@ -87,7 +88,8 @@ def session_from(r: Row) -> PaymentSession:
         mini_app_url=r["mini_app_url"], web_app_url=r["web_app_url"],
         charge_id=r["charge_id"],
         paid_at=r["paid_at"], refunded_at=r["refunded_at"], failure_reason=r["failure_reason"],
-        subscription_period=r["subscription_period"], version=r["version"],
+        subscription_period=r["subscription_period"], language=r["language"],
+        version=r["version"],
     )
 
 
@@ -192,23 +194,25 @@ def bonus_from(r: Row) -> JoinBonus:
 
 
 def bot_message_values(m: BotMessage) -> dict[str, Any]:
-    return {"key": m.key, "template": m.template, "parse_mode": m.parse_mode,
-            "updated_by": m.updated_by, "updated_at": m.updated_at}
+    return {"key": m.key, "language": m.language, "template": m.template,
+            "parse_mode": m.parse_mode, "updated_by": m.updated_by, "updated_at": m.updated_at}
 
 
 def bot_message_from(r: Row) -> BotMessage:
     return BotMessage(key=r["key"], template=r["template"], parse_mode=r["parse_mode"],
-                      updated_by=r["updated_by"], updated_at=r["updated_at"])
+                      updated_by=r["updated_by"], updated_at=r["updated_at"],
+                      language=r["language"])
 
 
 def change_values(c: BotMessageChange) -> dict[str, Any]:
-    return {"key": c.key, "previous": c.previous, "current": c.current,
-            "changed_by": c.changed_by, "changed_at": c.changed_at}
+    return {"key": c.key, "language": c.language, "previous": c.previous,
+            "current": c.current, "changed_by": c.changed_by, "changed_at": c.changed_at}
 
 
 def change_from(r: Row) -> BotMessageChange:
     return BotMessageChange(key=r["key"], previous=r["previous"], current=r["current"],
-                             changed_by=r["changed_by"], changed_at=r["changed_at"])
+                             changed_by=r["changed_by"], changed_at=r["changed_at"],
+                             language=r["language"])
 
 
 # Each effect's stored kind (the names predate the typed effects: rows already stored read back).
@@ -251,7 +255,8 @@ def effect_from(kind: str, p: Mapping[str, Any]) -> Effect:
         return CancelSubscription(Provider(p.get("provider", Provider.TELEGRAM_STARS.value)),
                                   str(p["charge_id"]), int(p["telegram_user_id"]))
     if kind == "invite_patron":
-        return InvitePatron(int(p["telegram_user_id"]), p.get("first_name", ""))
+        return InvitePatron(int(p["telegram_user_id"]), p.get("first_name", ""),
+                            p.get("language"))
     if kind == "event":
         return PublishEvent(str(p["event_type"]), str(p["occurred_at"]), dict(p["data"]))
     if kind == "relay_to_support":

@@ -22,13 +22,15 @@ def config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Migrate the database at `url` up to `revision` (creating a SQLite file if needed)."""
-    _run(url, lambda cfg: command.upgrade(cfg, revision))
+def upgrade(url: str, revision: str = "head", default_language: str | None = None) -> None:
+    """Migrate the database at `url` up to `revision` (creating a SQLite file if needed).
+    `default_language`: the bot messages' (STARPORT_DEFAULT_LANGUAGE), which the texts stored
+    before languages existed become (0011)."""
+    _run(url, lambda cfg: command.upgrade(cfg, revision), default_language)
 
 
-def downgrade(url: str, revision: str) -> None:
-    _run(url, lambda cfg: command.downgrade(cfg, revision))
+def downgrade(url: str, revision: str, default_language: str | None = None) -> None:
+    _run(url, lambda cfg: command.downgrade(cfg, revision), default_language)
 
 
 def current(url: str) -> str | None:
@@ -53,10 +55,12 @@ def head() -> str:
     return found
 
 
-def _run(url: str, alembic_command: Callable[[Config], None]) -> None:
+def _run(url: str, alembic_command: Callable[[Config], None],
+         default_language: str | None = None) -> None:
     def run(connection: Connection) -> None:
         cfg = config(url)
         cfg.attributes["connection"] = connection  # env.py uses it instead of connecting
+        cfg.attributes["default_language"] = default_language
         alembic_command(cfg)
 
     run_blocking(_with_connection(url, run))

@@ -53,6 +53,7 @@ sessions = Table(
     Column("refunded_at", UtcDateTime),
     Column("failure_reason", Text),
     Column("subscription_period", Integer),  # seconds; None: a one-off purchase
+    Column("language", String(35)),  # the buyer's Telegram language_code (0011)
     Column("version", Integer, nullable=False),
     UniqueConstraint("provider", "charge_id"),  # one session per provider charge, ever
     Index(None, "provider", "invoice_id"),
@@ -179,8 +180,9 @@ join_bonuses = Table(
 )
 
 bot_messages = Table(
-    "bot_messages", metadata,
+    "bot_messages", metadata,  # a text per key and language (STARPORT_DEFAULT_LANGUAGE's: 0011)
     Column("key", String(64), primary_key=True),
+    Column("language", String(35), primary_key=True),
     Column("template", Text, nullable=False),
     Column("parse_mode", String(16)),
     Column("updated_by", String(200)),
@@ -191,6 +193,7 @@ bot_message_changes = Table(
     "bot_message_changes", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("key", String(64), nullable=False),
+    Column("language", String(35), nullable=False),
     Column("previous", Text, nullable=False),
     Column("current", Text, nullable=False),
     Column("changed_by", String(200), nullable=False),

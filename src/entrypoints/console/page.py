@@ -18,6 +18,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starport.application.ports import ChannelNotAdmin, ProviderError
 from starport.domain.errors import DomainError
 from starport.entrypoints.console.session import COOKIE, IDLE, Session, Sessions
+from starport.entrypoints.console.telegram_html import telegram_html
 from starport.entrypoints.console.throttle import SignInThrottle
 from starport.entrypoints.http.auth import runtime_of
 from starport.entrypoints.http.errors import ApiError, status_of
@@ -42,6 +43,7 @@ def when(moment: datetime | str | None) -> str:
 
 
 TEMPLATES.filters["when"] = when
+TEMPLATES.filters["telegram_html"] = telegram_html
 # Everything from this server; no inline script; forms post here only; never framed.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; script-src 'self'; "

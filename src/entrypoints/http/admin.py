@@ -23,6 +23,7 @@ from starport.entrypoints.http.schemas import (
     AdjustBody,
     BotMessageBody,
     PatronBody,
+    PreviewBody,
     RefundBody,
     iso,
     user_id_param,
@@ -74,13 +75,21 @@ def _key(request: Request) -> str:
     return storable_param(request.path_params["key"], "key")
 
 
+def _language(request: Request) -> str | None:
+    """`?language=ru`: the language a bot message route reads or writes (none: the default
+    language; for the history, every language)."""
+    raw = request.query_params.get("language")
+    return storable_param(raw, "language") if raw else None
+
+
 async def list_messages(request: Request, who: str) -> Any:
-    views = await bot_messages.list_bot_messages(runtime_of(request).deps)
+    views = await bot_messages.list_bot_messages(runtime_of(request).deps, _language(request))
     return [serialize.bot_message(v) for v in views]
 
 
 async def get_message(request: Request, who: str) -> Any:
-    view = await bot_messages.get_bot_message(runtime_of(request).deps, _key(request))
+    view = await bot_messages.get_bot_message(runtime_of(request).deps, _key(request),
+                                              _language(request))
     return serialize.bot_message(view)
 
 
@@ -88,20 +97,30 @@ async def put_message(request: Request, who: str) -> Any:
     body = await parse_body(request, BotMessageBody)
     view = await runtime_of(request).bus.handle(c.UpdateBotMessage(
         key=_key(request), template=body.template, parse_mode=body.parse_mode,
-        changed_by=who))
+        changed_by=who, language=_language(request)))
     return serialize.bot_message(view)
 
 
 async def reset_message(request: Request, who: str) -> Any:
     view = await runtime_of(request).bus.handle(
-        c.ResetBotMessage(key=_key(request), changed_by=who))
+        c.ResetBotMessage(key=_key(request), changed_by=who, language=_language(request)))
     return serialize.bot_message(view)
 
 
 async def message_history(request: Request, who: str) -> Any:
-    changes = await bot_messages.bot_message_history(runtime_of(request).deps,
-                                                     _key(request))
+    changes = await bot_messages.bot_message_history(
+        runtime_of(request).deps, _key(request), language_code=_language(request))
     return [serialize.bot_message_change(x) for x in changes]
+
+
+async def preview_message(request: Request, who: str) -> Any:
+    """A text as the bot would send it (sample values), or why the bot could not: a 200
+    either way, for an editor to show as the admin types."""
+    body = await parse_body(request, PreviewBody, empty_ok=True)
+    view = await bot_messages.preview_bot_message(
+        runtime_of(request).deps, _key(request), _language(request), body.template,
+        body.parse_mode)
+    return serialize.preview(view)
 
 
 async def list_jobs(request: Request, who: str) -> Any:
@@ -166,6 +185,7 @@ ROUTES = [
     Route("/api/admin/bot-messages/{key}", admin(put_message), methods=["PUT"]),
     Route("/api/admin/bot-messages/{key}/reset", admin(reset_message), methods=["POST"]),
     Route("/api/admin/bot-messages/{key}/history", admin(message_history), methods=["GET"]),
+    Route("/api/admin/bot-messages/{key}/preview", admin(preview_message), methods=["POST"]),
     Route("/api/admin/jobs", admin(list_jobs), methods=["GET"]),
     Route("/api/admin/jobs/{name}/run", admin(run_job), methods=["POST"]),
     Route("/api/admin/users/{user_id}/adjust", admin(adjust_credits), methods=["POST"]),

@@ -31,6 +31,7 @@ class Caller:
     kind: str  # "server" | "mini_app"
     telegram_user_id: int | None = None
     first_name: str = ""
+    language: str | None = None  # a Mini App user's Telegram language_code
 
     @property
     def is_mini_app(self) -> bool:
@@ -110,7 +111,7 @@ def _mini_app(runtime: Runtime, init_data: str) -> Caller:
     except InvalidInitData as exc:
         raise ApiError(401, "invalid_init_data", str(exc)) from None
     structlog.contextvars.bind_contextvars(telegram_user_id=user.telegram_user_id)
-    return Caller("mini_app", user.telegram_user_id, user.first_name)
+    return Caller("mini_app", user.telegram_user_id, user.first_name, user.language_code)
 
 
 def require_admin(request: Request) -> str:

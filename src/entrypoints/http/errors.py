@@ -32,6 +32,7 @@ STATUS: dict[type[e.DomainError], int] = {
     e.InvalidAmount: 422,
     e.InvalidTemplate: 422,
     e.PayerUnknown: 422,
+    e.InvalidLanguage: 422,
     e.ProviderNotEnabled: 400,
     e.SessionExpired: 410,
     e.UnbalancedEntry: 500,

@@ -23,6 +23,7 @@ class MiniAppUser:
     telegram_user_id: int
     first_name: str
     auth_date: datetime
+    language_code: str | None = None  # the user's Telegram app language, when it says
 
     @property
     def user_id(self) -> str:
@@ -66,7 +67,8 @@ def verify_init_data(raw: str, bot_token: str, now: datetime, max_age: timedelta
         raise InvalidInitData("initData has expired; reopen the Mini App")
     if auth_date - now > CLOCK_SKEW:
         raise InvalidInitData("initData is dated in the future")
-    return MiniAppUser(*_user(fields.get("user", "")), auth_date=auth_date)
+    user_id, first_name, language_code = _user(fields.get("user", ""))
+    return MiniAppUser(user_id, first_name, auth_date, language_code)
 
 
 def _auth_date(value: str) -> datetime:
@@ -75,7 +77,7 @@ def _auth_date(value: str) -> datetime:
     return datetime.fromtimestamp(int(value), tz=UTC)
 
 
-def _user(value: str) -> tuple[int, str]:
+def _user(value: str) -> tuple[int, str, str | None]:
     try:
         user = json.loads(value)
     except ValueError:
@@ -85,5 +87,6 @@ def _user(value: str) -> tuple[int, str]:
     user_id = user.get("id")
     if isinstance(user_id, bool) or not isinstance(user_id, int) or user_id <= 0:
         raise InvalidInitData("initData's user has no valid id")
-    first_name = user.get("first_name")
-    return user_id, first_name if isinstance(first_name, str) else ""
+    first_name, language_code = user.get("first_name"), user.get("language_code")
+    return (user_id, first_name if isinstance(first_name, str) else "",
+            language_code if isinstance(language_code, str) else None)

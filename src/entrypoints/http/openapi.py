@@ -63,6 +63,9 @@ _ROUTES: list[tuple[str, str, str, str, list[S] | None, type[BaseModel] | None, 
      _ADMIN, None, 200, (401, 404)),
     ("get", "/api/admin/bot-messages/{key}/history", "Changes of a bot message, newest first",
      "admin", _ADMIN, None, 200, (401, 404)),
+    ("post", "/api/admin/bot-messages/{key}/preview", "A text as the bot would send it, with "
+     "sample values, or why it could not be sent (HTML, MarkdownV2, placeholders, length)",
+     "admin", _ADMIN, s.PreviewBody, 200, (401, 404)),
     ("get", "/api/admin/jobs", "Every job: interval, whether it is scheduled here, runs and "
      "failures, last start / end / success, last counts and error, next run", "admin", _ADMIN,
      None, 200, (401, 404)),
@@ -131,7 +134,8 @@ _ROUTES: list[tuple[str, str, str, str, list[S] | None, type[BaseModel] | None, 
      "operations", [], None, 200, ()),
 ]
 
-_OPTIONAL_BODIES: set[type[BaseModel]] = {s.RefundBody}  # every field optional: no body is {}
+# Every field optional: no body is {}.
+_OPTIONAL_BODIES: set[type[BaseModel]] = {s.RefundBody, s.PreviewBody}
 
 _COMPONENTS: S = {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {
@@ -180,6 +184,12 @@ def _operation(route: tuple[Any, ...]) -> tuple[str, str, S]:
             {"name": "limit", "in": "query",
              "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
             {"name": "cursor", "in": "query", "schema": {"type": "string"}}]
+    if path.startswith("/api/admin/bot-messages"):
+        op.setdefault("parameters", []).append({
+            "name": "language", "in": "query", "required": False,
+            "description": "a language code (en, ru, pt-br): the text of that language; none: "
+                           "the default language's (for the history: every language's)",
+            "schema": {"type": "string"}})
     if path.endswith("/ledger"):
         op["parameters"].append({"name": "limit", "in": "query",
                                  "schema": {"type": "integer", "minimum": 1, "maximum": 500}})

@@ -48,7 +48,7 @@ async def create_session(request: Request) -> Response:
              "telegramUserId": telegram_user_id}
     view: SessionView = await runtime_of(request).bus.handle(c.CreateSession(
         user_id=user_id, package_id=body.package_id, provider=body.provider,
-        telegram_user_id=telegram_user_id, idempotency_key=key,
+        telegram_user_id=telegram_user_id, idempotency_key=key, language=caller.language,
         scope=f"tma:{caller.telegram_user_id}" if caller.is_mini_app else "host",
         fingerprint=hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest(),
     ))

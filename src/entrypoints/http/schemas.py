@@ -72,10 +72,20 @@ class RefundBody(Body):
     telegram_user_id: StrictInt | None = Field(default=None, gt=0, le=INT64)
 
 
-class BotMessageBody(Body):
+class _TemplateBody(Body):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=False, extra="forbid",
                               frozen=True)  # a template keeps its whitespace
+
+
+class BotMessageBody(_TemplateBody):
     template: Text = Field(min_length=1, max_length=4096)
+    parse_mode: Text | None = None
+
+
+class PreviewBody(_TemplateBody):
+    """What to preview; no template: the text in force in the language."""
+
+    template: Text | None = Field(default=None, min_length=1, max_length=4096)
     parse_mode: Text | None = None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from starport.application.bot_messages import BotMessageView
+from starport.application.bot_messages import BotMessageView, PreviewView, TextView
 from starport.application.views import BalanceView, JobCounts, LedgerLine, RefundResult, SessionView
 from starport.domain.bot_messages import BotMessageChange
 from starport.domain.catalog import CreditPackage
@@ -59,14 +59,27 @@ def refund(r: RefundResult) -> dict[str, Any]:
 
 
 def bot_message(m: BotMessageView) -> dict[str, Any]:
-    return {"key": m.key, "template": m.template, "parseMode": m.parse_mode,
-            "placeholders": list(m.placeholders), "purpose": m.purpose,
-            "isDefault": m.is_default, "updatedBy": m.updated_by, "updatedAt": m.updated_at}
+    return {"key": m.key, "language": m.language, "template": m.template,
+            "parseMode": m.parse_mode, "placeholders": list(m.placeholders),
+            "purpose": m.purpose, "button": m.button, "maxLength": m.max_length,
+            "isDefault": m.is_default, "fallsBack": m.falls_back, "updatedBy": m.updated_by,
+            "updatedAt": m.updated_at, "texts": [_text(t) for t in m.texts]}
+
+
+def _text(t: TextView) -> dict[str, Any]:
+    return {"language": t.language, "template": t.template, "parseMode": t.parse_mode,
+            "fallsBack": t.falls_back, "isDefault": t.is_default, "updatedBy": t.updated_by,
+            "updatedAt": t.updated_at}
 
 
 def bot_message_change(c: BotMessageChange) -> dict[str, Any]:
-    return {"key": c.key, "previous": c.previous, "current": c.current,
-            "changedBy": c.changed_by, "changedAt": iso(c.changed_at)}
+    return {"key": c.key, "language": c.language, "previous": c.previous,
+            "current": c.current, "changedBy": c.changed_by, "changedAt": iso(c.changed_at)}
+
+
+def preview(p: PreviewView) -> dict[str, Any]:
+    return {"key": p.key, "language": p.language, "parseMode": p.parse_mode, "ok": p.error is None,
+            "text": p.text, "error": p.error}
 
 
 def job(name: str, counts: JobCounts) -> dict[str, Any]:

@@ -126,7 +126,8 @@ async def _pre_checkout(runtime: Runtime, query: PreCheckoutQuery, d: Delivery) 
             answer: PreCheckoutAnswer = await runtime.bus.handle(c.ValidatePreCheckout(
                 query_id=query.id, payer_telegram_id=query.from_user.id,
                 payload=query.invoice_payload, currency=query.currency,
-                total_amount=query.total_amount, delivery=d))
+                total_amount=query.total_amount, delivery=d,
+                language=query.from_user.language_code))
     except TimeoutError:
         log.error("telegram.pre_checkout_late", deadline=PRE_CHECKOUT_DEADLINE)
         answer = PreCheckoutAnswer(ok=False, error_key="late", error_message=LATE)
@@ -150,7 +151,7 @@ async def _message(runtime: Runtime, message: Message, d: Delivery) -> Handled:
     words = command(message.text or "", runtime.deps.settings.bot_username)
     if sender is None or chat.type != "private":
         return Handled("ignored")
-    user, first_name = sender.id, sender.first_name
+    user, first_name, language = sender.id, sender.first_name, sender.language_code
     bind_contextvars(telegram_user_id=user)
     full = runtime.config.starport_bot_mode != "payments"
     if words is None:
@@ -158,30 +159,31 @@ async def _message(runtime: Runtime, message: Message, d: Delivery) -> Handled:
             return Handled("ignored")
         return Handled(await runtime.bus.handle(c.WriteToSupport(
             user, chat.id, message.text or message.caption or "", first_name, sender.username,
-            message.attachment, d, sender.last_name)))
+            message.attachment, d, sender.last_name, language)))
     name, argument = words
     if name == "/start" and argument.startswith("pay_"):
         session_id = argument.removeprefix("pay_")
         bind_contextvars(session_id=session_id)
-        todo: c.Command = c.StartDeepLink(session_id, user, chat.id, first_name, d)
+        todo: c.Command = c.StartDeepLink(session_id, user, chat.id, first_name, d, language)
     elif name == "/start" and argument.startswith(LINK_PREFIX):
         todo = c.RedeemLinkToken(argument.removeprefix(LINK_PREFIX), user, chat.id, first_name,
-                                 d)
+                                 d, language)
     elif runtime.config.starport_bot_mode == "payments":
         return Handled("ignored")  # the menus and commands belong to the host's own bot
     elif name == "/start":
-        todo = c.Reply(chat.id, "bot_welcome", first_name, d)
+        todo = c.Reply(chat.id, "bot_welcome", first_name, d, language)
     elif name == "/buy":
-        todo = c.ShowPackages(chat.id, first_name, d)
+        todo = c.ShowPackages(chat.id, first_name, d, language)
     elif name == "/balance":
         bind_contextvars(user_id=str(user))
-        todo = c.ReplyBalance(chat.id, str(user), first_name, d, telegram_user_id=user)
+        todo = c.ReplyBalance(chat.id, str(user), first_name, d, telegram_user_id=user,
+                              language=language)
     elif name in SUPPORT and support_chat is not None:
-        todo = c.OpenSupport(user, chat.id, first_name, sender.username, d)
+        todo = c.OpenSupport(user, chat.id, first_name, sender.username, d, language=language)
     elif name in END_SUPPORT and support_chat is not None:
-        todo = c.CloseSupport(user, chat.id, first_name, d)
+        todo = c.CloseSupport(user, chat.id, first_name, d, language=language)
     elif name in REPLIES:
-        todo = c.Reply(chat.id, REPLIES[name], first_name, d)
+        todo = c.Reply(chat.id, REPLIES[name], first_name, d, language)
     else:
         return Handled("ignored")
     await runtime.bus.handle(todo)
@@ -234,7 +236,8 @@ async def _successful_payment(runtime: Runtime, message: Message, payment: Succe
         payer_telegram_id=payer, chat_id=message.chat.id,
         subscription_until=(datetime.fromtimestamp(expiration, UTC)
                             if expiration is not None else None),
-        first_name=message.from_user.first_name if message.from_user else "", delivery=d))
+        first_name=message.from_user.first_name if message.from_user else "", delivery=d,
+        language=message.from_user.language_code if message.from_user else None))
     if outcome.credited:
         log.info("payment.credited", balance=outcome.balance)
     elif outcome.rejected_reason:
@@ -250,7 +253,8 @@ async def _refunded_payment(runtime: Runtime, message: Message, refund: Refunded
         provider=paid_through(refund.currency), charge_id=refund.telegram_payment_charge_id,
         session_id=refund.invoice_payload, reason="refunded by Telegram",
         paid=price_from_minor_units(refund.currency, refund.total_amount),
-        payer_telegram_id=message.from_user.id if message.from_user else None, delivery=d))
+        payer_telegram_id=message.from_user.id if message.from_user else None, delivery=d,
+        language=message.from_user.language_code if message.from_user else None))
     log.info("payment.refund_recorded", debt=result.debt, replay=result.already_refunded)
     return Handled("refund_replayed" if result.already_refunded else "refund_recorded")
 
@@ -261,23 +265,26 @@ async def _callback(runtime: Runtime, query: CallbackQuery, d: Delivery) -> Hand
     if runtime.config.starport_bot_mode == "payments":
         return Handled("ignored")  # the host's own bot's buttons: not ours to answer
     user, first_name = query.from_user.id, query.from_user.first_name
+    language = query.from_user.language_code
     chat_id = query.message.chat.id if query.message is not None else user
     data = query.data or ""
     bind_contextvars(telegram_user_id=user)
     answer = BotReply("answerCallbackQuery", {"callback_query_id": query.id})
     menu: dict[str, c.Command] = {
-        "menu:buy": c.ShowPackages(chat_id, first_name, d),
+        "menu:buy": c.ShowPackages(chat_id, first_name, d, language),
         "menu:balance": c.ReplyBalance(chat_id, str(user), first_name, d,
-                                       telegram_user_id=user),
+                                       telegram_user_id=user, language=language),
         "menu:support": (
-            c.Reply(chat_id, "support_info", first_name, d)
+            c.Reply(chat_id, "support_info", first_name, d, language)
             if runtime.deps.settings.support_chat_id is None
-            else c.OpenSupport(user, chat_id, first_name, query.from_user.username, d)),
+            else c.OpenSupport(user, chat_id, first_name, query.from_user.username, d,
+                               language=language)),
     }
     try:
         if data.startswith(BUY_PREFIX):
             bought: BuyAnswer = await runtime.bus.handle(c.BuyFromChat(
-                query.id, user, chat_id, data.removeprefix(BUY_PREFIX), first_name, d))
+                query.id, user, chat_id, data.removeprefix(BUY_PREFIX), first_name, d,
+                language))
             if bought.alert is not None:
                 answer.params.update(text=bought.alert, show_alert=True)
                 return Handled("buy_unavailable", answer)
@@ -307,7 +314,7 @@ async def _chat_member(runtime: Runtime, change: ChatMemberUpdated, d: Delivery)
     await runtime.bus.handle(c.ObserveMembership(
         telegram_user_id=member.user.id, status=member_status(member),
         invite_link=link.invite_link if link is not None else None,
-        first_name=member.user.first_name, delivery=d))
+        first_name=member.user.first_name, delivery=d, language=member.user.language_code))
     return Handled(_recorded(d))
 
 

@@ -67,6 +67,7 @@ async def _create_user(a: Actor, b: dict[str, Any], r: Request) -> Any:
     user = a.create_user(
         int(b["id"]), b.get("first_name", "Sandbox User"), b.get("username"),
         last_name=b.get("last_name"), started=bool(b.get("started", False)),
+        language_code=b.get("language_code", "en"),
     )  # fmt: skip
     return user.to_json()
 

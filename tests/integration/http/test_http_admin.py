@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -100,6 +101,123 @@ class TestBotMessages:
         ):
             assert response.status_code == 404
             assert response.json()["error"]["code"] == "unknown_message_key"
+
+
+class TestBotMessagesInLanguages:
+    async def test_a_text_per_language_the_default_one_without_a_language(self, h: Harness
+                                                                            ) -> None:
+        russian = await h.client.put("/api/admin/bot-messages/buy_menu?language=RU",
+                                     headers=ADMIN, json={"template": "Выберите пакет:"})
+        english = await h.client.put("/api/admin/bot-messages/buy_menu", headers=ADMIN,
+                                     json={"template": "Pick one:"})
+        assert russian.status_code == 200, russian.text
+        assert (russian.json()["language"], russian.json()["template"]) == ("ru",
+                                                                            "Выберите пакет:")
+        assert english.json()["language"] == "en"
+
+        german = await h.client.get("/api/admin/bot-messages/buy_menu?language=de",
+                                    headers=ADMIN)
+        body = german.json()
+        assert (body["language"], body["template"], body["fallsBack"]) == ("de", "Pick one:",
+                                                                           True)
+        texts = {t["language"]: (t["template"], t["fallsBack"], t["updatedBy"])
+                 for t in body["texts"]}
+        assert texts == {"de": ("Pick one:", True, None), "en": ("Pick one:", False, "admin"),
+                         "ru": ("Выберите пакет:", False, "admin")}
+        plain = await h.client.get("/api/admin/bot-messages/buy_menu", headers=ADMIN)
+        assert plain.json()["template"] == "Pick one:"
+
+    async def test_reset_of_a_language_falls_back_and_the_history_names_languages(
+            self, h: Harness) -> None:
+        await h.client.put("/api/admin/bot-messages/terms_info?language=ru", headers=ADMIN,
+                           json={"template": "Условия"})
+        reset = await h.client.post("/api/admin/bot-messages/terms_info/reset?language=ru",
+                                    headers=ADMIN)
+        default = reset.json()["texts"][1]["template"]
+        assert (reset.json()["template"], reset.json()["fallsBack"]) == (default, True)
+
+        every = await h.client.get("/api/admin/bot-messages/terms_info/history",
+                                   headers=ADMIN)
+        english = await h.client.get("/api/admin/bot-messages/terms_info/history?language=en",
+                                     headers=ADMIN)
+        assert [(c["language"], c["previous"], c["current"]) for c in every.json()] == [
+            ("ru", "Условия", default), ("ru", default, "Условия")]
+        assert english.json() == []
+
+    async def test_a_button_label_is_one_short_line_of_plain_text(self, h: Harness) -> None:
+        too_long = await h.client.put("/api/admin/bot-messages/button_buy", headers=ADMIN,
+                                      json={"template": "B" * 65})
+        formatted = await h.client.put("/api/admin/bot-messages/button_buy", headers=ADMIN,
+                                       json={"template": "<b>Buy</b>", "parseMode": "HTML"})
+        fine = await h.client.put("/api/admin/bot-messages/button_buy?language=ru",
+                                  headers=ADMIN, json={"template": "Купить кредиты"})
+        assert [r.status_code for r in (too_long, formatted, fine)] == [422, 422, 200]
+        assert "64" in too_long.json()["error"]["message"]
+        assert (fine.json()["button"], fine.json()["maxLength"]) == (True, 64)
+
+    async def test_a_malformed_language_is_a_422_and_changes_nothing(self, h: Harness
+                                                                     ) -> None:
+        response = await h.client.put("/api/admin/bot-messages/buy_menu?language=english!",
+                                      headers=ADMIN, json={"template": "x"})
+        assert response.status_code == 422
+        assert response.json()["error"]["code"] == "invalid_language"
+        history = await h.client.get("/api/admin/bot-messages/buy_menu/history",
+                                     headers=ADMIN)
+        assert history.json() == []
+
+    async def test_a_preview_renders_with_samples_or_says_what_and_where(self, h: Harness
+                                                                         ) -> None:
+        html = await h.client.post(
+            "/api/admin/bot-messages/payment_success/preview", headers=ADMIN,
+            json={"template": "<b>+{credits}</b> for {amount}", "parseMode": "HTML"})
+        unescaped = "*\\+{credits}* credits for {amount}!"
+        markdown = await h.client.post(
+            "/api/admin/bot-messages/payment_success/preview", headers=ADMIN,
+            json={"template": unescaped, "parseMode": "MarkdownV2"})
+        assert html.json() == {"key": "payment_success", "language": "en", "parseMode": "HTML",
+                               "ok": True, "text": "<b>+100</b> for 4.99 USD", "error": None}
+        body = markdown.json()
+        assert (body["ok"], body["text"]) == (False, None)
+        assert body["error"].startswith(
+            f"MarkdownV2, character {unescaped.index('!') + 1}: '!' is reserved"), body
+
+    async def test_a_preview_without_a_template_shows_the_language_text_in_force(
+            self, h: Harness) -> None:
+        await h.client.put("/api/admin/bot-messages/payment_failed?language=ru",
+                           headers=ADMIN, json={"template": "Платёж не принят: {reason}"})
+        response = await h.client.post(
+            "/api/admin/bot-messages/payment_failed/preview?language=ru-RU", headers=ADMIN)
+        assert response.json()["text"] == "Платёж не принят: the price has changed"
+
+
+class TestTheBotSpeaksTheBuyersLanguage:
+    async def test_a_mini_app_buyer_paying_with_crypto_pay_is_thanked_in_their_language(
+            self, h: Harness) -> None:
+        # Given the confirmation in Russian, and a Mini App whose user's Telegram is Russian
+        await h.client.put("/api/admin/bot-messages/payment_success?language=ru",
+                           headers=ADMIN, json={"template": "Оплачено: +{credits}."})
+        user = json.dumps({"id": 4242, "first_name": "Boris", "language_code": "ru"})
+        created = await h.client.post(
+            "/api/payments/create-session", headers=h.mini_app(4242, user=user),
+            json={"packageId": "starter", "paymentMethod": "cryptopay"})
+        assert created.status_code == 201, created.text
+        # When Crypto Pay reports the payment (no Telegram update: no language of its own)
+        paid = await h.send_cryptopay(h.invoice_paid(created.json()))
+        # Then
+        assert paid.json()["outcome"] == "credited"
+        assert h.messenger.texts_to(4242)[-1] == "Оплачено: +100."
+
+    async def test_a_payment_update_in_russian_is_answered_in_russian(self, h: Harness
+                                                                      ) -> None:
+        await h.client.put("/api/admin/bot-messages/payment_success?language=ru",
+                           headers=ADMIN, json={"template": "Оплачено: +{credits}."})
+        session = await h.create_session("u1")
+        message = successful_payment(77, session["sessionId"], 50, "c-ru")
+        message["from"]["language_code"] = "ru"
+
+        await h.send_update(h.update(message=message))
+
+        assert h.messenger.texts_to(77)[-1] == "Оплачено: +100."
 
 
 class TestJobs:

@@ -376,3 +376,36 @@ async def test_patrons_are_listed_invited_again_and_each_change_is_on_the_audit_
     assert ">78<" in table and "p78" in table and "Invite again" in table
     assert "needs no new invite" in notice(fresh.text)  # the first invite is still unused
     assert trail.index("end_patron") < trail.index("make_patron")  # newest first
+
+
+async def test_a_message_is_previewed_and_saved_per_language_and_the_preview_runs_nothing(
+    h: Harness,
+) -> None:
+    await sign_in(h)
+    token = await csrf(h, "/admin/messages/bot_welcome?language=ru")
+    hostile = '<b>Привет</b> <a href="javascript:alert(2)">x</a> {first_name}'
+
+    preview = await h.client.post("/admin/messages/bot_welcome", data={
+        "csrf": token, "language": "ru", "template": hostile, "parseMode": "HTML",
+        "action": "preview"})
+    broken = await h.client.post("/admin/messages/bot_welcome", data={
+        "csrf": token, "language": "ru", "template": "Hi {first_name}.",
+        "parseMode": "MarkdownV2", "action": "preview"})
+    saved = await h.client.post("/admin/messages/bot_welcome", data={
+        "csrf": token, "language": "ru", "template": "Привет, {first_name}!",
+        "action": "save"})
+    default = await h.client.get("/admin/messages/bot_welcome")
+    bad = await h.client.get("/admin/messages/bot_welcome?language=not a language")
+
+    scripted = await h.client.post("/admin/messages/bot_welcome", data={
+        "csrf": token, "language": "ru", "template": "<script>alert(1)</script>",
+        "parseMode": "HTML", "action": "preview"})
+    shown = preview.text[preview.text.index('id="preview-text"'):]
+    shown = shown[:shown.index("</div>")]
+    assert "<b>Привет</b> x Ann" in shown and "javascript:" not in shown
+    assert "does not accept the HTML tag &lt;script&gt;" in scripted.text
+    assert "'.' is reserved" in html.unescape(broken.text)  # MarkdownV2 checked first
+    assert notice(saved.text).startswith("Saved")
+    assert "Привет, {first_name}!" in saved.text and 'id="texts"' in saved.text
+    assert "Welcome, {first_name}!" in default.text  # the default language's own text
+    assert bad.status_code == 422

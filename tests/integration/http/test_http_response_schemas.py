@@ -71,11 +71,23 @@ async def test_every_success_body_matches_its_declared_schema(h: Harness) -> Non
     key = "/api/admin/bot-messages/{key}"
     check("put", key, await c.put("/api/admin/bot-messages/bot_welcome", headers=ADMIN,
                                   json={"template": "Hi {first_name}!"}))
+    check("put", key, await c.put("/api/admin/bot-messages/bot_welcome?language=ru",
+                                  headers=ADMIN, json={"template": "Привет, {first_name}!"}))
+    check("get", key, await c.get("/api/admin/bot-messages/bot_welcome?language=de",
+                                  headers=ADMIN))
+    ok = check("post", f"{key}/preview", await c.post(
+        "/api/admin/bot-messages/bot_welcome/preview?language=ru", headers=ADMIN))
+    refused = check("post", f"{key}/preview", await c.post(
+        "/api/admin/bot-messages/bot_welcome/preview", headers=ADMIN,
+        json={"template": "Hi {first_name}!", "parseMode": "MarkdownV2"}))
+    assert (ok["ok"], refused["ok"]) == (True, False), (ok, refused)
     check("get", key, await c.get("/api/admin/bot-messages/bot_welcome", headers=ADMIN))
     check("get", f"{key}/history",
           await c.get("/api/admin/bot-messages/bot_welcome/history", headers=ADMIN))
     check("post", f"{key}/reset",
           await c.post("/api/admin/bot-messages/bot_welcome/reset", headers=ADMIN))
+    check("post", f"{key}/reset",
+          await c.post("/api/admin/bot-messages/bot_welcome/reset?language=ru", headers=ADMIN))
     check("get", "/api/admin/jobs", await c.get("/api/admin/jobs", headers=ADMIN))
     check("post", "/api/admin/jobs/{name}/run",
           await c.post("/api/admin/jobs/expire-sessions/run", headers=ADMIN))

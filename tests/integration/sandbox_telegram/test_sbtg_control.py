@@ -44,6 +44,18 @@ async def test_a_user_pays_through_the_control_routes(
     assert summary["webhook"] == receiver.url and summary["users"][0]["id"] == 42
 
 
+async def test_a_user_speaks_the_language_given_else_english(
+    http: httpx.AsyncClient, base_url: str
+) -> None:
+    await control(http, base_url, "/users", {"id": 43, "first_name": "Boris",
+                                             "language_code": "ru", "started": True})
+    await control(http, base_url, "/users", {"id": 44, "first_name": "Ann", "started": True})
+    boris = await control(http, base_url, "/users/43/send", {"text": "/start"})
+    ann = await control(http, base_url, "/users/44/send", {"text": "/start"})
+    assert boris["update"]["message"]["from"]["language_code"] == "ru"
+    assert ann["update"]["message"]["from"]["language_code"] == "en"
+
+
 async def test_channels_faults_limits_and_records(
     http: httpx.AsyncClient, base_url: str, bot: BotApi, sandbox: SandboxTelegram
 ) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from features.drivers.http_database import postgres_unavailable
+from sql_bus import Race, race_of
 
 from starport.adapters.sql import migrate, testing
 
@@ -49,3 +50,10 @@ def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
     path = tmp_path / "starport.db"
     shutil.copy(sqlite_template, path)
     return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def race(request: pytest.FixtureRequest) -> AsyncIterator[Race]:
+    """The message bus on SQLite, then on PostgreSQL (sql_bus)."""
+    async for made in race_of(request):
+        yield made

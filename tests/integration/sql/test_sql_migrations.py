@@ -55,3 +55,51 @@ async def test_postgresql_migrates_up_and_down(pg_admin_url: str) -> None:
         await check_up_and_down(url)
     finally:
         testing.drop_database(pg_admin_url, url)
+
+
+async def check_languages_migration(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """0011: the texts and changes stored before are the default language's; going back keeps
+    that language's texts only."""
+    from sqlalchemy import text
+
+    migrate.upgrade(url, "0008_telegram_links")
+    db = SqlDatabase(url)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(text("INSERT INTO bot_messages (key, template) "
+                                    "VALUES ('buy_menu', 'Выберите:')"))
+            await conn.execute(text(
+                "INSERT INTO bot_message_changes (key, previous, current, changed_by, "
+                "changed_at) VALUES ('buy_menu', 'a', 'Выберите:', 'ann', CURRENT_TIMESTAMP)"))
+        monkeypatch.setenv("STARPORT_DEFAULT_LANGUAGE", "de")  # the configuration's wins
+        migrate.upgrade(url, default_language="RU")
+        async with db.engine.begin() as conn:
+            texts = (await conn.execute(text("SELECT key, language FROM bot_messages"))).all()
+            changes = (await conn.execute(text("SELECT language FROM bot_message_changes"))
+                       ).all()
+            await conn.execute(text("INSERT INTO bot_messages (key, language, template) "
+                                    "VALUES ('buy_menu', 'en', 'Pick:')"))
+        assert [tuple(r) for r in texts] == [("buy_menu", "ru")]
+        assert [tuple(r) for r in changes] == [("ru",)]
+        migrate.downgrade(url, "0008_telegram_links", default_language="ru")
+        async with db.engine.connect() as conn:
+            kept = (await conn.execute(text("SELECT key, template FROM bot_messages"))).all()
+        assert [tuple(r) for r in kept] == [("buy_menu", "Выберите:")]
+    finally:
+        await db.dispose()
+
+
+async def test_sqlite_texts_become_the_default_languages(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    await check_languages_migration(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}", monkeypatch)
+
+
+@pytest.mark.postgres
+async def test_postgresql_texts_become_the_default_languages(
+        pg_admin_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = testing.create_database(pg_admin_url, "starport_test_languages")
+    try:
+        await check_languages_migration(url, monkeypatch)
+    finally:
+        testing.drop_database(pg_admin_url, url)

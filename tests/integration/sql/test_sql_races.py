@@ -3,59 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import pytest
+from sql_bus import PACKAGE, STARS, Race
 
 from starport.adapters.clock import FakeClock
-from starport.adapters.ids import RandomIds
-from starport.adapters.memory.providers import FakeStarsProvider
-from starport.adapters.memory.telegram import RecordingMessenger
-from starport.adapters.sql import SqlDatabase
-from starport.adapters.sql.tables import metadata
 from starport.application import commands as c
 from starport.application.deliveries import Delivery, DeliveryQuery, DuplicateDelivery
-from starport.application.deps import Deps, Settings
+from starport.application.deps import Settings
 from starport.application.effects import OutboxStatus
-from starport.application.messagebus import MessageBus
 from starport.application.unit_of_work import Conflict
-from starport.domain.catalog import Catalog, CreditPackage
 from starport.domain.errors import InsufficientCredits
 from starport.domain.money import Stars
-from starport.domain.providers import Provider
 from starport.domain.sessions import PaymentSession
-
-STARS = Provider.TELEGRAM_STARS
-PACKAGE = CreditPackage("p100", "100 credits", 100, stars=Stars(50))
-
-
-@dataclass
-class Race:
-    db: SqlDatabase
-    bus: MessageBus
-    clock: FakeClock
-    width: int  # how many callers at once
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def race(request: pytest.FixtureRequest) -> AsyncIterator[Race]:
-    if request.param == "sqlite":  # one writer at a time: fewer callers
-        db, width = SqlDatabase(request.getfixturevalue("sqlite_url")), 10
-    else:
-        url = request.getfixturevalue("pg_url")
-        db, width = SqlDatabase(url, pool_size=50, max_overflow=0), 50
-        async with db.engine.begin() as conn:
-            for table in reversed(metadata.sorted_tables):
-                await conn.execute(table.delete())
-    clock = FakeClock()
-    deps = Deps(uow=db, clock=clock, ids=RandomIds(), catalog=Catalog([PACKAGE]),
-                providers={STARS: FakeStarsProvider()}, messenger=RecordingMessenger(),
-                settings=Settings())  # no sender: outbox items wait for the job
-    try:
-        yield Race(db, MessageBus(deps, conflict_retries=20), clock, width)
-    finally:
-        await db.dispose()
 
 
 async def open_session(race: Race, session_id: str, user_id: str = "u1") -> None:

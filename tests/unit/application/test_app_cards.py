@@ -10,7 +10,7 @@ from tests.unit.conftest import World, build_world
 
 from starport.adapters.memory.providers import FakeCardProvider
 from starport.application import commands as c
-from starport.application.chat import package_button
+from starport.application.chat import buy_data
 from starport.domain.catalog import Catalog, CreditPackage
 from starport.domain.charges import ChargeStatus
 from starport.domain.errors import RefundNotSupported
@@ -163,7 +163,7 @@ class TestBuyFromChat:
 
     def test_the_longest_button_data_fits_telegrams_64_bytes(self) -> None:
         package = CreditPackage("x" * 48, "X", 1, Stars(1))
-        assert len(package_button(package, Stars(1), 99).callback_data or "") <= 64
+        assert len(buy_data(package, 99)) <= 64
 
 
 class TestRefund:

@@ -12,10 +12,18 @@ from starport.domain.bot_messages import (
     BotMessage,
     BotMessageChange,
     definition,
+    preview,
     validate,
 )
 from starport.domain.errors import InvalidTemplate, UnknownMessageKey
-from starport.domain.templates import check_html, check_placeholders, escape, fill, placeholders
+from starport.domain.templates import (
+    check_html,
+    check_markdown_v2,
+    check_placeholders,
+    escape,
+    fill,
+    placeholders,
+)
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -123,14 +131,15 @@ class TestDefinitions:
         with pytest.raises(UnknownMessageKey):
             definition("nope")
         with pytest.raises(UnknownMessageKey):
-            BotMessage.default("nope")
+            BotMessage.default("nope", "en")
 
     @pytest.mark.parametrize("key", sorted(DEFINITIONS))
     def test_every_default_is_valid_and_renders_with_its_own_placeholders(self, key: str
                                                                           ) -> None:
         d = DEFINITIONS[key]
         validate(key, d.default, d.parse_mode)
-        rendered = BotMessage.default(key).render(**{name: f"<{name}>" for name in d.placeholders})
+        rendered = BotMessage.default(key, "en").render(
+            **{name: f"<{name}>" for name in d.placeholders})
         assert "{" not in rendered
         for used in placeholders(d.default):
             assert f"<{used}>" in rendered
@@ -142,40 +151,40 @@ class TestDefinitions:
 
 class TestBotMessage:
     def test_a_default_message_is_the_shipped_text(self) -> None:
-        m = BotMessage.default("payment_success")
+        m = BotMessage.default("payment_success", "en")
         assert m.is_default
         assert m.template == DEFINITIONS["payment_success"].default
         assert m.updated_by is None
 
     def test_a_change_is_audited_with_the_previous_text(self) -> None:
-        m = BotMessage.default("payment_failed")
+        m = BotMessage.default("payment_failed", "en")
         old = m.template
         change = m.change("<b>Sorry</b>: {reason}", "HTML", by="admin:ann", now=NOW)
         assert (m.template, m.parse_mode) == ("<b>Sorry</b>: {reason}", "HTML")
         assert (m.updated_by, m.updated_at) == ("admin:ann", NOW)
         assert not m.is_default
         assert change == BotMessageChange("payment_failed", old, "<b>Sorry</b>: {reason}",
-                                          "admin:ann", NOW)
+                                          "admin:ann", NOW, language="en")
 
     def test_changing_to_the_same_text_is_no_change(self) -> None:
-        m = BotMessage.default("payment_failed")
+        m = BotMessage.default("payment_failed", "en")
         assert m.change(m.template, m.parse_mode, by="admin", now=NOW) is None
         assert m.updated_by is None
 
     def test_changing_only_the_parse_mode_is_a_change(self) -> None:
-        m = BotMessage.default("balance_info")
-        change = m.change(m.template, "MarkdownV2", by="admin", now=NOW)
+        m = BotMessage.default("balance_info", "en")
+        change = m.change(m.template, "HTML", by="admin", now=NOW)
         assert change is not None and change.previous == change.current
 
     def test_reset_restores_the_default_and_is_audited(self) -> None:
-        m = BotMessage.default("balance_info")
+        m = BotMessage.default("balance_info", "en")
         m.change("Balance: {balance}", None, by="admin:ann", now=NOW)
         change = m.reset(by="admin:bob", now=NOW + timedelta(hours=1))
         assert m.is_default
         assert m.updated_by == "admin:bob"
         assert change == BotMessageChange(
             "balance_info", "Balance: {balance}", DEFINITIONS["balance_info"].default,
-            "admin:bob", NOW + timedelta(hours=1))
+            "admin:bob", NOW + timedelta(hours=1), language="en")
         assert m.reset(by="admin:bob", now=NOW) is None  # already the default
 
     @pytest.mark.parametrize(("template", "parse_mode", "why"), [
@@ -191,31 +200,112 @@ class TestBotMessage:
     def test_an_invalid_change_is_refused_and_leaves_the_text(self, template: str,
                                                               parse_mode: str | None, why: str
                                                               ) -> None:
-        m = BotMessage.default("payment_refunded")
+        m = BotMessage.default("payment_refunded", "en")
         with pytest.raises(InvalidTemplate, match=why):
             m.change(template, parse_mode, by="admin", now=NOW)
         assert m.is_default
 
     def test_html_is_only_checked_in_html_mode(self) -> None:
-        m = BotMessage.default("balance_info")
+        m = BotMessage.default("balance_info", "en")
         assert m.change("<div>{balance}</div>", None, by="admin", now=NOW)
         assert m.render(balance=5) == "<div>5</div>"
 
     def test_a_message_of_exactly_4096_characters_is_accepted(self) -> None:
-        m = BotMessage.default("terms_info")
+        m = BotMessage.default("terms_info", "en")
         assert m.change("x" * MAX_LENGTH, None, by="admin", now=NOW)
 
     def test_render_fills_and_escapes_for_the_parse_mode(self) -> None:
-        m = BotMessage.default("bonus_granted")
+        m = BotMessage.default("bonus_granted", "en")
         m.change("<b>+{credits}</b> for {first_name}", "HTML", by="admin", now=NOW)
         assert m.render(credits=10, first_name="<Ann & Bob>", balance=3) == (
             "<b>+10</b> for &lt;Ann &amp; Bob&gt;")
 
     def test_render_ignores_extra_values(self) -> None:
-        m = BotMessage.default("balance_info")
+        m = BotMessage.default("balance_info", "en")
         assert m.render(balance=7, first_name="Ann", recent="", password="x",
                         session_id="s") == "Your balance: 7 credits.\n"
 
     def test_render_refuses_a_missing_value(self) -> None:
         with pytest.raises(InvalidTemplate, match="balance"):
-            BotMessage.default("balance_info").render(first_name="Ann")
+            BotMessage.default("balance_info", "en").render(first_name="Ann")
+
+
+class TestMarkdownV2:
+    @pytest.mark.parametrize("template", [
+        "Paid \\+{credits} credits\\.",
+        "*bold* _italic_ __underline__ ~strike~ ||spoiler|| *_nested_*",
+        "[the shop](https://example.com/a_(b\\)) and ![👍](tg://emoji?id=5368324170671202286)",
+        "`code with . and !` and ```python\nprint(1 + 2)\n```",
+        "> a quoted line\n>with another\n**>an expandable quote",
+        "Balance: {balance}\\. Thanks, {first_name}\\!",
+        "literal \\{braces\\} \\\\ and \\_underscore\\_",
+    ])
+    def test_what_telegram_parses_passes(self, template: str) -> None:
+        check_markdown_v2(template)
+
+    @pytest.mark.parametrize(("template", "at", "why"), [
+        ("Paid {credits} credits.", 23, "'.' is reserved"),
+        ("Thanks!", 7, "'!' is reserved"),
+        ("-5 credits", 1, "'-' is reserved"),
+        ("a > b", 3, "'>' is reserved"),
+        ("*bold", 1, "'*' is never closed"),
+        ("*bold _both* italic_", 12, "'*' closes an entity while '_' opened at character 7"),
+        ("see [the shop]", 14, "must be followed by '(url)'"),
+        ("a ] b", 3, "']' closes no '['"),
+        ("[x](https://a.b", 4, "'(url)' is not closed"),
+        ("`code", 1, "code opened with ` is not closed"),
+        ("trailing \\", 10, "must be followed by the ASCII character"),
+        ("Hi {first_name}. Paid", 16, "'.' is reserved"),  # the template's position
+        ("{{literal}}", 1, "'{' is reserved"),  # "{{" sends "{", which MarkdownV2 reserves
+        ("\\{{literal\\}} and .", 19, "'.' is reserved"),  # "{{" is 2 of the template's
+    ])
+    def test_what_telegram_refuses_is_named_with_its_position(self, template: str, at: int,
+                                                             why: str) -> None:
+        with pytest.raises(InvalidTemplate) as refused:
+            check_markdown_v2(template)
+        assert refused.value.message.startswith(f"MarkdownV2, character {at}: "), (
+            refused.value.message)
+        assert why in refused.value.message
+
+    def test_a_change_to_markdown_v2_is_checked(self) -> None:
+        with pytest.raises(InvalidTemplate, match="reserved"):
+            validate("payment_failed", "Sorry: {reason}.", "MarkdownV2")
+        validate("payment_failed", "Sorry: {reason}\\.", "MarkdownV2")
+
+    def test_html_errors_say_where(self) -> None:
+        with pytest.raises(InvalidTemplate, match=r"<div> \(line 2, column 3\)"):
+            check_html("ok\n  <div>no</div>")
+
+
+class TestButtonsAndPreview:
+    def test_every_button_label_is_short_plain_text(self) -> None:
+        buttons = [d for d in DEFINITIONS.values() if d.button]
+        assert {d.key for d in buttons} >= {"button_buy", "button_balance", "button_support",
+                                            "button_join_channel", "button_subscribe"}
+        for d in buttons:
+            assert d.parse_mode is None and len(preview(d.key, d.default, None)) <= 64
+
+    @pytest.mark.parametrize(("template", "parse_mode", "why"), [
+        ("B" * 65, None, "at most 64"),
+        ("Buy\ncredits", None, "one line"),
+        ("<b>Buy</b>", "HTML", "no parse mode"),
+        ("Buy {credits}", None, "unknown placeholders"),
+    ])
+    def test_a_label_that_is_not_one_short_plain_line_is_refused(
+            self, template: str, parse_mode: str | None, why: str) -> None:
+        with pytest.raises(InvalidTemplate, match=why):
+            validate("button_buy", template, parse_mode)
+
+    def test_a_text_too_long_once_filled_is_refused_in_preview(self) -> None:
+        template = "x" * 4088 + "{recent}"
+        validate("balance_info", template, None)  # 4096 characters as written
+        with pytest.raises(InvalidTemplate, match="4112 characters: more than the 4096"):
+            preview("balance_info", template, None)
+
+    def test_a_preview_fills_every_placeholder_escaped_for_the_parse_mode(self) -> None:
+        assert preview("payment_success", "*\\+{credits}* for {amount}", "MarkdownV2") == (
+            "*\\+100* for 4\\.99 USD")
+        assert preview("link_failed", "<i>{reason}</i>", "HTML") == (
+            "<i>the price has changed</i>")
+        assert preview("bot_welcome", DEFINITIONS["bot_welcome"].default, None) == (
+            "Welcome, Ann! Buy credits with /buy and see them with /balance.")

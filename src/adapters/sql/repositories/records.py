@@ -14,8 +14,8 @@ from starport.adapters.sql.tables import bot_message_changes, bot_messages, curs
 from starport.domain.bot_messages import BotMessage, BotMessageChange
 from starport.domain.refunds import Refund
 
-# Built once (see gateway): the statement every payment runs.
-_BOT_MESSAGE = select(bot_messages).where(bot_messages.c.key == bindparam("b_key"))
+# Built once (see gateway): the statement every payment runs (every language of one key).
+_BOT_MESSAGES = select(bot_messages).where(bot_messages.c.key == bindparam("b_key"))
 
 
 class SqlRefunds:
@@ -33,22 +33,22 @@ class SqlRefunds:
 
 @dataclass
 class MessageCache:
-    """The bot messages this process read lately, shared by its units of work: every payment
-    renders one, and they change once in a blue moon. An edit made here empties the key at
-    once; one made by another process (a second worker, the CLI) shows within `ttl` seconds."""
+    """The bot messages this process read lately (every language's text of a key), shared by
+    its units of work: every payment renders one, and they change once in a blue moon. An
+    edit made here empties the key at once; one made by another process (a second worker,
+    the CLI) shows within `ttl` seconds."""
 
     ttl: float = 5.0
-    _held: dict[str, tuple[float, BotMessage | None]] = field(default_factory=dict)
+    _held: dict[str, tuple[float, tuple[BotMessage, ...]]] = field(default_factory=dict)
 
-    def get(self, key: str) -> tuple[bool, BotMessage | None]:
+    def get(self, key: str) -> tuple[BotMessage, ...] | None:
         found = self._held.get(key)
         if found is None or found[0] < time.monotonic():
-            return False, None
-        return True, replace(found[1]) if found[1] is not None else None
+            return None
+        return tuple(replace(m) for m in found[1])
 
-    def put(self, key: str, message: BotMessage | None) -> None:
-        self._held[key] = (time.monotonic() + self.ttl,
-                           replace(message) if message is not None else None)
+    def put(self, key: str, messages: Sequence[BotMessage]) -> None:
+        self._held[key] = (time.monotonic() + self.ttl, tuple(replace(m) for m in messages))
 
     def forget(self, key: str) -> None:
         self._held.pop(key, None)
@@ -60,29 +60,44 @@ class SqlBotMessages:
         self._cache = cache
         self.saved: list[str] = []  # keys to read afresh once this transaction has committed
 
-    async def get(self, key: str) -> BotMessage | None:
-        known, message = self._cache.get(key)
-        if not known:
+    async def texts(self, key: str) -> Sequence[BotMessage]:
+        messages = self._cache.get(key)
+        if messages is None:
             # Not locked: every payment reads its message, so a lock would queue them all on
             # one row; two admins editing one key at the same moment is the lesser risk.
-            row = (await self._gw.execute(_BOT_MESSAGE, {"b_key": key})).mappings().first()
-            message = m.bot_message_from(row) if row else None
-            self._cache.put(key, message)
-        return self._gw.adopt("bot_message", key, message) if message else None
+            rows = (await self._gw.execute(_BOT_MESSAGES, {"b_key": key})).mappings().all()
+            messages = tuple(m.bot_message_from(row) for row in rows)
+            self._cache.put(key, messages)
+        return [self._gw.adopt("bot_message", (key, x.language), x) for x in messages]
+
+    async def get(self, key: str, language: str) -> BotMessage | None:
+        return next((x for x in await self.texts(key) if x.language == language), None)
 
     async def save(self, message: BotMessage) -> None:
-        self._cache.forget(message.key)
-        self.saved.append(message.key)
-        await self._gw.upsert(bot_messages, m.bot_message_values(message), ["key"])
-        self._gw.keep("bot_message", message.key, message)
+        self._changed(message.key)
+        await self._gw.upsert(bot_messages, m.bot_message_values(message), ["key", "language"])
+        self._gw.keep("bot_message", (message.key, message.language), message)
+
+    async def remove(self, message: BotMessage) -> None:
+        self._changed(message.key)
+        c = bot_messages.c
+        await self._gw.execute(bot_messages.delete().where(
+            c.key == message.key, c.language == message.language))
+
+    def _changed(self, key: str) -> None:
+        self._cache.forget(key)
+        self.saved.append(key)
 
     async def record_change(self, change: BotMessageChange) -> None:
         await self._gw.execute(bot_message_changes.insert().values(m.change_values(change)))
 
-    async def history(self, key: str, limit: int) -> Sequence[BotMessageChange]:
+    async def history(self, key: str, limit: int, language: str | None = None
+                      ) -> Sequence[BotMessageChange]:
         c = bot_message_changes.c
-        rows = (await self._gw.execute(select(bot_message_changes).where(c.key == key)
-                                       .order_by(c.changed_at.desc(), c.id.desc())
+        query = select(bot_message_changes).where(c.key == key)
+        if language is not None:
+            query = query.where(c.language == language)
+        rows = (await self._gw.execute(query.order_by(c.changed_at.desc(), c.id.desc())
                                        .limit(limit))).mappings().all()
         return [m.change_from(r) for r in rows]
 

@@ -3,7 +3,7 @@ admin read API (sessions by date paid, refunded, created; a session's ledger ent
 by id at any provider and by date). Sessions by user and Telegram id: 0009's indexes.
 
 Revision ID: 0012_back_office
-Revises: 0009_support_conversations
+Revises: 0011_bot_message_languages
 Create Date: 2026-12-02
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_back_office"
-down_revision = "0009_support_conversations"
+down_revision = "0011_bot_message_languages"
 branch_labels = None
 depends_on = None
 
