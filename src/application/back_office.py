@@ -22,7 +22,7 @@ from starport.application.unit_of_work import UnitOfWork
 from starport.domain import ledger
 from starport.domain.audit import AdminAction
 from starport.domain.charges import Charge, ChargeStatus
-from starport.domain.errors import EventNotFound, SessionNotFound
+from starport.domain.errors import EventNotFound, RetryNotAllowed, SessionNotFound
 from starport.domain.ledger import JournalEntry
 from starport.domain.links import TelegramLink, telegram_only_user
 from starport.domain.perks import Patron
@@ -87,7 +87,7 @@ async def _by_any_id(uow: UnitOfWork, base: SessionQuery, text: str) -> list[Ses
     queries = [_narrow(base, session_ids=(text,)), _narrow(base, user_ids=(text,))]
     charges = await uow.back_office.charges_by_id(text)
     queries.append(_narrow(base, session_ids=_sessions_of(charges)))
-    if text.isdigit() and len(text) <= 18:
+    if text.isascii() and text.isdigit() and len(text) <= 18:
         queries += await _by_telegram(uow, base, int(text))
     return queries
 
@@ -159,7 +159,7 @@ async def user_overview(deps: Deps, user_id: str, limit: int = 50) -> UserOvervi
         sessions = list(await uow.back_office.sessions(SessionQuery(user_ids=(user_id,),
                                                                     limit=limit)))
         telegram_ids = {link.telegram_user_id for link in links}
-        if user_id.isdigit() and len(user_id) <= 18:
+        if user_id.isascii() and user_id.isdigit() and len(user_id) <= 18:
             telegram_ids.add(int(user_id))  # a Telegram-only account
         patrons = [p for p in [await uow.patrons.get(t) for t in sorted(telegram_ids)] if p]
         actions = list(await uow.audit.find(target=user_id, limit=limit))
@@ -191,6 +191,12 @@ async def retry(deps: Deps, item_id: str, who: str, *, events_only: bool) -> Out
         item = await uow.outbox.get(item_id)
         if item is None or (events_only and not isinstance(item.effect, PublishEvent)):
             raise EventNotFound(f"no {'event' if events_only else 'outbox item'} {item_id!r}")
+        if item.status is OutboxStatus.PENDING and item.lease_until and item.lease_until > now:
+            raise RetryNotAllowed(f"{item.id} is being sent right now (until "
+                                  f"{item.lease_until:%H:%M:%S} UTC): look again then")
+        if item.status is OutboxStatus.SENT and not isinstance(item.effect, PublishEvent):
+            raise RetryNotAllowed(f"{item.id} was sent: sending it again would repeat it (an "
+                                  "event may be sent again: its receiver drops a repeat)")
         if item.status is OutboxStatus.FAILED:
             item.attempts = 0
         item.status, item.available_at = OutboxStatus.PENDING, now

@@ -70,7 +70,5 @@ async def publish(deps: Deps, uow: UnitOfWork, event_type: EventType, user_id: s
     chat = lane(user_id)
     item = OutboxItem.now(deps.ids.new_id(), chat, PublishEvent(
         event_type.value, iso(now), {"userId": user_id, **data}), now)
-    if await uow.outbox.pending_in(chat):  # behind an earlier event: the dispatch job, in order
-        await uow.outbox.add(item)
-    else:
-        await uow.queue(item)
+    # Behind an earlier event of the user still to go out: the dispatch job sends it, in order.
+    await uow.queue(item, send=not await uow.outbox.pending_in(chat))

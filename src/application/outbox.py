@@ -139,6 +139,9 @@ async def perform(deps: Deps, item: OutboxItem, counts: JobCounts | None = None)
         if wait is None:
             item.status = OutboxStatus.FAILED
             _count(counts, "failed")
+            log.error("outbox item %s (%s) given up on after %d attempts: %s; an admin can "
+                      "retry it (GET /api/admin/outbox?status=failed)", item.id,
+                      type(item.effect).__name__, item.attempts, item.last_error)
         else:
             item.available_at = deps.clock.now() + wait
             _count(counts, "retried")

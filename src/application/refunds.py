@@ -55,7 +55,8 @@ async def _payer(deps: Deps, session: PaymentSession, charge_id: str, named: int
     what Starport knows is refused rather than sent to the wrong person."""
     async with deps.uow(read_only=True) as uow:
         charge = await uow.charges.get(session.provider, charge_id)
-        known = session.telegram_user_id or (charge.payer_telegram_id if charge else None)
+        # Who paid (a forwarded invoice may be paid by another than who opened the session).
+        known = (charge.payer_telegram_id if charge else None) or session.telegram_user_id
         links = [] if known or named else await uow.links.for_user(session.user_id)
     if known is not None:
         if named not in (None, known):

@@ -21,6 +21,7 @@ from starport.domain.sessions import PaymentSession
 from starport.domain.support import Direction, SupportConversation, SupportMessage
 
 RECENT_PAYMENTS = 5
+ANSWER_ROOM = 256  # for the words of support_answer around the agent's text
 
 
 def _idle_hours(deps: Deps) -> str:
@@ -149,9 +150,19 @@ def payment_lines(sessions: Sequence[PaymentSession]) -> str:
         f"{s.provider.value} · {s.status.value}" for s in sessions)
 
 
-def cut(text: str) -> str:
-    """Within Telegram's limit for a message (the user's text is cut, not the header)."""
-    return text if len(text) <= MAX_LENGTH else text[:MAX_LENGTH - 1] + "…"
+def cut(text: str, limit: int = MAX_LENGTH) -> str:
+    """Within Telegram's limit for a message, which counts UTF-16 code units (an emoji is
+    two): the end is cut, with an ellipsis."""
+    if _units(text) <= limit:
+        return text
+    kept = text[:limit - 1]
+    while _units(kept) > limit - 1:
+        kept = kept[:-1]
+    return kept + "…"
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
 
 
 async def note_relayed(deps: Deps, cmd: c.NoteRelayed) -> None:
@@ -179,7 +190,8 @@ async def answer_from_support(deps: Deps, cmd: c.AnswerFromSupport) -> str:
         await send_template(uow, item_id=deps.ids.new_id(),
                             chat_id=conversation.telegram_user_id, key="support_answer",
                             now=now, languages=deps.settings.languages_for(None),
-                            text=cmd.text, agent_name=cmd.agent_name,
+                            text=cut(cmd.text, MAX_LENGTH - ANSWER_ROOM),
+                            agent_name=cmd.agent_name,
                             first_name=conversation.first_name)
         await record(uow, cmd.delivery, "support_answered")
         await uow.commit()

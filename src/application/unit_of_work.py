@@ -58,10 +58,12 @@ class UnitOfWork(abc.ABC):
         self.read_only = read_only  # reads only: SQLite need not queue behind the writer
         self._sender = sender  # None: queued items wait for the dispatch job
         self._queued: list[OutboxItem] = []
+        self._stamped = 0  # items queued in this transaction, for their created_at
         self._committed = False
 
     async def __aenter__(self) -> Self:
         self._queued = []
+        self._stamped = 0
         self._committed = False
         await self._begin()
         return self
@@ -76,16 +78,19 @@ class UnitOfWork(abc.ABC):
         finally:
             await self._close()
 
-    async def queue(self, item: OutboxItem) -> None:
+    async def queue(self, item: OutboxItem, *, send: bool = True) -> None:
         """Write a side effect to the outbox in this transaction. With a sender, the item is
         leased to it from the start: after the commit it goes out at once, and a crash leaves
-        it to the dispatch job once the lease has run out."""
+        it to the dispatch job once the lease has run out. `send=False`: only the dispatch job
+        sends it (an item that must wait behind an earlier one of its chat)."""
         # Items queued together keep their order even under a clock that did not move: each
         # is a microsecond after the one before (the outbox serves a chat oldest first).
-        item.created_at += timedelta(microseconds=len(self._queued))
-        if self._sender is not None:
-            item.lease_until = item.created_at + timedelta(seconds=self._sender.lease)
-        self._queued.append(item)
+        self._stamped += 1
+        item.created_at += timedelta(microseconds=self._stamped - 1)
+        if send:
+            if self._sender is not None:
+                item.lease_until = item.created_at + timedelta(seconds=self._sender.lease)
+            self._queued.append(item)
         await self.outbox.add(item)
 
     async def commit(self) -> None:

@@ -125,3 +125,7 @@ class EventNotFound(DomainError):
 
 class InvalidLanguage(DomainError):
     code = "invalid_language"
+
+
+class RetryNotAllowed(DomainError):
+    code = "retry_not_allowed"

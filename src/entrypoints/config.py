@@ -27,6 +27,7 @@ KNOWN_PROVIDERS = ("telegram_stars", "cryptopay", "telegram_payments")
 
 
 ADMIN_NAME = re.compile(r"[a-z0-9._-]{1,40}")
+RESERVED_NAMES = frozenset({"host_app", "cli"})
 
 class StarportConfig(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
@@ -198,6 +199,9 @@ class StarportConfig(BaseSettings):
             if not sep or not ADMIN_NAME.fullmatch(name):
                 raise ValueError("takes name:token pairs, comma-separated; a name is 1-40 of "
                                  "a-z, 0-9, . _ -")
+            if name in RESERVED_NAMES:
+                raise ValueError(f"{name!r} names Starport's own callers on the audit trail: "
+                                 "choose another admin name")
             if len(token) < 16:
                 raise ValueError(f"the token of admin {name!r} is shorter than 16 characters")
             names.append(name)

@@ -142,7 +142,17 @@ class CryptoPayProvider:
                 "back (Crypto Pay kept its fee on the payment): top it up, then refund again"
             ) from exc
         except CryptoPayError as exc:
+            if await self._sent_anyway(spend_id):  # the answer was lost, not the transfer
+                return
             raise ProviderError(f"transfer failed: {exc}") from exc
+
+    async def _sent_anyway(self, spend_id: str) -> bool:
+        """Whether a transfer with this spend id went out although the call failed (its answer
+        lost, or a repeat of the spend id refused): then the refund is made."""
+        try:
+            return bool(await self._client.get_transfers(spend_id=spend_id, count=1))
+        except CryptoPayError:
+            return False
 
     async def _paid_invoice(self, charge_id: str) -> CryptoInvoice:
         if not charge_id.isdigit():

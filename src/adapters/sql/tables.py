@@ -216,6 +216,7 @@ outbox = Table(
     Column("sent_at", UtcDateTime),
     Column("dedupe_key", String(200), unique=True),
     Index(None, "status", "available_at"),
+    Index(None, "chat_id", "status"),  # a chat's (a user's events') pending items (0012)
 )
 
 cursors = Table(

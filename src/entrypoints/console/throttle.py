@@ -1,5 +1,5 @@
-"""Failed sign-ins, counted per client address: past a few in a window, sign-in is refused
-without looking at the token, so guessing one is slow."""
+"""Failed sign-ins, counted per client address: past a few in a window, a wrong token is
+refused with a wait (the right one still gets in), so guessing one is slow."""
 
 from __future__ import annotations
 

@@ -93,7 +93,8 @@ _ROUTES: list[tuple[str, str, str, str, list[S] | None, type[BaseModel] | None, 
      "newest first; status=failed for what was given up on", "back office", _ADMIN, None, 200,
      (401, 422)),
     ("post", "/api/admin/outbox/{itemId}/retry", "Try an outbox item again now (a failed one "
-     "gets a fresh round of attempts)", "back office", _ADMIN, None, 200, (401, 404)),
+     "gets a fresh round of attempts; 409 for one being sent right now, or one sent already "
+     "unless an event)", "back office", _ADMIN, None, 200, (401, 404, 409)),
     ("get", "/api/admin/stats", "Per day (UTC), oldest first, the last days=1..366 (30): "
      "payments and revenue by provider and currency, credits sold, refunds, refused charges",
      "back office", _ADMIN, None, 200, (401, 422)),

@@ -65,7 +65,14 @@ async def run_job(runtime: Runtime, name: str, requested_by: str | None = None) 
     the counts say so (`already_running_elsewhere: 1`). A run is recorded (job_runs), with its
     error if it failed; the error is raised again. A run an admin asked for is also on the
     audit trail, with what came of it."""
-    counts = await _run_once(runtime, name)
+    try:
+        counts = await _run_once(runtime, name)
+    except Exception as exc:
+        if requested_by is not None:
+            with contextlib.suppress(Exception):  # the database may be what failed
+                await runtime.bus.handle(c.NoteAdminAction(
+                    requested_by, "run_job", name, detail=f"failed: {type(exc).__name__}"))
+        raise
     if requested_by is not None:
         await runtime.bus.handle(c.NoteAdminAction(
             requested_by, "run_job", name,

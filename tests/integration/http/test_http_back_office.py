@@ -129,3 +129,23 @@ async def test_job_runs_and_patron_changes_are_on_the_audit_trail(h: Harness) ->
 
     assert [(a["action"], a["target"]) for a in reversed(trail)] == [  # type: ignore[arg-type]
         ("run_job", "expire-sessions"), ("make_patron", "55"), ("end_patron", "55")]
+
+
+async def test_an_item_being_sent_or_a_message_sent_already_is_not_sent_again(h: Harness
+                                                                               ) -> None:
+    await paid(h)
+    items = await get(h, "/api/admin/outbox?status=sent")
+    [message] = [i for i in items if i["kind"] == "SendText"][:1]  # type: ignore[union-attr]
+
+    again = await h.client.post(f"/api/admin/outbox/{message['id']}/retry", headers=ADMIN)
+
+    assert again.status_code == 409, again.text
+    assert again.json()["error"]["code"] == "retry_not_allowed"
+    assert len(h.messenger.messages) == 1  # the payment's confirmation, once
+
+
+@pytest.mark.parametrize("q", ["²", "٣٤", "1" * 30])
+async def test_a_search_by_text_that_only_looks_like_a_number_finds_nothing(
+    h: Harness, q: str,
+) -> None:
+    assert await get(h, f"/api/admin/payments?q={q}") == []

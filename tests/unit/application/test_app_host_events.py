@@ -103,3 +103,17 @@ async def test_patronage_and_the_join_bonus_are_told(make_world) -> None:  # typ
     assert events.delivered[0][1]["data"] == {
         "userId": "ann", "telegramUserId": 42, "source": "admin",
         "until": host_events.iso(until)}
+
+
+async def test_two_events_of_one_transaction_keep_their_order_through_a_retry(make_world
+                                                                              ) -> None:  # type: ignore[no-untyped-def]
+    world, events = with_events(make_world)
+    events.down = True  # a subscription's first payment: payment.succeeded, patron.started
+    await world.buy(package_id="monthly")
+    events.down = False
+    for _ in range(3):
+        world.clock.advance(timedelta(seconds=5))
+        await world.handle(c.DispatchOutbox())
+
+    assert [body["type"] for _, body in events.delivered] == ["payment.succeeded",
+                                                              "patron.started"]

@@ -24,6 +24,7 @@ _INDEXES = [
     ("journal_entries", ["reference"]),
     ("charges", ["charge_id"]),
     ("charges", ["reported_at"]),
+    ("outbox", ["chat_id", "status"]),  # an event waits for its user's earlier ones
 ]
 
 
