@@ -47,6 +47,7 @@ TEMPLATES.filters["telegram_html"] = telegram_html
 # Everything from this server; no inline script; forms post here only; never framed.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; script-src 'self'; "
+                               "connect-src 'self'; "
                                "img-src 'self' data:; form-action 'self'; "
                                "frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",

@@ -26,7 +26,8 @@ async def test_a_message_is_edited_in_two_languages_previewed_and_then_used_by_t
 
     await page.get_by_label("Parse mode").select_option("HTML")
     await text.fill("Привет, <b>{first_name}</b>! Купите кредиты: /buy")
-    await page.get_by_role("button", name="Preview").click()
+    # The preview follows the typing (no click): rendered as the bot would send it.
+    await expect(page.locator("#preview-text")).to_have_text("Привет, Ann! Купите кредиты: /buy")
     await expect(page.locator("#preview-text b")).to_have_count(1)
     await screenshot(page, "message-preview")
     await page.get_by_role("button", name="Save").click()
