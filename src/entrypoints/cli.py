@@ -289,6 +289,10 @@ def _serve(config: StarportConfig, args: argparse.Namespace) -> int:
     if config.sandbox:
         print(f"SANDBOX MODE: emulated Telegram and Crypto Pay on {config.base_url} — "
               "nothing here takes real money; see README 'Try a purchase'", file=sys.stderr)
+        if config.generated_admin_token:
+            print(f"CONSOLE: {config.base_url}/admin — sign in with the admin token "
+                  f"{config.generated_admin_token} (made up for this run; set "
+                  "STARPORT_ADMIN_TOKEN to keep one)", file=sys.stderr)
     if args.workers > 1:
         os.environ[JOBS_ENV] = "0" if args.no_jobs else "1"
         uvicorn.run("starport.entrypoints.http.asgi:create", factory=True, workers=args.workers,

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from starport.adapters.telegram.fiat_invoices import TOKEN_SHAPE
@@ -31,6 +31,7 @@ RESERVED_NAMES = frozenset({"host_app", "cli"})
 
 class StarportConfig(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+    _generated_admin_token: bool = PrivateAttr(default=False)
 
     database_url: str = "sqlite+aiosqlite:///./var/starport.db"
     payment_providers: str = "telegram_stars"
@@ -269,6 +270,11 @@ class StarportConfig(BaseSettings):
             self.starport_public_url = self.starport_public_url or base
             self.telegram_webhook_secret = (self.telegram_webhook_secret
                                             or secrets.token_urlsafe(24))
+            if not self.starport_admin_token and not self.starport_admins:
+                # The console and the admin API are there to try too: a token for this run,
+                # which `starport serve` prints (the sandbox only runs on loopback by itself).
+                self.starport_admin_token = secrets.token_urlsafe(24)
+                self._generated_admin_token = True
         url = self.starport_miniapp_url
         if url is not None and not (url.startswith("https://")
                                     or (self.sandbox and url.startswith("http://"))):
@@ -298,6 +304,11 @@ class StarportConfig(BaseSettings):
                  self.starport_console_secret,
                  *self.admins.values()]
         return [s for s in found if s]
+
+    @property
+    def generated_admin_token(self) -> str | None:
+        """The admin token made up for this sandbox run (none was configured)."""
+        return self.starport_admin_token if self._generated_admin_token else None
 
     @property
     def admins(self) -> dict[str, str]:

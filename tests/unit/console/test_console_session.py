@@ -115,3 +115,26 @@ def test_a_console_secret_is_16_characters_at_least_and_never_shown() -> None:
     assert "too-short" not in str(refused.value.errors(include_input=False))
     assert "a-console-secret-0123456789" in config.secrets
     assert "a-console-secret-0123456789" not in repr(config)
+
+
+def test_a_sandbox_run_without_an_admin_gets_a_token_made_up_for_it() -> None:
+    from starport.entrypoints.config import StarportConfig
+
+    def config(**values: object) -> StarportConfig:
+        return StarportConfig(_env_file=None, starport_sandbox=True,  # type: ignore[call-arg]
+                              starport_repository="memory", **values)
+
+    made = config()
+    chosen = config(starport_admin_token="chosen-token-0123456789")
+    named = config(starport_admins="ann:ann-token-0123456789ab")
+    live = StarportConfig(_env_file=None, starport_sandbox=False,  # type: ignore[call-arg]
+                          telegram_bot_token="7000000001:AAliveTokenForTheTest00000000",
+                          starport_repository="memory")
+
+    assert made.generated_admin_token and made.admins == {"admin": made.generated_admin_token}
+    assert len(made.generated_admin_token) >= 24
+    assert made.generated_admin_token != config().generated_admin_token  # one per run
+    assert chosen.generated_admin_token is None and chosen.admins == {
+        "admin": "chosen-token-0123456789"}
+    assert named.generated_admin_token is None and list(named.admins) == ["ann"]
+    assert live.generated_admin_token is None and live.admins == {}  # never outside the sandbox
