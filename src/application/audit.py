@@ -30,7 +30,7 @@ async def note_action(deps: Deps, cmd: c.NoteAdminAction) -> None:
 class AuditQuery:
     admin: str | None = None
     target: str | None = None
-    before: datetime | None = None
+    before: tuple[datetime, str] | None = None  # the next page: after the last (at, id)
     limit: int = 50
 
 

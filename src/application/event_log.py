@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 class EventQuery:
     status: OutboxStatus | None = None
     user_id: str | None = None
-    before: datetime | None = None  # the next page: events queued before the last one shown
+    before: tuple[datetime, str] | None = None  # the next page: after the last (createdAt, id)
     limit: int = 50
 
 

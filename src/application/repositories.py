@@ -257,9 +257,10 @@ class OutboxRepository(Protocol):
         ...
 
     async def events(self, *, status: OutboxStatus | None = None, chat_id: int | None = None,
-                     before: datetime | None = None, limit: int = 50) -> list[OutboxItem]:
-        """The events (`PublishEvent` items), newest first: of one status, of one lane, queued
-        before a moment (the next page)."""
+                     before: tuple[datetime, str] | None = None, limit: int = 50
+                     ) -> list[OutboxItem]:
+        """The events (`PublishEvent` items), newest first: of one status, of one lane, after
+        the (created_at, id) of the last one shown (the next page)."""
         ...
 
     async def renew(self, ids: Sequence[str], now: datetime, lease_until: datetime) -> int:
@@ -366,6 +367,7 @@ class AuditRepository(Protocol):
     async def add(self, action: AdminAction) -> None: ...
 
     async def find(self, *, admin: str | None = None, target: str | None = None,
-                   before: datetime | None = None, limit: int = 50) -> Sequence[AdminAction]:
-        """Newest first."""
+                   before: tuple[datetime, str] | None = None, limit: int = 50
+                   ) -> Sequence[AdminAction]:
+        """Newest first; `before`: the (at, id) of the last one shown (the next page)."""
         ...

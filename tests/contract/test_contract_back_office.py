@@ -122,8 +122,10 @@ async def test_the_audit_trail_keeps_each_action_and_finds_them_by_admin_and_tar
         every = await uow.audit.find()
         anns = await uow.audit.find(admin="ann")
         on_s1 = await uow.audit.find(target="s1")
-        page = await uow.audit.find(before=at(1) + timedelta(seconds=1), limit=1)
+        page = await uow.audit.find(before=(at(2), "a3"), limit=1)
+        same_time = await uow.audit.find(before=(at(1), "a2z"))  # after a2 in (at, id) order
     assert every == list(reversed(actions))
     assert [a.id for a in anns] == ["a3", "a1"]
     assert on_s1 == [actions[0]]
     assert [a.id for a in page] == ["a2"]
+    assert [a.id for a in same_time] == ["a2", "a1"]

@@ -378,8 +378,10 @@ async def test_events_are_listed_newest_first_by_status_lane_and_page(db: Databa
         every = await uow.outbox.events()
         failed = await uow.outbox.events(status=OutboxStatus.FAILED)
         lane = await uow.outbox.events(chat_id=-(2**62) - 5)
-        page = await uow.outbox.events(before=at(3), limit=1)
+        page = await uow.outbox.events(before=(at(3), "e3"), limit=1)
+        tie = await uow.outbox.events(before=(at(2), "e2"))
     assert [e.id for e in every] == ["e3", "e2", "e1"]  # never a bot message
     assert [e.id for e in failed] == ["e3"]
     assert [e.id for e in lane] == ["e2", "e1"]
     assert [e.id for e in page] == ["e2"]
+    assert [e.id for e in tie] == ["e1"]

@@ -81,9 +81,10 @@ class MemoryAudit:
         self._v.put(action.id, action)
 
     async def find(self, *, admin: str | None = None, target: str | None = None,
-                   before: datetime | None = None, limit: int = 50) -> Sequence[AdminAction]:
+                   before: tuple[datetime, str] | None = None, limit: int = 50
+                   ) -> Sequence[AdminAction]:
         found = [a for a in self._v.values()
                  if (admin is None or a.admin == admin) and (target is None or a.target == target)
-                 and (before is None or a.at < before)]
+                 and (before is None or (a.at, a.id) < before)]
         found.sort(key=lambda a: (a.at, a.id), reverse=True)
         return found[:limit]

@@ -319,11 +319,12 @@ class MemoryOutbox:
                    for i in self._v.values())
 
     async def events(self, *, status: OutboxStatus | None = None, chat_id: int | None = None,
-                     before: datetime | None = None, limit: int = 50) -> list[OutboxItem]:
+                     before: tuple[datetime, str] | None = None, limit: int = 50
+                     ) -> list[OutboxItem]:
         found = [i for i in self._v.values() if isinstance(i.effect, PublishEvent)
                  and (status is None or i.status is status)
                  and (chat_id is None or i.chat_id == chat_id)
-                 and (before is None or i.created_at < before)]
+                 and (before is None or (i.created_at, i.id) < before)]
         found.sort(key=lambda i: (i.created_at, i.id), reverse=True)
         return found[:limit]
 

@@ -4,7 +4,6 @@ outbox (with a retry), the figures per day, and the audit trail."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -27,25 +26,12 @@ from starport.entrypoints.http.auth import runtime_of
 from starport.entrypoints.http.deliveries import serialize_delivery
 from starport.entrypoints.http.errors import ApiError
 from starport.entrypoints.http.events import serialize_event
-from starport.entrypoints.http.inputs import INT64, storable_param, whole
+from starport.entrypoints.http.inputs import INT64, moment, page_cursor, storable_param, whole
 from starport.entrypoints.http.schemas import iso, user_id_param
 
 MAX_LIMIT = 500
 PAYMENT_QUERY = ("q", "userId", "telegramUserId", "chargeId", "provider", "status", "since",
                  "until", "before", "limit")
-
-
-def _time(params: Mapping[str, str], name: str) -> datetime | None:
-    raw = params.get(name)
-    if not raw:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise ApiError(422, "invalid_request", f"{name} is an ISO 8601 time") from None
-    if moment.tzinfo is None:
-        raise ApiError(422, "invalid_request", f"{name} needs a time zone (e.g. Z)")
-    return moment
 
 
 def _choice(params: Mapping[str, str], name: str, choices: list[str]) -> str | None:
@@ -65,20 +51,14 @@ def payment_search(params: Mapping[str, str]) -> back_office.PaymentSearch:
     status = _choice(params, "status", [s.value for s in SessionStatus])
     telegram = (whole(params["telegramUserId"], "telegramUserId", 1, INT64)
                 if params.get("telegramUserId") else None)
-    before = None
-    if params.get("before"):  # "<createdAt>,<sessionId>" of the last one shown
-        at, _, session_id = params["before"].rpartition(",")
-        moment = _time({"before": at}, "before")
-        if moment is None or not session_id:
-            raise ApiError(422, "invalid_request", "before is <createdAt>,<sessionId>")
-        before = (moment, storable_param(session_id, "before"))
+    before = page_cursor(params)  # "<createdAt>,<sessionId>" of the last one shown
     text = {n: storable_param(params[n], n) if params.get(n) else None
             for n in ("q", "userId", "chargeId")}
     return back_office.PaymentSearch(
         text=text["q"], user_id=text["userId"], telegram_user_id=telegram,
         charge_id=text["chargeId"], provider=Provider(provider) if provider else None,
-        status=SessionStatus(status) if status else None, since=_time(params, "since"),
-        until=_time(params, "until"), before=before, limit=_limit(params))
+        status=SessionStatus(status) if status else None, since=moment(params, "since"),
+        until=moment(params, "until"), before=before, limit=_limit(params))
 
 
 def _price(price: Any) -> dict[str, str]:
@@ -199,7 +179,7 @@ async def list_outbox(request: Request, who: str) -> Any:
     status = _choice(params, "status", [s.value for s in OutboxStatus])
     found = await back_office.list_outbox(
         runtime_of(request).deps, OutboxStatus(status) if status else None, _limit(params),
-        _time(params, "before"))
+        moment(params, "before"))
     return [outbox_row(i) for i in found]
 
 
@@ -219,7 +199,7 @@ async def list_audit(request: Request, who: str) -> Any:
     query = audit.AuditQuery(
         admin=storable_param(params["admin"], "admin") if params.get("admin") else None,
         target=storable_param(params["target"], "target") if params.get("target") else None,
-        before=_time(params, "before"), limit=_limit(params))
+        before=page_cursor(params), limit=_limit(params))
     return [action_row(a) for a in await audit.find_actions(runtime_of(request).deps, query)]
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -16,7 +15,7 @@ from starport.application.effects import OutboxItem, OutboxStatus, PublishEvent
 from starport.entrypoints.http.admin import admin
 from starport.entrypoints.http.auth import runtime_of
 from starport.entrypoints.http.errors import ApiError
-from starport.entrypoints.http.inputs import storable_param, whole
+from starport.entrypoints.http.inputs import page_cursor, storable_param, whole
 from starport.entrypoints.http.schemas import iso
 
 MAX_LIMIT = 500
@@ -24,20 +23,14 @@ QUERY = ("status", "userId", "before", "limit")
 
 
 def event_query(params: Mapping[str, str]) -> event_log.EventQuery:
-    """`?status=pending|sent|failed&userId=&before=<createdAt of the last one shown>&limit=`."""
+    """`?status=pending|sent|failed&userId=&before=<createdAt>,<id> of the last one
+    shown&limit=`."""
     limit = whole(params.get("limit", "50"), "limit", 1, MAX_LIMIT)
     status = params.get("status") or None
     if status is not None and status not in OutboxStatus.__members__.values():
         raise ApiError(422, "invalid_request",
                        f"status is one of {', '.join(s.value for s in OutboxStatus)}")
-    before = None
-    if params.get("before"):
-        try:
-            before = datetime.fromisoformat(params["before"].replace("Z", "+00:00"))
-        except ValueError:
-            raise ApiError(422, "invalid_request", "before is an ISO 8601 time") from None
-        if before.tzinfo is None:
-            raise ApiError(422, "invalid_request", "before needs a time zone (e.g. Z)")
+    before = page_cursor(params)
     user_id = storable_param(params["userId"], "userId") if params.get("userId") else None
     return event_log.EventQuery(status=OutboxStatus(status) if status else None,
                                 user_id=user_id, before=before, limit=limit)

@@ -99,13 +99,15 @@ _ROUTES: list[tuple[str, str, str, str, list[S] | None, type[BaseModel] | None, 
      "payments and revenue by provider and currency, credits sold, refunds, refused charges",
      "back office", _ADMIN, None, 200, (401, 422)),
     ("get", "/api/admin/audit", "The admins' audit trail, newest first (admin=, target=, "
-     "before=, limit=)", "back office", _ADMIN, None, 200, (401, 422)),
+     "before=<at>,<id> of the last one shown, limit=)", "back office", _ADMIN, None, 200,
+     (401, 422)),
     ("post", "/api/admin/users/{userId}/adjust", "Grant (credits > 0) or take (< 0) credits "
      "with a reason, once per idempotencyKey: a ledger entry of kind adjustment, the admin "
      "its reference (taking more than the balance needs allowDebt)", "admin", _ADMIN,
      s.AdjustBody, 200, (401, 409, 422)),
     ("get", "/api/admin/events", "Events sent to the host app (STARPORT_EVENTS_URL), newest "
-     "first: by status (pending, sent, failed), userId, before (a createdAt: the next page), "
+     "first: by status (pending, sent, failed), userId, before (<createdAt>,<id> of the last "
+     "one shown: the next page), "
      "limit (1..500)", "admin", _ADMIN, None, 200, (401, 422)),
     ("post", "/api/admin/events/{eventId}/resend", "Send one event again now (same "
      "webhook-id: a receiver drops one it has seen)", "admin", _ADMIN, None, 200,

@@ -108,7 +108,8 @@ class SqlAudit:
             "target": action.target, "reason": action.reason, "detail": action.detail})
 
     async def find(self, *, admin: str | None = None, target: str | None = None,
-                   before: datetime | None = None, limit: int = 50) -> Sequence[AdminAction]:
+                   before: tuple[datetime, str] | None = None, limit: int = 50
+                   ) -> Sequence[AdminAction]:
         t = audit_t
         q = select(t)
         if admin is not None:
@@ -116,7 +117,8 @@ class SqlAudit:
         if target is not None:
             q = q.where(t.c.target == target)
         if before is not None:
-            q = q.where(t.c.at < before)
+            at, action_id = before
+            q = q.where(or_(t.c.at < at, and_(t.c.at == at, t.c.id < action_id)))
         q = q.order_by(t.c.at.desc(), t.c.id.desc()).limit(limit)
         return [AdminAction(id=r["id"], at=r["at"], admin=r["admin"], action=r["action"],
                             target=r["target"], reason=r["reason"], detail=r["detail"])

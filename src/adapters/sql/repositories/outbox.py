@@ -94,14 +94,17 @@ class SqlOutbox:
         return found.first() is not None
 
     async def events(self, *, status: OutboxStatus | None = None, chat_id: int | None = None,
-                     before: datetime | None = None, limit: int = 50) -> list[OutboxItem]:
+                     before: tuple[datetime, str] | None = None, limit: int = 50
+                     ) -> list[OutboxItem]:
         query = select(t).where(t.c.kind == _EVENT)
         if status is not None:
             query = query.where(t.c.status == status.value)
         if chat_id is not None:
             query = query.where(t.c.chat_id == chat_id)
         if before is not None:
-            query = query.where(t.c.created_at < before)
+            at, item_id = before
+            query = query.where(or_(t.c.created_at < at,
+                                    and_(t.c.created_at == at, t.c.id < item_id)))
         query = query.order_by(t.c.created_at.desc(), t.c.id.desc()).limit(limit)
         return [m.outbox_from(r) for r in (await self._gw.execute(query)).mappings()]
 
