@@ -47,7 +47,8 @@ async def open_support(deps: Deps, cmd: c.OpenSupport) -> str:
         conversation, _ = await _current(deps, uow, cmd.telegram_user_id)
         if conversation is None or conversation.closed_at is not None:
             conversation = SupportConversation.open(deps.ids.new_id(), cmd.telegram_user_id,
-                                                    cmd.first_name, cmd.username, now)
+                                                    cmd.first_name, cmd.username, now,
+                                                    (cmd.language or "")[:35] or None)
             await uow.support.add(conversation)
         await send_template(uow, item_id=deps.ids.new_id(), chat_id=cmd.chat_id,
                             key="support_open", now=now,
@@ -189,7 +190,8 @@ async def answer_from_support(deps: Deps, cmd: c.AnswerFromSupport) -> str:
             cmd.agent_name, cmd.text, now))
         await send_template(uow, item_id=deps.ids.new_id(),
                             chat_id=conversation.telegram_user_id, key="support_answer",
-                            now=now, languages=deps.settings.languages_for(None),
+                            now=now,
+                            languages=deps.settings.languages_for(conversation.language),
                             text=cut(cmd.text, MAX_LENGTH - ANSWER_ROOM),
                             agent_name=cmd.agent_name,
                             first_name=conversation.first_name)

@@ -25,11 +25,14 @@ class SupportConversation:
     opened_at: datetime
     last_message_at: datetime
     closed_at: datetime | None = None
+    language: str | None = None  # the user's Telegram language_code: the answers' language
 
     @classmethod
     def open(cls, conversation_id: str, telegram_user_id: int, first_name: str,
-             username: str | None, now: datetime) -> SupportConversation:
-        return cls(conversation_id, telegram_user_id, first_name, username, now, now)
+             username: str | None, now: datetime, language: str | None = None
+             ) -> SupportConversation:
+        return cls(conversation_id, telegram_user_id, first_name, username, now, now,
+                   language=language)
 
     def is_open(self, now: datetime, idle: timedelta) -> bool:
         return self.closed_at is None and now < self.last_message_at + idle

@@ -27,6 +27,7 @@ def message(message_id: str, conversation_id: str, minutes: float,
 
 async def test_a_conversation_round_trips_and_is_found_as_the_users_latest(db: Database) -> None:
     first, later = conversation("c1", ANN, 1), conversation("c2", ANN, 5)
+    later.language = "pt-br"  # the user's language_code: what agents' answers are sent in
     first.close(at(3))
     async with db() as uow:
         for c in (first, later, conversation("c3", BOB, 9)):

@@ -262,6 +262,7 @@ support_conversations = Table(
     Column("opened_at", UtcDateTime, nullable=False),
     Column("last_message_at", UtcDateTime, nullable=False),
     Column("closed_at", UtcDateTime),
+    Column("language", String(35)),  # the user's language_code, for the agents' answers
     Index(None, "telegram_user_id", "opened_at"),
     Index(None, "opened_at", "id"),
 )

@@ -151,3 +151,16 @@ async def test_a_message_with_nothing_to_relay_is_answered_all_the_same(world: W
     assert outcome == "support_text_only"
     assert relayed(world) == []
     assert world.texts_to(ANN)[-1].startswith("Only text reaches support")
+
+
+async def test_the_answer_is_sent_in_the_language_the_user_opened_support_in(world: World
+                                                                             ) -> None:
+    await world.handle(c.UpdateBotMessage("support_answer", "Поддержка: {text}", None, "admin",
+                                          language="ru"))
+    await world.handle(c.OpenSupport(ANN, ANN, "Ann", "ann", language="ru-RU"))
+    await ask(world, "Привет")
+    [(relay_id, text)] = relayed(world)
+    await world.handle(c.AnswerFromSupport(SUPPORT, relay_id, BEA, "Bea", "Здравствуйте"))
+
+    assert world.texts_to(ANN)[-1] == "Поддержка: Здравствуйте"
+    assert text.startswith("Support request from Ann")  # the agents read the default language

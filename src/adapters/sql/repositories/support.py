@@ -28,7 +28,7 @@ def _conversation_values(conversation: SupportConversation) -> dict[str, object]
             "first_name": conversation.first_name, "username": conversation.username,
             "opened_at": conversation.opened_at,
             "last_message_at": conversation.last_message_at,
-            "closed_at": conversation.closed_at}
+            "closed_at": conversation.closed_at, "language": conversation.language}
 
 
 _NEWEST = (c.c.opened_at.desc(), c.c.id.desc())

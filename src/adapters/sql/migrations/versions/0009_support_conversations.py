@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_message_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("language", sa.String(35), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_support_conversations")),
     )
     op.create_index(op.f("ix_support_conversations_telegram_user_id_opened_at"),
