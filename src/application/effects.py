@@ -94,6 +94,10 @@ class PublishEvent:
     occurred_at: str  # ISO 8601, UTC: the event's `timestamp`
     data: dict[str, object]
 
+    def body(self) -> dict[str, object]:
+        """What the host app receives (and the admin sees): `{type, timestamp, data}`."""
+        return {"type": self.event_type, "timestamp": self.occurred_at, "data": self.data}
+
 
 @dataclass(frozen=True, slots=True)
 class RelayToSupport:

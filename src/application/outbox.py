@@ -100,8 +100,7 @@ async def _invite_patron(deps: Deps, item: OutboxItem, e: InvitePatron) -> None:
 async def _publish_event(deps: Deps, item: OutboxItem, e: PublishEvent) -> None:
     if deps.events is None:
         raise RuntimeError("no events URL is set (STARPORT_EVENTS_URL)")
-    body = json.dumps({"type": e.event_type, "timestamp": e.occurred_at, "data": e.data},
-                      separators=(",", ":"), ensure_ascii=False).encode()
+    body = json.dumps(e.body(), separators=(",", ":"), ensure_ascii=False).encode()
     await deps.events.deliver(item.id, body)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.routing import Route
 
-from starport.application import audit, back_office
+from starport.application import audit, back_office, host_events
 from starport.application import commands as c
 from starport.application.back_office import DayFigures, PaymentStory, UserOverview
 from starport.application.effects import OutboxItem, OutboxStatus
@@ -61,15 +61,11 @@ def payment_search(params: Mapping[str, str]) -> back_office.PaymentSearch:
         until=moment(params, "until"), before=before, limit=_limit(params))
 
 
-def _price(price: Any) -> dict[str, str]:
-    amount = price.amount if isinstance(price.amount, int) else f"{price.amount.normalize():f}"
-    return {"amount": str(amount), "currency": price.currency}
-
-
 def session_row(s: PaymentSession) -> dict[str, Any]:
     return {"sessionId": s.id, "userId": s.user_id, "packageId": s.package_id,
-            "provider": s.provider.value, "status": s.status.value, "price": _price(s.price),
-            "credits": s.credits, "telegramUserId": s.telegram_user_id,
+            "provider": s.provider.value, "status": s.status.value,
+            "price": host_events.money(s.price), "credits": s.credits,
+            "telegramUserId": s.telegram_user_id,
             "chargeId": s.charge_id, "invoiceId": s.invoice_id,
             "createdAt": iso(s.created_at), "paidAt": iso(s.paid_at),
             "refundedAt": iso(s.refunded_at), "failureReason": s.failure_reason}
@@ -77,7 +73,7 @@ def session_row(s: PaymentSession) -> dict[str, Any]:
 
 def _charge(ch: Charge) -> dict[str, Any]:
     return {"provider": ch.provider.value, "chargeId": ch.charge_id, "status": ch.status.value,
-            "paid": _price(ch.paid), "reportedAt": iso(ch.reported_at),
+            "paid": host_events.money(ch.paid), "reportedAt": iso(ch.reported_at),
             "payerTelegramId": ch.payer_telegram_id, "reason": ch.reason,
             "providerChargeId": ch.provider_charge_id}
 

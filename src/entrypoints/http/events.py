@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -46,8 +45,7 @@ def serialize_event(item: OutboxItem) -> dict[str, Any]:
         "nextAttemptAt": iso(item.available_at) if item.status is OutboxStatus.PENDING
         else None,
         "sentAt": iso(item.sent_at), "lastError": item.last_error,
-        "payload": json.loads(json.dumps({"type": e.event_type, "timestamp": e.occurred_at,
-                                          "data": e.data})),
+        "payload": e.body(),
     }
 
 

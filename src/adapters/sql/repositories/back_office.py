@@ -10,11 +10,11 @@ from sqlalchemy import and_, or_, select
 
 from starport.adapters.sql import mappers as m
 from starport.adapters.sql.gateway import Gateway
+from starport.adapters.sql.repositories.ledger import with_postings
 from starport.adapters.sql.tables import admin_actions as audit_t
 from starport.adapters.sql.tables import charges as charges_t
 from starport.adapters.sql.tables import entries as entries_t
 from starport.adapters.sql.tables import outbox as outbox_t
-from starport.adapters.sql.tables import postings as postings_t
 from starport.adapters.sql.tables import sessions as sessions_t
 from starport.application.effects import OutboxItem, OutboxStatus
 from starport.application.repositories import SessionQuery
@@ -66,18 +66,9 @@ class SqlBackOffice:
         return [m.charge_from(r) for r in (await self._gw.execute(q)).mappings()]
 
     async def entries_about(self, reference: str) -> Sequence[JournalEntry]:
-        e, p = entries_t, postings_t
-        heads = (await self._gw.execute(select(e).where(e.c.reference == reference)
-                                        .order_by(e.c.created_at, e.c.id))).mappings().all()
-        if not heads:
-            return []
-        lines = (await self._gw.execute(
-            select(p).where(p.c.entry_id.in_([h["id"] for h in heads]))
-            .order_by(p.c.entry_id, p.c.position))).mappings().all()
-        by_entry: dict[str, list[Any]] = {}
-        for line in lines:
-            by_entry.setdefault(line["entry_id"], []).append(line)
-        return [m.entry_from(h, by_entry[h["id"]]) for h in heads]
+        e = entries_t
+        return await with_postings(self._gw, select(e).where(e.c.reference == reference)
+                                   .order_by(e.c.created_at, e.c.id))
 
     async def settled_between(self, since: datetime, until: datetime
                               ) -> Sequence[PaymentSession]:

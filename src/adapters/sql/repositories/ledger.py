@@ -109,17 +109,8 @@ class SqlLedger:
                                                                       == account_id)))
         if before is not None:
             query = query.where(e.c.created_at < before)
-        heads = (await self._gw.execute(
-            query.order_by(e.c.created_at.desc(), e.c.id.desc()).limit(limit))).mappings().all()
-        if not heads:
-            return []
-        lines = (await self._gw.execute(
-            select(p).where(p.c.entry_id.in_([h["id"] for h in heads]))
-            .order_by(p.c.entry_id, p.c.position))).mappings().all()
-        by_entry: dict[str, list[Any]] = {}
-        for line in lines:
-            by_entry.setdefault(line["entry_id"], []).append(line)
-        return [m.entry_from(h, by_entry[h["id"]]) for h in heads]
+        return await with_postings(self._gw, query.order_by(e.c.created_at.desc(),
+                                                            e.c.id.desc()).limit(limit))
 
     async def total(self) -> int:
         found = (await self._gw.execute(select(func.coalesce(func.sum(p.c.amount), 0)))).scalar()
@@ -165,3 +156,18 @@ class SqlLedger:
     async def _create(self, ids: list[str]) -> None:
         await self._gw.execute(self._gw.insert_or_ignore(a),
                                [{"id": i, "balance": 0, "version": 0} for i in ids])
+
+
+async def with_postings(gw: Gateway, query: Any) -> list[JournalEntry]:
+    """The entries a query of journal_entries finds, in its order, each with its postings (one
+    more statement for all of them)."""
+    heads = (await gw.execute(query)).mappings().all()
+    if not heads:
+        return []
+    lines = (await gw.execute(
+        select(p).where(p.c.entry_id.in_([h["id"] for h in heads]))
+        .order_by(p.c.entry_id, p.c.position))).mappings().all()
+    by_entry: dict[str, list[Any]] = {}
+    for line in lines:
+        by_entry.setdefault(line["entry_id"], []).append(line)
+    return [m.entry_from(h, by_entry[h["id"]]) for h in heads]
