@@ -5,7 +5,6 @@ engine in the same run. Run: `python -m bench.ledger`."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
 import tempfile
 import time
@@ -42,7 +41,7 @@ async def bare_insert(url: str) -> float:
             await conn.execute(text("CREATE TABLE bench_rows (id INTEGER PRIMARY KEY, v TEXT)"))
 
         async def insert(n: int) -> None:
-            async with db.writer_lock or contextlib.nullcontext(), db.engine.begin() as conn:
+            async with db.exclusive_writes(), db.engine.begin() as conn:
                 await conn.execute(text("INSERT INTO bench_rows VALUES (:n, 'x')"), {"n": n})
 
         return await rate(OPERATIONS, CONCURRENCY, insert)

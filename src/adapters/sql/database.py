@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 
 from sqlalchemy import text
 
@@ -14,6 +14,7 @@ from starport.adapters.sql.engine import (
     url_from_env,
 )
 from starport.adapters.sql.gateway import Statements
+from starport.adapters.sql.group_commit import GroupCommit
 from starport.adapters.sql.repositories.records import MessageCache
 from starport.adapters.sql.unit_of_work import SqlUnitOfWork
 from starport.application.unit_of_work import OutboxSender
@@ -34,11 +35,12 @@ class SqlDatabase:
                                   statement_timeout=statement_timeout)
         self.dialect = self.engine.dialect.name
         self.lock_system_accounts = lock_system_accounts
-        # SQLite has one writer at a time: queue this process's writers here, in order, rather
-        # than have them poll the file lock (busy_timeout still covers other processes).
-        self.writer_lock: asyncio.Lock | None = asyncio.Lock() if is_sqlite(self.url) else None
         self.sender: OutboxSender | None = None
         self.counts = Statements()
+        # SQLite has one writer at a time: this process's writers queue here, in order, and
+        # share a transaction and its fsync (busy_timeout still covers other processes).
+        self.group: GroupCommit | None = (GroupCommit(self.engine, self.counts)
+                                          if is_sqlite(self.url) else None)
         self.messages = MessageCache()
 
     def __call__(self, read_only: bool = False) -> SqlUnitOfWork:
@@ -67,5 +69,12 @@ class SqlDatabase:
         head = migrate.head()
         return None if found == head else f"database at migration {found}, not {head}"
 
+    def exclusive_writes(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """SQLite: the writer alone, with no group commit open (for a transaction on a
+        connection of its own). PostgreSQL: nothing to wait for."""
+        return self.group.exclusive() if self.group is not None else contextlib.nullcontext()
+
     async def dispose(self) -> None:
+        if self.group is not None:
+            await self.group.close()
         await self.engine.dispose()

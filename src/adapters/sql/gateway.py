@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from starport.adapters.sql.fast_path import FastResult, hot, prepared, run, run_many
 from starport.application.unit_of_work import Conflict
 
 # unique_violation, serialization_failure, deadlock_detected
@@ -48,11 +50,13 @@ class Gateway:
     """What repositories use: execute with error translation, dialect-aware upserts, and one
     object per row per transaction (an identity map)."""
 
-    def __init__(self, conn: AsyncConnection, counts: Statements, read_only: bool = False
-                 ) -> None:
+    def __init__(self, conn: AsyncConnection, counts: Statements, read_only: bool = False,
+                 raw: sqlite3.Connection | None = None) -> None:
         self.conn = conn
         self.read_only = read_only  # reads take no row locks (they would hold up writers)
         self.dialect = conn.dialect.name
+        self._sa_dialect = conn.dialect
+        self.raw = raw  # SQLite in the loop: the connection the short path runs `hot` on
         self._counts = counts
         self._identity: dict[tuple[str, object], Any] = {}
 
@@ -60,8 +64,29 @@ class Gateway:
                       params: Sequence[dict[str, Any]] | dict[str, Any] | None = None
                       ) -> CursorResult[Any]:
         self._counts.statements += 1
+        if self.raw is not None:
+            fast = self._fast(statement, params)
+            if fast is not None:
+                return fast  # type: ignore[return-value]
         try:
             return await self.conn.execute(statement, params)
+        except DBAPIError as exc:
+            raise translate(exc) from exc
+
+    def _fast(self, statement: Executable,
+              params: Sequence[dict[str, Any]] | dict[str, Any] | None) -> FastResult | None:
+        assert self.raw is not None
+        many = params is not None and not isinstance(params, dict)
+        if many and not params:
+            return None
+        first = params[0] if many else params  # type: ignore[index]
+        p = prepared(statement, first, self._sa_dialect)  # type: ignore[arg-type]
+        if p is None or (many and p.row is not None):
+            return None
+        try:
+            if many:
+                return run_many(self.raw, p, params)  # type: ignore[arg-type]
+            return run(self.raw, p, params)  # type: ignore[arg-type]
         except DBAPIError as exc:
             raise translate(exc) from exc
 
@@ -69,9 +94,10 @@ class Gateway:
         """An INSERT that understands `on_conflict_do_nothing/do_update` on both engines."""
         return _insert(self.dialect, table)
 
-    def insert_or_ignore(self, table: Table) -> Any:
-        """`INSERT ... ON CONFLICT DO NOTHING`, built once: execute it with the values."""
-        return _insert_or_ignore(self.dialect, table)
+    def insert_or_ignore(self, table: Table, returning: str | None = None) -> Any:
+        """`INSERT ... ON CONFLICT DO NOTHING [RETURNING column]`, built once: execute it with
+        the values."""
+        return _insert_or_ignore(self.dialect, table, returning)
 
     # -- identity map: one object per row per transaction, as the in-memory store gives ------
 
@@ -103,8 +129,9 @@ def _insert(dialect: str, table: Table) -> Any:
 
 
 @functools.cache
-def _insert_or_ignore(dialect: str, table: Table) -> Any:
-    return _insert(dialect, table).on_conflict_do_nothing()
+def _insert_or_ignore(dialect: str, table: Table, returning: str | None = None) -> Any:
+    statement = _insert(dialect, table).on_conflict_do_nothing()
+    return hot(statement if returning is None else statement.returning(table.c[returning]))
 
 
 @functools.cache
@@ -112,6 +139,6 @@ def _upsert(dialect: str, table: Table, keys: tuple[str, ...], others: tuple[str
     """The other columns set to the values proposed for insertion (`excluded`)."""
     statement = _insert(dialect, table)
     if not others:
-        return statement.on_conflict_do_nothing()
-    return statement.on_conflict_do_update(
-        index_elements=list(keys), set_={k: statement.excluded[k] for k in others})
+        return hot(statement.on_conflict_do_nothing())
+    return hot(statement.on_conflict_do_update(
+        index_elements=list(keys), set_={k: statement.excluded[k] for k in others}))

@@ -4,8 +4,6 @@ with one statement, timed by the database's clock (the hosts' clocks need not ag
 
 from __future__ import annotations
 
-import contextlib
-
 from sqlalchemy import text
 
 from starport.adapters.sql.database import SqlDatabase
@@ -54,17 +52,14 @@ class SqlPace:
         return max(0.0, begins - now)
 
     async def hold_off(self, seconds: float) -> None:
-        writers = self._db.writer_lock
-        async with writers if writers is not None else contextlib.nullcontext(), \
-                self._db.engine.begin() as conn:
+        async with self._db.exclusive_writes(), self._db.engine.begin() as conn:
             await conn.execute(_HOLD_OFF[self._db.dialect], {"name": self._name,
                                                              "seconds": seconds})
 
     async def take(self, span: float) -> tuple[float, float]:
         """(when the stretch begins, now), both by the database's clock."""
-        writers = self._db.writer_lock  # SQLite: queue with this process's other writers
-        async with writers if writers is not None else contextlib.nullcontext(), \
-                self._db.engine.begin() as conn:
+        # SQLite: queue with this process's other writers
+        async with self._db.exclusive_writes(), self._db.engine.begin() as conn:
             row = (await conn.execute(self._statement, {"name": self._name, "span": span})
                    ).one()
         return float(row.begins), float(row.now)

@@ -3,7 +3,7 @@
 SQLite is a library, not a server: a statement is a function call of some microseconds, and a
 commit in WAL mode one fsync. aiosqlite moves every call to a thread of its own, and each trip
 back waits for the event loop, which under load is busy with other requests; a SQLite writer
-holds `SqlDatabase.writer_lock` for all those waits, so the writers queue behind the loop, not
+holds the writer (`group_commit`) for all those waits, so the writers queue behind the loop, not
 behind SQLite. Here each call runs where it is made: a transaction holds the lock only for as
 long as SQLite works. The price is that the loop does not run while a statement does, which is
 what the design of any embedded database accepts (queries that take long belong to

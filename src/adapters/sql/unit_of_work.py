@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import sqlite3
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from starport.adapters.sql.engine import READ_ONLY
 from starport.adapters.sql.gateway import Gateway, translate
+from starport.adapters.sql.group_commit import Batch
 from starport.adapters.sql.repositories.back_office import SqlAudit, SqlBackOffice
 from starport.adapters.sql.repositories.charges import SqlCharges
 from starport.adapters.sql.repositories.deliveries import SqlDeliveries
@@ -38,13 +40,16 @@ class SqlUnitOfWork(UnitOfWork):
         super().__init__(read_only, sender)
         self._db = db
         self._conn: AsyncConnection | None = None
-        self._holds_writer_lock = False
+        self._member: Batch | None = None  # SQLite: this writer's place in a group commit
+        self._gw: Gateway | None = None
 
     async def _begin(self) -> None:
-        lock = None if self.read_only else self._db.writer_lock
-        if lock is not None:
-            await lock.acquire()
-            self._holds_writer_lock = True
+        group = None if self.read_only else self._db.group
+        if group is not None:
+            self._member = await group.join()
+            self._conn = self._member.conn
+            self._bind()
+            return
         try:
             self._conn = await self._db.engine.connect()
             if self.read_only:
@@ -69,7 +74,7 @@ class SqlUnitOfWork(UnitOfWork):
         """Fresh repositories: no identity map, cached account or pending delta outlives the
         transaction it was read in."""
         assert self._conn is not None
-        gw = Gateway(self._conn, self._db.counts, self.read_only)
+        gw = self._gw = Gateway(self._conn, self._db.counts, self.read_only, self._raw())
         self._ledger = SqlLedger(gw, self._db.lock_system_accounts)
         self.ledger = self._ledger
         self.sessions = SqlSessions(gw)
@@ -92,9 +97,21 @@ class SqlUnitOfWork(UnitOfWork):
         self.audit = SqlAudit(gw)
         self.support = SqlSupport(gw)
 
+    def _raw(self) -> sqlite3.Connection | None:
+        """SQLite's own connection under this transaction, for the short path (fast_path)."""
+        if self._member is not None:
+            return self._member.raw
+        if self._db.dialect != "sqlite" or self._conn is None:
+            return None
+        raw = self._conn.sync_connection.connection.driver_connection  # type: ignore[union-attr]
+        return raw if isinstance(raw, sqlite3.Connection) else None
+
     async def _commit(self) -> None:
         assert self._conn is not None
         await self._ledger.flush()
+        if self._member is not None:
+            await self._leave(committed=True)
+            return
         try:
             await self._conn.commit()
         except DBAPIError as exc:
@@ -103,18 +120,58 @@ class SqlUnitOfWork(UnitOfWork):
             self._db.messages.forget(key)
         self._bind()
 
+    async def _leave(self, committed: bool) -> None:
+        """End this unit's part in the group commit. The shared connection is not ours after
+        it (a statement there would land in another member's savepoint): what the caller
+        reads after its commit is read in a read transaction of its own, opened if need be."""
+        member, self._member = self._member, None
+        assert member is not None and self._db.group is not None and self._gw is not None
+        self._gw.conn = _AfterCommit(self)  # type: ignore[assignment]
+        self._gw.raw = None
+        self._conn = None
+        if committed:
+            await self._db.group.commit(member)
+            for key in self._bot_messages.saved:
+                self._db.messages.forget(key)
+        else:
+            self._db.group.rollback(member)
+
+    async def reopen(self) -> AsyncConnection:
+        conn = await self._db.engine.connect()
+        conn = await conn.execution_options(**{READ_ONLY: True})
+        await conn.begin()
+        self._db.counts.read_transactions += 1
+        self._conn = conn
+        assert self._gw is not None
+        self._gw.conn = conn
+        self._gw.raw = self._raw()
+        return conn
+
     async def _rollback(self) -> None:
+        if self._member is not None:
+            await self._leave(committed=False)
+            return
         if self._conn is not None and self._conn.in_transaction():
             await self._conn.rollback()
         if self._conn is not None:
             self._bind()
 
     async def _close(self) -> None:
+        if self._member is not None:  # cancelled between begin and commit
+            await self._leave(committed=False)
+            return
         try:
             if self._conn is not None:
                 await self._conn.close()
         finally:
             self._conn = None
-            if self._holds_writer_lock and self._db.writer_lock is not None:
-                self._holds_writer_lock = False
-                self._db.writer_lock.release()
+
+
+class _AfterCommit:
+    """Where a unit of work's statements go after its part in a group commit ended."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    async def execute(self, statement: Any, params: Any = None) -> Any:
+        return await (await self._uow.reopen()).execute(statement, params)

@@ -5,16 +5,18 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select, update
 
 from starport.adapters.sql import mappers as m
+from starport.adapters.sql.fast_path import hot
 from starport.adapters.sql.gateway import Gateway
 from starport.adapters.sql.tables import charges as t
 from starport.domain.charges import Charge
 from starport.domain.providers import Provider
 
 # Built once (see gateway): the statements every payment runs.
-_GET = select(t).where(t.c.provider == bindparam("b_provider"),
-                       t.c.charge_id == bindparam("b_charge_id"))
-_UPDATE = update(t).where(t.c.provider == bindparam("b_provider"),
-                          t.c.charge_id == bindparam("b_charge_id"))
+_GET = hot(select(t).where(t.c.provider == bindparam("b_provider"),
+                           t.c.charge_id == bindparam("b_charge_id")))
+_UPDATE = hot(update(t).where(t.c.provider == bindparam("b_provider"),
+                              t.c.charge_id == bindparam("b_charge_id")))
+_INSERT = hot(t.insert())
 
 
 class SqlCharges:
@@ -27,7 +29,7 @@ class SqlCharges:
         return m.charge_from(row) if row else None
 
     async def add(self, charge: Charge) -> None:
-        await self._gw.execute(t.insert(), m.charge_values(charge))  # the same again: Conflict
+        await self._gw.execute(_INSERT, m.charge_values(charge))  # the same again: Conflict
 
     async def save(self, charge: Charge) -> None:
         values = m.charge_values(charge)

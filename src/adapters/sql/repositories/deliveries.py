@@ -20,7 +20,7 @@ class SqlDeliveries:
     async def add(self, delivery: Delivery) -> bool:
         # A concurrent transaction adding the same (source, update id) makes this one wait
         # for it, then insert nothing: exactly one of them stores it.
-        statement = self._gw.insert_or_ignore(t).returning(t.c.id)
+        statement = self._gw.insert_or_ignore(t, returning="id")
         found = await self._gw.execute(statement, m.delivery_values(delivery))
         return found.first() is not None
 

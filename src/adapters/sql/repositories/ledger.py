@@ -17,19 +17,23 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from starport.adapters.sql import mappers as m
+from starport.adapters.sql.fast_path import hot
 from starport.adapters.sql.gateway import Gateway
 from starport.adapters.sql.tables import accounts as a
 from starport.adapters.sql.tables import entries as e
 from starport.adapters.sql.tables import postings as p
 from starport.domain.ledger import USER_PREFIX, Account, JournalEntry
 
-_APPLY_DELTA = (
+_APPLY_DELTA = hot(
     update(a).where(a.c.id == bindparam("b_id"))
     .values(balance=a.c.balance + bindparam("b_delta"), version=a.c.version + bindparam("b_n"))
 )
 # Built once (see gateway): the statements every payment runs.
-_SET_BALANCE = update(a).where(a.c.id == bindparam("b_id"))
-_ENTRY_BY_KEY = (select(e, p.c.account_id, p.c.amount).join(p, p.c.entry_id == e.c.id)
+_SET_BALANCE = hot(update(a).where(a.c.id == bindparam("b_id")))
+_BALANCE = hot(select(a.c.balance).where(a.c.id == bindparam("b_id")))
+_INSERT_ENTRY = hot(e.insert())
+_INSERT_POSTINGS = hot(p.insert())
+_ENTRY_BY_KEY = hot(select(e, p.c.account_id, p.c.amount).join(p, p.c.entry_id == e.c.id)
                  .where(e.c.idempotency_key == bindparam("b_key")).order_by(p.c.position))
 _ACCOUNTS = (select(a).where(a.c.id.in_(bindparam("b_ids", expanding=True))).order_by(a.c.id))
 _ACCOUNTS_LOCKED = _ACCOUNTS.with_for_update()
@@ -75,11 +79,11 @@ class SqlLedger:
         return m.entry_from(rows[0], rows) if rows else None
 
     async def add(self, entry: JournalEntry, accounts: dict[str, Account]) -> None:
-        await self._gw.execute(e.insert(), m.entry_values(entry))  # a reused key: Conflict
+        await self._gw.execute(_INSERT_ENTRY, m.entry_values(entry))  # a reused key: Conflict
         unknown = sorted((set(accounts) | set(entry.accounts)) - self._loaded.keys())
         if unknown:
             await self._create(unknown)
-        await self._gw.execute(p.insert(), m.posting_values(entry))
+        await self._gw.execute(_INSERT_POSTINGS, m.posting_values(entry))
         for account in accounts.values():
             if self._locked(account.id):
                 await self._gw.execute(_SET_BALANCE, {"b_id": account.id,
@@ -100,7 +104,7 @@ class SqlLedger:
             await self._gw.execute(_APPLY_DELTA, params)
 
     async def balance(self, account_id: str) -> int:
-        found = (await self._gw.execute(select(a.c.balance).where(a.c.id == account_id))).first()
+        found = (await self._gw.execute(_BALANCE, {"b_id": account_id})).first()
         return (found[0] if found else 0) + self._pending.get(account_id, (0, 0))[0]
 
     async def entries(self, account_id: str, limit: int, before: datetime | None = None

@@ -7,12 +7,14 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, delete, select
 
+from starport.adapters.sql.fast_path import hot
 from starport.adapters.sql.gateway import Gateway
 from starport.adapters.sql.tables import limit_guards, payment_attempts
 
 _c = payment_attempts.c
+_RECORD = hot(payment_attempts.insert())
 # Built once (see gateway): the cooldown check runs on every pre-checkout.
-_TIMES = (select(_c.at).where(_c.user_key == bindparam("b_user"), _c.kind == bindparam("b_kind"),
+_TIMES = hot(select(_c.at).where(_c.user_key == bindparam("b_user"), _c.kind == bindparam("b_kind"),
                               _c.at > bindparam("b_since")).order_by(_c.at, _c.id))
 
 
@@ -36,8 +38,7 @@ class SqlLimits:
         return [r[0] for r in rows]
 
     async def record(self, user_key: str, kind: str, at: datetime) -> None:
-        await self._gw.execute(payment_attempts.insert().values(user_key=user_key, kind=kind,
-                                                                at=at))
+        await self._gw.execute(_RECORD, {"user_key": user_key, "kind": kind, "at": at})
 
     async def prune(self, before: datetime) -> int:
         done = await self._gw.execute(delete(payment_attempts)

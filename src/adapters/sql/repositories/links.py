@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
+from starport.adapters.sql.fast_path import hot
 from starport.adapters.sql.gateway import Gateway
 from starport.adapters.sql.tables import link_tokens, telegram_links
 from starport.domain.links import LinkedVia, LinkToken, TelegramLink
+
+_GET = hot(select(telegram_links).where(telegram_links.c.telegram_user_id
+                                        == bindparam("b_tg")))
+_INSERT = hot(telegram_links.insert())
 
 
 def _link(row: object) -> TelegramLink:
@@ -27,9 +32,7 @@ class SqlLinks:
         self._gw = gw
 
     async def get(self, telegram_user_id: int) -> TelegramLink | None:
-        t = telegram_links
-        row = (await self._gw.execute(select(t).where(t.c.telegram_user_id == telegram_user_id))
-               ).mappings().first()
+        row = (await self._gw.execute(_GET, {"b_tg": telegram_user_id})).mappings().first()
         return _link(row) if row else None
 
     async def for_user(self, user_id: str) -> Sequence[TelegramLink]:
@@ -39,11 +42,11 @@ class SqlLinks:
         return [_link(r) for r in rows]
 
     async def add(self, link: TelegramLink) -> None:
-        await self._gw.execute(telegram_links.insert(), _values(link))  # linked: Conflict
+        await self._gw.execute(_INSERT, _values(link))  # linked: Conflict
 
     async def add_if_absent(self, link: TelegramLink) -> bool:
         t = telegram_links
-        statement = self._gw.insert_or_ignore(t).returning(t.c.telegram_user_id)
+        statement = self._gw.insert_or_ignore(t, returning="telegram_user_id")
         return (await self._gw.execute(statement, _values(link))).first() is not None
 
     async def remove(self, telegram_user_id: int) -> None:

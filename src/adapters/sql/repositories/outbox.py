@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from starport.adapters.sql import mappers as m
+from starport.adapters.sql.fast_path import hot
 from starport.adapters.sql.gateway import Gateway
 from starport.adapters.sql.tables import outbox as t
 from starport.application.effects import OutboxItem, OutboxStatus, PublishEvent
@@ -16,8 +17,9 @@ from starport.application.effects import OutboxItem, OutboxStatus, PublishEvent
 _PENDING = OutboxStatus.PENDING.value
 _EVENT = m.kind_of(PublishEvent)
 # Built once (see gateway): the statements every delivered item runs.
-_ITEM = select(t).where(t.c.id == bindparam("b_id"))
-_RECORD = update(t).where(t.c.id == bindparam("b_id"))
+_ITEM = hot(select(t).where(t.c.id == bindparam("b_id")))
+_RECORD = hot(update(t).where(t.c.id == bindparam("b_id")))
+_INSERT = hot(t.insert())
 
 
 def _pick(dialect: str) -> Any:
@@ -43,10 +45,10 @@ def _pick(dialect: str) -> Any:
     return pick
 
 
-_PICKS = {dialect: _pick(dialect) for dialect in ("postgresql", "sqlite")}
-_LEASE = (update(t).where(t.c.id == bindparam("b_id"), t.c.status == _PENDING)
+_PICKS = {dialect: hot(_pick(dialect)) for dialect in ("postgresql", "sqlite")}
+_LEASE = hot(update(t).where(t.c.id == bindparam("b_id"), t.c.status == _PENDING)
           .values(lease_until=bindparam("b_lease_until")).returning(*t.c))
-_PENDING_IN = (select(t.c.id).where(t.c.status == _PENDING, t.c.chat_id == bindparam("b_chat"))
+_PENDING_IN = hot(select(t.c.id).where(t.c.status == _PENDING, t.c.chat_id == bindparam("b_chat"))
                .limit(1))
 _RENEW = (update(t).where(t.c.id.in_(bindparam("b_ids", expanding=True)),
                           t.c.status == _PENDING, t.c.lease_until > bindparam("b_now"))
@@ -58,7 +60,7 @@ class SqlOutbox:
         self._gw = gw
 
     async def add(self, item: OutboxItem) -> None:
-        await self._gw.execute(t.insert(), m.outbox_values(item))
+        await self._gw.execute(_INSERT, m.outbox_values(item))
 
     async def claim(self, now: datetime, lease_until: datetime) -> OutboxItem | None:
         """Two statements (the job's, not the hot path's): the pick locks its row on PostgreSQL

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, bindparam, cast, func, select, update
 
 from starport.adapters.sql import mappers as m
+from starport.adapters.sql.fast_path import hot
 from starport.adapters.sql.gateway import Gateway
 from starport.adapters.sql.tables import sessions as t
 from starport.domain.providers import Provider
@@ -16,9 +17,10 @@ from starport.domain.sessions import PaymentSession, SessionStatus
 
 _OPEN = (SessionStatus.PENDING.value, SessionStatus.INVOICED.value)
 # Built once (see gateway): the statements every payment runs.
-_GET_UNLOCKED = select(t).where(t.c.id == bindparam("b_id"))
-_GET = _GET_UNLOCKED.with_for_update()
-_UPDATE = update(t).where(t.c.id == bindparam("b_id"))
+_GET_UNLOCKED = hot(select(t).where(t.c.id == bindparam("b_id")))
+_GET = hot(_GET_UNLOCKED.with_for_update())
+_UPDATE = hot(update(t).where(t.c.id == bindparam("b_id")))
+_INSERT = hot(t.insert())
 
 
 class SqlSessions:
@@ -26,7 +28,7 @@ class SqlSessions:
         self._gw = gw
 
     async def add(self, session: PaymentSession) -> None:
-        await self._gw.execute(t.insert(), m.session_values(session))
+        await self._gw.execute(_INSERT, m.session_values(session))
         self._gw.keep("session", session.id, session)
 
     async def get(self, session_id: str) -> PaymentSession | None:
@@ -45,7 +47,7 @@ class SqlSessions:
         changes = {k: v for k, v in values.items() if k != "id"}
         result = await self._gw.execute(_UPDATE, {**changes, "b_id": session.id})
         if result.rowcount == 0:
-            await self._gw.execute(t.insert(), values)
+            await self._gw.execute(_INSERT, values)
         self._gw.keep("session", session.id, session)
 
     async def expired_open(self, now: datetime, limit: int) -> Sequence[PaymentSession]:

@@ -1,0 +1,168 @@
+"""SQLite's group commit: writers of one process share a transaction and its fsync, and each
+still commits or fails on its own terms (adapters/sql/group_commit.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+
+from starport.adapters.sql import SqlDatabase
+from starport.adapters.sql.sqlite_driver import InlineConnection
+from starport.application.unit_of_work import Conflict
+from starport.domain.links import LinkedVia, TelegramLink
+
+
+class Boom(Exception):
+    pass
+
+
+def _file(url: str) -> str:
+    return url.split("///", 1)[1]
+
+
+def _stored(url: str) -> dict[str, str]:
+    """What another process reads from the file: only what was committed."""
+    other = sqlite3.connect(_file(url))
+    try:
+        return dict(other.execute("SELECT name, value FROM cursors").fetchall())
+    finally:
+        other.close()
+
+
+async def _write(db: SqlDatabase, name: str, fail: bool = False) -> None:
+    async with db() as uow:
+        await uow.cursors.set(name, "v")
+        if fail:
+            raise Boom(name)
+        await uow.commit()
+
+
+async def test_writers_at_once_share_one_transaction_and_are_all_on_disk(
+        sqlite_url: str) -> None:
+    db = SqlDatabase(sqlite_url)
+    try:
+        before = db.counts.write_transactions
+        await asyncio.gather(*(_write(db, f"w{i}") for i in range(20)))
+        transactions = db.counts.write_transactions - before
+    finally:
+        await db.dispose()
+    assert _stored(sqlite_url) == {f"w{i}": "v" for i in range(20)}
+    assert 1 <= transactions < 20  # one fsync for many writers
+
+
+async def test_a_writer_that_fails_takes_nothing_of_the_others_with_it(sqlite_url: str) -> None:
+    db = SqlDatabase(sqlite_url)
+    try:
+        results = await asyncio.gather(_write(db, "a"), _write(db, "b", fail=True),
+                                       _write(db, "c"), return_exceptions=True)
+    finally:
+        await db.dispose()
+    assert [type(r) for r in results] == [type(None), Boom, type(None)]
+    assert _stored(sqlite_url) == {"a": "v", "c": "v"}
+
+
+async def test_a_duplicate_key_is_a_conflict_for_its_writer_alone(sqlite_url: str) -> None:
+    db = SqlDatabase(sqlite_url)
+
+    async def add_link(telegram_id: int, user: str) -> None:
+        async with db() as uow:
+            await uow.links.add(TelegramLink(telegram_user_id=telegram_id, user_id=user,
+                                             linked_at=datetime.now(UTC),
+                                             via=next(iter(LinkedVia))))
+            await uow.commit()
+
+    try:
+        results = await asyncio.gather(add_link(1, "u1"), add_link(1, "u2"), add_link(2, "u3"),
+                                       return_exceptions=True)
+        async with db(read_only=True) as uow:
+            first, second = await uow.links.get(1), await uow.links.get(2)
+    finally:
+        await db.dispose()
+    assert results[0] is None and isinstance(results[1], Conflict) and results[2] is None
+    assert first is not None and first.user_id == "u1"
+    assert second is not None and second.user_id == "u3"
+
+
+async def test_when_the_shared_commit_fails_every_writer_of_it_fails_and_nothing_is_kept(
+        sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = SqlDatabase(sqlite_url)
+    real_commit = InlineConnection.commit
+    failures = iter([True])
+
+    def commit(self: InlineConnection) -> None:
+        if next(failures, False):
+            self.raw.rollback()  # as SQLite leaves it after a failed COMMIT
+            self._handle_exception(sqlite3.OperationalError("disk I/O error"))
+        real_commit(self)
+
+    monkeypatch.setattr(InlineConnection, "commit", commit)
+    try:
+        results = await asyncio.gather(_write(db, "x"), _write(db, "y"),
+                                       return_exceptions=True)
+        await _write(db, "after")  # the next batch commits
+    finally:
+        await db.dispose()
+    assert all(isinstance(r, Exception) and "disk I/O error" in str(r) for r in results)
+    assert _stored(sqlite_url) == {"after": "v"}
+
+
+async def test_a_writer_cancelled_while_its_batch_commits_is_still_committed(
+        sqlite_url: str) -> None:
+    db = SqlDatabase(sqlite_url)
+    try:
+        task = asyncio.create_task(_write(db, "gone"))
+        await asyncio.sleep(0)  # it has released its savepoint and waits for the batch
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await _write(db, "next")
+    finally:
+        await db.dispose()
+    assert _stored(sqlite_url) == {"gone": "v", "next": "v"}
+
+
+async def test_exclusive_writes_commit_the_open_batch_first(sqlite_url: str) -> None:
+    db = SqlDatabase(sqlite_url)
+    try:
+        pending = asyncio.create_task(_write(db, "member"))
+        await asyncio.sleep(0)  # the member waits for its batch's commit
+        async with db.exclusive_writes():
+            assert _stored(sqlite_url) == {"member": "v"}  # on disk before we go on
+            other = sqlite3.connect(_file(sqlite_url), timeout=0)
+            other.execute("BEGIN IMMEDIATE")  # the write lock is free
+            other.execute("ROLLBACK")
+            other.close()
+        await pending
+    finally:
+        await db.dispose()
+
+
+async def test_another_process_writes_between_batches(sqlite_url: str) -> None:
+    db = SqlDatabase(sqlite_url)
+    try:
+        await asyncio.gather(*(_write(db, f"w{i}") for i in range(5)))
+        other = sqlite3.connect(_file(sqlite_url), timeout=0, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO cursors (name, value) VALUES ('other', 'o')")
+        other.execute("COMMIT")
+        other.close()
+        await _write(db, "later")
+    finally:
+        await db.dispose()
+    assert set(_stored(sqlite_url)) == {"w0", "w1", "w2", "w3", "w4", "other", "later"}
+
+
+async def test_what_a_writer_reads_after_its_commit_is_what_was_committed(
+        sqlite_url: str) -> None:
+    db = SqlDatabase(sqlite_url)
+    try:
+        async with db() as uow:
+            await uow.cursors.set("k", "1")
+            await uow.commit()
+            seen = await uow.cursors.get("k")  # on a read transaction of its own
+    finally:
+        await db.dispose()
+    assert seen == "1"
