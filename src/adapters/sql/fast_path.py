@@ -1,19 +1,27 @@
-"""The statements every payment runs, executed on SQLite without SQLAlchemy's per-execution work.
+"""The statements every payment runs, executed without SQLAlchemy's per-execution work.
 
 Through SQLAlchemy a statement of some microseconds in SQLite costs tens of microseconds in
 Python (a cache key walked over the statement, an execution context, parameter and result
 objects): measured under the payment benchmark, a third of the server's time. A statement
 marked `hot` is compiled by SQLAlchemy once per set of parameter names, and then run straight
-on the sqlite3 connection with SQLAlchemy's own bind and result processors (so types such as
-`UtcDateTime` convert exactly as they do on the ordinary path). Anything the short path does
-not handle (an expanding IN, executemany, a Python-side column default, a column name that is
-not an identifier) goes the ordinary way, as does every statement on PostgreSQL.
+on the driver's connection with SQLAlchemy's own bind and result processors (so types such as
+`UtcDateTime` convert exactly as they do on the ordinary path):
+
+- SQLite: on the sqlite3 connection (in the event loop, as the inline driver runs it);
+- PostgreSQL: on the asyncpg connection, through the prepared statements SQLAlchemy's asyncpg
+  adapter keeps per connection, inside the transaction the adapter starts (as its own cursor
+  does: the same mutex, the same BEGIN).
+
+Anything the short path does not handle (an expanding IN, a Python-side column default, a
+column name that is not an identifier, several sets of values with rows back, several sets
+on PostgreSQL) goes the ordinary way.
 
 Errors are raised as SQLAlchemy's `DBAPIError`s, as the ordinary path raises them."""
 
 from __future__ import annotations
 
 import collections
+import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple, TypeVar
@@ -115,6 +123,38 @@ def run(raw: sqlite3.Connection, p: Prepared, params: dict[str, Any] | None) -> 
                     for r in fetched]
         else:
             rows = [make(r) for r in fetched]
+    return FastResult(rows, p.keys, rowcount)
+
+
+_ROWCOUNT = re.compile(r"(?:SELECT|UPDATE|DELETE|INSERT \d+) (\d+)")
+
+
+async def run_asyncpg(adapt: Any, p: Prepared, params: dict[str, Any] | None,
+                      dialect: Dialect) -> FastResult:
+    """`adapt`: SQLAlchemy's AsyncAdapt_asyncpg_connection under the unit's transaction."""
+    args = _args(p, params)
+    try:
+        async with adapt._execute_mutex:
+            if adapt._transaction is None:
+                await adapt._start_transaction()
+            statement, _ = await adapt._prepare(p.sql, dialect._invalidate_schema_cache_asof)
+            fetched = await statement.fetch(*args)
+            status = statement.get_statusmsg()
+    except adapt.dbapi.Error as exc:  # BEGIN failed: already SQLAlchemy's DB-API error
+        raise DBAPIError.instance(p.sql, args, exc, adapt.dbapi.Error) from exc
+    except Exception as exc:
+        try:
+            adapt._handle_exception(exc)  # asyncpg's error as the DB-API error it maps to
+        except adapt.dbapi.Error as translated:
+            raise DBAPIError.instance(p.sql, args, translated, adapt.dbapi.Error) from exc
+        raise
+    found = _ROWCOUNT.match(status or "")
+    rowcount = int(found.group(1)) if found else -1
+    rows: list[Any] = []
+    if fetched and p.row is not None:
+        results, make = p.results, p.row._make
+        rows = [make([v if f is None else f(v) for v, f in zip(tuple(r), results, strict=True)])
+                for r in fetched]
     return FastResult(rows, p.keys, rowcount)
 
 

@@ -13,7 +13,14 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from starport.adapters.sql.fast_path import FastResult, hot, prepared, run, run_many
+from starport.adapters.sql.fast_path import (
+    FastResult,
+    hot,
+    prepared,
+    run,
+    run_asyncpg,
+    run_many,
+)
 from starport.application.unit_of_work import Conflict
 
 # unique_violation, serialization_failure, deadlock_detected
@@ -51,12 +58,13 @@ class Gateway:
     object per row per transaction (an identity map)."""
 
     def __init__(self, conn: AsyncConnection, counts: Statements, read_only: bool = False,
-                 raw: sqlite3.Connection | None = None) -> None:
+                 raw: sqlite3.Connection | None = None, asyncpg: Any = None) -> None:
         self.conn = conn
         self.read_only = read_only  # reads take no row locks (they would hold up writers)
         self.dialect = conn.dialect.name
         self._sa_dialect = conn.dialect
         self.raw = raw  # SQLite in the loop: the connection the short path runs `hot` on
+        self.asyncpg = asyncpg  # PostgreSQL: SQLAlchemy's adapter of the asyncpg connection
         self._counts = counts
         self._identity: dict[tuple[str, object], Any] = {}
 
@@ -68,6 +76,14 @@ class Gateway:
             fast = self._fast(statement, params)
             if fast is not None:
                 return fast  # type: ignore[return-value]
+        elif self.asyncpg is not None and (params is None or isinstance(params, dict)):
+            p = prepared(statement, params, self._sa_dialect)
+            if p is not None:
+                try:
+                    return await run_asyncpg(self.asyncpg, p, params,  # type: ignore[return-value]
+                                             self._sa_dialect)
+                except DBAPIError as exc:
+                    raise translate(exc) from exc
         try:
             return await self.conn.execute(statement, params)
         except DBAPIError as exc:

@@ -74,7 +74,8 @@ class SqlUnitOfWork(UnitOfWork):
         """Fresh repositories: no identity map, cached account or pending delta outlives the
         transaction it was read in."""
         assert self._conn is not None
-        gw = self._gw = Gateway(self._conn, self._db.counts, self.read_only, self._raw())
+        gw = self._gw = Gateway(self._conn, self._db.counts, self.read_only, self._raw(),
+                                self._asyncpg())
         self._ledger = SqlLedger(gw, self._db.lock_system_accounts)
         self.ledger = self._ledger
         self.sessions = SqlSessions(gw)
@@ -105,6 +106,13 @@ class SqlUnitOfWork(UnitOfWork):
             return None
         raw = self._conn.sync_connection.connection.driver_connection  # type: ignore[union-attr]
         return raw if isinstance(raw, sqlite3.Connection) else None
+
+    def _asyncpg(self) -> Any:
+        """PostgreSQL through asyncpg: SQLAlchemy's adapter of the connection (fast_path)."""
+        if self._db.dialect != "postgresql" or self._conn is None:
+            return None
+        adapt = self._conn.sync_connection.connection.dbapi_connection  # type: ignore[union-attr]
+        return adapt if hasattr(adapt, "_start_transaction") else None
 
     async def _commit(self) -> None:
         assert self._conn is not None
