@@ -51,7 +51,7 @@ class Prepared(NamedTuple):
     results: tuple[Callable[[Any], Any] | None, ...]
 
 
-_PREPARED: dict[tuple[int, tuple[str, ...]], Prepared | None] = {}
+_PREPARED: dict[tuple[int, str, str, tuple[str, ...]], Prepared | None] = {}
 
 
 def prepared(statement: Executable, params: dict[str, Any] | None, dialect: Dialect
@@ -60,7 +60,7 @@ def prepared(statement: Executable, params: dict[str, Any] | None, dialect: Dial
     if id(statement) not in _HOT:
         return None
     names = tuple(params) if params else ()
-    key = (id(statement), names)
+    key = (id(statement), dialect.name, dialect.driver, names)
     try:
         return _PREPARED[key]
     except KeyError:
