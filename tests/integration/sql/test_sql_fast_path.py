@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
+from tests.contract.contract_samples import session as sample_session
 
 from starport.adapters.sql import SqlDatabase
 from starport.adapters.sql.fast_path import hot, prepared
 from starport.adapters.sql.repositories.sessions import _GET, _INSERT
 from starport.adapters.sql.tables import accounts, sessions
 from starport.application.unit_of_work import Conflict
-from tests.contract.contract_samples import session as sample_session
 
 
 @pytest.fixture
