@@ -13,8 +13,8 @@ on the driver's connection with SQLAlchemy's own bind and result processors (so 
   does: the same mutex, the same BEGIN).
 
 Anything the short path does not handle (an expanding IN, a Python-side column default, a
-column name that is not an identifier, several sets of values with rows back, several sets
-on PostgreSQL) goes the ordinary way.
+column name that is not an identifier, several sets of values with rows back) goes the
+ordinary way.
 
 Errors are raised as SQLAlchemy's `DBAPIError`s, as the ordinary path raises them."""
 
@@ -124,6 +124,25 @@ def run(raw: sqlite3.Connection, p: Prepared, params: dict[str, Any] | None) -> 
         else:
             rows = [make(r) for r in fetched]
     return FastResult(rows, p.keys, rowcount)
+
+
+async def run_many_asyncpg(adapt: Any, p: Prepared, params: Sequence[dict[str, Any]]) -> FastResult:
+    """Several sets of values, no rows back: asyncpg sends them in one round trip."""
+    many = [_args(p, one) for one in params]
+    try:
+        async with adapt._execute_mutex:
+            if adapt._transaction is None:
+                await adapt._start_transaction()
+            await adapt._connection.executemany(p.sql, many)
+    except adapt.dbapi.Error as exc:
+        raise DBAPIError.instance(p.sql, many, exc, adapt.dbapi.Error) from exc
+    except Exception as exc:
+        try:
+            adapt._handle_exception(exc)
+        except adapt.dbapi.Error as translated:
+            raise DBAPIError.instance(p.sql, many, translated, adapt.dbapi.Error) from exc
+        raise
+    return FastResult([], (), -1)
 
 
 _ROWCOUNT = re.compile(r"(?:SELECT|UPDATE|DELETE|INSERT \d+) (\d+)")

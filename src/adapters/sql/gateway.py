@@ -15,11 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from starport.adapters.sql.fast_path import (
     FastResult,
+    Prepared,
     hot,
     prepared,
     run,
     run_asyncpg,
     run_many,
+    run_many_asyncpg,
 )
 from starport.application.unit_of_work import Conflict
 
@@ -76,33 +78,55 @@ class Gateway:
             fast = self._fast(statement, params)
             if fast is not None:
                 return fast  # type: ignore[return-value]
-        elif self.asyncpg is not None and (params is None or isinstance(params, dict)):
-            p = prepared(statement, params, self._sa_dialect)
-            if p is not None:
-                try:
-                    return await run_asyncpg(self.asyncpg, p, params,  # type: ignore[return-value]
-                                             self._sa_dialect)
-                except DBAPIError as exc:
-                    raise translate(exc) from exc
+        elif self.asyncpg is not None:
+            fast = await self._fast_asyncpg(statement, params)
+            if fast is not None:
+                return fast  # type: ignore[return-value]
         try:
             return await self.conn.execute(statement, params)
         except DBAPIError as exc:
             raise translate(exc) from exc
 
-    def _fast(self, statement: Executable,
-              params: Sequence[dict[str, Any]] | dict[str, Any] | None) -> FastResult | None:
-        assert self.raw is not None
+    def _plan(self, statement: Executable,
+              params: Sequence[dict[str, Any]] | dict[str, Any] | None
+              ) -> tuple[Prepared, bool] | None:
+        """The short path's statement, and whether it runs with several sets of values."""
         many = params is not None and not isinstance(params, dict)
-        if many and not params:
+        if many and (not params or any(one.keys() != params[0].keys()  # type: ignore[index]
+                                       for one in params)):
             return None
         first = params[0] if many else params  # type: ignore[index]
         p = prepared(statement, first, self._sa_dialect)  # type: ignore[arg-type]
         if p is None or (many and p.row is not None):
             return None
+        return p, many
+
+    def _fast(self, statement: Executable,
+              params: Sequence[dict[str, Any]] | dict[str, Any] | None) -> FastResult | None:
+        assert self.raw is not None
+        plan = self._plan(statement, params)
+        if plan is None:
+            return None
+        p, many = plan
         try:
             if many:
                 return run_many(self.raw, p, params)  # type: ignore[arg-type]
             return run(self.raw, p, params)  # type: ignore[arg-type]
+        except DBAPIError as exc:
+            raise translate(exc) from exc
+
+    async def _fast_asyncpg(self, statement: Executable,
+                            params: Sequence[dict[str, Any]] | dict[str, Any] | None
+                            ) -> FastResult | None:
+        plan = self._plan(statement, params)
+        if plan is None:
+            return None
+        p, many = plan
+        try:
+            if many:
+                return await run_many_asyncpg(self.asyncpg, p, params)  # type: ignore[arg-type]
+            return await run_asyncpg(self.asyncpg, p, params,  # type: ignore[arg-type]
+                                     self._sa_dialect)
         except DBAPIError as exc:
             raise translate(exc) from exc
 

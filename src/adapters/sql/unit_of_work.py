@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import DBAPIError
@@ -179,7 +180,10 @@ class _AfterCommit:
     """Where a unit of work's statements go after its part in a group commit ended."""
 
     def __init__(self, uow: SqlUnitOfWork) -> None:
-        self._uow = uow
+        self._uow = weakref.ref(uow)  # no cycle: a unit of work is freed when it ends
 
     async def execute(self, statement: Any, params: Any = None) -> Any:
-        return await (await self._uow.reopen()).execute(statement, params)
+        uow = self._uow()
+        if uow is None:
+            raise RuntimeError("this unit of work has ended")
+        return await (await uow.reopen()).execute(statement, params)

@@ -144,6 +144,11 @@ class BotApiClient(BotMethods, PaymentMethods, ChatMethods):
             else:
                 self._report(method, "ok", started)
                 return result
+            finally:
+                # The body is read: drop the stream, which points back at the response. Left,
+                # that cycle made every call ~40 objects only the garbage collector frees, and
+                # its rare large collections stalled the event loop for 60-80 ms.
+                response.stream = None  # type: ignore[assignment]
         self._report(method, error.outcome, started, error)
         # Raised outside the except block, so no httpx exception (URL, token) is chained to it.
         raise error

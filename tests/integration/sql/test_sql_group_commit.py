@@ -4,6 +4,7 @@ still commits or fails on its own terms (adapters/sql/group_commit.py)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import sqlite3
 from datetime import UTC, datetime
 
@@ -166,3 +167,25 @@ async def test_what_a_writer_reads_after_its_commit_is_what_was_committed(
     finally:
         await db.dispose()
     assert seen == "1"
+
+
+async def test_units_of_work_leave_no_reference_cycles(sqlite_url: str) -> None:
+    db = SqlDatabase(sqlite_url)
+    try:
+        await _write(db, "warm")
+        gc.collect()
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        try:
+            for i in range(10):
+                await _write(db, f"c{i}")
+                async with db(read_only=True) as uow:
+                    await uow.cursors.get("c0")
+            gc.collect()
+            left = sorted({type(o).__qualname__ for o in gc.garbage
+                           if type(o).__module__.startswith("starport.adapters.sql")})
+        finally:
+            gc.set_debug(0)
+            gc.garbage.clear()
+    finally:
+        await db.dispose()
+    assert left == []
