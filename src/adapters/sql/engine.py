@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 DEFAULT_URL = "sqlite+aiosqlite:///./var/starport.db"
@@ -45,12 +46,40 @@ def make_engine(url: str | URL, *, pool_size: int | None = None,
         _sqlite_transactions(engine, busy_timeout_ms)
         return engine
     # Two cores: a handful of busy connections saturate them; overflow absorbs bursts.
-    return create_async_engine(
+    engine = create_async_engine(
         u, echo=echo, pool_size=pool_size or 5, max_overflow=10 if max_overflow is None
-        else max_overflow, pool_pre_ping=True, pool_recycle=1800, pool_timeout=connect_timeout,
+        else max_overflow, pool_recycle=1800, pool_timeout=connect_timeout,
         isolation_level="READ COMMITTED",
         connect_args=_postgres_timeouts(u.get_driver_name(), connect_timeout, statement_timeout),
     )
+    _ping_when_idle(engine)
+    return engine
+
+
+PING_AFTER_IDLE = 2.0  # seconds a pooled connection may rest before it is checked at checkout
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """SQLAlchemy's `pool_pre_ping`, for connections that rested: a connection back in use
+    within `PING_AFTER_IDLE` is trusted (under load, every checkout), one that rested longer is
+    pinged first and replaced if the server dropped it (a restart, an idle timeout). A ping on
+    asyncpg is BEGIN, `;`, ROLLBACK: three round trips on every checkout, more than a payment's
+    pre-checkout itself. A connection that breaks while in use fails its statement, as it would
+    have after a ping, and SQLAlchemy then replaces every connection older than the failure."""
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _rested_from(dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _ping(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        since = record.info.get("checked_in")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # the pool retries the checkout with a new connection
+            raise DisconnectionError(f"a rested connection was dropped: {exc}") from exc
 
 
 def _postgres_timeouts(driver: str, connect: float, statement: float | None) -> dict[str, Any]:

@@ -77,6 +77,8 @@ class GroupCommit:
         The caller ends it with `commit` or `rollback`, which give the writer back."""
         await self._lock.acquire()
         try:
+            if self._batch is not None and self._batch.spoiled is not None:
+                await self._finish(self._batch)  # its members fail; this one starts afresh
             batch = self._batch if self._batch is not None else await self._open()
             _run(batch.raw, f"SAVEPOINT {SAVEPOINT}")
             self._counts.statements += 1

@@ -189,3 +189,24 @@ async def test_units_of_work_leave_no_reference_cycles(sqlite_url: str) -> None:
     finally:
         await db.dispose()
     assert left == []
+
+
+async def test_a_transaction_sqlite_aborted_fails_its_members_and_the_next_starts_afresh(
+        sqlite_url: str) -> None:
+    db = SqlDatabase(sqlite_url)
+
+    async def aborted() -> None:
+        async with db() as uow:
+            await uow.cursors.set("z", "v")
+            # as SQLite itself ends the transaction on SQLITE_FULL or an I/O error
+            uow._member.raw.execute("ROLLBACK")  # type: ignore[attr-defined]
+            raise Boom("disk full")
+
+    try:
+        results = await asyncio.gather(_write(db, "a"), aborted(), return_exceptions=True)
+        await _write(db, "after")
+    finally:
+        await db.dispose()
+    assert isinstance(results[0], Exception) and not isinstance(results[0], Boom)
+    assert isinstance(results[1], Boom)
+    assert _stored(sqlite_url) == {"after": "v"}

@@ -1,0 +1,63 @@
+"""PostgreSQL's pool: a connection that rested is pinged at checkout and replaced if the server
+dropped it; one back in use at once is trusted (engine._ping_when_idle)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from starport.adapters.sql import SqlDatabase, engine
+
+pytestmark = pytest.mark.postgres
+
+
+async def _backend_pid(db: SqlDatabase) -> int:
+    async with db.engine.connect() as conn:
+        pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        await conn.rollback()
+    return int(pid)
+
+
+async def _drop(db: SqlDatabase, pid: int) -> None:
+    async with db.engine.connect() as conn:
+        await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        await conn.commit()
+
+
+async def test_a_rested_connection_the_server_dropped_is_replaced_unseen(
+        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = SqlDatabase(pg_url, pool_size=1, max_overflow=1)
+    try:
+        first = await _backend_pid(db)
+        other = SqlDatabase(pg_url)
+        try:
+            await _drop(other, first)
+        finally:
+            await other.dispose()
+        monkeypatch.setattr(engine, "PING_AFTER_IDLE", 0.0)  # it has rested long enough
+        async with db(read_only=True) as uow:
+            await uow.cursors.get("anything")  # no error: the dead one was never handed out
+        assert await _backend_pid(db) != first
+    finally:
+        await db.dispose()
+
+
+async def test_a_connection_back_in_use_at_once_is_not_pinged(
+        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = SqlDatabase(pg_url, pool_size=1, max_overflow=0)
+    pings: list[object] = []
+    real = db.engine.dialect.do_ping
+    monkeypatch.setattr(db.engine.dialect, "do_ping", lambda c: pings.append(c) or real(c))
+    try:
+        await _backend_pid(db)
+        monkeypatch.setattr(engine, "PING_AFTER_IDLE", 3600.0)
+        for _ in range(5):
+            async with db(read_only=True) as uow:
+                await uow.cursors.get("anything")
+        assert pings == []
+        monkeypatch.setattr(engine, "PING_AFTER_IDLE", 0.0)
+        async with db(read_only=True) as uow:
+            await uow.cursors.get("anything")
+        assert len(pings) == 1
+    finally:
+        await db.dispose()
