@@ -105,15 +105,25 @@ class SqlUnitOfWork(UnitOfWork):
             return self._member.raw
         if self._db.dialect != "sqlite" or self._conn is None:
             return None
-        raw = self._conn.sync_connection.connection.driver_connection  # type: ignore[union-attr]
+        fairy = self._pooled()
+        raw = fairy.driver_connection if fairy is not None else None
         return raw if isinstance(raw, sqlite3.Connection) else None
 
     def _asyncpg(self) -> Any:
         """PostgreSQL through asyncpg: SQLAlchemy's adapter of the connection (fast_path)."""
         if self._db.dialect != "postgresql" or self._conn is None:
             return None
-        adapt = self._conn.sync_connection.connection.dbapi_connection  # type: ignore[union-attr]
+        fairy = self._pooled()
+        adapt = fairy.dbapi_connection if fairy is not None else None
         return adapt if hasattr(adapt, "_start_transaction") else None
+
+    def _pooled(self) -> Any:
+        """The pooled DB-API connection, or None once it was invalidated. Never reconnects:
+        `Connection.connection` would, and a rebind after a lost connection must not wait for
+        a new one (a request then took a statement timeout more, and failed as a 500)."""
+        if self._conn is None or self._conn.invalidated:
+            return None
+        return self._conn.sync_connection._dbapi_connection  # type: ignore[union-attr]
 
     async def _commit(self) -> None:
         assert self._conn is not None
