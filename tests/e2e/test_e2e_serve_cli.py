@@ -105,6 +105,77 @@ async def test_postgresql_serves_with_several_workers(e2e_postgres_url: str) -> 
     assert len(workers) == 2
 
 
+@pytest.mark.postgres
+async def test_workers_share_long_lived_connections_and_stop_together(
+        e2e_postgres_url: str) -> None:
+    """Each worker accepts on a socket of its own (SO_REUSEPORT): connections opened together
+    and kept open, as Telegram keeps its webhook connections, reach every worker, not the one
+    that woke first. SIGTERM to the parent stops every worker."""
+    env = environment(e2e_postgres_url)
+    async with serving(env, "--workers", "2") as client:
+        port = client.base_url.port
+        parent = next(p for p in _serving_parents() if f"--port {port}" in p[1])[0]
+        children = _children(parent)  # the workers, and multiprocessing's resource tracker
+        assert len([c for c in children if "spawn_main" in _cmdline(c)]) == 2
+        clients = [httpx.AsyncClient(base_url=str(client.base_url), timeout=10)
+                   for _ in range(16)]
+        try:  # 16 connections at once, then one request on each (all kept open)
+            pages = await asyncio.gather(*(c.get("/metrics") for c in clients))
+        finally:
+            for c in clients:
+                await c.aclose()
+        workers = {line for page in pages for line in page.text.splitlines()
+                   if line.startswith("starport_pre_checkout_seconds_created")}
+        assert len(workers) == 2  # 2 ** -15 to fail by chance
+        os.kill(parent, 15)
+        for _ in range(150):
+            if not any(_alive(pid) for pid in [parent, *children]):
+                break
+            await asyncio.sleep(0.1)
+        assert not any(_alive(pid) for pid in [parent, *children])
+
+
+def _serving_parents() -> list[tuple[int, str]]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                line = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if "starport.entrypoints.cli serve" in line:
+                found.append((int(entry.name), line))
+    return found
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 async def test_idle_and_slow_connections_neither_stop_requests_nor_stay(tmp_path: Path) -> None:
     import resource
 
