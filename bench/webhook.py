@@ -217,6 +217,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--warmup", type=int, default=64, help="payments before the measured runs")
     p.add_argument("--workers", "--pg-workers", dest="workers", type=int, default=2,
                    help="`starport serve --workers N` on PostgreSQL (1: without the flag)")
+    p.add_argument("--logs", default=None,
+                   help="a directory to keep the servers' logs in (default: a temporary one)")
     p.add_argument("--only", default=",".join(SERVERS),
                    help=f"servers to run, comma-separated, of {','.join(SERVERS)}")
     return p
@@ -241,7 +243,8 @@ async def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     results: dict[Level, dict[str, Run]] = {level: {} for level in levels}
     failures: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="bench-webhook-") as tmp:
+    with (contextlib.nullcontext(args.logs) if args.logs
+          else tempfile.TemporaryDirectory(prefix="bench-webhook-")) as tmp:
         async with contextlib.AsyncExitStack() as stack:
             port = free_port()
             proc = Proc("standin", [sys.executable, "-m", "bench._standin", "--port", str(port)],

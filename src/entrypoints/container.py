@@ -65,7 +65,7 @@ def _sql_job_lock(database: Any) -> Any:
     if dialect is None:  # a test's stand-in database: no engine to lock with
         return MemoryJobLock()
     if dialect != "sqlite":
-        return PostgresJobLock(database.engine)
+        return PostgresJobLock(database.session_engine)
     path = database.engine.url.database
     if not path or path == ":memory:" or path.startswith("file:"):
         return MemoryJobLock()  # a private database: no other process can share it

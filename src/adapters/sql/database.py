@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import exc, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from starport.adapters.sql.engine import (
     BUSY_TIMEOUT_MS,
@@ -42,6 +45,72 @@ class SqlDatabase:
         self.group: GroupCommit | None = (GroupCommit(self.engine, self.counts)
                                           if is_sqlite(self.url) else None)
         self.messages = MessageCache()
+        self._timeouts = (connect_timeout, statement_timeout)
+        self._read_pool = max(1, min(3, pool_size or 3))
+        self._read_turns: asyncio.Semaphore | None = None
+        self._session_engine: AsyncEngine | None = None
+        self._read_engine: AsyncEngine | None = None
+
+    @property
+    def session_engine(self) -> AsyncEngine:
+        """PostgreSQL connections held for a while beside a unit of work's: a job's advisory
+        lock, held while the job's own transactions run. A pool of their own, so that a
+        holder waiting for a transaction's connection can never be what keeps that pool
+        empty (with one pool, as many jobs as pooled connections each held a lock and waited
+        for a second connection until the pool's timeout)."""
+        if self._session_engine is None:
+            connect, statement = self._timeouts
+            self._session_engine = make_engine(self.url, pool_size=2, max_overflow=8,
+                                               connect_timeout=connect,
+                                               statement_timeout=statement)
+        return self._session_engine
+
+    @property
+    def read_engine(self) -> AsyncEngine:
+        """PostgreSQL: the connections of read-only units of work, in autocommit (under READ
+        COMMITTED a read-only transaction's statements each see a snapshot of their own
+        anyway; BEGIN and ROLLBACK cost two round trips). A pool of their own: a read (a
+        pre-checkout, which Telegram waits for) never queues behind the writers' transactions
+        for a connection."""
+        if self._read_engine is None:
+            connect, statement = self._timeouts
+            self._read_engine = make_engine(self.url, pool_size=self._read_pool,
+                                            max_overflow=0, connect_timeout=connect,
+                                            statement_timeout=statement, autocommit=True)
+        return self._read_engine
+
+    async def take_read_turn(self) -> asyncio.Semaphore:
+        """A place among the connections read-only units of work take from their pool, first
+        come, first served; `release()` it once the connection is back. SQLAlchemy's pool
+        waits on an asyncio queue, where a newcomer takes a connection given back while an
+        earlier waiter is being woken, and that waiter queues again at the end: under a steady
+        load a read could wait as long as the load lasted (bench/webhook.py, SQLite, 3,000
+        payments at 256 payers: the first pre-checkouts answered after 6 s, when the others
+        were done; a pre-checkout has 10 s). Writers need no turn: on SQLite they queue on
+        the group commit's lock, which is fair; on PostgreSQL their unfair wait stayed
+        bounded (p99 1.9 s through a 9 s burst of 4,000 payments at 256 payers, as in a 2 s
+        one), and a turn cost their throughput a sixth (see docs/benchmarks.md). Past the
+        connect timeout, the pool's own error (the caller's 503)."""
+        turn = self._read_turns
+        if turn is None:
+            turn = self._read_turns = asyncio.Semaphore(self._read_places())
+        if not turn.locked():  # free: taken at once, no timer
+            await turn.acquire()
+            return turn
+        try:
+            async with asyncio.timeout(self._timeouts[0]):
+                await turn.acquire()
+        except TimeoutError:
+            raise exc.TimeoutError(f"no database connection free within "
+                                   f"{self._timeouts[0]:g} s") from None
+        return turn
+
+    def _read_places(self) -> int:
+        if self.dialect == "postgresql":
+            return self._read_pool
+        pool: Any = self.engine.pool
+        places = pool.size() + max(0, getattr(pool, "_max_overflow", 0))
+        return max(1, places - 1)  # SQLite: the group commit's batch holds one
 
     def __call__(self, read_only: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(self, read_only, self.sender)
@@ -78,3 +147,7 @@ class SqlDatabase:
         if self.group is not None:
             await self.group.close()
         await self.engine.dispose()
+        if self._session_engine is not None:
+            await self._session_engine.dispose()
+        if self._read_engine is not None:
+            await self._read_engine.dispose()

@@ -29,10 +29,12 @@ def is_sqlite(url: str | URL) -> bool:
 def make_engine(url: str | URL, *, pool_size: int | None = None,
                 max_overflow: int | None = None, echo: bool = False,
                 busy_timeout_ms: int = BUSY_TIMEOUT_MS, connect_timeout: float = 5.0,
-                statement_timeout: float | None = None) -> AsyncEngine:
+                statement_timeout: float | None = None, autocommit: bool = False
+                ) -> AsyncEngine:
     """PostgreSQL: `connect_timeout` bounds a connect and the wait for a pooled connection,
     `statement_timeout` (None: none) each statement, on the server and in the client (a server
-    that hangs, not only one that refuses); a transaction left idle is ended after six."""
+    that hangs, not only one that refuses); a transaction left idle is ended after six.
+    `autocommit` (PostgreSQL): each statement a transaction of its own, for reads."""
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         _create_parent(u.database)
@@ -47,9 +49,9 @@ def make_engine(url: str | URL, *, pool_size: int | None = None,
         return engine
     # Two cores: a handful of busy connections saturate them; overflow absorbs bursts.
     engine = create_async_engine(
-        u, echo=echo, pool_size=pool_size or 5, max_overflow=10 if max_overflow is None
+        u, echo=echo, pool_size=pool_size or 5, max_overflow=0 if max_overflow is None
         else max_overflow, pool_recycle=1800, pool_timeout=connect_timeout,
-        isolation_level="READ COMMITTED",
+        isolation_level="AUTOCOMMIT" if autocommit else "READ COMMITTED",
         connect_args=_postgres_timeouts(u.get_driver_name(), connect_timeout, statement_timeout),
     )
     _ping_when_idle(engine)

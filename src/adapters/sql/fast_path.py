@@ -21,6 +21,7 @@ Errors are raised as SQLAlchemy's `DBAPIError`s, as the ordinary path raises the
 from __future__ import annotations
 
 import collections
+import functools
 import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
@@ -29,6 +30,7 @@ from typing import Any, NamedTuple, TypeVar
 from sqlalchemy import Executable
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, NoResultFound
+from sqlalchemy.sql.util import find_tables
 
 S = TypeVar("S", bound=Executable)
 
@@ -49,6 +51,8 @@ class Prepared(NamedTuple):
     row: type[tuple[Any, ...]] | None  # a namedtuple of the result columns
     keys: tuple[str, ...]
     results: tuple[Callable[[Any], Any] | None, ...]
+    tables: frozenset[str]  # every table the statement names
+    blind: str | None  # "insert" / "update": a write with nothing back (see Gateway.write)
 
 
 _PREPARED: dict[tuple[int, str, str, tuple[str, ...]], Prepared | None] = {}
@@ -81,8 +85,21 @@ def _prepare(statement: Executable, names: tuple[str, ...], dialect: Dialect) ->
         return None
     row = collections.namedtuple("Row", keys) if keys else None  # type: ignore[misc]
     results = tuple(c[3]._cached_result_processor(dialect, None) for c in columns)
+    tables = frozenset(t.name for t in find_tables(statement, include_crud=True,  # type: ignore[arg-type]
+                                                    include_joins=True, include_aliases=True))
     return Prepared(compiled.string, compiled, order, tuple(processors.get(n) for n in order),
-                    row, keys, results)
+                    row, keys, results, tables, _blind(statement, keys))
+
+
+def _blind(statement: Any, keys: tuple[str, ...]) -> str | None:
+    """A plain INSERT ... VALUES or UPDATE with no RETURNING and no ON CONFLICT: a write whose
+    only answer is success or an error."""
+    if keys or not getattr(statement, "is_dml", False):
+        return None
+    if getattr(statement, "_post_values_clause", None) is not None:  # ON CONFLICT
+        return None
+    kind = getattr(statement, "__visit_name__", None)
+    return kind if kind in ("insert", "update") else None
 
 
 def _args(p: Prepared, params: dict[str, Any] | None) -> list[Any]:
@@ -148,25 +165,44 @@ async def run_many_asyncpg(adapt: Any, p: Prepared, params: Sequence[dict[str, A
 _ROWCOUNT = re.compile(r"(?:SELECT|UPDATE|DELETE|INSERT \d+) (\d+)")
 
 
+def arguments(p: Prepared, params: dict[str, Any] | None) -> list[Any]:
+    """The statement's positional values, converted as SQLAlchemy converts them."""
+    return _args(p, params)
+
+
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+
+
+@functools.lru_cache(maxsize=512)
+def _shifted(sql: str, by: int) -> str:
+    return _PLACEHOLDER.sub(lambda m: f"${int(m.group(1)) + by}", sql) if by else sql
+
+
+def combined(writes: Sequence[tuple[str, Sequence[Any]]], main: str | None,
+             main_args: Sequence[Any] = ()) -> tuple[str, list[Any]]:
+    """Writes waiting to be sent, as data-modifying WITH clauses of one statement ahead of
+    `main` (or of `SELECT 1`): PostgreSQL runs each clause exactly once, all on the statement's
+    snapshot, and checks foreign keys at its end. The placeholders are renumbered in turn."""
+    parts: list[str] = []
+    args: list[Any] = []
+    for i, (sql, values) in enumerate(writes):
+        parts.append(f"w{i} AS ({_shifted(sql, len(args))})")
+        args.extend(values)
+    tail = _shifted(main, len(args)) if main is not None else "SELECT 1"
+    args.extend(main_args)
+    return f"WITH {', '.join(parts)} {tail}", args
+
+
 async def run_asyncpg(adapt: Any, p: Prepared, params: dict[str, Any] | None,
-                      dialect: Dialect) -> FastResult:
-    """`adapt`: SQLAlchemy's AsyncAdapt_asyncpg_connection under the unit's transaction."""
+                      dialect: Dialect,
+                      before: Sequence[tuple[str, Sequence[Any]]] = ()) -> FastResult:
+    """`adapt`: SQLAlchemy's AsyncAdapt_asyncpg_connection under the unit's transaction.
+    `before`: writes sent ahead of the statement, in the same round trip (`combined`)."""
     args = _args(p, params)
-    try:
-        async with adapt._execute_mutex:
-            if adapt._transaction is None:
-                await adapt._start_transaction()
-            statement, _ = await adapt._prepare(p.sql, dialect._invalidate_schema_cache_asof)
-            fetched = await statement.fetch(*args)
-            status = statement.get_statusmsg()
-    except adapt.dbapi.Error as exc:  # BEGIN failed: already SQLAlchemy's DB-API error
-        raise DBAPIError.instance(p.sql, args, exc, adapt.dbapi.Error) from exc
-    except Exception as exc:
-        try:
-            adapt._handle_exception(exc)  # asyncpg's error as the DB-API error it maps to
-        except adapt.dbapi.Error as translated:
-            raise DBAPIError.instance(p.sql, args, translated, adapt.dbapi.Error) from exc
-        raise
+    sql = p.sql
+    if before:
+        sql, args = combined(before, sql, args)
+    fetched, status = await _fetch_asyncpg(adapt, sql, args, dialect)
     found = _ROWCOUNT.match(status or "")
     rowcount = int(found.group(1)) if found else -1
     rows: list[Any] = []
@@ -175,6 +211,33 @@ async def run_asyncpg(adapt: Any, p: Prepared, params: dict[str, Any] | None,
         rows = [make([v if f is None else f(v) for v, f in zip(tuple(r), results, strict=True)])
                 for r in fetched]
     return FastResult(rows, p.keys, rowcount)
+
+
+async def send_asyncpg(adapt: Any, writes: Sequence[tuple[str, Sequence[Any]]],
+                       dialect: Dialect) -> None:
+    """Writes waiting to be sent, in one round trip (`combined`)."""
+    sql, args = (writes[0][0], list(writes[0][1])) if len(writes) == 1 else combined(writes,
+                                                                                      None)
+    await _fetch_asyncpg(adapt, sql, args, dialect)
+
+
+async def _fetch_asyncpg(adapt: Any, sql: str, args: list[Any], dialect: Dialect
+                         ) -> tuple[list[Any], str | None]:
+    try:
+        async with adapt._execute_mutex:
+            if adapt._transaction is None:
+                await adapt._start_transaction()
+            statement, _ = await adapt._prepare(sql, dialect._invalidate_schema_cache_asof)
+            fetched = await statement.fetch(*args)
+            return fetched, statement.get_statusmsg()
+    except adapt.dbapi.Error as exc:  # BEGIN failed: already SQLAlchemy's DB-API error
+        raise DBAPIError.instance(sql, args, exc, adapt.dbapi.Error) from exc
+    except Exception as exc:
+        try:
+            adapt._handle_exception(exc)  # asyncpg's error as the DB-API error it maps to
+        except adapt.dbapi.Error as translated:
+            raise DBAPIError.instance(sql, args, translated, adapt.dbapi.Error) from exc
+        raise
 
 
 class FastResult:

@@ -16,12 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from starport.adapters.sql.fast_path import (
     FastResult,
     Prepared,
+    arguments,
     hot,
     prepared,
     run,
     run_asyncpg,
     run_many,
     run_many_asyncpg,
+    send_asyncpg,
 )
 from starport.application.unit_of_work import Conflict
 
@@ -69,11 +71,17 @@ class Gateway:
         self.asyncpg = asyncpg  # PostgreSQL: SQLAlchemy's adapter of the asyncpg connection
         self._counts = counts
         self._identity: dict[tuple[str, object], Any] = {}
+        # PostgreSQL: blind writes not sent yet, with the tables they write (see `write`)
+        self._waiting: list[tuple[str, list[Any]]] = []
+        self._waiting_tables: set[str] = set()
+        self._waiting_args = 0
 
     async def execute(self, statement: Executable,
                       params: Sequence[dict[str, Any]] | dict[str, Any] | None = None
                       ) -> CursorResult[Any]:
         self._counts.statements += 1
+        if self.read_only and statement.is_dml:
+            raise RuntimeError("a read-only unit of work cannot write")
         if self.raw is not None:
             fast = self._fast(statement, params)
             if fast is not None:
@@ -82,6 +90,8 @@ class Gateway:
             fast = await self._fast_asyncpg(statement, params)
             if fast is not None:
                 return fast  # type: ignore[return-value]
+        if self._waiting:
+            await self.flush()
         try:
             return await self.conn.execute(statement, params)
         except DBAPIError as exc:
@@ -122,13 +132,64 @@ class Gateway:
         if plan is None:
             return None
         p, many = plan
+        before: list[tuple[str, list[Any]]] = []
+        if self._waiting:
+            if many or p.tables & self._waiting_tables:  # it must see them: sent first
+                await self.flush()
+            else:  # it cannot see them either way: both in one round trip
+                before = self._take_waiting()
         try:
             if many:
                 return await run_many_asyncpg(self.asyncpg, p, params)  # type: ignore[arg-type]
             return await run_asyncpg(self.asyncpg, p, params,  # type: ignore[arg-type]
-                                     self._sa_dialect)
+                                     self._sa_dialect, before)
         except DBAPIError as exc:
             raise translate(exc) from exc
+
+    async def write(self, statement: Executable,
+                    params: Sequence[dict[str, Any]] | dict[str, Any]) -> None:
+        """A write the caller needs nothing back from (no rows, no row count), of a row that
+        exists or is new. On PostgreSQL it may wait, to go in the round trip of the next
+        statement as a data-modifying WITH clause (`fast_path.combined`), or at the commit:
+        a payment's dozen writes then cost one round trip instead of one each. Its error
+        (a unique key taken: `Conflict`) surfaces there, still inside the unit of work.
+        What waits is sent before any statement that reads or writes a table it writes
+        (statements of one round trip share a snapshot, so a read beside a write to its
+        table would not see it, and one row cannot be changed twice in one statement), and
+        an UPDATE waits only when nothing else waits for its table."""
+        plan = None if self.asyncpg is None or self.read_only else self._plan(statement,
+                                                                              params)
+        if plan is None or plan[0].blind is None:
+            await self.execute(statement, params)
+            return
+        p, many = plan
+        self._counts.statements += 1
+        table = p.tables
+        if self._waiting and ((p.blind == "update" and table & self._waiting_tables)
+                              or self._waiting_args > 4096):
+            await self.flush()
+        for one in (params if many else [params]):  # type: ignore[union-attr]
+            args = arguments(p, one)  # type: ignore[arg-type]
+            self._waiting.append((p.sql, args))
+            self._waiting_args += len(args)
+        self._waiting_tables |= table
+
+    async def flush(self) -> None:
+        """Send the writes that wait (before COMMIT, or before a statement that must see
+        them)."""
+        writes = self._take_waiting()
+        if not writes:
+            return
+        try:
+            await send_asyncpg(self.asyncpg, writes, self._sa_dialect)
+        except DBAPIError as exc:
+            raise translate(exc) from exc
+
+    def _take_waiting(self) -> list[tuple[str, list[Any]]]:
+        writes, self._waiting = self._waiting, []
+        self._waiting_tables = set()
+        self._waiting_args = 0
+        return writes
 
     def insert(self, table: Table) -> Any:
         """An INSERT that understands `on_conflict_do_nothing/do_update` on both engines."""

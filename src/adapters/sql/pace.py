@@ -4,6 +4,8 @@ with one statement, timed by the database's clock (the hosts' clocks need not ag
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import text
 
 from starport.adapters.sql.database import SqlDatabase
@@ -52,14 +54,20 @@ class SqlPace:
         return max(0.0, begins - now)
 
     async def hold_off(self, seconds: float) -> None:
-        async with self._db.exclusive_writes(), self._db.engine.begin() as conn:
-            await conn.execute(_HOLD_OFF[self._db.dialect], {"name": self._name,
-                                                             "seconds": seconds})
+        await self._one(_HOLD_OFF[self._db.dialect], {"name": self._name, "seconds": seconds})
 
     async def take(self, span: float) -> tuple[float, float]:
         """(when the stretch begins, now), both by the database's clock."""
-        # SQLite: queue with this process's other writers
-        async with self._db.exclusive_writes(), self._db.engine.begin() as conn:
-            row = (await conn.execute(self._statement, {"name": self._name, "span": span})
-                   ).one()
+        row = (await self._one(self._statement, {"name": self._name, "span": span})).one()
         return float(row.begins), float(row.now)
+
+    async def _one(self, statement: Any, values: dict[str, Any]) -> Any:
+        """One statement, a transaction of its own. PostgreSQL: in autocommit (one round trip
+        instead of BEGIN, the statement and COMMIT). SQLite: queued with this process's
+        other writers."""
+        if self._db.dialect == "postgresql":
+            async with self._db.engine.connect() as conn:
+                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                return await conn.execute(statement, values)
+        async with self._db.exclusive_writes(), self._db.engine.begin() as conn:
+            return await conn.execute(statement, values)

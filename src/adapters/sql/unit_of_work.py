@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import weakref
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,7 @@ class SqlUnitOfWork(UnitOfWork):
         self._conn: AsyncConnection | None = None
         self._member: Batch | None = None  # SQLite: this writer's place in a group commit
         self._gw: Gateway | None = None
+        self._turn: asyncio.Semaphore | None = None  # a reader's place (take_read_turn)
 
     async def _begin(self) -> None:
         group = None if self.read_only else self._db.group
@@ -52,13 +54,17 @@ class SqlUnitOfWork(UnitOfWork):
             self._bind()
             return
         try:
-            self._conn = await self._db.engine.connect()
             if self.read_only:
-                # SQLite: a plain BEGIN, which never waits for the writer. PostgreSQL: BEGIN
-                # READ ONLY (one statement), where a write fails loudly.
-                self._conn = await self._conn.execution_options(
-                    **({"postgresql_readonly": True} if self._db.dialect == "postgresql"
-                       else {READ_ONLY: True}))
+                self._turn = await self._db.take_read_turn()
+            if self.read_only and self._db.dialect == "postgresql":
+                # each statement on its own (autocommit): see SqlDatabase.read_engine; the
+                # gateway refuses writes
+                self._conn = await self._db.read_engine.connect()
+            else:
+                self._conn = await self._db.engine.connect()
+            if self.read_only and self._db.dialect != "postgresql":
+                # SQLite: a plain BEGIN, which never waits for the writer
+                self._conn = await self._conn.execution_options(**{READ_ONLY: True})
             await self._conn.begin()
             if self.read_only:
                 self._db.counts.read_transactions += 1
@@ -128,6 +134,8 @@ class SqlUnitOfWork(UnitOfWork):
     async def _commit(self) -> None:
         assert self._conn is not None
         await self._ledger.flush()
+        if self._gw is not None:
+            await self._gw.flush()  # PostgreSQL: the writes that waited, in one round trip
         if self._member is not None:
             await self._leave(committed=True)
             return
@@ -156,6 +164,8 @@ class SqlUnitOfWork(UnitOfWork):
             self._db.group.rollback(member)
 
     async def reopen(self) -> AsyncConnection:
+        if self._turn is None:
+            self._turn = await self._db.take_read_turn()
         conn = await self._db.engine.connect()
         conn = await conn.execution_options(**{READ_ONLY: True})
         await conn.begin()
@@ -184,6 +194,9 @@ class SqlUnitOfWork(UnitOfWork):
                 await self._conn.close()
         finally:
             self._conn = None
+            turn, self._turn = self._turn, None
+            if turn is not None:
+                turn.release()
 
 
 class _AfterCommit:

@@ -35,7 +35,7 @@ async def test_a_rested_connection_the_server_dropped_is_replaced_unseen(
         finally:
             await other.dispose()
         monkeypatch.setattr(engine, "PING_AFTER_IDLE", 0.0)  # it has rested long enough
-        async with db(read_only=True) as uow:
+        async with db() as uow:  # a transaction: on db.engine
             await uow.cursors.get("anything")  # no error: the dead one was never handed out
         assert await _backend_pid(db) != first
     finally:
@@ -52,11 +52,11 @@ async def test_a_connection_back_in_use_at_once_is_not_pinged(
         await _backend_pid(db)
         monkeypatch.setattr(engine, "PING_AFTER_IDLE", 3600.0)
         for _ in range(5):
-            async with db(read_only=True) as uow:
+            async with db() as uow:  # a transaction: on db.engine
                 await uow.cursors.get("anything")
         assert pings == []
         monkeypatch.setattr(engine, "PING_AFTER_IDLE", 0.0)
-        async with db(read_only=True) as uow:
+        async with db() as uow:  # a transaction: on db.engine
             await uow.cursors.get("anything")
         assert len(pings) == 1
     finally:

@@ -137,5 +137,6 @@ async def test_one_charge_cannot_pay_two_sessions(race: Race) -> None:
                 await uow.sessions.save(s)
                 await uow.commit()
             else:
-                with pytest.raises(Conflict):
+                with pytest.raises(Conflict):  # at the save, or where the write is sent
                     await uow.sessions.save(s)
+                    await uow.commit()

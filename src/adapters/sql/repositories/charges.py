@@ -29,7 +29,7 @@ class SqlCharges:
         return m.charge_from(row) if row else None
 
     async def add(self, charge: Charge) -> None:
-        await self._gw.execute(_INSERT, m.charge_values(charge))  # the same again: Conflict
+        await self._gw.write(_INSERT, m.charge_values(charge))  # the same again: Conflict
 
     async def save(self, charge: Charge) -> None:
         values = m.charge_values(charge)

@@ -37,6 +37,10 @@ _ENTRY_BY_KEY = hot(select(e, p.c.account_id, p.c.amount).join(p, p.c.entry_id =
                  .where(e.c.idempotency_key == bindparam("b_key")).order_by(p.c.position))
 _ACCOUNTS = (select(a).where(a.c.id.in_(bindparam("b_ids", expanding=True))).order_by(a.c.id))
 _ACCOUNTS_LOCKED = _ACCOUNTS.with_for_update()
+# One account (a purchase's sales account, read without a lock): on the short path, which
+# takes no expanding IN.
+_ACCOUNT = hot(select(a).where(a.c.id == bindparam("b_id")))
+_ACCOUNT_LOCKED = hot(_ACCOUNT.with_for_update())
 
 
 
@@ -79,14 +83,14 @@ class SqlLedger:
         return m.entry_from(rows[0], rows) if rows else None
 
     async def add(self, entry: JournalEntry, accounts: dict[str, Account]) -> None:
-        await self._gw.execute(_INSERT_ENTRY, m.entry_values(entry))  # a reused key: Conflict
+        await self._gw.write(_INSERT_ENTRY, m.entry_values(entry))  # a reused key: Conflict
         unknown = sorted((set(accounts) | set(entry.accounts)) - self._loaded.keys())
         if unknown:
             await self._create(unknown)
-        await self._gw.execute(_INSERT_POSTINGS, m.posting_values(entry))
+        await self._gw.write(_INSERT_POSTINGS, m.posting_values(entry))
         for account in accounts.values():
-            if self._locked(account.id):
-                await self._gw.execute(_SET_BALANCE, {"b_id": account.id,
+            if self._locked(account.id):  # opened above, locked: the row is there
+                await self._gw.write(_SET_BALANCE, {"b_id": account.id,
                                                       "balance": account.balance,
                                                       "version": account.version})
                 self._loaded[account.id] = account
@@ -101,7 +105,7 @@ class SqlLedger:
                   for i, (d, n) in sorted(self._pending.items())]
         self._pending.clear()
         if params:
-            await self._gw.execute(_APPLY_DELTA, params)
+            await self._gw.write(_APPLY_DELTA, params)
 
     async def balance(self, account_id: str) -> int:
         found = (await self._gw.execute(_BALANCE, {"b_id": account_id})).first()
@@ -152,8 +156,12 @@ class SqlLedger:
         found: dict[str, tuple[int, int]] = {}
         for group, lock in groups:
             if group:
-                rows = await self._gw.execute(_ACCOUNTS_LOCKED if lock else _ACCOUNTS,
-                                              {"b_ids": group})
+                if len(group) == 1:
+                    rows = await self._gw.execute(_ACCOUNT_LOCKED if lock else _ACCOUNT,
+                                                  {"b_id": group[0]})
+                else:
+                    rows = await self._gw.execute(_ACCOUNTS_LOCKED if lock else _ACCOUNTS,
+                                                  {"b_ids": group})
                 found |= {r.id: (r.balance, r.version) for r in rows}
         return found
 

@@ -60,7 +60,7 @@ class SqlOutbox:
         self._gw = gw
 
     async def add(self, item: OutboxItem) -> None:
-        await self._gw.execute(_INSERT, m.outbox_values(item))
+        await self._gw.write(_INSERT, m.outbox_values(item))
 
     async def claim(self, now: datetime, lease_until: datetime) -> OutboxItem | None:
         """Two statements (the job's, not the hot path's): the pick locks its row on PostgreSQL

@@ -26,6 +26,7 @@ _INSERT = hot(t.insert())
 class SqlSessions:
     def __init__(self, gw: Gateway) -> None:
         self._gw = gw
+        self._locked: set[str] = set()  # read FOR UPDATE in this transaction: the row is there
 
     async def add(self, session: PaymentSession) -> None:
         await self._gw.execute(_INSERT, m.session_values(session))
@@ -34,6 +35,8 @@ class SqlSessions:
     async def get(self, session_id: str) -> PaymentSession | None:
         found = await self._load(_GET_UNLOCKED if self._gw.read_only else _GET,
                                  {"b_id": session_id})
+        if found and not self._gw.read_only:
+            self._locked.add(session_id)
         return found[0] if found else None
 
     async def by_invoice(self, provider: Provider, invoice_id: str) -> PaymentSession | None:
@@ -45,6 +48,10 @@ class SqlSessions:
     async def save(self, session: PaymentSession) -> None:
         values = m.session_values(session)
         changes = {k: v for k, v in values.items() if k != "id"}
+        if session.id in self._locked:
+            await self._gw.write(_UPDATE, {**changes, "b_id": session.id})
+            self._gw.keep("session", session.id, session)
+            return
         result = await self._gw.execute(_UPDATE, {**changes, "b_id": session.id})
         if result.rowcount == 0:
             await self._gw.execute(_INSERT, values)

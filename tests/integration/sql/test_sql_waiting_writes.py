@@ -1,0 +1,179 @@
+"""PostgreSQL: blind writes wait and go together (Gateway.write, fast_path.combined), and a
+read-only unit of work runs without a transaction. Whatever waits is seen by every later
+statement that touches its tables, lands with the commit or not at all, and fails as the
+same writes one by one would."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from tests.contract.contract_samples import session as sample_session
+
+from starport.adapters.sql import SqlDatabase, fast_path
+from starport.adapters.sql.job_lock import PostgresJobLock
+from starport.adapters.sql.repositories.sessions import _INSERT, _UPDATE
+from starport.adapters.sql.tables import charges, outbox, sessions
+from starport.application.effects import OutboxItem, SendText
+from starport.application.unit_of_work import Conflict
+from starport.domain.charges import Charge
+from starport.domain.money import Stars
+from starport.domain.providers import Provider
+
+pytestmark = pytest.mark.postgres
+NOW = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def round_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The SQL of every statement the short path sent, one entry per round trip."""
+    sent: list[str] = []
+    real = fast_path._fetch_asyncpg
+
+    async def fetch(adapt: Any, sql: str, args: list[Any], dialect: Any) -> Any:
+        sent.append(sql)
+        return await real(adapt, sql, args, dialect)
+
+    monkeypatch.setattr(fast_path, "_fetch_asyncpg", fetch)
+    return sent
+
+
+def charge(session_id: str, charge_id: str) -> Charge:
+    return Charge(provider=Provider.TELEGRAM_STARS, charge_id=charge_id, session_id=session_id,
+                  paid=Stars(50), reported_at=NOW, payer_telegram_id=7)
+
+
+def message(item_id: str, chat: int = 7) -> OutboxItem:
+    return OutboxItem.now(item_id, chat, SendText("thanks"), NOW)
+
+
+async def rows(db: SqlDatabase, statement: Any) -> list[Any]:
+    async with db.engine.connect() as conn:
+        return list(await conn.execute(statement))
+
+
+async def test_writes_wait_for_the_next_statement_and_go_with_it(pg_url: str,
+                                                                 round_trips: list[str]
+                                                                 ) -> None:
+    db = SqlDatabase(pg_url)
+    try:
+        async with db() as uow:
+            await uow.sessions.add(sample_session("ww-1"))  # the session must exist first
+            await uow.commit()
+        round_trips.clear()
+        async with db() as uow:
+            await uow.charges.add(charge("ww-1", "ww-charge-1"))
+            await uow.outbox.add(message("ww-out-1"))
+            await uow.outbox.add(message("ww-out-2"))
+            assert round_trips == []  # nothing sent yet
+            found = await uow.sessions.get("ww-1")  # another table: the writes go with it
+            assert found is not None and found.id == "ww-1"
+            assert len(round_trips) == 1 and round_trips[0].startswith("WITH w0 AS (INSERT")
+            await uow.commit()
+        assert len(round_trips) == 1  # nothing left to send at the commit
+        assert len(await rows(db, select(charges).where(charges.c.charge_id
+                                                          == "ww-charge-1"))) == 1
+        assert len(await rows(db, select(outbox).where(outbox.c.id.in_(
+            ["ww-out-1", "ww-out-2"])))) == 2
+    finally:
+        await db.dispose()
+
+
+async def test_a_read_of_a_table_written_meanwhile_sees_the_write(pg_url: str,
+                                                                  round_trips: list[str]
+                                                                  ) -> None:
+    db = SqlDatabase(pg_url)
+    try:
+        async with db() as uow:
+            await uow.sessions.add(sample_session("ww-2"))
+            await uow.commit()
+        round_trips.clear()
+        async with db() as uow:
+            await uow.charges.add(charge("ww-2", "ww-charge-2"))
+            seen = await uow.charges.get(Provider.TELEGRAM_STARS, "ww-charge-2")
+            assert seen is not None and seen.session_id == "ww-2"
+            assert len(round_trips) == 2  # the insert alone, then the read
+            await uow.rollback()
+        assert await rows(db, select(charges).where(charges.c.charge_id
+                                                      == "ww-charge-2")) == []
+    finally:
+        await db.dispose()
+
+
+async def test_an_update_after_a_waiting_write_of_its_table_is_sent_after_it(
+        pg_url: str, round_trips: list[str]) -> None:
+    """An UPDATE beside the INSERT of its row, in one statement, would not find the row."""
+    from starport.adapters.sql import mappers as m
+
+    db = SqlDatabase(pg_url)
+    try:
+        async with db() as uow:
+            fresh = sample_session("ww-3")
+            gw = uow._gw
+            assert gw is not None
+            await gw.write(_INSERT, m.session_values(fresh))
+            fresh.credits = 777
+            values = m.session_values(fresh)
+            await gw.write(_UPDATE, {**{k: v for k, v in values.items() if k != "id"},
+                                     "b_id": fresh.id})
+            assert len(round_trips) == 1  # the insert went first
+            await uow.commit()
+        stored = await rows(db, select(sessions.c.credits).where(sessions.c.id == "ww-3"))
+        assert stored == [(777,)]
+    finally:
+        await db.dispose()
+
+
+async def test_a_duplicate_among_waiting_writes_is_a_conflict_and_nothing_lands(
+        pg_url: str) -> None:
+    db = SqlDatabase(pg_url)
+    try:
+        async with db() as uow:
+            await uow.sessions.add(sample_session("ww-4"))
+            await uow.charges.add(charge("ww-4", "ww-charge-4"))
+            await uow.commit()
+        with pytest.raises(Conflict):
+            async with db() as uow:
+                await uow.outbox.add(message("ww-out-4"))
+                await uow.charges.add(charge("ww-4", "ww-charge-4"))  # taken: at the commit
+                await uow.commit()
+        assert await rows(db, select(outbox).where(outbox.c.id == "ww-out-4")) == []
+    finally:
+        await db.dispose()
+
+
+async def test_a_read_only_unit_runs_no_transaction_and_refuses_writes(
+        pg_url: str, round_trips: list[str]) -> None:
+    db = SqlDatabase(pg_url)
+    try:
+        async with db(read_only=True) as uow:
+            assert await uow.sessions.get("no-such-session") is None
+            assert round_trips and round_trips[-1].startswith("SELECT")
+            assert uow._asyncpg()._transaction is None  # no BEGIN was sent, no ROLLBACK due
+            with pytest.raises(RuntimeError, match="read-only"):
+                await uow.outbox.add(message("ww-out-5"))
+        assert await rows(db, select(outbox).where(outbox.c.id == "ww-out-5")) == []
+        async with db() as uow:  # the same pooled connection, back in a transaction
+            await uow.sessions.get("no-such-session")
+            assert uow._asyncpg()._transaction is not None
+    finally:
+        await db.dispose()
+
+
+async def test_a_job_lock_never_takes_a_connection_its_job_needs(pg_url: str) -> None:
+    """The lock's connection comes from a pool of its own: with a transaction pool of one, a
+    job holding its lock still gets the connection for its work (it used to wait for it)."""
+    db = SqlDatabase(pg_url, pool_size=1, max_overflow=0, connect_timeout=2)
+    try:
+        async with PostgresJobLock(db.session_engine).hold("ww-job") as held:
+            assert held
+            async with asyncio.timeout(10):
+                async with db() as uow:
+                    await uow.sessions.add(sample_session("ww-6"))
+                    await uow.commit()
+        assert len(await rows(db, select(sessions).where(sessions.c.id == "ww-6"))) == 1
+    finally:
+        await db.dispose()
