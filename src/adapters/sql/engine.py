@@ -38,16 +38,21 @@ def make_engine(url: str | URL, *, pool_size: int | None = None,
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         _create_parent(u.database)
-        # In-process writers queue on an asyncio lock (see SqlDatabase), so a few connections do.
+        # Writers share one connection (the group commit), readers take turns for the rest
+        # (SqlDatabase.take_read_turn). No overflow: a connection opened beyond the pool is
+        # closed when given back, and a new one pays SQLite's schema read again.
         extra: dict[str, Any] = {}
         if u.get_driver_name() == "aiosqlite":  # statements run in the loop: no thread hops
             from starport.adapters.sql.sqlite_driver import inline_dbapi
             extra["module"] = inline_dbapi(busy_timeout_ms)
-        engine = create_async_engine(u, echo=echo, pool_size=pool_size or 2,
-                                     max_overflow=max_overflow or 2, **extra)
+        engine = create_async_engine(u, echo=echo, pool_size=pool_size or 4,
+                                     max_overflow=max_overflow or 0, **extra)
         _sqlite_transactions(engine, busy_timeout_ms)
         return engine
-    # Two cores: a handful of busy connections saturate them; overflow absorbs bursts.
+    # Two cores: a handful of busy connections saturate them. No overflow: beyond the pool a
+    # connection was opened and closed per transaction under load (272 connects in one run of
+    # bench/webhook.py, each a server process forked and every statement prepared anew);
+    # a transaction waits for a pooled one instead, up to the connect timeout.
     engine = create_async_engine(
         u, echo=echo, pool_size=pool_size or 5, max_overflow=0 if max_overflow is None
         else max_overflow, pool_recycle=1800, pool_timeout=connect_timeout,
