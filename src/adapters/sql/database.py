@@ -115,10 +115,14 @@ class SqlDatabase:
     def __call__(self, read_only: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(self, read_only, self.sender)
 
+    def _probe_engine(self) -> AsyncEngine:
+        """PostgreSQL: the readers' pool, where a probe never waits behind busy writers."""
+        return self.read_engine if self.dialect == "postgresql" else self.engine
+
     async def ping(self) -> None:
         """Raises when the database cannot be reached (the caller bounds the wait). On SQLite a
         plain BEGIN: a health check never queues behind the writer."""
-        async with self.engine.connect() as conn:
+        async with self._probe_engine().connect() as conn:
             conn = await conn.execution_options(**{READ_ONLY: True})
             await conn.execute(text("SELECT 1"))
             await conn.rollback()
@@ -128,7 +132,7 @@ class SqlDatabase:
         from starport.adapters.sql import migrate
 
         try:
-            async with self.engine.connect() as conn:
+            async with self._probe_engine().connect() as conn:
                 conn = await conn.execution_options(**{READ_ONLY: True})
                 found = (await conn.execute(text("SELECT version_num FROM alembic_version"))
                          ).scalar()

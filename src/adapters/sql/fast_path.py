@@ -88,15 +88,21 @@ def _prepare(statement: Executable, names: tuple[str, ...], dialect: Dialect) ->
     tables = frozenset(t.name for t in find_tables(statement, include_crud=True,  # type: ignore[arg-type]
                                                     include_joins=True, include_aliases=True))
     return Prepared(compiled.string, compiled, order, tuple(processors.get(n) for n in order),
-                    row, keys, results, tables, _blind(statement, keys))
+                    row, keys, results, tables, _blind(statement, keys, tables))
 
 
-def _blind(statement: Any, keys: tuple[str, ...]) -> str | None:
-    """A plain INSERT ... VALUES or UPDATE with no RETURNING and no ON CONFLICT: a write whose
-    only answer is success or an error."""
+def _blind(statement: Any, keys: tuple[str, ...], tables: frozenset[str]) -> str | None:
+    """A plain INSERT ... VALUES or UPDATE of one table, reading no other (no subquery, no
+    INSERT ... SELECT), with no RETURNING and no ON CONFLICT: a write whose only answer is
+    success or an error, and which reads nothing a waiting write could change."""
     if keys or not getattr(statement, "is_dml", False):
         return None
     if getattr(statement, "_post_values_clause", None) is not None:  # ON CONFLICT
+        return None
+    if getattr(statement, "select", None) is not None:  # INSERT ... SELECT
+        return None
+    target = getattr(getattr(statement, "table", None), "name", None)
+    if tables != {target}:
         return None
     kind = getattr(statement, "__visit_name__", None)
     return kind if kind in ("insert", "update") else None

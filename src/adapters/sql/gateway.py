@@ -27,6 +27,7 @@ from starport.adapters.sql.fast_path import (
 )
 from starport.application.unit_of_work import Conflict
 
+WAITING_ARGS = 4096  # values of the writes that wait, at most (a statement takes 32,767)
 # unique_violation, serialization_failure, deadlock_detected
 _RETRYABLE_SQLSTATES = {"23505", "40001", "40P01"}
 _SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
@@ -75,6 +76,7 @@ class Gateway:
         self._waiting: list[tuple[str, list[Any]]] = []
         self._waiting_tables: set[str] = set()
         self._waiting_args = 0
+        self._lost: BaseException | None = None  # what kept waiting writes from being sent
 
     async def execute(self, statement: Executable,
                       params: Sequence[dict[str, Any]] | dict[str, Any] | None = None
@@ -144,7 +146,13 @@ class Gateway:
             return await run_asyncpg(self.asyncpg, p, params,  # type: ignore[arg-type]
                                      self._sa_dialect, before)
         except DBAPIError as exc:
+            if before:
+                self._lost = exc
             raise translate(exc) from exc
+        except BaseException as exc:
+            if before:  # failed before PostgreSQL saw them (a value asyncpg refused, say)
+                self._lost = exc
+            raise
 
     async def write(self, statement: Executable,
                     params: Sequence[dict[str, Any]] | dict[str, Any]) -> None:
@@ -164,26 +172,33 @@ class Gateway:
             return
         p, many = plan
         self._counts.statements += 1
-        table = p.tables
-        if self._waiting and ((p.blind == "update" and table & self._waiting_tables)
-                              or self._waiting_args > 4096):
-            await self.flush()
         for one in (params if many else [params]):  # type: ignore[union-attr]
             args = arguments(p, one)  # type: ignore[arg-type]
+            # each set of an UPDATE's values on its own: two could name the same row
+            if self._waiting and ((p.blind == "update" and p.tables & self._waiting_tables)
+                                  or self._waiting_args + len(args) > WAITING_ARGS):
+                await self.flush()
             self._waiting.append((p.sql, args))
             self._waiting_args += len(args)
-        self._waiting_tables |= table
+            self._waiting_tables |= p.tables
 
     async def flush(self) -> None:
         """Send the writes that wait (before COMMIT, or before a statement that must see
         them)."""
+        if self._lost is not None:  # a commit now would leave them out: never
+            raise RuntimeError("writes of this unit of work were not sent (the statement "
+                               "carrying them failed); it cannot commit") from self._lost
         writes = self._take_waiting()
         if not writes:
             return
         try:
             await send_asyncpg(self.asyncpg, writes, self._sa_dialect)
         except DBAPIError as exc:
+            self._lost = exc
             raise translate(exc) from exc
+        except BaseException as exc:
+            self._lost = exc
+            raise
 
     def _take_waiting(self) -> list[tuple[str, list[Any]]]:
         writes, self._waiting = self._waiting, []

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 STARTUP_FAILURE = 3  # uvicorn's exit status for a worker that could not start
 STOP_GRACE = 30.0  # seconds a worker may take to finish its requests before it is killed
+STEADY = 10.0  # a worker that ran this long before it ended is replaced at once
+MAX_BACKOFF = 30.0  # seconds between replacements of a worker that keeps ending early
 BACKLOG = 2048
 
 
@@ -36,9 +38,9 @@ class PortInUse(OSError):
 def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
     """`count` sockets listening on (host, port) together. A port anything else listens on,
     with or without SO_REUSEPORT, is refused: a probe bound without the option finds it."""
-    family, kind, proto, _, address = socket.getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
-    with socket.socket(family, kind, proto) as probe:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET  # as uvicorn binds
+    address = (host, port)
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(address)
@@ -47,7 +49,7 @@ def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
     made: list[socket.socket] = []
     try:
         for _ in range(count):
-            sock = socket.socket(family, kind, proto)
+            sock = socket.socket(family, socket.SOCK_STREAM)
             made.append(sock)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
@@ -77,6 +79,9 @@ class Workers:
         self._sockets = sockets
         self._context = multiprocessing.get_context("spawn")
         self._processes: list[BaseProcess] = []
+        self._started: list[float] = []  # when each socket's current worker started
+        self._backoff: list[float] = []  # the wait before replacing it, should it end early
+        self._due: list[float | None] = []  # when an ended worker's replacement starts
         self._stopping = False
 
     def run(self) -> int:
@@ -84,7 +89,10 @@ class Workers:
                                                                       signal.SIGTERM)}
         status = 0
         try:
-            self._processes = [self._start(sock) for sock in self._sockets]
+            for index in range(len(self._sockets)):  # one by one: all stopped if one fails
+                self._processes.append(self._start(index))
+                self._backoff.append(0.0)
+                self._due.append(None)
             log.info("serving with %d workers: %s", len(self._processes),
                      ", ".join(str(p.pid) for p in self._processes))
             while not self._stopping:
@@ -98,27 +106,49 @@ class Workers:
                 sock.close()
         return status
 
-    def _start(self, sock: socket.socket) -> BaseProcess:
-        process = self._context.Process(target=serve_one, args=(self._options, sock),
+    def _start(self, index: int) -> BaseProcess:
+        process = self._context.Process(target=serve_one,
+                                        args=(self._options, self._sockets[index]),
                                         name="starport-worker")
         process.start()
+        if index < len(self._started):
+            self._started[index] = time.monotonic()
+        else:
+            self._started.append(time.monotonic())
         return process
 
     def _stop(self, signum: int, frame: Any) -> None:
         self._stopping = True
 
     def _replace_the_dead(self) -> int:
+        """A worker that ended is replaced: at once if it had run a while, else after a wait
+        that doubles each time (up to 30 s). A first worker that could not start stops the
+        server (the next would fail the same way); a replacement that could not start is
+        tried again, the others serving meanwhile."""
+        now = time.monotonic()
         for index, process in enumerate(self._processes):
-            if process.is_alive() or self._stopping:
+            if self._stopping:
+                break
+            due = self._due[index]
+            if due is not None:
+                if now >= due:
+                    self._due[index] = None
+                    self._processes[index] = self._start(index)
+                continue
+            if process.is_alive():
                 continue
             process.join()
-            if process.exitcode == STARTUP_FAILURE:  # would fail the same way again
+            first = self._backoff[index] == 0.0  # never replaced yet
+            if process.exitcode == STARTUP_FAILURE and first:
                 log.error("worker %s could not start; stopping", process.pid)
                 self._stopping = True
                 return 1
-            log.warning("worker %s ended (exit status %s); starting another", process.pid,
-                        process.exitcode)
-            self._processes[index] = self._start(self._sockets[index])
+            ran = now - self._started[index]
+            self._backoff[index] = 0.5 if ran >= STEADY else min(
+                MAX_BACKOFF, max(1.0, self._backoff[index] * 2))
+            log.warning("worker %s ended (exit status %s) after %.0f s; another in %.1f s",
+                        process.pid, process.exitcode, ran, self._backoff[index])
+            self._due[index] = now + self._backoff[index]
         return 0
 
     def _stop_all(self) -> None:

@@ -16,7 +16,7 @@ from tests.contract.contract_samples import session as sample_session
 from starport.adapters.sql import SqlDatabase, fast_path
 from starport.adapters.sql.job_lock import PostgresJobLock
 from starport.adapters.sql.repositories.sessions import _INSERT, _UPDATE
-from starport.adapters.sql.tables import charges, outbox, sessions
+from starport.adapters.sql.tables import accounts, charges, outbox, sessions
 from starport.application.effects import OutboxItem, SendText
 from starport.application.unit_of_work import Conflict
 from starport.domain.charges import Charge
@@ -175,5 +175,49 @@ async def test_a_job_lock_never_takes_a_connection_its_job_needs(pg_url: str) ->
                     await uow.sessions.add(sample_session("ww-6"))
                     await uow.commit()
         assert len(await rows(db, select(sessions).where(sessions.c.id == "ww-6"))) == 1
+    finally:
+        await db.dispose()
+
+
+async def test_writes_lost_with_a_failed_statement_make_the_commit_fail(pg_url: str) -> None:
+    """A statement carrying waiting writes that fails before PostgreSQL runs it (a value
+    asyncpg refuses) takes them with it: a caller that swallowed the error cannot commit
+    without them."""
+    db = SqlDatabase(pg_url)
+    try:
+        async with db() as uow:
+            await uow.sessions.add(sample_session("ww-7"))
+            await uow.commit()
+        async with db() as uow:
+            await uow.charges.add(charge("ww-7", "ww-charge-7"))
+            with pytest.raises(Exception, match="expected str"):
+                await uow.sessions.get(12345)  # type: ignore[arg-type]
+            with pytest.raises(RuntimeError, match="cannot commit"):
+                await uow.commit()
+        assert await rows(db, select(charges).where(charges.c.charge_id
+                                                      == "ww-charge-7")) == []
+    finally:
+        await db.dispose()
+
+
+async def test_an_update_of_several_rows_goes_one_row_per_statement(
+        pg_url: str, round_trips: list[str]) -> None:
+    """Two sets of values of one UPDATE could name the same row, which one statement would
+    change once: each set goes on its own."""
+    from starport.adapters.sql.repositories.ledger import _APPLY_DELTA
+
+    db = SqlDatabase(pg_url)
+    try:
+        async with db() as uow:
+            gw = uow._gw
+            assert gw is not None
+            await uow.ledger.accounts(["user:ww-8"])
+            round_trips.clear()
+            await gw.write(_APPLY_DELTA, [{"b_id": "user:ww-8", "b_delta": 5, "b_n": 1},
+                                          {"b_id": "user:ww-8", "b_delta": 7, "b_n": 1}])
+            await uow.commit()
+        assert len(round_trips) == 2  # the first set sent when the second came
+        assert await rows(db, select(accounts.c.balance).where(accounts.c.id
+                                                                 == "user:ww-8")) == [(12,)]
     finally:
         await db.dispose()
