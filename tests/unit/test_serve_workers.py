@@ -43,17 +43,12 @@ def supervisor(monkeypatch: pytest.MonkeyPatch) -> tuple[w.Workers, list[FakePro
     def start(index: int) -> Any:
         process = FakeProcess(len(started) + 1)
         started.append(process)
-        if index < len(sup._started):
-            sup._started[index] = clock()
-        else:
-            sup._started.append(clock())
+        sup._started[index] = clock()
         return process
 
     monkeypatch.setattr(sup, "_start", start)
     for index in range(2):
         sup._processes.append(sup._start(index))
-        sup._backoff.append(0.0)
-        sup._due.append(None)
     yield sup, started, clock
     for sock in sup._sockets:
         sock.close()

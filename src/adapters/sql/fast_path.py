@@ -108,7 +108,8 @@ def _blind(statement: Any, keys: tuple[str, ...], tables: frozenset[str]) -> str
     return kind if kind in ("insert", "update") else None
 
 
-def _args(p: Prepared, params: dict[str, Any] | None) -> list[Any]:
+def arguments(p: Prepared, params: dict[str, Any] | None) -> list[Any]:
+    """The statement's positional values, converted as SQLAlchemy converts them."""
     values = p.compiled.construct_params(params or {}, _check=False)
     return [value if proc is None else proc(value)
             for value, proc in zip([values[n] for n in p.names], p.bind, strict=True)]
@@ -117,7 +118,7 @@ def _args(p: Prepared, params: dict[str, Any] | None) -> list[Any]:
 def run_many(raw: sqlite3.Connection, p: Prepared, params: Sequence[dict[str, Any]]
              ) -> FastResult:
     """One statement, several sets of values (no rows back)."""
-    many = [_args(p, one) for one in params]
+    many = [arguments(p, one) for one in params]
     try:
         cursor = raw.executemany(p.sql, many)
         rowcount = cursor.rowcount
@@ -128,7 +129,7 @@ def run_many(raw: sqlite3.Connection, p: Prepared, params: Sequence[dict[str, An
 
 
 def run(raw: sqlite3.Connection, p: Prepared, params: dict[str, Any] | None) -> FastResult:
-    args = _args(p, params)
+    args = arguments(p, params)
     try:
         cursor = raw.execute(p.sql, args)
         try:
@@ -151,7 +152,7 @@ def run(raw: sqlite3.Connection, p: Prepared, params: dict[str, Any] | None) -> 
 
 async def run_many_asyncpg(adapt: Any, p: Prepared, params: Sequence[dict[str, Any]]) -> FastResult:
     """Several sets of values, no rows back: asyncpg sends them in one round trip."""
-    many = [_args(p, one) for one in params]
+    many = [arguments(p, one) for one in params]
     try:
         async with adapt._execute_mutex:
             if adapt._transaction is None:
@@ -169,11 +170,6 @@ async def run_many_asyncpg(adapt: Any, p: Prepared, params: Sequence[dict[str, A
 
 
 _ROWCOUNT = re.compile(r"(?:SELECT|UPDATE|DELETE|INSERT \d+) (\d+)")
-
-
-def arguments(p: Prepared, params: dict[str, Any] | None) -> list[Any]:
-    """The statement's positional values, converted as SQLAlchemy converts them."""
-    return _args(p, params)
 
 
 _PLACEHOLDER = re.compile(r"\$(\d+)")
@@ -204,7 +200,7 @@ async def run_asyncpg(adapt: Any, p: Prepared, params: dict[str, Any] | None,
                       before: Sequence[tuple[str, Sequence[Any]]] = ()) -> FastResult:
     """`adapt`: SQLAlchemy's AsyncAdapt_asyncpg_connection under the unit's transaction.
     `before`: writes sent ahead of the statement, in the same round trip (`combined`)."""
-    args = _args(p, params)
+    args = arguments(p, params)
     sql = p.sql
     if before:
         sql, args = combined(before, sql, args)

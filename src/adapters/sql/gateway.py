@@ -145,13 +145,11 @@ class Gateway:
                 return await run_many_asyncpg(self.asyncpg, p, params)  # type: ignore[arg-type]
             return await run_asyncpg(self.asyncpg, p, params,  # type: ignore[arg-type]
                                      self._sa_dialect, before)
-        except DBAPIError as exc:
-            if before:
-                self._lost = exc
-            raise translate(exc) from exc
         except BaseException as exc:
-            if before:  # failed before PostgreSQL saw them (a value asyncpg refused, say)
+            if before:  # gone with it, maybe unseen by PostgreSQL (a value asyncpg refused)
                 self._lost = exc
+            if isinstance(exc, DBAPIError):
+                raise translate(exc) from exc
             raise
 
     async def write(self, statement: Executable,
@@ -193,11 +191,10 @@ class Gateway:
             return
         try:
             await send_asyncpg(self.asyncpg, writes, self._sa_dialect)
-        except DBAPIError as exc:
-            self._lost = exc
-            raise translate(exc) from exc
         except BaseException as exc:
             self._lost = exc
+            if isinstance(exc, DBAPIError):
+                raise translate(exc) from exc
             raise
 
     def _take_waiting(self) -> list[tuple[str, list[Any]]]:

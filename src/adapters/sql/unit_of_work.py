@@ -54,17 +54,17 @@ class SqlUnitOfWork(UnitOfWork):
             self._bind()
             return
         try:
-            if self.read_only:
-                self._turn = await self._db.take_read_turn()
-            if self.read_only and self._db.dialect == "postgresql":
-                # each statement on its own (autocommit): see SqlDatabase.read_engine; the
-                # gateway refuses writes
-                self._conn = await self._db.read_engine.connect()
-            else:
+            if not self.read_only:
                 self._conn = await self._db.engine.connect()
-            if self.read_only and self._db.dialect != "postgresql":
-                # SQLite: a plain BEGIN, which never waits for the writer
-                self._conn = await self._conn.execution_options(**{READ_ONLY: True})
+            else:
+                self._turn = await self._db.take_read_turn()
+                if self._db.dialect == "postgresql":
+                    # each statement on its own (autocommit): see SqlDatabase.read_engine;
+                    # the gateway refuses writes
+                    self._conn = await self._db.read_engine.connect()
+                else:  # SQLite: a plain BEGIN, which never waits for the writer
+                    self._conn = await self._db.engine.connect()
+                    self._conn = await self._conn.execution_options(**{READ_ONLY: True})
             await self._conn.begin()
             if self.read_only:
                 self._db.counts.read_transactions += 1

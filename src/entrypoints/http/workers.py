@@ -79,9 +79,9 @@ class Workers:
         self._sockets = sockets
         self._context = multiprocessing.get_context("spawn")
         self._processes: list[BaseProcess] = []
-        self._started: list[float] = []  # when each socket's current worker started
-        self._backoff: list[float] = []  # the wait before replacing it, should it end early
-        self._due: list[float | None] = []  # when an ended worker's replacement starts
+        self._started = [0.0] * len(sockets)  # when each socket's current worker started
+        self._backoff = [0.0] * len(sockets)  # the wait before replacing it if it ends early
+        self._due: list[float | None] = [None] * len(sockets)  # its replacement's start
         self._stopping = False
 
     def run(self) -> int:
@@ -91,8 +91,6 @@ class Workers:
         try:
             for index in range(len(self._sockets)):  # one by one: all stopped if one fails
                 self._processes.append(self._start(index))
-                self._backoff.append(0.0)
-                self._due.append(None)
             log.info("serving with %d workers: %s", len(self._processes),
                      ", ".join(str(p.pid) for p in self._processes))
             while not self._stopping:
@@ -111,10 +109,7 @@ class Workers:
                                         args=(self._options, self._sockets[index]),
                                         name="starport-worker")
         process.start()
-        if index < len(self._started):
-            self._started[index] = time.monotonic()
-        else:
-            self._started.append(time.monotonic())
+        self._started[index] = time.monotonic()
         return process
 
     def _stop(self, signum: int, frame: Any) -> None:

@@ -6,6 +6,7 @@ same writes one by one would."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +26,15 @@ from starport.domain.providers import Provider
 
 pytestmark = pytest.mark.postgres
 NOW = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def db(pg_url: str) -> AsyncIterator[SqlDatabase]:
+    database = SqlDatabase(pg_url)
+    try:
+        yield database
+    finally:
+        await database.dispose()
 
 
 @pytest.fixture
@@ -50,117 +60,99 @@ def message(item_id: str, chat: int = 7) -> OutboxItem:
     return OutboxItem.now(item_id, chat, SendText("thanks"), NOW)
 
 
+async def stored_session(db: SqlDatabase, session_id: str) -> None:
+    async with db() as uow:
+        await uow.sessions.add(sample_session(session_id))
+        await uow.commit()
+
+
 async def rows(db: SqlDatabase, statement: Any) -> list[Any]:
     async with db.engine.connect() as conn:
         return list(await conn.execute(statement))
 
 
-async def test_writes_wait_for_the_next_statement_and_go_with_it(pg_url: str,
+async def test_writes_wait_for_the_next_statement_and_go_with_it(db: SqlDatabase,
                                                                  round_trips: list[str]
                                                                  ) -> None:
-    db = SqlDatabase(pg_url)
-    try:
-        async with db() as uow:
-            await uow.sessions.add(sample_session("ww-1"))  # the session must exist first
-            await uow.commit()
-        round_trips.clear()
-        async with db() as uow:
-            await uow.charges.add(charge("ww-1", "ww-charge-1"))
-            await uow.outbox.add(message("ww-out-1"))
-            await uow.outbox.add(message("ww-out-2"))
-            assert round_trips == []  # nothing sent yet
-            found = await uow.sessions.get("ww-1")  # another table: the writes go with it
-            assert found is not None and found.id == "ww-1"
-            assert len(round_trips) == 1 and round_trips[0].startswith("WITH w0 AS (INSERT")
-            await uow.commit()
-        assert len(round_trips) == 1  # nothing left to send at the commit
-        assert len(await rows(db, select(charges).where(charges.c.charge_id
-                                                          == "ww-charge-1"))) == 1
-        assert len(await rows(db, select(outbox).where(outbox.c.id.in_(
-            ["ww-out-1", "ww-out-2"])))) == 2
-    finally:
-        await db.dispose()
+    await stored_session(db, "ww-1")  # the session must exist first
+    round_trips.clear()
+    async with db() as uow:
+        await uow.charges.add(charge("ww-1", "ww-charge-1"))
+        await uow.outbox.add(message("ww-out-1"))
+        await uow.outbox.add(message("ww-out-2"))
+        assert round_trips == []  # nothing sent yet
+        found = await uow.sessions.get("ww-1")  # another table: the writes go with it
+        assert found is not None and found.id == "ww-1"
+        assert len(round_trips) == 1 and round_trips[0].startswith("WITH w0 AS (INSERT")
+        await uow.commit()
+    assert len(round_trips) == 1  # nothing left to send at the commit
+    assert len(await rows(db, select(charges).where(charges.c.charge_id
+                                                      == "ww-charge-1"))) == 1
+    assert len(await rows(db, select(outbox).where(outbox.c.id.in_(
+        ["ww-out-1", "ww-out-2"])))) == 2
 
 
-async def test_a_read_of_a_table_written_meanwhile_sees_the_write(pg_url: str,
+async def test_a_read_of_a_table_written_meanwhile_sees_the_write(db: SqlDatabase,
                                                                   round_trips: list[str]
                                                                   ) -> None:
-    db = SqlDatabase(pg_url)
-    try:
-        async with db() as uow:
-            await uow.sessions.add(sample_session("ww-2"))
-            await uow.commit()
-        round_trips.clear()
-        async with db() as uow:
-            await uow.charges.add(charge("ww-2", "ww-charge-2"))
-            seen = await uow.charges.get(Provider.TELEGRAM_STARS, "ww-charge-2")
-            assert seen is not None and seen.session_id == "ww-2"
-            assert len(round_trips) == 2  # the insert alone, then the read
-            await uow.rollback()
-        assert await rows(db, select(charges).where(charges.c.charge_id
-                                                      == "ww-charge-2")) == []
-    finally:
-        await db.dispose()
+    await stored_session(db, "ww-2")
+    round_trips.clear()
+    async with db() as uow:
+        await uow.charges.add(charge("ww-2", "ww-charge-2"))
+        seen = await uow.charges.get(Provider.TELEGRAM_STARS, "ww-charge-2")
+        assert seen is not None and seen.session_id == "ww-2"
+        assert len(round_trips) == 2  # the insert alone, then the read
+        await uow.rollback()
+    assert await rows(db, select(charges).where(charges.c.charge_id
+                                                  == "ww-charge-2")) == []
 
 
 async def test_an_update_after_a_waiting_write_of_its_table_is_sent_after_it(
-        pg_url: str, round_trips: list[str]) -> None:
+        db: SqlDatabase, round_trips: list[str]) -> None:
     """An UPDATE beside the INSERT of its row, in one statement, would not find the row."""
     from starport.adapters.sql import mappers as m
 
-    db = SqlDatabase(pg_url)
-    try:
-        async with db() as uow:
-            fresh = sample_session("ww-3")
-            gw = uow._gw
-            assert gw is not None
-            await gw.write(_INSERT, m.session_values(fresh))
-            fresh.credits = 777
-            values = m.session_values(fresh)
-            await gw.write(_UPDATE, {**{k: v for k, v in values.items() if k != "id"},
-                                     "b_id": fresh.id})
-            assert len(round_trips) == 1  # the insert went first
-            await uow.commit()
-        stored = await rows(db, select(sessions.c.credits).where(sessions.c.id == "ww-3"))
-        assert stored == [(777,)]
-    finally:
-        await db.dispose()
+    async with db() as uow:
+        fresh = sample_session("ww-3")
+        gw = uow._gw
+        assert gw is not None
+        await gw.write(_INSERT, m.session_values(fresh))
+        fresh.credits = 777
+        values = m.session_values(fresh)
+        await gw.write(_UPDATE, {**{k: v for k, v in values.items() if k != "id"},
+                                 "b_id": fresh.id})
+        assert len(round_trips) == 1  # the insert went first
+        await uow.commit()
+    stored = await rows(db, select(sessions.c.credits).where(sessions.c.id == "ww-3"))
+    assert stored == [(777,)]
 
 
 async def test_a_duplicate_among_waiting_writes_is_a_conflict_and_nothing_lands(
-        pg_url: str) -> None:
-    db = SqlDatabase(pg_url)
-    try:
+        db: SqlDatabase) -> None:
+    async with db() as uow:
+        await uow.sessions.add(sample_session("ww-4"))
+        await uow.charges.add(charge("ww-4", "ww-charge-4"))
+        await uow.commit()
+    with pytest.raises(Conflict):
         async with db() as uow:
-            await uow.sessions.add(sample_session("ww-4"))
-            await uow.charges.add(charge("ww-4", "ww-charge-4"))
+            await uow.outbox.add(message("ww-out-4"))
+            await uow.charges.add(charge("ww-4", "ww-charge-4"))  # taken: at the commit
             await uow.commit()
-        with pytest.raises(Conflict):
-            async with db() as uow:
-                await uow.outbox.add(message("ww-out-4"))
-                await uow.charges.add(charge("ww-4", "ww-charge-4"))  # taken: at the commit
-                await uow.commit()
-        assert await rows(db, select(outbox).where(outbox.c.id == "ww-out-4")) == []
-    finally:
-        await db.dispose()
+    assert await rows(db, select(outbox).where(outbox.c.id == "ww-out-4")) == []
 
 
 async def test_a_read_only_unit_runs_no_transaction_and_refuses_writes(
-        pg_url: str, round_trips: list[str]) -> None:
-    db = SqlDatabase(pg_url)
-    try:
-        async with db(read_only=True) as uow:
-            assert await uow.sessions.get("no-such-session") is None
-            assert round_trips and round_trips[-1].startswith("SELECT")
-            assert uow._asyncpg()._transaction is None  # no BEGIN was sent, no ROLLBACK due
-            with pytest.raises(RuntimeError, match="read-only"):
-                await uow.outbox.add(message("ww-out-5"))
-        assert await rows(db, select(outbox).where(outbox.c.id == "ww-out-5")) == []
-        async with db() as uow:  # the same pooled connection, back in a transaction
-            await uow.sessions.get("no-such-session")
-            assert uow._asyncpg()._transaction is not None
-    finally:
-        await db.dispose()
+        db: SqlDatabase, round_trips: list[str]) -> None:
+    async with db(read_only=True) as uow:
+        assert await uow.sessions.get("no-such-session") is None
+        assert round_trips and round_trips[-1].startswith("SELECT")
+        assert uow._asyncpg()._transaction is None  # no BEGIN was sent, no ROLLBACK due
+        with pytest.raises(RuntimeError, match="read-only"):
+            await uow.outbox.add(message("ww-out-5"))
+    assert await rows(db, select(outbox).where(outbox.c.id == "ww-out-5")) == []
+    async with db() as uow:  # the same pooled connection, back in a transaction
+        await uow.sessions.get("no-such-session")
+        assert uow._asyncpg()._transaction is not None
 
 
 async def test_a_job_lock_never_takes_a_connection_its_job_needs(pg_url: str) -> None:
@@ -179,45 +171,35 @@ async def test_a_job_lock_never_takes_a_connection_its_job_needs(pg_url: str) ->
         await db.dispose()
 
 
-async def test_writes_lost_with_a_failed_statement_make_the_commit_fail(pg_url: str) -> None:
+async def test_writes_lost_with_a_failed_statement_make_the_commit_fail(db: SqlDatabase) -> None:
     """A statement carrying waiting writes that fails before PostgreSQL runs it (a value
     asyncpg refuses) takes them with it: a caller that swallowed the error cannot commit
     without them."""
-    db = SqlDatabase(pg_url)
-    try:
-        async with db() as uow:
-            await uow.sessions.add(sample_session("ww-7"))
+    await stored_session(db, "ww-7")
+    async with db() as uow:
+        await uow.charges.add(charge("ww-7", "ww-charge-7"))
+        with pytest.raises(Exception, match="expected str"):
+            await uow.sessions.get(12345)  # type: ignore[arg-type]
+        with pytest.raises(RuntimeError, match="cannot commit"):
             await uow.commit()
-        async with db() as uow:
-            await uow.charges.add(charge("ww-7", "ww-charge-7"))
-            with pytest.raises(Exception, match="expected str"):
-                await uow.sessions.get(12345)  # type: ignore[arg-type]
-            with pytest.raises(RuntimeError, match="cannot commit"):
-                await uow.commit()
-        assert await rows(db, select(charges).where(charges.c.charge_id
-                                                      == "ww-charge-7")) == []
-    finally:
-        await db.dispose()
+    assert await rows(db, select(charges).where(charges.c.charge_id
+                                                  == "ww-charge-7")) == []
 
 
 async def test_an_update_of_several_rows_goes_one_row_per_statement(
-        pg_url: str, round_trips: list[str]) -> None:
+        db: SqlDatabase, round_trips: list[str]) -> None:
     """Two sets of values of one UPDATE could name the same row, which one statement would
     change once: each set goes on its own."""
     from starport.adapters.sql.repositories.ledger import _APPLY_DELTA
 
-    db = SqlDatabase(pg_url)
-    try:
-        async with db() as uow:
-            gw = uow._gw
-            assert gw is not None
-            await uow.ledger.accounts(["user:ww-8"])
-            round_trips.clear()
-            await gw.write(_APPLY_DELTA, [{"b_id": "user:ww-8", "b_delta": 5, "b_n": 1},
-                                          {"b_id": "user:ww-8", "b_delta": 7, "b_n": 1}])
-            await uow.commit()
-        assert len(round_trips) == 2  # the first set sent when the second came
-        assert await rows(db, select(accounts.c.balance).where(accounts.c.id
-                                                                 == "user:ww-8")) == [(12,)]
-    finally:
-        await db.dispose()
+    async with db() as uow:
+        gw = uow._gw
+        assert gw is not None
+        await uow.ledger.accounts(["user:ww-8"])
+        round_trips.clear()
+        await gw.write(_APPLY_DELTA, [{"b_id": "user:ww-8", "b_delta": 5, "b_n": 1},
+                                      {"b_id": "user:ww-8", "b_delta": 7, "b_n": 1}])
+        await uow.commit()
+    assert len(round_trips) == 2  # the first set sent when the second came
+    assert await rows(db, select(accounts.c.balance).where(accounts.c.id
+                                                             == "user:ww-8")) == [(12,)]
