@@ -79,6 +79,23 @@ def _cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICK if fields else 0.0
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy (all cores, idle and iowait left out)."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / _TICK
+
+
+def database_cpu_seconds() -> float:
+    """User + system CPU of the PostgreSQL processes alive now (its backends included)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().strip() == "postgres":
+                    total += _cpu(int(entry.name))
+    return total
+
+
 def _group(pgid: int) -> list[int]:
     """The live processes of a process group (the session's leader started it)."""
     found = []

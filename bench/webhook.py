@@ -63,7 +63,7 @@ import httpx
 
 from bench._load import Job, LoadResult, run_load
 from bench._metrics import DbWork
-from bench._procs import Proc, free_port, wait_tcp
+from bench._procs import Proc, database_cpu_seconds, free_port, machine_busy_seconds, wait_tcp
 from bench._servers import Bare, BooksError, Guides, Server
 from bench._starport import Starport
 from bench._util import table
@@ -116,10 +116,12 @@ async def measure(server: Server, standin: StandIn, env: dict[str, str], first: 
     payments = await server.prepare(first, level.payments)
     before = await standin.counts()
     await server.db_before()
-    cpu = server.cpu_seconds(), standin.proc.cpu_seconds()
+    cpu = (server.cpu_seconds(), standin.proc.cpu_seconds(), database_cpu_seconds(),
+           machine_busy_seconds())
     job = Job(server.port, payments, level.concurrency, timeout=60 + 0.25 * level.payments)
     result = await run_load(job, env)
     server_cpu, standin_cpu = server.cpu_seconds() - cpu[0], standin.proc.cpu_seconds() - cpu[1]
+    database_cpu, busy = database_cpu_seconds() - cpu[2], machine_busy_seconds() - cpu[3]
     run = Run(server.name, result)
     paid = len(result.paid)
     expected = paid if server.sends_confirmations else 0
@@ -155,7 +157,8 @@ async def measure(server: Server, standin: StandIn, env: dict[str, str], first: 
     wall = result.wall or float("nan")
     run.notes.append(f"CPU over the clocked {result.wall:.1f} s (100% = one core): server "
                      f"{server_cpu / wall:.0%}, stand-in {standin_cpu / wall:.0%}, "
-                     f"load {result.cpu / wall:.0%}")
+                     f"load {result.cpu / wall:.0%}, PostgreSQL {database_cpu / wall:.0%}; "
+                     f"the machine busy {busy / wall:.0%} of {os.cpu_count()} cores' 100%")
     if run.db is not None:
         run.notes.append(
             f"database: {run.db.text(run.db.reads_per_update)} read transactions per update; "

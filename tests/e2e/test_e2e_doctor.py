@@ -140,7 +140,7 @@ def test_an_unmigrated_database_says_how_to_migrate(sandbox: tuple[str, int],
     code, lines, _ = doctor(_env(empty, port))
     assert code == 1
     assert [line for line in lines if line.startswith("FAIL  database")] == [
-        "FAIL  database: at migration none, this Starport needs 0012_back_office: run "
+        "FAIL  database: at migration none, this Starport needs 0013_ledger_account_slots: run "
         "`starport db upgrade`"]
 
 

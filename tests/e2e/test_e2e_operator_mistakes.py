@@ -100,7 +100,7 @@ def test_serve_refuses_an_unmigrated_database_or_migrates_it_when_asked(tmp_path
                                                                          ) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'new.db'}"
     line = one_line(starport("serve", env={"DATABASE_URL": url, "STARPORT_PORT": "1"}))
-    assert "needs 0012_back_office: run `starport db upgrade`" in line
+    assert "needs 0013_ledger_account_slots: run `starport db upgrade`" in line
     line = one_line(starport("messages", "list", env={"DATABASE_URL": url}))
     assert "is not migrated: run `starport db upgrade`" in line
 

@@ -93,11 +93,10 @@ def _prepare(statement: Executable, names: tuple[str, ...], dialect: Dialect) ->
 
 def _blind(statement: Any, keys: tuple[str, ...], tables: frozenset[str]) -> str | None:
     """A plain INSERT ... VALUES or UPDATE of one table, reading no other (no subquery, no
-    INSERT ... SELECT), with no RETURNING and no ON CONFLICT: a write whose only answer is
-    success or an error, and which reads nothing a waiting write could change."""
+    INSERT ... SELECT), with no RETURNING and no ON CONFLICT DO NOTHING: a write whose only
+    answer is success or an error, and which reads nothing a waiting write could change. An
+    upsert (ON CONFLICT DO UPDATE) changes a row that may exist: it waits as an UPDATE does."""
     if keys or not getattr(statement, "is_dml", False):
-        return None
-    if getattr(statement, "_post_values_clause", None) is not None:  # ON CONFLICT
         return None
     if getattr(statement, "select", None) is not None:  # INSERT ... SELECT
         return None
@@ -105,6 +104,10 @@ def _blind(statement: Any, keys: tuple[str, ...], tables: frozenset[str]) -> str
     if tables != {target}:
         return None
     kind = getattr(statement, "__visit_name__", None)
+    on_conflict = getattr(statement, "_post_values_clause", None)
+    if on_conflict is not None:
+        return "update" if kind == "insert" and hasattr(on_conflict, "update_values_to_set") \
+            else None
     return kind if kind in ("insert", "update") else None
 
 

@@ -10,7 +10,7 @@ import pytest
 from features.drivers.http_database import postgres_unavailable
 from sql_bus import Race, race_of
 
-from starport.adapters.sql import migrate, testing
+from starport.adapters.sql import SqlDatabase, migrate, testing
 
 
 def require_postgres() -> str:
@@ -36,6 +36,16 @@ def pg_url(pg_admin_url: str) -> Iterator[str]:
         yield url
     finally:
         testing.drop_database(pg_admin_url, url)
+
+
+@pytest.fixture
+async def db(pg_url: str) -> AsyncIterator[SqlDatabase]:
+    """A database object on the session's PostgreSQL database (the tests of PostgreSQL only)."""
+    database = SqlDatabase(pg_url)
+    try:
+        yield database
+    finally:
+        await database.dispose()
 
 
 @pytest.fixture(scope="session")

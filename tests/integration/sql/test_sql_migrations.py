@@ -32,7 +32,7 @@ async def check_up_and_down(url: str) -> None:
     expected = {t.name for t in metadata.sorted_tables}
     assert migrate.current(url) is None
     migrate.upgrade(url)
-    assert migrate.current(url) == "0012_back_office"
+    assert migrate.current(url) == "0013_ledger_account_slots"
     diffs, tables = await schema_of(url)
     assert diffs == []
     assert expected <= tables

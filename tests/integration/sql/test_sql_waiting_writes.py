@@ -6,7 +6,6 @@ same writes one by one would."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,15 +25,6 @@ from starport.domain.providers import Provider
 
 pytestmark = pytest.mark.postgres
 NOW = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(pg_url: str) -> AsyncIterator[SqlDatabase]:
-    database = SqlDatabase(pg_url)
-    try:
-        yield database
-    finally:
-        await database.dispose()
 
 
 @pytest.fixture

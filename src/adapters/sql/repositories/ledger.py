@@ -1,11 +1,13 @@
 """The ledger: accounts with cached balances, immutable entries and their postings.
 
 Hot rows: every purchase posts to `sales:<provider>` and every spend to `usage`. Only guarded
-`user:` accounts are locked (FOR UPDATE, in id order) and written with their new balance; the
-system accounts' deltas are kept aside and applied with `balance = balance + :d` just before
-COMMIT, so their row lock is held for the commit only and payments of different users do not
-queue behind one another. `SqlDatabase(lock_system_accounts=True)` locks every account instead
-(the benchmark compares both)."""
+`user:` accounts are locked (FOR UPDATE, in id order) and written, each posting as
+`balance = balance + :amount`. A system account's postings of a transaction are summed aside
+and written right before COMMIT: on PostgreSQL into a part of the account of the connection's
+own (`ledger_account_slots`, the slot `pg_backend_pid() % SLOTS`), so two purchases never wait
+for each other's commit on one row; its balance is the row's plus its parts'. SQLite has one
+writer at a time: there the sum goes to the account row. `SqlDatabase(lock_system_accounts=
+True)` locks and writes every account's row instead (the benchmark compares both)."""
 
 from __future__ import annotations
 
@@ -13,42 +15,59 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import BigInteger, bindparam, cast, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from starport.adapters.sql import mappers as m
 from starport.adapters.sql.fast_path import hot
 from starport.adapters.sql.gateway import Gateway
+from starport.adapters.sql.tables import account_slots as s
 from starport.adapters.sql.tables import accounts as a
 from starport.adapters.sql.tables import entries as e
 from starport.adapters.sql.tables import postings as p
 from starport.domain.ledger import USER_PREFIX, Account, JournalEntry
 
+SLOTS = 64  # parts of a system account: pooled connections' backend pids rarely share one
+
 _APPLY_DELTA = hot(
     update(a).where(a.c.id == bindparam("b_id"))
     .values(balance=a.c.balance + bindparam("b_delta"), version=a.c.version + bindparam("b_n"))
 )
+_ADD_TO_SLOT = postgresql.insert(s).values(
+    account_id=bindparam("b_id"), slot=func.pg_backend_pid() % SLOTS,
+    balance=bindparam("b_delta"), version=bindparam("b_n"))
+_ADD_TO_SLOT = hot(_ADD_TO_SLOT.on_conflict_do_update(
+    index_elements=[s.c.account_id, s.c.slot],
+    set_={"balance": s.c.balance + _ADD_TO_SLOT.excluded.balance,
+          "version": s.c.version + _ADD_TO_SLOT.excluded.version}))
+# An account's balance and version: its row's plus its parts'.
+# (PostgreSQL sums BIGINTs as NUMERIC: cast back, or the balance would come as a Decimal)
+_IN_SLOTS = select(cast(func.coalesce(func.sum(s.c.balance), 0), BigInteger)
+                   ).where(s.c.account_id == a.c.id)
+_IN_SLOTS_V = select(cast(func.coalesce(func.sum(s.c.version), 0), BigInteger)
+                     ).where(s.c.account_id == a.c.id)
+_WHOLE = (a.c.id, (a.c.balance + _IN_SLOTS.scalar_subquery()).label("balance"),
+          (a.c.version + _IN_SLOTS_V.scalar_subquery()).label("version"))
 # Built once (see gateway): the statements every payment runs.
-_SET_BALANCE = hot(update(a).where(a.c.id == bindparam("b_id")))
-_BALANCE = hot(select(a.c.balance).where(a.c.id == bindparam("b_id")))
+_BALANCE = hot(select(_WHOLE[1]).where(a.c.id == bindparam("b_id")))
 _INSERT_ENTRY = hot(e.insert())
 _INSERT_POSTINGS = hot(p.insert())
 _ENTRY_BY_KEY = hot(select(e, p.c.account_id, p.c.amount).join(p, p.c.entry_id == e.c.id)
                  .where(e.c.idempotency_key == bindparam("b_key")).order_by(p.c.position))
-_ACCOUNTS = (select(a).where(a.c.id.in_(bindparam("b_ids", expanding=True))).order_by(a.c.id))
-_ACCOUNTS_LOCKED = _ACCOUNTS.with_for_update()
+_ACCOUNTS = (select(*_WHOLE).where(a.c.id.in_(bindparam("b_ids", expanding=True)))
+             .order_by(a.c.id))
+_ACCOUNTS_LOCKED = _ACCOUNTS.with_for_update(of=a)
 # One account (a purchase's sales account, read without a lock): on the short path, which
 # takes no expanding IN.
-_ACCOUNT = hot(select(a).where(a.c.id == bindparam("b_id")))
-_ACCOUNT_LOCKED = hot(_ACCOUNT.with_for_update())
-
-
+_ACCOUNT = hot(select(*_WHOLE).where(a.c.id == bindparam("b_id")))
+_ACCOUNT_LOCKED = hot(_ACCOUNT.with_for_update(of=a))
 
 
 def _open(insert: Any) -> Any:
-    """Accounts read, created at zero where missing, in one statement, executed with one set
-    of values per account. On PostgreSQL the upsert also locks an existing row, as FOR UPDATE
-    would; on SQLite the writer holds the whole database anyway."""
+    """User accounts (on SQLite every account) read, created at zero where missing, in one
+    statement, executed with one set of values per account. On PostgreSQL the upsert also
+    locks an existing row, as FOR UPDATE would; on SQLite the writer holds the whole database
+    anyway. No parts to add: a user account has none, nor has any account on SQLite."""
     return (insert(a).on_conflict_do_update(index_elements=[a.c.id],
                                             set_={"version": a.c.version})
             .returning(a.c.id, a.c.balance, a.c.version))
@@ -66,6 +85,10 @@ class SqlLedger:
 
     def _locked(self, account_id: str) -> bool:
         return self._lock_all or account_id.startswith(USER_PREFIX)
+
+    def _in_parts(self) -> bool:
+        """Whether system accounts' postings go to their parts (else to their rows)."""
+        return self._gw.dialect == "postgresql" and not self._lock_all
 
     async def accounts(self, ids: Sequence[str]) -> dict[str, Account]:
         wanted = sorted(set(ids) - self._loaded.keys())
@@ -88,24 +111,22 @@ class SqlLedger:
         if unknown:
             await self._create(unknown)
         await self._gw.write(_INSERT_POSTINGS, m.posting_values(entry))
-        for account in accounts.values():
-            if self._locked(account.id):  # opened above, locked: the row is there
-                await self._gw.write(_SET_BALANCE, {"b_id": account.id,
-                                                      "balance": account.balance,
-                                                      "version": account.version})
-                self._loaded[account.id] = account
         for posting in entry.postings:
-            if not self._locked(posting.account):
+            if self._locked(posting.account):  # opened above, locked: the row is there
+                await self._gw.write(_APPLY_DELTA, {"b_id": posting.account,
+                                                    "b_delta": posting.amount, "b_n": 1})
+                self._loaded[posting.account] = accounts[posting.account]
+            else:
                 delta, count = self._pending.get(posting.account, (0, 0))
                 self._pending[posting.account] = (delta + posting.amount, count + 1)
 
     async def flush(self) -> None:
-        """Apply the system accounts' deltas, in id order, right before COMMIT."""
+        """Write the system accounts' sums, in id order, right before COMMIT."""
         params = [{"b_id": i, "b_delta": d, "b_n": n}
                   for i, (d, n) in sorted(self._pending.items())]
         self._pending.clear()
         if params:
-            await self._gw.write(_APPLY_DELTA, params)
+            await self._gw.write(_ADD_TO_SLOT if self._in_parts() else _APPLY_DELTA, params)
 
     async def balance(self, account_id: str) -> int:
         found = (await self._gw.execute(_BALANCE, {"b_id": account_id})).first()
@@ -125,11 +146,13 @@ class SqlLedger:
         return int(found or 0)
 
     async def _open_or_read(self, ids: list[str]) -> dict[str, tuple[int, int]]:
-        """Guarded rows (and on SQLite every row) opened with one upsert, locked; hot system
-        rows on PostgreSQL read without a lock, created when missing (rarely: once ever)."""
+        """User accounts (and on SQLite every account) opened with one upsert, locked; system
+        accounts on PostgreSQL read with their parts (locked only with `lock_system_accounts`),
+        created when missing (rarely: once ever)."""
         if self._gw.read_only:
             return await self._read(ids)
-        opened = ids if self._gw.dialect == "sqlite" else [i for i in ids if self._locked(i)]
+        opened = (ids if self._gw.dialect == "sqlite"
+                  else [i for i in ids if i.startswith(USER_PREFIX)])
         rows: dict[str, tuple[int, int]] = {}
         if opened:
             found = await self._gw.execute(
