@@ -40,8 +40,8 @@ async def complete_payment(deps: Deps, cmd: c.CompletePayment) -> PaymentOutcome
                     subscription_until=cmd.subscription_until,
                     provider_charge_id=cmd.provider_charge_id)
     async with deps.uow() as uow:
-        session = await uow.sessions.get(cmd.session_id)  # locked: one charge at a time
-        earlier = await uow.charges.get(cmd.provider, cmd.charge_id)
+        session, earlier = await uow.sessions.with_charge(  # locked: one charge at a time
+            cmd.session_id, cmd.provider, cmd.charge_id)
         if session is None:
             decision = Decision.REPLAY if earlier is not None else Decision.UNMATCHED
         else:

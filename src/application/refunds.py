@@ -144,11 +144,12 @@ async def _record(deps: Deps, session_id: str, by: RefundInitiator, reason: str,
 async def record_provider_refund(deps: Deps, cmd: c.RecordProviderRefund) -> RefundResult:
     """The provider returned a charge's money: always recorded, once, whatever it leaves."""
     async with deps.uow() as uow:
-        session = await uow.sessions.get(cmd.session_id) if cmd.session_id else None
+        session, charge = (await uow.sessions.with_charge(cmd.session_id, cmd.provider,
+                                                          cmd.charge_id)
+                           if cmd.session_id else (None, None))
         if session is None:
             raise await refused(uow, cmd.delivery, SessionNotFound(
                 f"no payment session {cmd.session_id!r} for charge {cmd.charge_id}"))
-        charge = await uow.charges.get(cmd.provider, cmd.charge_id)
         if cmd.charge_id == session.charge_id:  # the session's own payment
             result = await _refund_session(deps, uow, session, RefundInitiator.PROVIDER,
                                            cmd.reason, cmd.language)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import pytest
 from contract_samples import PRICES, T0, Database, at, session, state
 
 from starport.application.unit_of_work import Conflict
-from starport.domain.money import Price
+from starport.domain.charges import Charge, ChargeStatus
+from starport.domain.money import Price, Stars
 from starport.domain.providers import Provider
 from starport.domain.sessions import SessionStatus
 
@@ -67,6 +70,27 @@ async def test_a_unit_of_work_hands_out_one_object_per_session(db: Database) -> 
     async with db() as uow:
         first = await uow.sessions.get("s1")
         assert first is await uow.sessions.get("s1")
+
+
+async def test_a_session_comes_with_the_charge_of_that_id_if_stored(db: Database) -> None:
+    stored = Charge(Provider.TELEGRAM_STARS, "ch-7", "s1", Stars(50), at(3),
+                    payer_telegram_id=71, status=ChargeStatus.CREDITED)
+    async with db() as uow:
+        await uow.sessions.add(session())
+        await uow.charges.add(stored)
+        await uow.commit()
+    async with db() as uow:
+        found, charge = await uow.sessions.with_charge("s1", Provider.TELEGRAM_STARS, "ch-7")
+        assert found is not None and found is await uow.sessions.get("s1")  # one object
+        assert charge is not None and asdict(charge) == asdict(stored)
+        assert await uow.sessions.with_charge("s1", Provider.CRYPTOPAY, "ch-7") == (found, None)
+        assert await uow.sessions.with_charge("s1", Provider.TELEGRAM_STARS, "ch-8") == (
+            found, None)
+        # an unknown session still tells whether the charge is stored (a replay of it)
+        none, charge = await uow.sessions.with_charge("nope", Provider.TELEGRAM_STARS, "ch-7")
+        assert none is None and charge is not None and asdict(charge) == asdict(stored)
+        assert await uow.sessions.with_charge("nope", Provider.CRYPTOPAY, "ch-7") == (None,
+                                                                                      None)
 
 
 async def test_by_invoice_matches_provider_and_invoice(db: Database) -> None:

@@ -58,8 +58,10 @@ class MemoryStore:
 
 
 class MemorySessions:
-    def __init__(self, view: TxView[str, PaymentSession]) -> None:
+    def __init__(self, view: TxView[str, PaymentSession],
+                 charges: TxView[tuple[Provider, str], Charge]) -> None:
         self._v = view
+        self._charges = charges
 
     async def add(self, session: PaymentSession) -> None:
         if self._v.exists(session.id):
@@ -68,6 +70,10 @@ class MemorySessions:
 
     async def get(self, session_id: str) -> PaymentSession | None:
         return self._v.get(session_id)
+
+    async def with_charge(self, session_id: str, provider: Provider, charge_id: str
+                          ) -> tuple[PaymentSession | None, Charge | None]:
+        return self._v.get(session_id), self._charges.get((provider, charge_id))
 
     async def by_invoice(self, provider: Provider, invoice_id: str) -> PaymentSession | None:
         return next((s for s in self._v.values()

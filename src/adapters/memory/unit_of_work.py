@@ -39,7 +39,7 @@ class MemoryUnitOfWork(UnitOfWork):
             "support_messages": TxView(s.support_messages),
         }
         self._views = list(views.values())
-        self.sessions = r.MemorySessions(views["sessions"])
+        self.sessions = r.MemorySessions(views["sessions"], views["charges"])
         self.charges = r.MemoryCharges(views["charges"])
         self.ledger = r.MemoryLedger(views["accounts"], views["entries"])
         self.refunds = r.MemoryRefunds(views["refunds"])

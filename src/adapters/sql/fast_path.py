@@ -195,6 +195,9 @@ def combined(writes: Sequence[tuple[str, Sequence[Any]]], main: str | None,
         args.extend(values)
     tail = _shifted(main, len(args)) if main is not None else "SELECT 1"
     args.extend(main_args)
+    for head in ("WITH RECURSIVE ", "WITH "):  # the statement's own WITH list goes on
+        if tail.startswith(head):
+            return f"{head}{', '.join(parts)}, {tail[len(head):]}", args
     return f"WITH {', '.join(parts)} {tail}", args
 
 
@@ -219,18 +222,19 @@ async def run_asyncpg(adapt: Any, p: Prepared, params: dict[str, Any] | None,
 
 
 async def send_asyncpg(adapt: Any, writes: Sequence[tuple[str, Sequence[Any]]],
-                       dialect: Dialect) -> None:
-    """Writes waiting to be sent, in one round trip (`combined`)."""
+                       dialect: Dialect, begin: bool = True) -> None:
+    """Writes waiting to be sent, in one round trip (`combined`). `begin=False`: when no
+    transaction was begun yet, the statement runs as one of its own (see Gateway.flush)."""
     sql, args = (writes[0][0], list(writes[0][1])) if len(writes) == 1 else combined(writes,
                                                                                       None)
-    await _fetch_asyncpg(adapt, sql, args, dialect)
+    await _fetch_asyncpg(adapt, sql, args, dialect, begin)
 
 
-async def _fetch_asyncpg(adapt: Any, sql: str, args: list[Any], dialect: Dialect
-                         ) -> tuple[list[Any], str | None]:
+async def _fetch_asyncpg(adapt: Any, sql: str, args: list[Any], dialect: Dialect,
+                         begin: bool = True) -> tuple[list[Any], str | None]:
     try:
         async with adapt._execute_mutex:
-            if adapt._transaction is None:
+            if begin and adapt._transaction is None:
                 await adapt._start_transaction()
             statement, _ = await adapt._prepare(sql, dialect._invalidate_schema_cache_asof)
             fetched = await statement.fetch(*args)

@@ -180,9 +180,12 @@ class Gateway:
             self._waiting_args += len(args)
             self._waiting_tables |= p.tables
 
-    async def flush(self) -> None:
+    async def flush(self, committing: bool = False) -> None:
         """Send the writes that wait (before COMMIT, or before a statement that must see
-        them)."""
+        them). `committing`: the unit commits next; if it has sent nothing yet, its writes go
+        as one statement outside a transaction, which PostgreSQL commits as one (no BEGIN,
+        no COMMIT: one round trip instead of three), and the commit that follows has nothing
+        left to do."""
         if self._lost is not None:  # a commit now would leave them out: never
             raise RuntimeError("writes of this unit of work were not sent (the statement "
                                "carrying them failed); it cannot commit") from self._lost
@@ -190,7 +193,7 @@ class Gateway:
         if not writes:
             return
         try:
-            await send_asyncpg(self.asyncpg, writes, self._sa_dialect)
+            await send_asyncpg(self.asyncpg, writes, self._sa_dialect, begin=not committing)
         except BaseException as exc:
             self._lost = exc
             if isinstance(exc, DBAPIError):

@@ -135,7 +135,7 @@ class SqlUnitOfWork(UnitOfWork):
         assert self._conn is not None
         await self._ledger.flush()
         if self._gw is not None:
-            await self._gw.flush()  # PostgreSQL: the writes that waited, in one round trip
+            await self._gw.flush(committing=True)  # PostgreSQL: what waited, in one trip
         if self._member is not None:
             await self._leave(committed=True)
             return

@@ -33,9 +33,10 @@ def round_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     sent: list[str] = []
     real = fast_path._fetch_asyncpg
 
-    async def fetch(adapt: Any, sql: str, args: list[Any], dialect: Any) -> Any:
+    async def fetch(adapt: Any, sql: str, args: list[Any], dialect: Any,
+                    begin: bool = True) -> Any:
         sent.append(sql)
-        return await real(adapt, sql, args, dialect)
+        return await real(adapt, sql, args, dialect, begin)
 
     monkeypatch.setattr(fast_path, "_fetch_asyncpg", fetch)
     return sent
@@ -80,6 +81,28 @@ async def test_writes_wait_for_the_next_statement_and_go_with_it(db: SqlDatabase
                                                       == "ww-charge-1"))) == 1
     assert len(await rows(db, select(outbox).where(outbox.c.id.in_(
         ["ww-out-1", "ww-out-2"])))) == 2
+
+
+async def test_writes_go_ahead_of_a_statement_with_a_with_list_of_its_own(
+        db: SqlDatabase, round_trips: list[str]) -> None:
+    """A purchase's two accounts are one statement (`WITH opened AS (INSERT ...) SELECT ...
+    UNION ALL ...`): the waiting writes join its WITH list."""
+    await stored_session(db, "ww-11")
+    round_trips.clear()
+    async with db() as uow:
+        await uow.charges.add(charge("ww-11", "ww-charge-11"))
+        found = await uow.ledger.accounts(["user:ww-11", "sales:ww-11"])
+        assert [a.id for a in found.values()] == ["sales:ww-11", "user:ww-11"]
+        assert len(round_trips) == 3  # the writes with the accounts; none yet: created, read
+        assert round_trips[0].startswith("WITH w0 AS (INSERT INTO charges")
+        assert ", opened AS" in round_trips[0]
+        await uow.commit()
+    assert len(await rows(db, select(charges).where(charges.c.charge_id
+                                                      == "ww-charge-11"))) == 1
+    assert fast_path.combined([("INSERT INTO t VALUES ($1)", [1])],
+                              "WITH RECURSIVE r AS (SELECT $1) SELECT * FROM r", [2]) == (
+        "WITH RECURSIVE w0 AS (INSERT INTO t VALUES ($1)), r AS (SELECT $2) SELECT * FROM r",
+        [1, 2])
 
 
 async def test_a_read_of_a_table_written_meanwhile_sees_the_write(db: SqlDatabase,
@@ -129,6 +152,39 @@ async def test_a_duplicate_among_waiting_writes_is_a_conflict_and_nothing_lands(
             await uow.charges.add(charge("ww-4", "ww-charge-4"))  # taken: at the commit
             await uow.commit()
     assert await rows(db, select(outbox).where(outbox.c.id == "ww-out-4")) == []
+
+
+async def test_a_unit_of_waiting_writes_only_commits_as_one_statement(
+        db: SqlDatabase, round_trips: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing sent before the commit: the writes go as one statement outside a transaction
+    (PostgreSQL commits it as one), with no BEGIN and no COMMIT; a conflict among them still
+    lands nothing."""
+    from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection as Adapt
+
+    await stored_session(db, "ww-9")
+    begun: list[object] = []
+    real_begin = Adapt._start_transaction
+
+    async def begin(adapt: Any) -> None:
+        begun.append(adapt)
+        await real_begin(adapt)
+
+    monkeypatch.setattr(Adapt, "_start_transaction", begin)
+    round_trips.clear()
+    async with db() as uow:
+        await uow.charges.add(charge("ww-9", "ww-charge-9"))
+        await uow.outbox.add(message("ww-out-9"))
+        await uow.commit()
+    assert begun == []  # no BEGIN was sent
+    assert len(round_trips) == 1 and round_trips[0].startswith("WITH w0 AS (INSERT")
+    assert len(await rows(db, select(charges).where(charges.c.charge_id == "ww-charge-9"))) == 1
+    assert len(await rows(db, select(outbox).where(outbox.c.id == "ww-out-9"))) == 1
+    with pytest.raises(Conflict):
+        async with db() as uow:
+            await uow.outbox.add(message("ww-out-10"))
+            await uow.charges.add(charge("ww-9", "ww-charge-9"))  # taken
+            await uow.commit()
+    assert await rows(db, select(outbox).where(outbox.c.id == "ww-out-10")) == []
 
 
 async def test_a_read_only_unit_runs_no_transaction_and_refuses_writes(

@@ -74,6 +74,20 @@ def _open(insert: Any) -> Any:
 
 
 _OPEN = {"sqlite": _open(sqlite.insert), "postgresql": _open(postgresql.insert)}
+_OPEN_ONE = {dialect: hot(statement) for dialect, statement in _OPEN.items()}
+
+
+def _open_and_read() -> Any:
+    """PostgreSQL: a user's account opened (as `_OPEN`) and a system account read with its
+    parts, in one statement: the two accounts of a purchase, a spend, a refund or a bonus."""
+    opened = (postgresql.insert(a).values(id=bindparam("b_user"), balance=0, version=0)
+              .on_conflict_do_update(index_elements=[a.c.id], set_={"version": a.c.version})
+              .returning(a.c.id, a.c.balance, a.c.version).cte("opened"))
+    return (select(opened.c.id, opened.c.balance, opened.c.version)
+            .union_all(select(*_WHOLE).where(a.c.id == bindparam("b_system"))))
+
+
+_OPEN_AND_READ = hot(_open_and_read())
 
 
 class SqlLedger:
@@ -151,14 +165,23 @@ class SqlLedger:
         created when missing (rarely: once ever)."""
         if self._gw.read_only:
             return await self._read(ids)
-        opened = (ids if self._gw.dialect == "sqlite"
-                  else [i for i in ids if i.startswith(USER_PREFIX)])
-        rows: dict[str, tuple[int, int]] = {}
-        if opened:
-            found = await self._gw.execute(
-                _OPEN[self._gw.dialect], [{"id": i, "balance": 0, "version": 0}
-                                          for i in opened])
-            rows = {r.id: (r.balance, r.version) for r in found}
+        dialect = self._gw.dialect
+        opened = ids if dialect == "sqlite" else [i for i in ids if i.startswith(USER_PREFIX)]
+        if len(opened) == 1 and len(ids) == 2 and self._in_parts():
+            (system,) = set(ids) - set(opened)
+            found = await self._gw.execute(_OPEN_AND_READ, {"b_user": opened[0],
+                                                            "b_system": system})
+        elif len(opened) == 1 or dialect == "sqlite":  # the short path: one set of values
+            found = []  # with RETURNING at a time (on SQLite a call, not a round trip)
+            for i in opened:
+                found += list(await self._gw.execute(_OPEN_ONE[dialect],
+                                                     {"id": i, "balance": 0, "version": 0}))
+        elif opened:
+            found = await self._gw.execute(_OPEN[dialect], [{"id": i, "balance": 0, "version": 0}
+                                                            for i in opened])
+        else:
+            found = []
+        rows = {r.id: (r.balance, r.version) for r in found}
         others = [i for i in ids if i not in rows]
         if others:
             rows |= await self._read(others)

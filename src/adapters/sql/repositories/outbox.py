@@ -82,10 +82,15 @@ class SqlOutbox:
         return int(found.rowcount)
 
     async def record(self, *items: OutboxItem) -> None:
-        await self._gw.execute(_RECORD, [{
-            "b_id": item.id, "status": item.status.value, "attempts": item.attempts,
-            "available_at": item.available_at, "lease_until": item.lease_until,
-            "last_error": item.last_error, "sent_at": item.sent_at} for item in items])
+        """One item: a write that waits (alone in its unit, on PostgreSQL one round trip);
+        several: one statement with a set of values each."""
+        values = [{"b_id": item.id, "status": item.status.value, "attempts": item.attempts,
+                   "available_at": item.available_at, "lease_until": item.lease_until,
+                   "last_error": item.last_error, "sent_at": item.sent_at} for item in items]
+        if len(values) == 1:
+            await self._gw.write(_RECORD, values[0])
+        elif values:
+            await self._gw.execute(_RECORD, values)
 
     async def get(self, item_id: str) -> OutboxItem | None:
         row = (await self._gw.execute(_ITEM, {"b_id": item_id})).mappings().first()
