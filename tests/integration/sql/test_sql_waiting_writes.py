@@ -105,6 +105,31 @@ async def test_writes_go_ahead_of_a_statement_with_a_with_list_of_its_own(
         [1, 2])
 
 
+async def test_a_purchase_is_two_statements_and_its_sales_part_waits_too(
+        db: SqlDatabase, round_trips: list[str]) -> None:
+    """The accounts (one statement), then every write of the entry, the user's balance and the
+    sales account's part in one statement at the commit."""
+    from starport.domain import ledger
+
+    async with db() as uow:  # the sales account exists, as it does after the first sale
+        await uow.ledger.accounts(["sales:ww-12"])
+        await uow.commit()
+    round_trips.clear()
+    async with db() as uow:
+        entry = ledger.purchase(entry_id="ww-e12", key="payment:ww:12", user_id="ww-12",
+                                sales_account="sales:ww-12", credits=9, session_id="ww-12",
+                                now=NOW)
+        found = await uow.ledger.accounts(entry.accounts)
+        ledger.post(entry, found)
+        await uow.ledger.add(entry, found)
+        await uow.commit()
+    assert len(round_trips) == 2, round_trips
+    assert "INSERT INTO ledger_account_slots" in round_trips[1]
+    assert round_trips[1].startswith("WITH w0 AS (INSERT INTO journal_entries")
+    async with db(read_only=True) as uow:
+        assert await uow.ledger.balance("sales:ww-12") == -9
+
+
 async def test_a_read_of_a_table_written_meanwhile_sees_the_write(db: SqlDatabase,
                                                                   round_trips: list[str]
                                                                   ) -> None:

@@ -2,11 +2,11 @@
 
 Hot rows: every purchase posts to `sales:<provider>` and every spend to `usage`. Only guarded
 `user:` accounts are locked (FOR UPDATE, in id order) and written, each posting as
-`balance = balance + :amount`. A system account's postings of a transaction are summed aside
-and written right before COMMIT: on PostgreSQL into a part of the account of the connection's
-own (`ledger_account_slots`, the slot `pg_backend_pid() % SLOTS`), so two purchases never wait
-for each other's commit on one row; its balance is the row's plus its parts'. SQLite has one
-writer at a time: there the sum goes to the account row. `SqlDatabase(lock_system_accounts=
+`balance = balance + :amount`. On PostgreSQL a system account's posting goes to a part of the
+account of the connection's own (`ledger_account_slots`, the slot `pg_backend_pid() % SLOTS`),
+so two purchases never wait for each other's commit on one row; its balance is the row's plus
+its parts'. SQLite has one writer at a time: there a transaction's postings to a system account
+are summed aside and added to its row right before COMMIT. `SqlDatabase(lock_system_accounts=
 True)` locks and writes every account's row instead (the benchmark compares both)."""
 
 from __future__ import annotations
@@ -130,17 +130,22 @@ class SqlLedger:
                 await self._gw.write(_APPLY_DELTA, {"b_id": posting.account,
                                                     "b_delta": posting.amount, "b_n": 1})
                 self._loaded[posting.account] = accounts[posting.account]
+            elif self._in_parts():  # no lock to keep short: it waits to go with the rest
+                await self._gw.write(_ADD_TO_SLOT, {"b_id": posting.account,
+                                                    "b_delta": posting.amount, "b_n": 1})
+                self._loaded[posting.account] = accounts[posting.account]
             else:
                 delta, count = self._pending.get(posting.account, (0, 0))
                 self._pending[posting.account] = (delta + posting.amount, count + 1)
 
     async def flush(self) -> None:
-        """Write the system accounts' sums, in id order, right before COMMIT."""
+        """Write the system accounts' sums (kept for their rows), in id order, right before
+        COMMIT."""
         params = [{"b_id": i, "b_delta": d, "b_n": n}
                   for i, (d, n) in sorted(self._pending.items())]
         self._pending.clear()
         if params:
-            await self._gw.write(_ADD_TO_SLOT if self._in_parts() else _APPLY_DELTA, params)
+            await self._gw.write(_APPLY_DELTA, params)
 
     async def balance(self, account_id: str) -> int:
         found = (await self._gw.execute(_BALANCE, {"b_id": account_id})).first()
