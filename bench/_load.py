@@ -35,6 +35,7 @@ class Job:
 @dataclass
 class LoadResult:
     wall: float = 0.0  # seconds, first send to last answer
+    started_at: float = 0.0  # Unix time of the first send (comparable with the stand-in's)
     cpu: float = 0.0  # CPU seconds the load process used over that time
     pre_latencies: list[float] = field(default_factory=list)  # seconds, sorted
     pay_latencies: list[float] = field(default_factory=list)
@@ -172,6 +173,7 @@ async def _drive(job: Job) -> LoadResult:
     for conn in connections:
         await conn.send(WARM)
     cpu, started = time.process_time(), time.perf_counter()
+    result.started_at = time.time()
     try:
         await asyncio.wait_for(asyncio.gather(*(payer(c) for c in connections)), job.timeout)
     except TimeoutError:

@@ -5,7 +5,8 @@ or chunked bodies), so it costs next to nothing next to the servers it answers. 
 `POST/GET /bot<token>/<method>` with plausible results for the methods Starport and aiogram
 call (`{"ok": true, "result": true}` for any other), takes JSON, form-urlencoded and multipart
 bodies, and counts the calls per method; `GET /_counts` answers the counts as JSON (with
-`answerPreCheckoutQuery:ok` for the answers that said yes).
+`answerPreCheckoutQuery:ok` for the answers that said yes); `GET /_last` the Unix time of each
+method's last call.
 
 For the fault suite (`bench.faults`), with `--control-port C`: `GET /_chats` (on either port)
 answers the sendMessage calls per chat, `{"<chat id>": [confirmations, other messages, first
@@ -34,6 +35,7 @@ import uvloop
 
 COUNTS: Counter[str] = Counter()
 CHATS: dict[int, list[float]] = {}  # chat id -> [confirmations, others, first, last confirmation]
+LAST: dict[str, float] = {}  # method -> Unix time of its last call (`GET /_last`)
 CONFIRMATION = ["Payment received"]  # the prefix of a confirmation's text (--confirmation-prefix)
 _message_ids = itertools.count(1)
 _BOT_PATH = re.compile(rb"^/bot[^/]+/([A-Za-z]+)")
@@ -87,11 +89,14 @@ def answer(url: bytes, body: bytes, content_type: bytes) -> tuple[int, bytes]:
         return 200, json.dumps(COUNTS).encode()
     if url.startswith(b"/_chats"):
         return 200, json.dumps(CHATS).encode()
+    if url.startswith(b"/_last"):
+        return 200, json.dumps(LAST).encode()
     match = _BOT_PATH.match(url)
     if match is None:
         return 404, b'{"ok":false,"error_code":404,"description":"Not Found"}'
     method = match.group(1).decode()
     COUNTS[method] += 1
+    LAST[method] = time.time()
     try:
         result = _result(method, _params(body, content_type))
     except (ValueError, AttributeError, UnicodeDecodeError) as exc:

@@ -89,6 +89,12 @@ class Run:
     db: DbWork | None = None
     notes: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    confirmed_within: float = 0.0  # seconds from the first send to the last confirmation
+
+    @property
+    def confirmed_rate(self) -> float:
+        """Payments per second counted until the last payer had their confirmation."""
+        return len(self.result.paid) / self.confirmed_within if self.confirmed_within else 0.0
 
 
 class StandIn:
@@ -100,6 +106,14 @@ class StandIn:
             response = await client.get(f"{self.url}/_counts")
         response.raise_for_status()
         return Counter(response.json())
+
+    async def last(self, method: str) -> float | None:
+        """The Unix time of the method's last call, if any."""
+        async with httpx.AsyncClient(timeout=10.0, trust_env=False) as client:
+            response = await client.get(f"{self.url}/_last")
+        response.raise_for_status()
+        found = response.json().get(method)
+        return float(found) if found is not None else None
 
     async def sent_since(self, before: Counter[str], method: str, expected: int) -> Counter[str]:
         """The calls since `before`, once `expected` calls of `method` are in (or time is up)."""
@@ -143,8 +157,15 @@ async def measure(server: Server, standin: StandIn, env: dict[str, str], first: 
             run.failures.append(
                 f"pre-checkout answers: {in_body} + {by_api} for {paid} payments (all "
                 f"answerPreCheckoutQuery calls: {calls['answerPreCheckoutQuery']})")
+    last_sent = await standin.last("sendMessage") if paid else None
+    if last_sent is not None and result.started_at:
+        # the payer's confirmation is part of a payment: the guides' bot sends it before it
+        # answers, Starport after its commit (it may lag behind the answers under load)
+        run.confirmed_within = max(result.wall, last_sent - result.started_at)
     if server.sends_confirmations:
-        run.notes.append(f"confirmations: {calls['sendMessage']} sendMessage for {paid} payments")
+        run.notes.append(f"confirmations: {calls['sendMessage']} sendMessage for {paid} payments"
+                         + (f", the last {run.confirmed_within - result.wall:.2f} s after the "
+                            "last answer" if run.confirmed_within else ""))
         if calls["sendMessage"] != paid:
             run.failures.append(f"{calls['sendMessage']} confirmations for {paid} payments")
     if result.pay_outcomes and set(result.pay_outcomes) != {"-"}:
@@ -187,8 +208,9 @@ def _ms(value: float) -> str:
 
 
 def report(level: Level, runs: dict[str, Run]) -> str:
-    header = ("server", "payments/s", "paid p50 ms", "paid p99 ms", "pre p50 ms", "pre p99 ms",
-              "errors", "stmts/payment", "writes/update", "x bare", "x guides")
+    header = ("server", "payments/s", "confirmed/s", "paid p50 ms", "paid p99 ms",
+              "pre p50 ms", "pre p99 ms", "errors", "stmts/payment", "writes/update", "x bare",
+              "x guides", "x guides confirmed")
     bare, guides = runs.get(Bare.name), runs.get(Guides.name)
     rows: list[tuple[str, ...]] = [header]
     for run in runs.values():
@@ -198,13 +220,16 @@ def report(level: Level, runs: dict[str, Run]) -> str:
                    else "")
         rows.append((
             run.server, f"{r.rate:.0f}",
+            f"{run.confirmed_rate:.0f}" if run.confirmed_rate else "-",
             _ms(r.percentile(r.pay_latencies, 50)), _ms(r.percentile(r.pay_latencies, 99)),
             _ms(r.percentile(r.pre_latencies, 50)), _ms(r.percentile(r.pre_latencies, 99)),
             str(r.errors),
             (db.text(db.statements_per_payment) + workers) if db else "n/a",
             db.text(db.writes_per_update) if db else "n/a",
             f"{r.rate / bare.result.rate:.2f}" if bare and bare.result.rate else "-",
-            f"{r.rate / guides.result.rate:.2f}" if guides and guides.result.rate else "-"))
+            f"{r.rate / guides.result.rate:.2f}" if guides and guides.result.rate else "-",
+            f"{run.confirmed_rate / guides.confirmed_rate:.2f}"
+            if guides and guides.confirmed_rate and run.confirmed_rate else "-"))
     return (f"\n{level.label}: {level.payments} payments, {level.concurrency} concurrent payers"
             f" (one keep-alive connection each)\n" + table(rows))
 

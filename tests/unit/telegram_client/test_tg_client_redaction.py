@@ -40,7 +40,8 @@ async def test_a_refused_connection_does_not_leak_the_token() -> None:
 
     # Then the error says what happened, but nowhere the token
     error = caught.value
-    assert "ConnectError" in str(error)
+    assert "ConnectorError: Cannot connect to host 127.0.0.1" in str(error)
+    assert error.request_sent is False
     assert error.__cause__ is None and error.__context__ is None
     assert TOKEN not in _everything_said_about(error)
 

@@ -283,11 +283,11 @@ async def test_local_preconditions_send_nothing(client: BotApiClient, api: FakeB
     assert api.requests == []
 
 
-async def test_an_owned_http_client_is_closed_with_the_client() -> None:
+async def test_a_client_never_used_has_nothing_to_close() -> None:
     bot = BotApiClient(TOKEN)
-    await bot.aclose()
+    await bot.aclose()  # its HTTP session is opened by the first call (see the network tests)
 
-    assert bot._http.is_closed
+    assert bot._session is None
 
 
 async def test_an_injected_http_client_is_left_open(api: FakeBotApi) -> None:
