@@ -4,6 +4,8 @@ result or a typed, redacted error."""
 from __future__ import annotations
 
 import json
+import urllib.parse
+import urllib.request
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
@@ -24,6 +26,16 @@ from starport.adapters.telegram.redact import redact
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout,
              aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 _JSON = {"Content-Type": "application/json"}
+
+
+def env_proxy(url: str) -> str | None:
+    """The proxy the environment names for the URL (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, in
+    either case), unless NO_PROXY exempts its host."""
+    parts = urllib.parse.urlsplit(url)
+    proxies = urllib.request.getproxies_environment()
+    if parts.hostname and urllib.request.proxy_bypass_environment(parts.hostname, proxies):
+        return None
+    return proxies.get(parts.scheme) or proxies.get("all")
 
 
 async def post_aiohttp(session: aiohttp.ClientSession, url: str, body: bytes, timeout: float,

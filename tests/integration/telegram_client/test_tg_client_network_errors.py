@@ -103,3 +103,50 @@ async def test_the_session_is_closed_with_the_client_and_opened_again_on_use(
     with pytest.raises(TelegramNetworkError):
         await bot.get_me()  # a client used after aclose opens a new session
     await bot.aclose()
+
+
+async def test_a_proxy_named_by_the_environment_carries_the_calls(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read once, when the client opens its session (not from the environment per call)."""
+    seen: list[bytes] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length:"))
+        await reader.readexactly(length)
+        seen.append(head.split(b"\r\n", 1)[0])
+        body = b'{"ok":true,"result":{"id":1,"is_bot":true,"first_name":"P"}}'
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(proxy, "127.0.0.1", 0)
+    try:
+        port = server.sockets[0].getsockname()[1]
+        for name in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+        async with BotApiClient(TOKEN, base_url="http://bot-api.invalid") as bot:
+            me = await bot.get_me()
+            monkeypatch.setenv("NO_PROXY", "bot-api.invalid")  # too late for this session
+            assert (await bot.get_me())["first_name"] == "P"
+        assert me["first_name"] == "P"
+        line = b"POST http://bot-api.invalid/bot" + TOKEN.encode() + b"/getMe HTTP/1.1"
+        assert seen == [line, line]
+    finally:
+        server.close()
+
+
+def test_no_proxy_exempts_a_host_from_the_environments_proxy(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from starport.adapters.telegram.transport import env_proxy
+
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert env_proxy("https://api.telegram.org/bot1:x/getMe") is None
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy:3128")
+    assert env_proxy("https://api.telegram.org/bot1:x/getMe") == "http://proxy:3128"
+    monkeypatch.setenv("NO_PROXY", "example.com,api.telegram.org")
+    assert env_proxy("https://api.telegram.org/bot1:x/getMe") is None
