@@ -226,7 +226,9 @@ async def test_claim_takes_the_next_due_item_and_leases_it(db: Database) -> None
     assert again is not None and again.id == "a"
 
 
-async def test_a_recorded_result_ends_the_lease_and_is_counted(db: Database) -> None:
+@pytest.mark.parametrize("together", [False, True], ids=["one by one", "together"])
+async def test_a_recorded_result_ends_the_lease_and_is_counted(db: Database,
+                                                               together: bool) -> None:
     async with db() as uow:
         await uow.outbox.add(item("o1"))
         await uow.outbox.add(item("o2"))
@@ -241,8 +243,11 @@ async def test_a_recorded_result_ends_the_lease_and_is_counted(db: Database) -> 
     second.attempts, second.available_at, second.lease_until = 1, at(2), None
     second.last_error = "TimeoutError"
     async with db() as uow:
-        await uow.outbox.record(first)
-        await uow.outbox.record(second)
+        if together:  # a recorder's batch (on PostgreSQL one UPDATE of both)
+            await uow.outbox.record(first, second)
+        else:
+            await uow.outbox.record(first)
+            await uow.outbox.record(second)
         await uow.commit()
     async with db() as uow:
         assert await uow.outbox.count(OutboxStatus.SENT) == 1
@@ -252,6 +257,7 @@ async def test_a_recorded_result_ends_the_lease_and_is_counted(db: Database) -> 
         again = await uow.outbox.claim(at(3), at(3) + LEASE)
         saved = await uow.outbox.get("o1")
     assert again is not None and again.id == "o2" and again.last_error == "TimeoutError"
+    assert (again.attempts, again.available_at) == (1, at(2))
     assert saved is not None and state(saved) == state(first)
 
 

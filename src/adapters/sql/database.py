@@ -46,6 +46,7 @@ class SqlDatabase:
                                           if is_sqlite(self.url) else None)
         self.messages = MessageCache()
         self._timeouts = (connect_timeout, statement_timeout)
+        self.statement_timeout = statement_timeout  # seconds (None: none), as the engines'
         self._read_pool = max(1, min(3, pool_size or 3))
         self._read_turns: asyncio.Semaphore | None = None
         self._session_engine: AsyncEngine | None = None

@@ -30,6 +30,7 @@ from typing import Any, NamedTuple, TypeVar
 from sqlalchemy import Executable
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, NoResultFound
+from sqlalchemy.sql.selectable import Alias, TableClause, TableValuedAlias
 from sqlalchemy.sql.util import find_tables
 
 S = TypeVar("S", bound=Executable)
@@ -85,10 +86,23 @@ def _prepare(statement: Executable, names: tuple[str, ...], dialect: Dialect) ->
         return None
     row = collections.namedtuple("Row", keys) if keys else None  # type: ignore[misc]
     results = tuple(c[3]._cached_result_processor(dialect, None) for c in columns)
-    tables = frozenset(t.name for t in find_tables(statement, include_crud=True,  # type: ignore[arg-type]
-                                                    include_joins=True, include_aliases=True))
+    tables = table_names(statement)
     return Prepared(compiled.string, compiled, order, tuple(processors.get(n) for n in order),
                     row, keys, results, tables, _blind(statement, keys, tables))
+
+
+def table_names(statement: Any) -> frozenset[str]:
+    """The tables a statement reads or writes, by their own names (an alias such as `due` is
+    its table); a function's rows (`unnest(...) AS v`) are no table."""
+    names = set()
+    for found in find_tables(statement, include_crud=True, include_joins=True,
+                             include_aliases=True):
+        base: Any = found
+        while isinstance(base, Alias) and not isinstance(base, TableValuedAlias):
+            base = base.element
+        if isinstance(base, TableClause):
+            names.add(base.name)
+    return frozenset(names)
 
 
 def _blind(statement: Any, keys: tuple[str, ...], tables: frozenset[str]) -> str | None:

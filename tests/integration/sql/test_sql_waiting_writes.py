@@ -212,6 +212,28 @@ async def test_a_unit_of_waiting_writes_only_commits_as_one_statement(
     assert await rows(db, select(outbox).where(outbox.c.id == "ww-out-10")) == []
 
 
+async def test_a_batch_of_outbox_results_is_one_statement(
+        db: SqlDatabase, round_trips: list[str]) -> None:
+    from starport.application.effects import OutboxStatus
+
+    async with db() as uow:
+        for n in (13, 14):
+            await uow.outbox.add(message(f"ww-out-{n}", chat=n))
+        await uow.commit()
+    first, second = message("ww-out-13", chat=13), message("ww-out-14", chat=14)
+    first.status, first.attempts, first.sent_at = OutboxStatus.SENT, 1, NOW
+    second.attempts, second.last_error = 1, "TimeoutError"
+    round_trips.clear()
+    async with db() as uow:
+        await uow.outbox.record(first, second)
+        await uow.commit()
+    assert len(round_trips) == 1 and "FROM unnest(" in round_trips[0]
+    found = {r.id: (r.status, r.attempts, r.last_error)
+             for r in await rows(db, select(outbox).where(outbox.c.id.in_(["ww-out-13",
+                                                                           "ww-out-14"])))}
+    assert found == {"ww-out-13": ("sent", 1, None), "ww-out-14": ("pending", 1, "TimeoutError")}
+
+
 async def test_a_read_only_unit_runs_no_transaction_and_refuses_writes(
         db: SqlDatabase, round_trips: list[str]) -> None:
     async with db(read_only=True) as uow:

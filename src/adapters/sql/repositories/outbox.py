@@ -6,12 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import Integer, String, Text, and_, bindparam, func, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from starport.adapters.sql import mappers as m
 from starport.adapters.sql.fast_path import hot
 from starport.adapters.sql.gateway import Gateway
 from starport.adapters.sql.tables import outbox as t
+from starport.adapters.sql.types import UtcDateTime
 from starport.application.effects import OutboxItem, OutboxStatus, PublishEvent
 
 _PENDING = OutboxStatus.PENDING.value
@@ -50,6 +52,20 @@ _LEASE = hot(update(t).where(t.c.id == bindparam("b_id"), t.c.status == _PENDING
           .values(lease_until=bindparam("b_lease_until")).returning(*t.c))
 _PENDING_IN = hot(select(t.c.id).where(t.c.status == _PENDING, t.c.chat_id == bindparam("b_chat"))
                .limit(1))
+# PostgreSQL: the results of several items in one statement (their values as arrays,
+# unnested), which can wait as a single write does
+_RESULTS = func.unnest(
+    bindparam("b_ids", type_=ARRAY(String)), bindparam("b_status", type_=ARRAY(String)),
+    bindparam("b_attempts", type_=ARRAY(Integer)),
+    bindparam("b_available_at", type_=ARRAY(UtcDateTime)),
+    bindparam("b_lease_until", type_=ARRAY(UtcDateTime)),
+    bindparam("b_last_error", type_=ARRAY(Text)), bindparam("b_sent_at", type_=ARRAY(UtcDateTime)),
+).table_valued("id", "status", "attempts", "available_at", "lease_until", "last_error",
+               "sent_at").render_derived(name="v")
+_RECORD_ALL = hot(update(t).where(t.c.id == _RESULTS.c.id).values(
+    status=_RESULTS.c.status, attempts=_RESULTS.c.attempts,
+    available_at=_RESULTS.c.available_at, lease_until=_RESULTS.c.lease_until,
+    last_error=_RESULTS.c.last_error, sent_at=_RESULTS.c.sent_at))
 _RENEW = (update(t).where(t.c.id.in_(bindparam("b_ids", expanding=True)),
                           t.c.status == _PENDING, t.c.lease_until > bindparam("b_now"))
           .values(lease_until=bindparam("b_lease_until")))
@@ -83,12 +99,21 @@ class SqlOutbox:
 
     async def record(self, *items: OutboxItem) -> None:
         """One item: a write that waits (alone in its unit, on PostgreSQL one round trip);
-        several: one statement with a set of values each."""
+        several: on PostgreSQL one UPDATE of them all (their values as arrays), which waits
+        too; on SQLite one statement with a set of values each."""
+        latest = {item.id: item for item in items}  # an item twice: its last result
         values = [{"b_id": item.id, "status": item.status.value, "attempts": item.attempts,
                    "available_at": item.available_at, "lease_until": item.lease_until,
-                   "last_error": item.last_error, "sent_at": item.sent_at} for item in items]
+                   "last_error": item.last_error, "sent_at": item.sent_at}
+                  for item in latest.values()]
         if len(values) == 1:
             await self._gw.write(_RECORD, values[0])
+        elif values and self._gw.dialect == "postgresql":  # one write, as one item's
+            await self._gw.write(_RECORD_ALL, {
+                "b_ids": [v["b_id"] for v in values],
+                **{f"b_{k}": [v[k] for v in values]
+                   for k in ("status", "attempts", "available_at", "lease_until", "last_error",
+                             "sent_at")}})
         elif values:
             await self._gw.execute(_RECORD, values)
 
