@@ -30,7 +30,8 @@ each paid payment needs exactly one of the two. Starport sends its confirmations
 background: the benchmark waits (up to 30 s) for the stand-in to have one sendMessage per
 payment, and `confirmed/s` counts the payments over the time from the load's first send to the
 stand-in's last sendMessage (the guides' bot replies before it answers: its two rates are one;
-Starport's confirmations may trail its answers). The books: Starport's balance of every user of the run (100 credits each paid one,
+Starport's confirmations may trail its answers). The books: Starport's balance of every user
+of the run (100 credits each paid one,
 0 the others, the sum 100 x payments); the sqlite credits of the guides' bot likewise.
 Any failed check makes the exit status 1.
 
