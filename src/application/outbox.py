@@ -44,6 +44,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 CONCURRENCY = 32  # chats served at once; the messenger's throttle keeps Telegram's limits
 RECORD_RETRY = 0.2  # seconds before recording a batch's results again, doubling up to 2
+# Under load, one write of results at most this often (seconds): a busy process records them
+# in batches of a moment's worth instead of one statement each; alone, a result is written at
+# once.
+RECORD_EVERY = 0.01
 
 
 def backoff(attempts: int) -> timedelta:
@@ -265,8 +269,9 @@ class Sender:
     through the dispatch job once one lease has run out.
 
     Results are recorded by one recorder, as soon as it is free: alone, an item is recorded
-    right after its call; under load, the results that came in while the recorder wrote are
-    recorded together, in one transaction (a crash then repeats at most those)."""
+    right after its call; under load, the results that came in while the recorder wrote (and
+    up to RECORD_EVERY after it began) are recorded together, in one transaction (a crash then
+    repeats at most those)."""
 
     def __init__(self, deps: Deps, lease: timedelta, concurrency: int = CONCURRENCY,
                  counts: JobCounts | None = None) -> None:
@@ -318,7 +323,10 @@ class Sender:
     async def _record(self) -> None:
         while self._done:
             batch, self._done = self._done, []
+            started = time.monotonic()
             await self._record_batch(batch)
+            if self._done:  # busy: let the results of the next moment join these first
+                await asyncio.sleep(RECORD_EVERY - (time.monotonic() - started))
 
     async def _record_batch(self, batch: list[OutboxItem]) -> None:
         await record_results(self._deps, self._leases, batch, self._lease)
