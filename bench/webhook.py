@@ -181,7 +181,8 @@ async def measure(server: Server, standin: StandIn, env: dict[str, str], first: 
     wall = result.wall or float("nan")
     run.notes.append(f"CPU over the clocked {result.wall:.1f} s (100% = one core): server "
                      f"{server_cpu / wall:.0%}, stand-in {standin_cpu / wall:.0%}, "
-                     f"load {result.cpu / wall:.0%}, PostgreSQL {database_cpu / wall:.0%}; "
+                     f"load {result.cpu / wall:.0%}, PostgreSQL {database_cpu / wall:.0%} "
+                     "(its processes alive at both ends); "
                      f"the machine busy {busy / wall:.0%} of {os.cpu_count()} cores' 100%")
     if run.db is not None:
         run.notes.append(

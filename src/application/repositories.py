@@ -128,7 +128,8 @@ class SessionRepository(Protocol):
     async def with_charge(self, session_id: str, provider: Provider, charge_id: str
                           ) -> tuple[PaymentSession | None, Charge | None]:
         """The session, loaded for change as `get` loads it, and the charge stored under
-        (provider, charge id) if any: what judging a reported charge needs, read together."""
+        (provider, charge id) if any, as stored once the session is held: what judging a
+        reported charge needs."""
         ...
 
     async def by_invoice(self, provider: Provider, invoice_id: str) -> PaymentSession | None: ...

@@ -74,9 +74,13 @@ class SqlPace:
         if self._db.dialect == "postgresql":
             async with self._db.engine.connect() as conn:
                 raw = await conn.get_raw_connection()
-                found = await raw.driver_connection.fetchrow(  # type: ignore[union-attr]
-                    _TAKE_ASYNCPG, self._name, float(span),
-                    timeout=self._db.statement_timeout)
+                try:
+                    found = await raw.driver_connection.fetchrow(  # type: ignore[union-attr]
+                        _TAKE_ASYNCPG, self._name, float(span),
+                        timeout=self._db.statement_timeout)
+                except BaseException:  # SQLAlchemy saw none of it: the pool must not keep a
+                    await conn.invalidate()  # connection that may have died with it
+                    raise
             return float(found["begins"]), float(found["now"])
         row = (await self._one(self._statement, {"name": self._name, "span": span})).one()
         return float(row.begins), float(row.now)

@@ -43,7 +43,8 @@ async def post_aiohttp(session: aiohttp.ClientSession, url: str, body: bytes, ti
     """POST the JSON body; the status and the whole reply. A read may take `timeout`, getting
     a connection `connect`. Raises aiohttp's errors and TimeoutError."""
     limits = aiohttp.ClientTimeout(total=None, connect=connect, sock_read=timeout)
-    async with session.post(url, data=body, headers=_JSON, timeout=limits) as response:
+    async with session.post(url, data=body, headers=_JSON, timeout=limits,
+                            allow_redirects=False) as response:  # as httpx: none followed
         return response.status, await response.read()
 
 

@@ -140,3 +140,50 @@ async def test_one_charge_cannot_pay_two_sessions(race: Race) -> None:
                 with pytest.raises(Conflict):  # at the save, or where the write is sent
                     await uow.sessions.save(s)
                     await uow.commit()
+
+
+@pytest.mark.postgres
+async def test_a_charge_stored_by_the_sessions_holder_is_seen_after_waiting_for_it(
+        db: object) -> None:
+    """`with_charge` waits for the session's lock, then reads the charge: what the holder
+    stored before it let go is there (one statement joining the two read the charge as of
+    before the wait, and missed it)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+    from tests.contract.contract_samples import session as sample_session
+
+    from starport.adapters.sql import SqlDatabase
+    from starport.domain.charges import Charge
+    from starport.domain.providers import Provider
+
+    assert isinstance(db, SqlDatabase)
+    async with db() as uow:
+        await uow.sessions.add(sample_session("race-wc"))
+        await uow.commit()
+    charge = Charge(provider=Provider.TELEGRAM_STARS, charge_id="race-wc-charge",
+                    session_id="race-wc", paid=Stars(50),
+                    reported_at=datetime(2026, 12, 3, tzinfo=UTC), payer_telegram_id=7)
+
+    async def second() -> object:
+        async with db() as uow:
+            return await uow.sessions.with_charge("race-wc", Provider.TELEGRAM_STARS,
+                                                  "race-wc-charge")
+
+    async with db() as first:
+        assert await first.sessions.get("race-wc") is not None  # the lock is held
+        await first.charges.add(charge)
+        waiting = asyncio.create_task(second())
+        async with asyncio.timeout(20):  # until the second's statement waits for the lock
+            while True:
+                async with db.read_engine.connect() as conn:
+                    found = (await conn.execute(text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                        "AND datname = current_database()"))).scalar()
+                if found:
+                    break
+                await asyncio.sleep(0.05)
+        await first.commit()
+    found_session, found_charge = await waiting  # type: ignore[misc]
+    assert found_session is not None
+    assert found_charge is not None and found_charge.charge_id == "race-wc-charge"

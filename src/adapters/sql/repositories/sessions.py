@@ -6,13 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, bindparam, cast, func, select, update
+from sqlalchemy import BigInteger, bindparam, cast, func, select, update
 
 from starport.adapters.sql import mappers as m
 from starport.adapters.sql.fast_path import hot
 from starport.adapters.sql.gateway import Gateway
 from starport.adapters.sql.repositories.charges import SqlCharges
-from starport.adapters.sql.tables import charges as ch
 from starport.adapters.sql.tables import sessions as t
 from starport.domain.charges import Charge
 from starport.domain.providers import Provider
@@ -23,13 +22,6 @@ _OPEN = (SessionStatus.PENDING.value, SessionStatus.INVOICED.value)
 _GET_UNLOCKED = hot(select(t).where(t.c.id == bindparam("b_id")))
 _GET = hot(_GET_UNLOCKED.with_for_update())
 _UPDATE = hot(update(t).where(t.c.id == bindparam("b_id")))
-# The session locked, and the charge of that id if stored (its columns as c_<name>)
-_CHARGE_KEYS = tuple(f"c_{c.name}" for c in ch.c)
-_WITH_CHARGE = hot(
-    select(t, *(c.label(f"c_{c.name}") for c in ch.c))
-    .outerjoin(ch, and_(ch.c.provider == bindparam("b_provider"),
-                        ch.c.charge_id == bindparam("b_charge_id")))
-    .where(t.c.id == bindparam("b_id")).with_for_update(of=t))
 _INSERT = hot(t.insert())
 
 
@@ -51,20 +43,13 @@ class SqlSessions:
 
     async def with_charge(self, session_id: str, provider: Provider, charge_id: str
                           ) -> tuple[PaymentSession | None, Charge | None]:
-        """One statement when the session exists (the charge joined to it); two when not."""
-        if self._gw.read_only:
-            return (await self.get(session_id),
-                    await SqlCharges(self._gw).get(provider, charge_id))
-        row = (await self._gw.execute(_WITH_CHARGE, {
-            "b_id": session_id, "b_provider": provider.value, "b_charge_id": charge_id,
-        })).mappings().first()
-        if row is None:
-            return None, await SqlCharges(self._gw).get(provider, charge_id)
-        self._locked.add(session_id)
-        session = self._gw.adopt("session", row["id"], m.session_from(row))
-        if row["c_charge_id"] is None:
-            return session, None
-        return session, m.charge_from({key[2:]: row[key] for key in _CHARGE_KEYS})
+        """Two statements, the charge read after the lock is held: one statement joining the
+        charge to the locked session would read the charge as of before a wait for the lock
+        (READ COMMITTED takes the statement's snapshot first; the wait then returns the
+        session's newest row, but the join's charge row stays as the snapshot saw it), and miss
+        a charge the lock's holder had just stored."""
+        session = await self.get(session_id)
+        return session, await SqlCharges(self._gw).get(provider, charge_id)
 
     async def by_invoice(self, provider: Provider, invoice_id: str) -> PaymentSession | None:
         found = await self._load(
