@@ -44,9 +44,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 CONCURRENCY = 32  # chats served at once; the messenger's throttle keeps Telegram's limits
 RECORD_RETRY = 0.2  # seconds before recording a batch's results again, doubling up to 2
-# Under load, one write of results at most this often (seconds): a busy process records them
-# in batches of a moment's worth instead of one statement each; alone, a result is written at
-# once.
+# Under load, one write of results at most this often (seconds), where each write is a round
+# trip of its own (PostgreSQL: the container passes it as `record_every`): a busy process
+# records them in batches of a moment's worth; alone, a result is written at once. SQLite's
+# writes join a group commit anyway, and a wait would only leave more sent-but-unwritten
+# results to send again after a crash.
 RECORD_EVERY = 0.01
 
 
@@ -269,13 +271,14 @@ class Sender:
     through the dispatch job once one lease has run out.
 
     Results are recorded by one recorder, as soon as it is free: alone, an item is recorded
-    right after its call; under load, the results that came in while the recorder wrote (and
-    up to RECORD_EVERY after it began) are recorded together, in one transaction (a crash then
-    repeats at most those)."""
+    right after its call; under load, the results that came in while the recorder wrote (and,
+    with `record_every`, up to that long after it began) are recorded together, in one
+    transaction (a crash then repeats at most those)."""
 
     def __init__(self, deps: Deps, lease: timedelta, concurrency: int = CONCURRENCY,
-                 counts: JobCounts | None = None) -> None:
+                 counts: JobCounts | None = None, record_every: float = 0.0) -> None:
         self._deps = deps
+        self._record_every = record_every  # see RECORD_EVERY
         self._counts = counts  # what came of each send, for the dispatch job's report
         self._lease = lease
         self._chats: dict[int, deque[OutboxItem]] = {}
@@ -325,8 +328,8 @@ class Sender:
             batch, self._done = self._done, []
             started = time.monotonic()
             await self._record_batch(batch)
-            if self._done:  # busy: let the results of the next moment join these first
-                await asyncio.sleep(RECORD_EVERY - (time.monotonic() - started))
+            if self._done and self._record_every > 0:  # busy: the next moment's join these
+                await asyncio.sleep(self._record_every - (time.monotonic() - started))
 
     async def _record_batch(self, batch: list[OutboxItem]) -> None:
         await record_results(self._deps, self._leases, batch, self._lease)

@@ -26,7 +26,7 @@ from starport.adapters.telegram.stars_provider import TelegramStarsProvider
 from starport.adapters.telegram.throttle import Throttle
 from starport.application.deps import Deps, Settings
 from starport.application.messagebus import MessageBus
-from starport.application.outbox import Sender
+from starport.application.outbox import RECORD_EVERY, Sender
 from starport.application.ports import PaymentProvider
 from starport.domain.providers import Provider
 from starport.entrypoints.config import StarportConfig
@@ -115,7 +115,8 @@ def _sender(config: StarportConfig, deps: Deps, database: Any) -> Sender | None:
     "inline": it does, for tests), or only through the dispatch job ("job")."""
     if config.starport_outbox_dispatch == "job":
         return None
-    sender = Sender(deps, deps.settings.outbox_lease)
+    paced = getattr(database, "dialect", None) == "postgresql"
+    sender = Sender(deps, deps.settings.outbox_lease, record_every=RECORD_EVERY if paced else 0.0)
     database.sender = sender  # the units of work hand it what they queued
     return sender
 
