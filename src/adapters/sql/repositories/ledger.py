@@ -73,16 +73,14 @@ def _open(insert: Any) -> Any:
             .returning(a.c.id, a.c.balance, a.c.version))
 
 
-_OPEN = {"sqlite": _open(sqlite.insert), "postgresql": _open(postgresql.insert)}
-_OPEN_ONE = {dialect: hot(statement) for dialect, statement in _OPEN.items()}
+_OPEN = {"sqlite": hot(_open(sqlite.insert)), "postgresql": hot(_open(postgresql.insert))}
 
 
 def _open_and_read() -> Any:
     """PostgreSQL: a user's account opened (as `_OPEN`) and a system account read with its
     parts, in one statement: the two accounts of a purchase, a spend, a refund or a bonus."""
-    opened = (postgresql.insert(a).values(id=bindparam("b_user"), balance=0, version=0)
-              .on_conflict_do_update(index_elements=[a.c.id], set_={"version": a.c.version})
-              .returning(a.c.id, a.c.balance, a.c.version).cte("opened"))
+    opened = (_open(postgresql.insert).values(id=bindparam("b_user"), balance=0, version=0)
+              .cte("opened"))
     return (select(opened.c.id, opened.c.balance, opened.c.version)
             .union_all(select(*_WHOLE).where(a.c.id == bindparam("b_system"))))
 
@@ -179,7 +177,7 @@ class SqlLedger:
         elif len(opened) == 1 or dialect == "sqlite":  # the short path: one set of values
             found = []  # with RETURNING at a time (on SQLite a call, not a round trip)
             for i in opened:
-                found += list(await self._gw.execute(_OPEN_ONE[dialect],
+                found += list(await self._gw.execute(_OPEN[dialect],
                                                      {"id": i, "balance": 0, "version": 0}))
         elif opened:
             found = await self._gw.execute(_OPEN[dialect], [{"id": i, "balance": 0, "version": 0}
