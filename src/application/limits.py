@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from starport.application.deps import Deps
 from starport.application.unit_of_work import UnitOfWork
-from starport.domain.limits import ALLOWED, Verdict, verdict
-
-SESSION = "session"
-FAILURE = "failure"
+from starport.domain.limits import ALLOWED, FAILURE, SESSION, Verdict, verdict
 
 
 async def judge(deps: Deps, uow: UnitOfWork, user_key: str, *, opening: bool) -> Verdict:

@@ -22,7 +22,7 @@ from starport.domain.errors import (
     SessionNotPayable,
 )
 from starport.domain.languages import Languages
-from starport.domain.limits import humanize
+from starport.domain.limits import humanize, verdict
 from starport.domain.money import minor_units, price_from_minor_units, shown
 from starport.domain.sessions import PaymentSession
 
@@ -186,13 +186,14 @@ async def validate_pre_checkout(deps: Deps, cmd: c.ValidatePreCheckout) -> PreCh
     Reads only, so a pre-checkout never queues behind writers; a refusal that counts toward the
     payer's cooldown is written afterwards, with the delivery that caused it."""
     now = deps.clock.now()
+    limits = deps.settings.limits
     async with deps.uow(read_only=True) as uow:
-        session = await uow.sessions.get(cmd.payload)
-        # A refusal counts against whoever caused it: a stranger paying someone's link (or an
-        # unknown one) must not be able to put the owner into a cooldown.
-        own = session is not None and session.telegram_user_id in (None, cmd.payer_telegram_id)
-        user_key = session.user_id if own and session else f"tg:{cmd.payer_telegram_id}"
-        cooldown = await judge(deps, uow, user_key, opening=False)
+        # A refusal counts against whoever caused it (`checkout_blames`): a stranger paying
+        # someone's link (or an unknown one) must not be able to put the owner into a cooldown.
+        session, user_key, failures = await uow.sessions.for_checkout(
+            cmd.payload, cmd.payer_telegram_id,
+            now - limits.lookback if limits.enabled else None)
+        cooldown = verdict(limits, now=now, sessions=(), failures=failures, opening=False)
         if not cooldown.allowed:  # not counted as a failure: that would prolong the cooldown
             text = (await load_message(uow, "rate_limited",
                                        deps.settings.languages_for(cmd.language))).render(

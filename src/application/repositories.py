@@ -132,6 +132,14 @@ class SessionRepository(Protocol):
         reported charge needs."""
         ...
 
+    async def for_checkout(self, session_id: str, payer_telegram_id: int,
+                           failures_since: datetime | None
+                           ) -> tuple[PaymentSession | None, str, Sequence[datetime]]:
+        """What a pre-checkout reads, nothing locked: the session (None if unknown), whose
+        limits a refusal counts against (`checkout_blames`), and that user's failures after
+        `failures_since`, oldest first (none read when it is None: the limits are off)."""
+        ...
+
     async def by_invoice(self, provider: Provider, invoice_id: str) -> PaymentSession | None: ...
 
     async def save(self, session: PaymentSession) -> None: ...

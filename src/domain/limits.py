@@ -6,8 +6,16 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from starport.domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from starport.domain.sessions import PaymentSession
+
+# What a user's history of attempts holds: sessions opened, and refused or failed payments.
+SESSION = "session"
+FAILURE = "failure"
 
 
 class RateLimited(DomainError):
@@ -103,3 +111,13 @@ def humanize(seconds: int) -> str:
         return f"{minutes} minute{'s' if minutes != 1 else ''}"
     hours = math.ceil(minutes / 60)
     return f"{hours} hours"
+
+
+def checkout_blames(session: PaymentSession | None, payer_telegram_id: int) -> str:
+    """Whose limits a refused pre-checkout counts against: the session's owner when the payer
+    is the Telegram account linked to it (or none is yet); otherwise the payer's own Telegram
+    account, so that a stranger paying someone's link (or an unknown one) cannot put the owner
+    into a cooldown."""
+    if session is not None and session.telegram_user_id in (None, payer_telegram_id):
+        return session.user_id
+    return f"tg:{payer_telegram_id}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import timedelta
 
 import pytest
 from contract_samples import PRICES, T0, Database, at, session, state
@@ -144,3 +145,38 @@ async def test_the_last_invoice_number_is_the_highest_numeric_invoice_id(db: Dat
         await uow.commit()
     async with db() as uow:
         assert await uow.sessions.last_invoice_number(Provider.CRYPTOPAY) == 10
+
+
+async def test_a_pre_checkout_reads_the_session_and_the_blamed_users_failures(
+        db: Database) -> None:
+    # Given a session linked to Telegram account 7_000_000_001, one unlinked, and failures on
+    # record for the owner, for a stranger's Telegram account, and one too old to count
+    linked = session("s1", full=True)
+    async with db() as uow:
+        await uow.sessions.add(linked)
+        await uow.sessions.add(session("s2", user_id="u2"))
+        await uow.limits.record("u1", "failure", at(3))
+        await uow.limits.record("u1", "failure", at(1))
+        await uow.limits.record("u1", "session", at(2))  # not a failure
+        await uow.limits.record("u1", "failure", at(-10))  # before `since`
+        await uow.limits.record("tg:666", "failure", at(4))
+        await uow.commit()
+    since = at(0)
+    async with db(read_only=True) as uow:
+        # the owner's own account pays: the session, the owner blamed, their failures in order
+        found, blamed, failures = await uow.sessions.for_checkout("s1", 7_000_000_001, since)
+        assert found is not None and state(found) == state(linked)
+        assert (blamed, list(failures)) == ("u1", [at(1), at(3)])
+        assert all(f.tzinfo is not None and f.utcoffset() == timedelta(0) for f in failures)
+        # a stranger pays the owner's link: the stranger's account is blamed, with its history
+        found, blamed, failures = await uow.sessions.for_checkout("s1", 666, since)
+        assert found is not None and (blamed, list(failures)) == ("tg:666", [at(4)])
+        # an unlinked session: whoever pays it is taken for its owner
+        found, blamed, failures = await uow.sessions.for_checkout("s2", 666, since)
+        assert found is not None and found.id == "s2" and (blamed, list(failures)) == ("u2", [])
+        # an unknown session: the payer's account, with its history
+        found, blamed, failures = await uow.sessions.for_checkout("nope", 666, since)
+        assert (found, blamed, list(failures)) == (None, "tg:666", [at(4)])
+        # limits off: no history read
+        found, blamed, failures = await uow.sessions.for_checkout("s1", 7_000_000_001, None)
+        assert found is not None and (blamed, list(failures)) == ("u1", [])

@@ -16,6 +16,7 @@ from starport.domain.audit import AdminAction
 from starport.domain.bot_messages import BotMessage, BotMessageChange
 from starport.domain.charges import Charge
 from starport.domain.ledger import Account, JournalEntry
+from starport.domain.limits import FAILURE, checkout_blames
 from starport.domain.links import LinkToken, TelegramLink
 from starport.domain.perks import Invite, JoinBonus, Membership, Patron
 from starport.domain.providers import Provider
@@ -59,9 +60,11 @@ class MemoryStore:
 
 class MemorySessions:
     def __init__(self, view: TxView[str, PaymentSession],
-                 charges: TxView[tuple[Provider, str], Charge]) -> None:
+                 charges: TxView[tuple[Provider, str], Charge],
+                 attempts: MemoryLimits) -> None:
         self._v = view
         self._charges = charges
+        self._attempts = attempts
 
     async def add(self, session: PaymentSession) -> None:
         if self._v.exists(session.id):
@@ -74,6 +77,15 @@ class MemorySessions:
     async def with_charge(self, session_id: str, provider: Provider, charge_id: str
                           ) -> tuple[PaymentSession | None, Charge | None]:
         return self._v.get(session_id), self._charges.get((provider, charge_id))
+
+    async def for_checkout(self, session_id: str, payer_telegram_id: int,
+                           failures_since: datetime | None
+                           ) -> tuple[PaymentSession | None, str, Sequence[datetime]]:
+        session = self._v.get(session_id)
+        blamed = checkout_blames(session, payer_telegram_id)
+        failures = (() if failures_since is None
+                    else await self._attempts.times(blamed, FAILURE, failures_since))
+        return session, blamed, failures
 
     async def by_invoice(self, provider: Provider, invoice_id: str) -> PaymentSession | None:
         return next((s for s in self._v.values()

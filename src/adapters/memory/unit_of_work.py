@@ -39,7 +39,6 @@ class MemoryUnitOfWork(UnitOfWork):
             "support_messages": TxView(s.support_messages),
         }
         self._views = list(views.values())
-        self.sessions = r.MemorySessions(views["sessions"], views["charges"])
         self.charges = r.MemoryCharges(views["charges"])
         self.ledger = r.MemoryLedger(views["accounts"], views["entries"])
         self.refunds = r.MemoryRefunds(views["refunds"])
@@ -52,6 +51,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.outbox = r.MemoryOutbox(views["outbox"])
         self.cursors = r.MemoryCursors(views["cursors"])
         self.limits = r.MemoryLimits(views["attempts"], s.attempt_numbers)
+        self.sessions = r.MemorySessions(views["sessions"], views["charges"], self.limits)
         self.idempotency = r.MemoryIdempotency(views["idempotency"])
         self.links = r.MemoryLinks(views["links"])
         self.link_tokens = r.MemoryLinkTokens(views["link_tokens"])

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
@@ -31,16 +31,21 @@ class Throttle:
     scheduled independently, so a busy chat never holds up messages to other chats.
 
     With a `shared` pace the global rate holds across processes: slots are taken from the shared
-    schedule in blocks, as many as calls are waiting (up to a quarter second's worth), one
-    statement per block; a slot that went by unused is dropped, never used late. If the shared
-    schedule cannot be reached, this process paces itself alone, at ALONE_SHARE of the rate
-    (others are likely doing the same), until it can.
+    schedule in blocks, one statement per block: as many slots as calls are waiting, and at
+    least BLOCK_SPAN's worth (up to a quarter second's worth); a slot that went by unused is
+    dropped, never used late. At Telegram's 30 per second a block is the waiting calls (BLOCK_SPAN
+    holds one and a half slots); at a high rate (paid broadcasts, a stand-in) one statement
+    serves every call of the next BLOCK_SPAN instead of each few calls taking one, and another
+    process busy at the same time takes the stretch after it (its calls wait at most that
+    long). If the shared schedule cannot be reached, this process paces itself alone, at
+    ALONE_SHARE of the rate (others are likely doing the same), until it can.
 
     A 429 from Telegram (`hold_off`, the Bot API client's hook) stops every call for the wait
     Telegram asked for, in this process and, shared, in all of them: calls queued meanwhile
     would only earn more 429s."""
 
     ALONE_SHARE = 0.5
+    BLOCK_SPAN = 0.05  # seconds: the least stretch of the shared schedule one take covers
 
     def __init__(self, per_second: float = 30.0, per_chat_interval: float = 1.0,
                  per_chat_burst: int = 3, clock: Callable[[], float] = time.monotonic,
@@ -56,10 +61,14 @@ class Throttle:
         self._next_global = 0.0
         self._next_chat: dict[int | str, float] = {}
         self._shared = shared
-        self._slots: deque[float] = deque()  # taken from the shared schedule, local clock
+        # The block last taken from the shared schedule (local clock): its first slot, its
+        # number of slots, and how many of them are used or went by.
+        self._block = (0.0, 0)
+        self._used = 0
         self._taking: asyncio.Lock | None = None
         self._waiting = 0
         self._max_block = max(1, int(per_second / 4))
+        self._min_block = max(1, min(self._max_block, int(per_second * self.BLOCK_SPAN)))
         self._alone = False  # the shared schedule failed: pacing this process alone
 
     def reserve(self, chat_id: int | str | None = None) -> float:
@@ -85,7 +94,7 @@ class Throttle:
     async def hold_off(self, seconds: float) -> None:
         now = self._clock()
         self._next_global = max(self._next_global, now + seconds)
-        self._slots.clear()  # taken before the 429: the schedule is pushed past them
+        self._used = self._block[1]  # taken before the 429: the schedule is pushed past them
         if self._shared is not None and not self._alone:
             try:
                 await self._shared.hold_off(seconds)
@@ -109,13 +118,12 @@ class Throttle:
         try:
             async with self._taking:  # callers arriving meanwhile make the next block larger
                 now = self._clock()
-                while self._slots and self._slots[0] < now - 1.0 / self.per_second:
-                    self._slots.popleft()
-                if self._slots:
-                    return max(self._slots.popleft(), self._next_global)
+                slot = self._from_block(now)
+                if slot is not None:
+                    return max(slot, self._next_global)
                 if self._next_global > now:  # held off after a 429: wait it out first
                     await asyncio.sleep(self._next_global - now)
-                count = min(self._waiting, self._max_block)
+                count = min(max(self._waiting, self._min_block), self._max_block)
                 try:
                     begins = await self._shared.reserve(count / self.per_second)
                 except Exception as exc:  # the database is away: do not stop sending for it
@@ -127,11 +135,21 @@ class Throttle:
                 if self._alone:
                     log.info("bot api pacing: the shared schedule is back")
                     self._alone = False
-                start = self._clock() + begins
-                self._slots.extend(start + i / self.per_second for i in range(count))
-                return self._slots.popleft()
+                self._block, self._used = (self._clock() + begins, count), 1
+                return self._block[0]
         finally:
             self._waiting -= 1
+
+    def _from_block(self, now: float) -> float | None:
+        """The block's next slot, skipping those that went by unused (more than one interval
+        ago); None when it has none left."""
+        start, count = self._block
+        gone = math.ceil((now - start) * self.per_second) - 1  # slots before now - 1/rate
+        k = max(self._used, gone)
+        if k >= count:
+            return None
+        self._used = k + 1
+        return start + k / self.per_second
 
     def _forget(self, now: float) -> None:
         self._next_chat = {k: v for k, v in self._next_chat.items() if v > now}

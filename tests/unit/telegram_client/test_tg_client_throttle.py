@@ -5,6 +5,7 @@ cannot be reached leaves this process pacing itself."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 
 import pytest
@@ -119,3 +120,30 @@ async def test_alone_a_throttle_paces_itself_at_a_share_of_the_rate() -> None:
     throttle = Throttle(per_second=10, per_chat_interval=0, clock=clock, shared=schedule)
     slots = [await throttle._shared_slot() for _ in range(3)]
     assert [round(s - 100.0, 3) for s in slots] == [0.0, 0.2, 0.4]  # half of 10/s
+
+
+async def test_at_a_high_rate_one_take_serves_a_stretch_of_calls() -> None:
+    clock = FakeClock()
+    schedule = SharedSchedule(clock)
+    throttle = Throttle(per_second=1000, per_chat_interval=0, clock=clock, shared=schedule)
+    slots, asked = [], []
+    for _ in range(100):  # one call every 2 ms, one at a time, for 0.2 s
+        asked.append(clock.now)
+        slots.append(await throttle._shared_slot())
+        clock.now += 0.002
+    # each take covers BLOCK_SPAN (50 slots), not the one waiting call: 4 statements, not 100
+    assert schedule.spans == [0.05] * 4
+    # every call has a slot of its own at its time, at most one interval old (the slots that
+    # went by meanwhile are dropped, not used later), and they stay the rate's interval apart
+    assert all(at - 0.001 - 1e-9 <= slot <= at for at, slot in zip(asked, slots, strict=True))
+    assert all(b - a >= 0.001 - 1e-9 for a, b in itertools.pairwise(slots))
+
+
+async def test_a_busy_process_waits_for_the_stretch_another_took() -> None:
+    clock = FakeClock()
+    schedule = SharedSchedule(clock)
+    a = Throttle(per_second=1000, per_chat_interval=0, clock=clock, shared=schedule)
+    b = Throttle(per_second=1000, per_chat_interval=0, clock=clock, shared=schedule)
+    assert await a._shared_slot() == 100.0
+    assert round(await b._shared_slot() - 100.0, 3) == 0.05  # after a's stretch, not inside it
+    assert round(await a._shared_slot() - 100.0, 3) == 0.001  # a goes on in its own

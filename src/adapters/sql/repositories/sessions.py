@@ -6,14 +6,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, cast, func, select, update
+from sqlalchemy import BigInteger, bindparam, cast, func, literal_column, select, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
 
 from starport.adapters.sql import mappers as m
 from starport.adapters.sql.fast_path import hot
 from starport.adapters.sql.gateway import Gateway
 from starport.adapters.sql.repositories.charges import SqlCharges
+from starport.adapters.sql.repositories.limits import SqlLimits
+from starport.adapters.sql.tables import payment_attempts as attempts
 from starport.adapters.sql.tables import sessions as t
 from starport.domain.charges import Charge
+from starport.domain.limits import FAILURE, checkout_blames
 from starport.domain.providers import Provider
 from starport.domain.sessions import PaymentSession, SessionStatus
 
@@ -23,6 +27,23 @@ _GET_UNLOCKED = hot(select(t).where(t.c.id == bindparam("b_id")))
 _GET = hot(_GET_UNLOCKED.with_for_update())
 _UPDATE = hot(update(t).where(t.c.id == bindparam("b_id")))
 _INSERT = hot(t.insert())
+
+
+def _failures_of(user_key: Any) -> Any:
+    a = attempts.c
+    return (select(array_agg(aggregate_order_by(a.at, a.at, a.id)))
+            .where(a.user_key == user_key, a.kind == FAILURE, a.at > bindparam("b_since"))
+            .scalar_subquery())
+
+
+# PostgreSQL: a pre-checkout's reads in one round trip: the session (if any: the one row the
+# statement always gives has NULLs otherwise) with the failures of both users a refusal could
+# count against, its owner's and the payer's Telegram account's (`checkout_blames` picks).
+_ONE = select(literal_column("1").label("one")).subquery("one")
+_FOR_CHECKOUT = hot(
+    select(t, _failures_of(t.c.user_id).label("owner_failures"),
+           _failures_of(bindparam("b_payer")).label("payer_failures"))
+    .select_from(_ONE.outerjoin(t, t.c.id == bindparam("b_id"))))
 
 
 class SqlSessions:
@@ -50,6 +71,30 @@ class SqlSessions:
         a charge the lock's holder had just stored."""
         session = await self.get(session_id)
         return session, await SqlCharges(self._gw).get(provider, charge_id)
+
+    async def for_checkout(self, session_id: str, payer_telegram_id: int,
+                           failures_since: datetime | None
+                           ) -> tuple[PaymentSession | None, str, Sequence[datetime]]:
+        """PostgreSQL, limits on: one statement (`_FOR_CHECKOUT`). Otherwise the session, then
+        (limits on) the failures of the user it blames: SQLite runs in this process, where a
+        second statement costs no round trip."""
+        if failures_since is None or self._gw.dialect != "postgresql":
+            found = await self._load(_GET_UNLOCKED, {"b_id": session_id})
+            session = found[0] if found else None
+            blamed = checkout_blames(session, payer_telegram_id)
+            if failures_since is None:
+                return session, blamed, ()
+            return session, blamed, await SqlLimits(self._gw).times(blamed, FAILURE,
+                                                                     failures_since)
+        payer = checkout_blames(None, payer_telegram_id)
+        row = (await self._gw.execute(_FOR_CHECKOUT, {
+            "b_id": session_id, "b_payer": payer, "b_since": failures_since})).mappings().first()
+        assert row is not None  # the statement's one row
+        session = (self._gw.adopt("session", row["id"], m.session_from(row))
+                   if row["id"] is not None else None)
+        blamed = checkout_blames(session, payer_telegram_id)
+        failures = row["payer_failures"] if blamed == payer else row["owner_failures"]
+        return session, blamed, failures or ()
 
     async def by_invoice(self, provider: Provider, invoice_id: str) -> PaymentSession | None:
         found = await self._load(
