@@ -7,7 +7,9 @@ an fsync of the log: under load that wait, not SQLite's work, was a third of the
 *member* of the open batch: it runs inside a SAVEPOINT of the batch's transaction, and its
 commit releases the savepoint, schedules the batch's COMMIT for when the loop has run what is
 ready now (other members join meanwhile), and waits for that COMMIT. So nothing is reported
-committed before it is on disk, exactly as before; only the fsync is shared.
+committed before it is on disk, exactly as before; only the fsync is shared. The COMMIT itself
+runs on a worker thread (the writer is held meanwhile): its fsync stopped the event loop, every
+request and every read with it, for as long as the disk took.
 
 - A member that fails rolls back to its savepoint: the others are untouched.
 - A batch whose COMMIT fails (disk full, I/O error), or whose transaction SQLite aborted while
@@ -48,11 +50,12 @@ class BatchFailed(Exception):
 class Batch:
     """One SQLite transaction, shared by the members that joined it."""
 
-    __slots__ = ("conn", "done", "members", "raw", "scheduled", "spoiled")
+    __slots__ = ("conn", "dbapi", "done", "members", "raw", "scheduled", "spoiled")
 
-    def __init__(self, conn: AsyncConnection, raw: sqlite3.Connection,
+    def __init__(self, conn: AsyncConnection, dbapi: Any, raw: sqlite3.Connection,
                  done: asyncio.Future[None]) -> None:
         self.conn = conn
+        self.dbapi = dbapi  # the driver's connection adapter (sqlite_driver.InlineConnection)
         self.raw = raw
         self.done = done
         self.members = 0
@@ -144,7 +147,8 @@ class GroupCommit:
         conn = await self._engine.connect()
         try:
             await conn.begin()  # BEGIN IMMEDIATE (engine): waits out another process's writer
-            raw = (await conn.get_raw_connection()).driver_connection
+            pooled = await conn.get_raw_connection()
+            raw = pooled.driver_connection
             assert isinstance(raw, sqlite3.Connection)
         except BaseException as exc:
             await conn.close()
@@ -152,7 +156,8 @@ class GroupCommit:
                 raise translate(exc) from exc
             raise
         self._counts.write_transactions += 1
-        batch = Batch(conn, raw, asyncio.get_running_loop().create_future())
+        batch = Batch(conn, pooled.dbapi_connection, raw,
+                      asyncio.get_running_loop().create_future())
         batch.done.add_done_callback(_retrieved)
         self._batch = batch
         return batch
@@ -179,7 +184,8 @@ class GroupCommit:
             if batch.spoiled is not None:
                 raise batch.spoiled
             try:
-                await batch.conn.commit()
+                await _commit_off_the_loop(batch.dbapi)
+                await batch.conn.commit()  # SQLAlchemy's side of it: nothing left to commit
             except DBAPIError as exc:
                 raise translate(exc) from exc
         except Exception as exc:
@@ -193,6 +199,21 @@ class GroupCommit:
             if not batch.done.done():  # cancelled mid-commit: its members must not wait on
                 batch.done.set_exception(BatchFailed("the group commit was cancelled"))
             await batch.conn.close()
+
+
+async def _commit_off_the_loop(dbapi: Any) -> None:
+    """The batch's COMMIT on a worker thread: its fsync, and any WAL checkpoint SQLite runs
+    after it, would stop the event loop (every request, every read) for as long as the disk
+    takes. The writer is held meanwhile, so nothing else uses this connection; a cancelled
+    caller still waits for the thread, as the connection is closed next."""
+    done = asyncio.get_running_loop().run_in_executor(None, dbapi.commit)
+    try:
+        await asyncio.shield(done)
+    except asyncio.CancelledError:
+        await asyncio.wait([done])
+        raise
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance("COMMIT", None, exc, sqlite3.Error) from exc
 
 
 def _run(raw: sqlite3.Connection, statement: str) -> None:

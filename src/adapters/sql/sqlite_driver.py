@@ -7,7 +7,8 @@ holds the writer (`group_commit`) for all those waits, so the writers queue behi
 behind SQLite. Here each call runs where it is made: a transaction holds the lock only for as
 long as SQLite works. The price is that the loop does not run while a statement does, which is
 what the design of any embedded database accepts (queries that take long belong to
-PostgreSQL).
+PostgreSQL). The exception is the group commit's COMMIT, which waits for the disk: it runs on a
+worker thread (`group_commit`).
 
 The one wait that could be long, another process's write lock, never blocks the loop: SQLite's
 own busy handler is kept short and `BEGIN IMMEDIATE` is retried asynchronously up to the

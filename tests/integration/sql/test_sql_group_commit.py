@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import sqlite3
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -108,6 +109,35 @@ async def test_when_the_shared_commit_fails_every_writer_of_it_fails_and_nothing
         await db.dispose()
     assert all(isinstance(r, Exception) and "disk I/O error" in str(r) for r in results)
     assert _stored(sqlite_url) == {"after": "v"}
+
+
+async def test_the_loop_runs_while_a_batch_commits(
+        sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The COMMIT (its fsync) waits until a task of the event loop lets it go on: run on the
+    # loop's own thread, it would wait out its timeout with the loop stopped under it.
+    db = SqlDatabase(sqlite_url)
+    real_commit = InlineConnection.commit
+    loop = asyncio.get_running_loop()
+    committing, on_disk = asyncio.Event(), threading.Event()
+    waited: list[bool] = []
+
+    def commit(self: InlineConnection) -> None:
+        if self.raw.in_transaction:  # the batch's COMMIT, not SQLAlchemy's empty one after it
+            loop.call_soon_threadsafe(committing.set)
+            waited.append(on_disk.wait(timeout=5))
+        real_commit(self)
+
+    async def disk() -> None:  # a task of the loop: runs only if the loop does
+        await committing.wait()
+        on_disk.set()
+
+    monkeypatch.setattr(InlineConnection, "commit", commit)
+    try:
+        await asyncio.gather(_write(db, "x"), disk())
+    finally:
+        await db.dispose()
+    assert waited == [True]
+    assert _stored(sqlite_url) == {"x": "v"}
 
 
 async def test_a_writer_cancelled_while_its_batch_commits_is_still_committed(
