@@ -59,7 +59,8 @@ async def link(deps: Deps, uow: UnitOfWork, telegram_user_id: int, user_id: str,
                                     "user: unlink it there first")
     made = TelegramLink(telegram_user_id, user_id, now, via)
     await uow.links.add(made)  # a concurrent link of the same account: Conflict, retried
-    await _move_own_credits(deps, uow, made)
+    held = await uow.ledger.balance(ledger.user_account(telegram_only_user(telegram_user_id)))
+    await _move_own_credits(deps, uow, made, held)
     return made
 
 
@@ -67,18 +68,20 @@ async def link_on_payment(deps: Deps, uow: UnitOfWork, telegram_user_id: int, us
                           now: datetime) -> None:
     """A Telegram user paid a session the host app opened for its user: linked, unless the
     account is linked already (to this user, or to someone else: then the host app decides).
-    On the payment's path: one statement when linked already, two for a new link."""
+    On the payment's path, one statement (PostgreSQL; SQLite two for a new link) unless the
+    Telegram account held credits of its own: then their transfer too."""
     if user_id == telegram_only_user(telegram_user_id):
         return
     made = TelegramLink(telegram_user_id, user_id, now, LinkedVia.PAYMENT)
-    if await uow.links.add_if_absent(made):
-        await _move_own_credits(deps, uow, made)
+    held = await uow.links.add_if_absent(made)
+    if held is not None:
+        await _move_own_credits(deps, uow, made, held)
 
 
-async def _move_own_credits(deps: Deps, uow: UnitOfWork, made: TelegramLink) -> None:
-    """The credits the Telegram-only account held go to the user it is now linked to."""
+async def _move_own_credits(deps: Deps, uow: UnitOfWork, made: TelegramLink, held: int) -> None:
+    """The credits the Telegram-only account held (`held`, read once the link was made) go to
+    the user it is now linked to."""
     own = telegram_only_user(made.telegram_user_id)
-    held = await uow.ledger.balance(ledger.user_account(own))
     if held > 0:
         entry = ledger.transfer(
             entry_id=deps.ids.new_id(), key=ledger.link_key(made.telegram_user_id,

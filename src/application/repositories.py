@@ -67,9 +67,10 @@ class LinkRepository(Protocol):
         """Conflict if the Telegram account is linked already (a concurrent link won)."""
         ...
 
-    async def add_if_absent(self, link: TelegramLink) -> bool:
-        """Link it unless it is linked already (to anyone); True when this made the link.
-        One statement: the check and the write together."""
+    async def add_if_absent(self, link: TelegramLink) -> int | None:
+        """Link it unless it is linked already (to anyone): None when it was. For a link this
+        made, the credits the Telegram account held on its own (`telegram_only_user`'s account:
+        they move to the user now), read with the write (PostgreSQL: one statement)."""
         ...
 
     async def remove(self, telegram_user_id: int) -> None: ...

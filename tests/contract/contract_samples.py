@@ -9,6 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from starport.application.unit_of_work import UnitOfWork
+from starport.domain import ledger
+from starport.domain.ledger import JournalEntry
 from starport.domain.money import CryptoAmount, FiatAmount, Price, Stars
 from starport.domain.providers import Provider
 from starport.domain.sessions import PaymentSession, SessionStatus
@@ -46,3 +48,12 @@ def session(session_id: str = "s1", *, price: Price | None = None,
 PRICES: list[Price] = [Stars(50), CryptoAmount(Decimal("1.50"), "TON"),
                        CryptoAmount(Decimal("0.000000001"), "USDT"),
                        FiatAmount(Decimal("4.99"), "USD")]
+
+
+async def record(db: Database, entry: JournalEntry) -> None:
+    """The entry posted and committed in a unit of work of its own."""
+    async with db() as uow:
+        accounts = await uow.ledger.accounts(entry.accounts)
+        ledger.post(entry, accounts)
+        await uow.ledger.add(entry, accounts)
+        await uow.commit()

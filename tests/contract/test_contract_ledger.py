@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from contract_samples import T0, Database, at
+from contract_samples import T0, Database, at, record
 
 from starport.application.unit_of_work import Conflict
 from starport.domain import ledger
@@ -15,14 +15,6 @@ def purchase(n: int, user: str = "u1", credits: int = 100, minutes: float = 0) -
     return ledger.purchase(entry_id=f"e{n}", key=f"payment:{n}", user_id=user,
                            sales_account="sales:telegram_stars", credits=credits,
                            session_id=f"s{n}", now=at(minutes))
-
-
-async def record(db: Database, entry: JournalEntry) -> None:
-    async with db() as uow:
-        accounts = await uow.ledger.accounts(entry.accounts)
-        ledger.post(entry, accounts)
-        await uow.ledger.add(entry, accounts)
-        await uow.commit()
 
 
 async def test_accounts_are_created_at_zero_in_id_order(db: Database) -> None:

@@ -6,18 +6,21 @@ from dataclasses import asdict
 from datetime import timedelta
 
 import pytest
-from contract_samples import Database, at
+from contract_samples import Database, at, record
 
 from starport.application.unit_of_work import Conflict
-from starport.domain.links import LinkedVia, LinkToken, TelegramLink
+from starport.domain import ledger
+from starport.domain.links import LinkedVia, LinkToken, TelegramLink, telegram_only_user
 
 
 async def test_a_telegram_account_is_linked_once_until_unlinked(db: Database) -> None:
     first = TelegramLink(7, "alice", at(1), LinkedVia.HOST_API)
     async with db() as uow:
         await uow.links.add(first)
-        assert await uow.links.add_if_absent(TelegramLink(8, "alice", at(2), LinkedVia.PAYMENT))
-        assert not await uow.links.add_if_absent(TelegramLink(7, "bob", at(3), LinkedVia.PAYMENT))
+        assert await uow.links.add_if_absent(
+            TelegramLink(8, "alice", at(2), LinkedVia.PAYMENT)) == 0  # made; held nothing
+        assert await uow.links.add_if_absent(
+            TelegramLink(7, "bob", at(3), LinkedVia.PAYMENT)) is None  # linked already
         await uow.commit()
     with pytest.raises(Conflict):
         async with db() as uow:
@@ -30,10 +33,30 @@ async def test_a_telegram_account_is_linked_once_until_unlinked(db: Database) ->
         await uow.commit()
     async with db() as uow:
         assert await uow.links.get(7) is None
-        assert await uow.links.add_if_absent(TelegramLink(7, "bob", at(5), LinkedVia.PAYMENT))
+        assert await uow.links.add_if_absent(
+            TelegramLink(7, "bob", at(5), LinkedVia.PAYMENT)) is not None
         await uow.commit()
     async with db() as uow:
         assert (await uow.links.get(7)).user_id == "bob"  # type: ignore[union-attr]
+
+
+async def test_a_link_made_on_a_payment_brings_what_the_account_held_on_its_own(
+        db: Database) -> None:
+    # Given Telegram account 9, which bought 250 credits in the bot before any link
+    entry = ledger.purchase(entry_id="e1", key="payment:1", user_id=telegram_only_user(9),
+                            sales_account="sales:telegram_stars", credits=250,
+                            session_id="s1", now=at(1))
+    await record(db, entry)
+    async with db() as uow:
+        # When it is linked on a payment: the link, and the 250 it held
+        assert await uow.links.add_if_absent(
+            TelegramLink(9, "carol", at(2), LinkedVia.PAYMENT)) == 250
+        # and again (linked already): nothing made, nothing read
+        assert await uow.links.add_if_absent(
+            TelegramLink(9, "dave", at(3), LinkedVia.PAYMENT)) is None
+        await uow.commit()
+    async with db() as uow:
+        assert (await uow.links.get(9)).user_id == "carol"  # type: ignore[union-attr]
 
 
 async def test_a_link_token_round_trips_and_keeps_who_used_it(db: Database) -> None:

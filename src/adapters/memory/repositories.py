@@ -15,9 +15,9 @@ from starport.application.unit_of_work import Conflict
 from starport.domain.audit import AdminAction
 from starport.domain.bot_messages import BotMessage, BotMessageChange
 from starport.domain.charges import Charge
-from starport.domain.ledger import Account, JournalEntry
+from starport.domain.ledger import Account, JournalEntry, user_account
 from starport.domain.limits import FAILURE, checkout_blames
-from starport.domain.links import LinkToken, TelegramLink
+from starport.domain.links import LinkToken, TelegramLink, telegram_only_user
 from starport.domain.perks import Invite, JoinBonus, Membership, Patron
 from starport.domain.providers import Provider
 from starport.domain.refunds import Refund
@@ -376,8 +376,10 @@ class MemoryIdempotency:
 
 
 class MemoryLinks:
-    def __init__(self, view: TxView[int, TelegramLink | None]) -> None:
+    def __init__(self, view: TxView[int, TelegramLink | None],
+                 accounts: TxView[str, Account]) -> None:
         self._v = view
+        self._accounts = accounts
 
     async def get(self, telegram_user_id: int) -> TelegramLink | None:
         return self._v.get(telegram_user_id)
@@ -391,11 +393,12 @@ class MemoryLinks:
             raise Conflict(f"Telegram user {link.telegram_user_id} is linked already")
         self._v.put(link.telegram_user_id, link)
 
-    async def add_if_absent(self, link: TelegramLink) -> bool:
+    async def add_if_absent(self, link: TelegramLink) -> int | None:
         if self._v.get(link.telegram_user_id) is not None:
-            return False
+            return None
         self._v.put(link.telegram_user_id, link)
-        return True
+        own = self._accounts.get(user_account(telegram_only_user(link.telegram_user_id)))
+        return own.balance if own else 0
 
     async def remove(self, telegram_user_id: int) -> None:
         self._v.put(telegram_user_id, None)
