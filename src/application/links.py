@@ -79,22 +79,29 @@ async def link_on_payment(deps: Deps, uow: UnitOfWork, telegram_user_id: int, us
 
 
 async def _move_own_credits(deps: Deps, uow: UnitOfWork, made: TelegramLink, held: int) -> None:
-    """The credits the Telegram-only account held (`held`, read once the link was made) go to
-    the user it is now linked to."""
+    """The credits the Telegram-only account holds go to the user it is now linked to. `held`,
+    read when the link was made, only says whether to look: the amount moved is the account's
+    balance as the transfer holds it (on PostgreSQL that read may be older than the link's
+    write: a spend or a credit may have committed while the write waited for a concurrent
+    link of the same account)."""
+    if held <= 0:
+        return
     own = telegram_only_user(made.telegram_user_id)
-    if held > 0:
-        entry = ledger.transfer(
-            entry_id=deps.ids.new_id(), key=ledger.link_key(made.telegram_user_id,
-                                                            made.linked_at),
-            from_user=own, to_user=made.user_id, credits=held, now=made.linked_at,
-            memo=f"credits of Telegram account {made.telegram_user_id}, linked")
-        accounts = await uow.ledger.accounts(entry.accounts)
-        ledger.post(entry, accounts)
-        await uow.ledger.add(entry, accounts)
-        await host_events.publish(
-            deps, uow, EventType.CREDITS_ADJUSTED, made.user_id, made.linked_at, credits=held,
-            balance=accounts[ledger.user_account(made.user_id)].balance, kind="transfer",
-            reason=entry.memo, telegramUserId=made.telegram_user_id)
+    source, target = ledger.user_account(own), ledger.user_account(made.user_id)
+    accounts = await uow.ledger.accounts([source, target])
+    credits = accounts[source].balance
+    if credits <= 0:
+        return
+    entry = ledger.transfer(
+        entry_id=deps.ids.new_id(), key=ledger.link_key(made.telegram_user_id, made.linked_at),
+        from_user=own, to_user=made.user_id, credits=credits, now=made.linked_at,
+        memo=f"credits of Telegram account {made.telegram_user_id}, linked")
+    ledger.post(entry, accounts)
+    await uow.ledger.add(entry, accounts)
+    await host_events.publish(
+        deps, uow, EventType.CREDITS_ADJUSTED, made.user_id, made.linked_at, credits=credits,
+        balance=accounts[target].balance, kind="transfer", reason=entry.memo,
+        telegramUserId=made.telegram_user_id)
 
 
 async def link_telegram(deps: Deps, cmd: c.LinkTelegram) -> TelegramLink:

@@ -343,7 +343,11 @@ class Sender:
         self._draining.add(current)
         try:
             while others := [t for t in self._tasks if t not in self._draining]:
-                await asyncio.gather(*others, return_exceptions=True)
+                running = [t for t in others if not t.done()]
+                if running:
+                    await asyncio.gather(*running, return_exceptions=True)
+                else:  # finished: they leave the set by their done callbacks, on the next turn
+                    await asyncio.sleep(0)  # (a gather of finished tasks would not yield, 3.12+)
             if not self._draining - {current}:
                 await self._leases.stopped()
         finally:

@@ -31,6 +31,7 @@ import contextlib
 import logging
 import sqlite3
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
@@ -72,6 +73,9 @@ class GroupCommit:
         self._lock = asyncio.Lock()
         self._batch: Batch | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        # The COMMITs' thread: one of its own, so that nothing else queued on a shared pool
+        # (a slow DNS lookup, say) can hold up a COMMIT while the writer waits for it.
+        self._committer: ThreadPoolExecutor | None = None
 
     # -- members: the units of work that write ------------------------------------------------
 
@@ -140,6 +144,9 @@ class GroupCommit:
             pass
         for task in list(self._tasks):
             await task
+        if self._committer is not None:
+            self._committer.shutdown(wait=True)
+            self._committer = None
 
     # -- the batch -----------------------------------------------------------------------------
 
@@ -178,13 +185,19 @@ class GroupCommit:
 
     async def _finish(self, batch: Batch) -> None:
         """COMMIT (or, when spoiled, roll back) the batch and settle its members. The writer
-        is held by the caller."""
+        is held by the caller. Cancelled while the COMMIT runs, it still waits for it and
+        settles the members by what came of it, then raises CancelledError."""
         self._batch = None
+        cancelled = False
         try:
             if batch.spoiled is not None:
                 raise batch.spoiled
+            if self._committer is None:
+                self._committer = ThreadPoolExecutor(1, thread_name_prefix="sqlite-commit")
             try:
-                await _commit_off_the_loop(batch.dbapi)
+                cancelled, failed = await _commit_off_the_loop(batch.dbapi, self._committer)
+                if failed is not None:
+                    raise failed
                 await batch.conn.commit()  # SQLAlchemy's side of it: nothing left to commit
             except DBAPIError as exc:
                 raise translate(exc) from exc
@@ -196,24 +209,33 @@ class GroupCommit:
         else:
             batch.done.set_result(None)
         finally:
-            if not batch.done.done():  # cancelled mid-commit: its members must not wait on
+            if not batch.done.done():  # cancelled before its COMMIT: its members must not
                 batch.done.set_exception(BatchFailed("the group commit was cancelled"))
             await batch.conn.close()
+        if cancelled:
+            raise asyncio.CancelledError
 
 
-async def _commit_off_the_loop(dbapi: Any) -> None:
-    """The batch's COMMIT on a worker thread: its fsync, and any WAL checkpoint SQLite runs
-    after it, would stop the event loop (every request, every read) for as long as the disk
-    takes. The writer is held meanwhile, so nothing else uses this connection; a cancelled
-    caller still waits for the thread, as the connection is closed next."""
-    done = asyncio.get_running_loop().run_in_executor(None, dbapi.commit)
-    try:
-        await asyncio.shield(done)
-    except asyncio.CancelledError:
-        await asyncio.wait([done])
-        raise
-    except sqlite3.Error as exc:
-        raise DBAPIError.instance("COMMIT", None, exc, sqlite3.Error) from exc
+async def _commit_off_the_loop(dbapi: Any, thread: ThreadPoolExecutor
+                               ) -> tuple[bool, DBAPIError | None]:
+    """The batch's COMMIT on a thread of its own: its fsync, and any WAL checkpoint SQLite
+    runs after it, would stop the event loop (every request, every read) for as long as the
+    disk takes. The writer is held meanwhile, so nothing else uses this connection. A cancel
+    does not stop the wait (the COMMIT goes on in the thread, and the connection is closed
+    next): (whether the caller was cancelled meanwhile, the COMMIT's error or None)."""
+    done = asyncio.get_running_loop().run_in_executor(thread, dbapi.commit)
+    cancelled = False
+    while not done.done():
+        try:
+            await asyncio.wait([done])  # a cancel of this wait leaves the thread's future be
+        except asyncio.CancelledError:
+            cancelled = True
+    failed = done.exception()
+    if failed is None:
+        return cancelled, None
+    if isinstance(failed, sqlite3.Error):
+        return cancelled, DBAPIError.instance("COMMIT", None, failed, sqlite3.Error)
+    raise failed
 
 
 def _run(raw: sqlite3.Connection, statement: str) -> None:

@@ -18,6 +18,7 @@ from starport.sandbox.cryptopay.webhooks import (
     deliver,
     encode,
 )
+from starport.sandbox.tasks import finished
 
 
 class Notifier:
@@ -92,7 +93,7 @@ class Notifier:
     async def drain(self) -> None:
         """Wait for deliveries started with `wait=False`."""
         while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            await finished(self._tasks)
 
     async def _send(self, batch: list[Delivery]) -> None:
         for delivery in batch:

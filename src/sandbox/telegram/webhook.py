@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from starport.sandbox.tasks import finished
 from starport.sandbox.telegram.delivery import Delivery, DeliverySettings, WebhookConfig
 
 JSON = dict[str, Any]
@@ -185,7 +186,7 @@ class UpdateHub:
     async def drain(self) -> None:
         """Wait for every delivery in progress (tests call this before asserting)."""
         while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            await finished(self._tasks)
 
     def cancel(self) -> None:
         for task in list(self._tasks):

@@ -140,6 +140,54 @@ async def test_the_loop_runs_while_a_batch_commits(
     assert _stored(sqlite_url) == {"x": "v"}
 
 
+async def test_a_caller_cancelled_while_it_commits_a_batch_leaves_its_members_committed(
+        sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A caller of exclusive_writes() (the Bot API pacing on SQLite, under a timeout) commits
+    # the open batch and is cancelled while the COMMIT runs on its thread: the COMMIT goes on,
+    # and the batch's members are told what came of it, not that it failed.
+    db = SqlDatabase(sqlite_url)
+    real_commit = InlineConnection.commit
+    loop = asyncio.get_running_loop()
+    committing, on_disk = asyncio.Event(), threading.Event()
+
+    def commit(self: InlineConnection) -> None:
+        if self.raw.in_transaction:
+            loop.call_soon_threadsafe(committing.set)
+            on_disk.wait(timeout=5)
+        real_commit(self)
+
+    wrote, go = asyncio.Event(), asyncio.Event()
+
+    async def member() -> None:
+        async with db() as uow:
+            await uow.cursors.set("paid", "v")
+            wrote.set()
+            await go.wait()  # holds the writer until the other caller queues for it
+            await uow.commit()
+
+    async def exclusive() -> None:
+        async with db.exclusive_writes():
+            pass
+
+    monkeypatch.setattr(InlineConnection, "commit", commit)
+    try:
+        paid = asyncio.create_task(member())
+        await wrote.wait()
+        other = asyncio.create_task(exclusive())
+        await asyncio.sleep(0)  # it waits for the writer, ahead of the batch's own commit
+        go.set()
+        await committing.wait()  # the other caller is committing the batch
+        other.cancel()
+        await asyncio.sleep(0)
+        on_disk.set()
+        await paid  # committed: no BatchFailed
+        with pytest.raises(asyncio.CancelledError):
+            await other
+    finally:
+        await db.dispose()
+    assert _stored(sqlite_url) == {"paid": "v"}
+
+
 async def test_a_writer_cancelled_while_its_batch_commits_is_still_committed(
         sqlite_url: str) -> None:
     db = SqlDatabase(sqlite_url)

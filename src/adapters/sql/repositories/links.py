@@ -59,6 +59,8 @@ class SqlLinks:
         await self._gw.execute(_INSERT, _values(link))  # linked: Conflict
 
     async def add_if_absent(self, link: TelegramLink) -> int | None:
+        # A write the read-only guard cannot see (a SELECT whose WITH clause inserts)
+        assert not self._gw.read_only, "a link is made in a unit of work that writes"
         own = user_account(telegram_only_user(link.telegram_user_id))
         if self._gw.dialect == "postgresql":
             row = (await self._gw.execute(_MADE_AND_HELD, {
