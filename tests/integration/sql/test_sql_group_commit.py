@@ -111,27 +111,37 @@ async def test_when_the_shared_commit_fails_every_writer_of_it_fails_and_nothing
     assert _stored(sqlite_url) == {"after": "v"}
 
 
-async def test_the_loop_runs_while_a_batch_commits(
-        sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    # The COMMIT (its fsync) waits until a task of the event loop lets it go on: run on the
-    # loop's own thread, it would wait out its timeout with the loop stopped under it.
-    db = SqlDatabase(sqlite_url)
+def _held_commits(monkeypatch: pytest.MonkeyPatch
+                  ) -> tuple[asyncio.Event, threading.Event, list[bool]]:
+    """Each batch's COMMIT (not SQLAlchemy's empty one after it) sets the first event, then
+    waits (up to 5 s) for the second before it goes on; the third says whether it was let go
+    in time."""
     real_commit = InlineConnection.commit
     loop = asyncio.get_running_loop()
     committing, on_disk = asyncio.Event(), threading.Event()
     waited: list[bool] = []
 
     def commit(self: InlineConnection) -> None:
-        if self.raw.in_transaction:  # the batch's COMMIT, not SQLAlchemy's empty one after it
+        if self.raw.in_transaction:
             loop.call_soon_threadsafe(committing.set)
             waited.append(on_disk.wait(timeout=5))
         real_commit(self)
+
+    monkeypatch.setattr(InlineConnection, "commit", commit)
+    return committing, on_disk, waited
+
+
+async def test_the_loop_runs_while_a_batch_commits(
+        sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The COMMIT (its fsync) waits until a task of the event loop lets it go on: run on the
+    # loop's own thread, it would wait out its timeout with the loop stopped under it.
+    db = SqlDatabase(sqlite_url)
+    committing, on_disk, waited = _held_commits(monkeypatch)
 
     async def disk() -> None:  # a task of the loop: runs only if the loop does
         await committing.wait()
         on_disk.set()
 
-    monkeypatch.setattr(InlineConnection, "commit", commit)
     try:
         await asyncio.gather(_write(db, "x"), disk())
     finally:
@@ -146,16 +156,7 @@ async def test_a_caller_cancelled_while_it_commits_a_batch_leaves_its_members_co
     # the open batch and is cancelled while the COMMIT runs on its thread: the COMMIT goes on,
     # and the batch's members are told what came of it, not that it failed.
     db = SqlDatabase(sqlite_url)
-    real_commit = InlineConnection.commit
-    loop = asyncio.get_running_loop()
-    committing, on_disk = asyncio.Event(), threading.Event()
-
-    def commit(self: InlineConnection) -> None:
-        if self.raw.in_transaction:
-            loop.call_soon_threadsafe(committing.set)
-            on_disk.wait(timeout=5)
-        real_commit(self)
-
+    committing, on_disk, _ = _held_commits(monkeypatch)
     wrote, go = asyncio.Event(), asyncio.Event()
 
     async def member() -> None:
@@ -169,7 +170,6 @@ async def test_a_caller_cancelled_while_it_commits_a_batch_leaves_its_members_co
         async with db.exclusive_writes():
             pass
 
-    monkeypatch.setattr(InlineConnection, "commit", commit)
     try:
         paid = asyncio.create_task(member())
         await wrote.wait()
