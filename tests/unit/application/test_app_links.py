@@ -9,10 +9,11 @@ from datetime import timedelta
 import pytest
 from tests.unit.conftest import World
 
+from starport.adapters.memory.repositories import MemoryLinks
 from starport.application import commands as c
 from starport.application.links import resolve_account
 from starport.domain.errors import LinkTokenInvalid, NotLinked, TelegramAlreadyLinked
-from starport.domain.links import LinkedVia
+from starport.domain.links import LinkedVia, TelegramLink
 from starport.domain.money import Stars
 from starport.domain.providers import Provider
 
@@ -70,6 +71,23 @@ class TestTelegramOnlyCredits:
         assert (await world.balance("alice"), await world.balance(str(TG))) == (100, 0)
         kinds = [e.kind.value for e in world.db.store.entries.rows.values()]
         assert kinds.count("transfer") == 1
+
+    async def test_a_link_made_on_a_payment_moves_what_the_account_holds_when_moved(
+            self, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+        # Given credits bought in the bot alone, and a link whose read of them is older than
+        # the transfer (on PostgreSQL: a spend committed while the link's write waited)
+        await bot_buys(world)
+        made = MemoryLinks.add_if_absent
+
+        async def stale(self: MemoryLinks, link: TelegramLink) -> int | None:
+            held = await made(self, link)
+            return None if held is None else held + 150
+
+        monkeypatch.setattr(MemoryLinks, "add_if_absent", stale)
+        # When Telegram user 777 pays alice's session
+        await world.buy("alice", telegram_user_id=TG)
+        # Then the payment is credited and what the account held then (100) moved
+        assert (await world.balance("alice"), await world.balance(str(TG))) == (200, 0)
 
     async def test_unlinking_moves_nothing_back(self, world: World) -> None:
         await bot_buys(world)
