@@ -48,14 +48,16 @@ _IN_SLOTS_V = select(cast(func.coalesce(func.sum(s.c.version), 0), BigInteger)
                      ).where(s.c.account_id == a.c.id)
 _WHOLE = (a.c.id, (a.c.balance + _IN_SLOTS.scalar_subquery()).label("balance"),
           (a.c.version + _IN_SLOTS_V.scalar_subquery()).label("version"))
-# Built once (see gateway): the statements every payment runs.
-_BALANCE = hot(select(_WHOLE[1]).where(a.c.id == bindparam("b_id")))
 
 
 def balance_of(account_id: Any) -> Any:
     """An account's balance as an expression for another statement: its row's and its
     parts', 0 when it has no row."""
     return func.coalesce(select(_WHOLE[1]).where(a.c.id == account_id).scalar_subquery(), 0)
+
+
+# Built once (see gateway): the statements every payment runs.
+_BALANCE = hot(select(_WHOLE[1]).where(a.c.id == bindparam("b_id")))
 _INSERT_ENTRY = hot(e.insert())
 _INSERT_POSTINGS = hot(p.insert())
 _ENTRY_BY_KEY = hot(select(e, p.c.account_id, p.c.amount).join(p, p.c.entry_id == e.c.id)
