@@ -15,7 +15,7 @@ from starport.application.deps import Deps
 from starport.application.effects import InvitePatron, OutboxItem, RefundCharge
 from starport.application.host_events import EventType
 from starport.application.limits import record_failure
-from starport.application.links import link_on_payment
+from starport.application.links import link_on_payment, own_account_of
 from starport.application.notify import send_template
 from starport.application.payments import package_title
 from starport.application.ports import Refunds
@@ -91,15 +91,16 @@ async def _credit(step: _Step) -> PaymentOutcome:
     session, deps, uow = step.session, step.deps, step.uow
     assert session is not None
     payer = session.telegram_user_id or step.charge.payer_telegram_id
-    if payer is not None:  # a host user's session paid in Telegram: one user from now on
-        await link_on_payment(deps, uow, payer, session.user_id, step.now)
     entry = ledger.purchase(
         entry_id=deps.ids.new_id(), key=ledger.payment_key(step.charge.provider.value,
                                                            step.charge.charge_id),
         user_id=session.user_id, sales_account=ledger.sales_account(session.provider.value),
         credits=session.credits, session_id=session.id, now=step.now,
     )
-    accounts = await uow.ledger.accounts(entry.accounts)
+    accounts, held = await uow.ledger.accounts_and_held(
+        entry.accounts, own_account_of(payer, session.user_id))
+    if payer is not None:  # a host user's session paid in Telegram: one user from now on
+        await link_on_payment(deps, uow, payer, session.user_id, step.now, held)
     ledger.post(entry, accounts)
     await uow.ledger.add(entry, accounts)
     await uow.charges.add(step.charge)

@@ -65,25 +65,35 @@ async def link(deps: Deps, uow: UnitOfWork, telegram_user_id: int, user_id: str,
 
 
 async def link_on_payment(deps: Deps, uow: UnitOfWork, telegram_user_id: int, user_id: str,
-                          now: datetime) -> None:
+                          now: datetime, held: int) -> None:
     """A Telegram user paid a session the host app opened for its user: linked, unless the
     account is linked already (to this user, or to someone else: then the host app decides).
-    On the payment's path, one statement (PostgreSQL; SQLite two for a new link) unless the
-    Telegram account held credits of its own: then their transfer too."""
+    `held`: what the Telegram account's own account held as the payment's accounts were read
+    (`accounts_and_held`). Nothing: the link goes with the payment's other writes, no
+    statement of its own; credits: the link is made first, then they move."""
     if user_id == telegram_only_user(telegram_user_id):
         return
     made = TelegramLink(telegram_user_id, user_id, now, LinkedVia.PAYMENT)
-    held = await uow.links.add_if_absent(made)
-    if held is not None:
+    if held <= 0:
+        await uow.links.put_if_absent(made)
+    elif await uow.links.add_if_absent(made):
         await _move_own_credits(deps, uow, made, held)
+
+
+def own_account_of(telegram_user_id: int | None, user_id: str) -> str | None:
+    """The account whose credits a payment by this Telegram user for this user would move
+    (`link_on_payment`): the Telegram account's own, unless that is the user's."""
+    if telegram_user_id is None or user_id == telegram_only_user(telegram_user_id):
+        return None
+    return ledger.user_account(telegram_only_user(telegram_user_id))
 
 
 async def _move_own_credits(deps: Deps, uow: UnitOfWork, made: TelegramLink, held: int) -> None:
     """The credits the Telegram-only account holds go to the user it is now linked to. `held`,
-    read when the link was made, only says whether to look: the amount moved is the account's
-    balance as the transfer holds it (on PostgreSQL that read may be older than the link's
-    write: a spend or a credit may have committed while the write waited for a concurrent
-    link of the same account)."""
+    read before the link was made, only says whether to look: the amount moved is the
+    account's balance as the transfer holds it (on PostgreSQL that read may be older than the
+    link's write: a spend or a credit may have committed while the write waited for a
+    concurrent link of the same account)."""
     if held <= 0:
         return
     own = telegram_only_user(made.telegram_user_id)

@@ -144,9 +144,11 @@ async def _record(deps: Deps, session_id: str, by: RefundInitiator, reason: str,
 async def record_provider_refund(deps: Deps, cmd: c.RecordProviderRefund) -> RefundResult:
     """The provider returned a charge's money: always recorded, once, whatever it leaves."""
     async with deps.uow() as uow:
-        session, charge = (await uow.sessions.with_charge(cmd.session_id, cmd.provider,
-                                                          cmd.charge_id)
-                           if cmd.session_id else (None, None))
+        # The charge read once the session is held (not `with_charge`: a charge only noted
+        # here is saved, not inserted, so no key would catch a read from before the lock)
+        session = await uow.sessions.get(cmd.session_id) if cmd.session_id else None
+        charge = (await uow.charges.get(cmd.provider, cmd.charge_id)
+                  if session is not None else None)
         if session is None:
             raise await refused(uow, cmd.delivery, SessionNotFound(
                 f"no payment session {cmd.session_id!r} for charge {cmd.charge_id}"))

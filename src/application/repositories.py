@@ -67,10 +67,13 @@ class LinkRepository(Protocol):
         """Conflict if the Telegram account is linked already (a concurrent link won)."""
         ...
 
-    async def add_if_absent(self, link: TelegramLink) -> int | None:
-        """Link it unless it is linked already (to anyone): None when it was. For a link this
-        made, the credits the Telegram account held on its own (`telegram_only_user`'s account:
-        they move to the user now), read with the write (PostgreSQL: one statement)."""
+    async def add_if_absent(self, link: TelegramLink) -> bool:
+        """Link it unless it is linked already (to anyone): whether this made the link."""
+        ...
+
+    async def put_if_absent(self, link: TelegramLink) -> None:
+        """As `add_if_absent`, for a caller that needs no answer: on PostgreSQL a write that
+        waits to go with the unit's next statement or its commit."""
         ...
 
     async def remove(self, telegram_user_id: int) -> None: ...
@@ -129,8 +132,10 @@ class SessionRepository(Protocol):
     async def with_charge(self, session_id: str, provider: Provider, charge_id: str
                           ) -> tuple[PaymentSession | None, Charge | None]:
         """The session, loaded for change as `get` loads it, and the charge stored under
-        (provider, charge id) if any, as stored once the session is held: what judging a
-        reported charge needs."""
+        (provider, charge id) if any: what judging a reported charge needs. The charge is as
+        stored once the session is held, except one stored meanwhile by a holder that left the
+        session unchanged (PostgreSQL reads both in one statement): an insert of that charge
+        is then a `Conflict`, which the bus retries."""
         ...
 
     async def for_checkout(self, session_id: str, payer_telegram_id: int,
@@ -174,6 +179,13 @@ class ChargeRepository(Protocol):
 class LedgerRepository(Protocol):
     async def accounts(self, ids: Sequence[str]) -> dict[str, Account]:
         """The named accounts, created at zero when new, locked (in id order) for change."""
+        ...
+
+    async def accounts_and_held(self, ids: Sequence[str], held_by: str | None
+                                ) -> tuple[dict[str, Account], int]:
+        """`accounts(ids)`, and what `held_by` holds, read without opening or locking it (0
+        when it has no account; PostgreSQL: in the accounts' statement): whether a transfer
+        from it is worth locking it for."""
         ...
 
     async def entry_by_key(self, idempotency_key: str) -> JournalEntry | None: ...

@@ -15,9 +15,9 @@ from starport.application.unit_of_work import Conflict
 from starport.domain.audit import AdminAction
 from starport.domain.bot_messages import BotMessage, BotMessageChange
 from starport.domain.charges import Charge
-from starport.domain.ledger import Account, JournalEntry, user_account
+from starport.domain.ledger import Account, JournalEntry
 from starport.domain.limits import FAILURE, checkout_blames
-from starport.domain.links import LinkToken, TelegramLink, telegram_only_user
+from starport.domain.links import LinkToken, TelegramLink
 from starport.domain.perks import Invite, JoinBonus, Membership, Patron
 from starport.domain.providers import Provider
 from starport.domain.refunds import Refund
@@ -165,6 +165,11 @@ class MemoryLedger:
     async def balance(self, account_id: str) -> int:
         account = self._accounts.get(account_id)
         return account.balance if account else 0
+
+    async def accounts_and_held(self, ids: Sequence[str], held_by: str | None
+                                ) -> tuple[dict[str, Account], int]:
+        accounts = await self.accounts(ids)
+        return accounts, 0 if held_by is None else await self.balance(held_by)
 
     async def entries(self, account_id: str, limit: int, before: datetime | None = None
                       ) -> Sequence[JournalEntry]:
@@ -376,10 +381,8 @@ class MemoryIdempotency:
 
 
 class MemoryLinks:
-    def __init__(self, view: TxView[int, TelegramLink | None],
-                 accounts: TxView[str, Account]) -> None:
+    def __init__(self, view: TxView[int, TelegramLink | None]) -> None:
         self._v = view
-        self._accounts = accounts
 
     async def get(self, telegram_user_id: int) -> TelegramLink | None:
         return self._v.get(telegram_user_id)
@@ -393,12 +396,14 @@ class MemoryLinks:
             raise Conflict(f"Telegram user {link.telegram_user_id} is linked already")
         self._v.put(link.telegram_user_id, link)
 
-    async def add_if_absent(self, link: TelegramLink) -> int | None:
+    async def add_if_absent(self, link: TelegramLink) -> bool:
         if self._v.get(link.telegram_user_id) is not None:
-            return None
+            return False
         self._v.put(link.telegram_user_id, link)
-        own = self._accounts.get(user_account(telegram_only_user(link.telegram_user_id)))
-        return own.balance if own else 0
+        return True
+
+    async def put_if_absent(self, link: TelegramLink) -> None:
+        await self.add_if_absent(link)
 
     async def remove(self, telegram_user_id: int) -> None:
         self._v.put(telegram_user_id, None)

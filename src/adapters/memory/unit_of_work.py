@@ -53,7 +53,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.limits = r.MemoryLimits(views["attempts"], s.attempt_numbers)
         self.sessions = r.MemorySessions(views["sessions"], views["charges"], self.limits)
         self.idempotency = r.MemoryIdempotency(views["idempotency"])
-        self.links = r.MemoryLinks(views["links"], views["accounts"])
+        self.links = r.MemoryLinks(views["links"])
         self.link_tokens = r.MemoryLinkTokens(views["link_tokens"])
         self.back_office = MemoryBackOffice(views["sessions"], views["charges"],
                                             views["entries"], views["outbox"])

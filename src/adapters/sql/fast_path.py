@@ -107,9 +107,10 @@ def table_names(statement: Any) -> frozenset[str]:
 
 def _blind(statement: Any, keys: tuple[str, ...], tables: frozenset[str]) -> str | None:
     """A plain INSERT ... VALUES or UPDATE of one table, reading no other (no subquery, no
-    INSERT ... SELECT), with no RETURNING and no ON CONFLICT DO NOTHING: a write whose only
-    answer is success or an error, and which reads nothing a waiting write could change. An
-    upsert (ON CONFLICT DO UPDATE) changes a row that may exist: it waits as an UPDATE does."""
+    INSERT ... SELECT), with no RETURNING: a write whose only answer is success or an error
+    (or, with ON CONFLICT DO NOTHING, none: `Gateway.write` is for callers that ask none), and
+    which reads nothing a waiting write could change. An upsert or an insert that ignores a
+    conflict meets a row that may exist: it waits as an UPDATE does."""
     if keys or not getattr(statement, "is_dml", False):
         return None
     if getattr(statement, "select", None) is not None:  # INSERT ... SELECT
@@ -120,8 +121,7 @@ def _blind(statement: Any, keys: tuple[str, ...], tables: frozenset[str]) -> str
     kind = getattr(statement, "__visit_name__", None)
     on_conflict = getattr(statement, "_post_values_clause", None)
     if on_conflict is not None:
-        return "update" if kind == "insert" and hasattr(on_conflict, "update_values_to_set") \
-            else None
+        return "update" if kind == "insert" else None
     return kind if kind in ("insert", "update") else None
 
 

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from sql_bus import PACKAGE, STARS, Race
+from sqlalchemy import text
+from tests.contract.contract_samples import session as sample_session
 
 from starport.adapters.clock import FakeClock
+from starport.adapters.sql import SqlDatabase
 from starport.application import commands as c
 from starport.application.deliveries import Delivery, DeliveryQuery, DuplicateDelivery
 from starport.application.deps import Settings
 from starport.application.effects import OutboxStatus
 from starport.application.unit_of_work import Conflict
+from starport.domain.charges import Charge, ChargeStatus, Decision
 from starport.domain.errors import InsufficientCredits
 from starport.domain.money import Stars
 from starport.domain.sessions import PaymentSession
@@ -142,48 +147,75 @@ async def test_one_charge_cannot_pay_two_sessions(race: Race) -> None:
                     await uow.commit()
 
 
+async def _until_a_statement_waits_for_a_lock(db: SqlDatabase) -> None:
+    async with asyncio.timeout(20):
+        while True:
+            async with db.read_engine.connect() as conn:
+                found = (await conn.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND datname = current_database()"))).scalar()
+            if found:
+                return
+            await asyncio.sleep(0.05)
+
+
+def _charge(session_id: str, charge_id: str, status: ChargeStatus = ChargeStatus.CREDITED
+            ) -> Charge:
+    return Charge(provider=STARS, charge_id=charge_id, session_id=session_id, paid=Stars(50),
+                  reported_at=datetime(2026, 12, 3, tzinfo=UTC), payer_telegram_id=7,
+                  status=status)
+
+
 @pytest.mark.postgres
 async def test_a_charge_stored_by_the_sessions_holder_is_seen_after_waiting_for_it(
-        db: object) -> None:
-    """`with_charge` waits for the session's lock, then reads the charge: what the holder
-    stored before it let go is there (one statement joining the two read the charge as of
-    before the wait, and missed it)."""
-    from datetime import UTC, datetime
-
-    from sqlalchemy import text
-    from tests.contract.contract_samples import session as sample_session
-
-    from starport.adapters.sql import SqlDatabase
-    from starport.domain.charges import Charge
-    from starport.domain.providers import Provider
-
-    assert isinstance(db, SqlDatabase)
+        db: SqlDatabase) -> None:
+    """`with_charge` reads the charge in the statement that waits for the session's lock, as
+    of before the wait: when the holder changed the session, the charge is read again, and
+    what the holder stored before it let go is there."""
     async with db() as uow:
         await uow.sessions.add(sample_session("race-wc"))
         await uow.commit()
-    charge = Charge(provider=Provider.TELEGRAM_STARS, charge_id="race-wc-charge",
-                    session_id="race-wc", paid=Stars(50),
-                    reported_at=datetime(2026, 12, 3, tzinfo=UTC), payer_telegram_id=7)
 
     async def second() -> object:
         async with db() as uow:
-            return await uow.sessions.with_charge("race-wc", Provider.TELEGRAM_STARS,
-                                                  "race-wc-charge")
+            return await uow.sessions.with_charge("race-wc", STARS, "race-wc-charge")
 
     async with db() as first:
-        assert await first.sessions.get("race-wc") is not None  # the lock is held
-        await first.charges.add(charge)
+        held = await first.sessions.get("race-wc")  # the lock is held
+        assert held is not None
+        held.telegram_user_id = 7
+        await first.sessions.save(held)
+        await first.charges.add(_charge("race-wc", "race-wc-charge"))
         waiting = asyncio.create_task(second())
-        async with asyncio.timeout(20):  # until the second's statement waits for the lock
-            while True:
-                async with db.read_engine.connect() as conn:
-                    found = (await conn.execute(text(
-                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                        "AND datname = current_database()"))).scalar()
-                if found:
-                    break
-                await asyncio.sleep(0.05)
+        await _until_a_statement_waits_for_a_lock(db)
         await first.commit()
     found_session, found_charge = await waiting  # type: ignore[misc]
-    assert found_session is not None
+    assert found_session is not None and found_session.telegram_user_id == 7  # the newest
     assert found_charge is not None and found_charge.charge_id == "race-wc-charge"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("race", ["postgres"], indirect=True)
+async def test_an_extra_charge_stored_while_its_replay_waited_is_returned_once(
+        race: Race) -> None:
+    """The holder of a paid session's lock stores an extra charge without changing the session
+    (as returning it does) while the same charge, delivered again, waits for the lock: that
+    statement read no charge, so it judges the charge an extra one too, its insert of the
+    charge is a `Conflict`, and the retry finds the charge: a replay, nothing queued twice."""
+    await open_session(race, "s1")
+    assert (await race.bus.handle(paid("s1", "charge-1"))).credited
+    async with race.db() as uow:
+        assert await uow.outbox.count(OutboxStatus.PENDING) == 1  # its confirmation
+    async with race.db() as first:
+        assert await first.sessions.get("s1") is not None  # the lock is held
+        await first.charges.add(_charge("s1", "charge-2", ChargeStatus.RETURNED))
+        waiting = asyncio.create_task(race.bus.handle(paid("s1", "charge-2")))
+        await _until_a_statement_waits_for_a_lock(race.db)
+        await first.commit()
+    outcome = await waiting
+    assert outcome.decision is Decision.REPLAY and not outcome.credited
+    async with race.db() as uow:
+        stored = await uow.charges.get(STARS, "charge-2")
+        assert stored is not None and stored.status is ChargeStatus.RETURNED
+        assert await uow.outbox.count(OutboxStatus.PENDING) == 1  # no refund, no message
+        assert await uow.ledger.balance("user:u1") == 100

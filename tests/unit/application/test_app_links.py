@@ -4,16 +4,18 @@ and the Mini App then act on that user's account."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
 from tests.unit.conftest import World
 
-from starport.adapters.memory.repositories import MemoryLinks
+from starport.adapters.memory.repositories import MemoryLedger
 from starport.application import commands as c
 from starport.application.links import resolve_account
 from starport.domain.errors import LinkTokenInvalid, NotLinked, TelegramAlreadyLinked
-from starport.domain.links import LinkedVia, TelegramLink
+from starport.domain.ledger import Account
+from starport.domain.links import LinkedVia
 from starport.domain.money import Stars
 from starport.domain.providers import Provider
 
@@ -74,16 +76,17 @@ class TestTelegramOnlyCredits:
 
     async def test_a_link_made_on_a_payment_moves_what_the_account_holds_when_moved(
             self, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-        # Given credits bought in the bot alone, and a link whose read of them is older than
-        # the transfer (on PostgreSQL: a spend committed while the link's write waited)
+        # Given credits bought in the bot alone, and a payment whose read of them is older
+        # than the transfer (on PostgreSQL: a spend committed while the link's write waited)
         await bot_buys(world)
-        made = MemoryLinks.add_if_absent
+        read = MemoryLedger.accounts_and_held
 
-        async def stale(self: MemoryLinks, link: TelegramLink) -> int | None:
-            held = await made(self, link)
-            return None if held is None else held + 150
+        async def stale(self: MemoryLedger, ids: Sequence[str], held_by: str | None
+                        ) -> tuple[dict[str, Account], int]:
+            accounts, held = await read(self, ids, held_by)
+            return accounts, held + 150
 
-        monkeypatch.setattr(MemoryLinks, "add_if_absent", stale)
+        monkeypatch.setattr(MemoryLedger, "accounts_and_held", stale)
         # When Telegram user 777 pays alice's session
         await world.buy("alice", telegram_user_id=TG)
         # Then the payment is credited and what the account held then (100) moved

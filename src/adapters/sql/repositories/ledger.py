@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, cast, func, select, update
+from sqlalchemy import BigInteger, bindparam, cast, func, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from starport.adapters.sql import mappers as m
@@ -84,16 +84,22 @@ def _open(insert: Any) -> Any:
 _OPEN = {"sqlite": hot(_open(sqlite.insert)), "postgresql": hot(_open(postgresql.insert))}
 
 
-def _open_and_read() -> Any:
+def _open_and_read(held: bool = False) -> Any:
     """PostgreSQL: a user's account opened (as `_OPEN`) and a system account read with its
-    parts, in one statement: the two accounts of a purchase, a spend, a refund or a bonus."""
+    parts, in one statement: the two accounts of a purchase, a spend, a refund or a bonus.
+    `held`: with the balance of a third account beside them (`accounts_and_held`)."""
     opened = (_open(postgresql.insert).values(id=bindparam("b_user"), balance=0, version=0)
               .cte("opened"))
-    return (select(opened.c.id, opened.c.balance, opened.c.version)
-            .union_all(select(*_WHOLE).where(a.c.id == bindparam("b_system"))))
+    first = select(opened.c.id, opened.c.balance, opened.c.version)
+    second = select(*_WHOLE).where(a.c.id == bindparam("b_system"))
+    if held:
+        first = first.add_columns(balance_of(bindparam("b_held")).label("held"))
+        second = second.add_columns(cast(null(), BigInteger).label("held"))
+    return first.union_all(second)
 
 
 _OPEN_AND_READ = hot(_open_and_read())
+_OPEN_READ_AND_HELD = hot(_open_and_read(held=True))
 
 
 class SqlLedger:
@@ -111,14 +117,29 @@ class SqlLedger:
         return self._gw.dialect == "postgresql" and not self._lock_all
 
     async def accounts(self, ids: Sequence[str]) -> dict[str, Account]:
+        return (await self.accounts_and_held(ids, None))[0]
+
+    async def accounts_and_held(self, ids: Sequence[str], held_by: str | None
+                                ) -> tuple[dict[str, Account], int]:
+        """On PostgreSQL the held balance comes in the accounts' statement when they are a
+        purchase's two (a user's, a system account) and `held_by` is neither loaded nor
+        pending; otherwise it is read after them (on SQLite a call, not a round trip)."""
         wanted = sorted(set(ids) - self._loaded.keys())
+        held: int | None = None
         if wanted:
-            rows = await self._open_or_read(wanted)
+            glance = (held_by if held_by is not None and held_by not in wanted
+                      and held_by not in self._loaded and held_by not in self._pending
+                      else None)
+            rows, held = await self._open_or_read(wanted, glance)
             for account_id in wanted:
                 balance, version = rows[account_id]
                 delta, count = self._pending.get(account_id, (0, 0))
                 self._loaded[account_id] = Account(account_id, balance + delta, version + count)
-        return {i: self._loaded[i] for i in sorted(set(ids))}
+        accounts = {i: self._loaded[i] for i in sorted(set(ids))}
+        if held is None and held_by is not None:
+            known = self._loaded.get(held_by)
+            held = known.balance if known is not None else await self.balance(held_by)
+        return accounts, held or 0
 
     async def entry_by_key(self, idempotency_key: str) -> JournalEntry | None:
         rows = (await self._gw.execute(_ENTRY_BY_KEY, {"b_key": idempotency_key})
@@ -170,18 +191,26 @@ class SqlLedger:
         found = (await self._gw.execute(select(func.coalesce(func.sum(p.c.amount), 0)))).scalar()
         return int(found or 0)
 
-    async def _open_or_read(self, ids: list[str]) -> dict[str, tuple[int, int]]:
+    async def _open_or_read(self, ids: list[str], held_by: str | None
+                            ) -> tuple[dict[str, tuple[int, int]], int | None]:
         """User accounts (and on SQLite every account) opened with one upsert, locked; system
         accounts on PostgreSQL read with their parts (locked only with `lock_system_accounts`),
-        created when missing (rarely: once ever)."""
+        created when missing (rarely: once ever). With `held_by`'s balance when the statement
+        can carry it (else None: not read)."""
         if self._gw.read_only:
-            return await self._read(ids)
+            return await self._read(ids), None
         dialect = self._gw.dialect
         opened = ids if dialect == "sqlite" else [i for i in ids if i.startswith(USER_PREFIX)]
+        held = None
         if len(opened) == 1 and len(ids) == 2 and self._in_parts():
             (system,) = set(ids) - set(opened)
-            found = await self._gw.execute(_OPEN_AND_READ, {"b_user": opened[0],
-                                                            "b_system": system})
+            if held_by is None:
+                found = await self._gw.execute(_OPEN_AND_READ, {"b_user": opened[0],
+                                                                "b_system": system})
+            else:
+                found = list(await self._gw.execute(_OPEN_READ_AND_HELD, {
+                    "b_user": opened[0], "b_system": system, "b_held": held_by}))
+                held = next((r.held for r in found if r.held is not None), 0)
         elif len(opened) == 1 or dialect == "sqlite":  # the short path: one set of values
             found = []  # with RETURNING at a time (on SQLite a call, not a round trip)
             for i in opened:
@@ -200,7 +229,7 @@ class SqlLedger:
             if missing:
                 await self._create(missing)
                 rows |= await self._read(missing)
-        return rows
+        return rows, held
 
     async def _read(self, ids: list[str]) -> dict[str, tuple[int, int]]:
         """Guarded rows locked in id order (no deadlock); system rows read without a lock.

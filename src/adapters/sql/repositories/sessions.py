@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, cast, func, literal_column, select, update
+from sqlalchemy import BigInteger, and_, bindparam, cast, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
 
 from starport.adapters.sql import mappers as m
@@ -14,6 +14,7 @@ from starport.adapters.sql.fast_path import hot
 from starport.adapters.sql.gateway import Gateway
 from starport.adapters.sql.repositories.charges import SqlCharges
 from starport.adapters.sql.repositories.limits import SqlLimits
+from starport.adapters.sql.tables import charges as ch
 from starport.adapters.sql.tables import payment_attempts as attempts
 from starport.adapters.sql.tables import sessions as t
 from starport.domain.charges import Charge
@@ -27,6 +28,22 @@ _GET_UNLOCKED = hot(select(t).where(t.c.id == bindparam("b_id")))
 _GET = hot(_GET_UNLOCKED.with_for_update())
 _UPDATE = hot(update(t).where(t.c.id == bindparam("b_id")))
 _INSERT = hot(t.insert())
+
+# PostgreSQL: a payment's session locked with the charge of that id beside it, in one round
+# trip. The statement reads the charge as of its snapshot, taken before any wait for the lock,
+# while the locked row is the session's newest: `unchanged` says whether the session is still
+# the row the snapshot saw (its xmin, the transaction that wrote it, compared). If not, a holder
+# of the lock changed it meanwhile, and may have stored the charge: it is read again.
+_SEEN = t.alias("seen")
+_CHARGE_COLUMNS = tuple(c.name for c in ch.c)
+_WITH_CHARGE = hot(
+    select(t, *(c.label(f"charge_{c.name}") for c in ch.c),
+           (literal_column(f"{t.name}.xmin") == select(literal_column("seen.xmin"))
+            .select_from(_SEEN).where(_SEEN.c.id == bindparam("b_id")).scalar_subquery()
+            ).label("unchanged"))
+    .select_from(t.outerjoin(ch, and_(ch.c.provider == bindparam("b_provider"),
+                                      ch.c.charge_id == bindparam("b_charge_id"))))
+    .where(t.c.id == bindparam("b_id")).with_for_update(of=t))
 
 
 def _failures_of(user_key: Any) -> Any:
@@ -64,13 +81,29 @@ class SqlSessions:
 
     async def with_charge(self, session_id: str, provider: Provider, charge_id: str
                           ) -> tuple[PaymentSession | None, Charge | None]:
-        """Two statements, the charge read after the lock is held: one statement joining the
-        charge to the locked session would read the charge as of before a wait for the lock
-        (READ COMMITTED takes the statement's snapshot first; the wait then returns the
-        session's newest row, but the join's charge row stays as the snapshot saw it), and miss
-        a charge the lock's holder had just stored."""
-        session = await self.get(session_id)
-        return session, await SqlCharges(self._gw).get(provider, charge_id)
+        """The session locked, and the charge of that id if stored. PostgreSQL: one statement
+        (`_WITH_CHARGE`), and the charge read again when the session changed while the
+        statement waited for its lock. A holder of the lock that stored the charge without
+        changing the session (an extra charge returned, a refund noted) may still be missed:
+        the charge's key makes the caller's insert of it a `Conflict`, and the retry sees it.
+        Elsewhere two statements, the charge read after the lock."""
+        if self._gw.dialect != "postgresql" or self._gw.read_only:
+            session = await self.get(session_id)
+            return session, await SqlCharges(self._gw).get(provider, charge_id)
+        row = (await self._gw.execute(_WITH_CHARGE, {
+            "b_id": session_id, "b_provider": provider.value, "b_charge_id": charge_id,
+        })).mappings().first()
+        if row is None or not row["unchanged"]:
+            session = self._adopt_locked(row) if row is not None else None
+            return session, await SqlCharges(self._gw).get(provider, charge_id)
+        charge = (m.charge_from({c: row[f"charge_{c}"] for c in _CHARGE_COLUMNS})
+                  if row["charge_provider"] is not None else None)
+        return self._adopt_locked(row), charge
+
+    def _adopt_locked(self, row: Any) -> PaymentSession:
+        self._locked.add(row["id"])
+        session: PaymentSession = self._gw.adopt("session", row["id"], m.session_from(row))
+        return session
 
     async def for_checkout(self, session_id: str, payer_telegram_id: int,
                            failures_since: datetime | None
