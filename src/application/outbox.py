@@ -219,7 +219,7 @@ class Leases:
     async def _renew(self, ids: list[str]) -> None:
         now = self._deps.clock.now()
         try:
-            async with self._deps.uow() as uow:
+            async with self._deps.uow(bookkeeping=True) as uow:
                 renewed = await uow.outbox.renew(ids, now, now + self._lease)
                 await uow.commit()
         except Exception:  # the next round tries again; a lease is three rounds long
@@ -243,7 +243,7 @@ async def record_results(deps: Deps, leases: Leases, batch: list[OutboxItem],
     while True:
         leases.release(batch)  # first: a renewal must not revive a lease a result released
         try:
-            async with deps.uow() as uow:
+            async with deps.uow(bookkeeping=True) as uow:
                 await uow.outbox.record(*batch)
                 await uow.commit()
             return

@@ -30,7 +30,11 @@ class OutboxSender(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    def __call__(self, read_only: bool = False) -> UnitOfWork: ...
+    def __call__(self, read_only: bool = False, *, bookkeeping: bool = False) -> UnitOfWork:
+        """`bookkeeping`: a unit that records work already done (the outbox's results, its
+        leases): it must not wait behind the work it records (a back end with a pool of
+        connections gives it one of its own)."""
+        ...
 
 
 class UnitOfWork(abc.ABC):

@@ -124,7 +124,8 @@ class ConflictingDatabase(MemoryDatabase):
         self.conflicts = 0
         self.commits_refused = 0
 
-    def __call__(self, read_only: bool = False) -> MemoryUnitOfWork:
+    def __call__(self, read_only: bool = False, *, bookkeeping: bool = False
+                 ) -> MemoryUnitOfWork:
         return _ConflictingUnitOfWork(self, read_only)
 
 

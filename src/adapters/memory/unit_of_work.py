@@ -83,5 +83,6 @@ class MemoryDatabase:
         self._lock = asyncio.Lock()
         self.sender: OutboxSender | None = None
 
-    def __call__(self, read_only: bool = False) -> MemoryUnitOfWork:
+    def __call__(self, read_only: bool = False, *, bookkeeping: bool = False
+                 ) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self.store, self._lock, read_only, self.sender)

@@ -51,6 +51,7 @@ class SqlDatabase:
         self._read_turns: asyncio.Semaphore | None = None
         self._session_engine: AsyncEngine | None = None
         self._read_engine: AsyncEngine | None = None
+        self._bookkeeping_engine: AsyncEngine | None = None
 
     @property
     def session_engine(self) -> AsyncEngine:
@@ -79,6 +80,19 @@ class SqlDatabase:
                                             max_overflow=0, connect_timeout=connect,
                                             statement_timeout=statement, autocommit=True)
         return self._read_engine
+
+    @property
+    def bookkeeping_engine(self) -> AsyncEngine:
+        """PostgreSQL: the connections of bookkeeping units of work (the outbox's results and
+        leases). A pool of their own: a result recorded waits for no payment's connection
+        (with one pool, under load the results of confirmations already sent waited behind
+        the payments, and a crash meanwhile made those confirmations go out twice)."""
+        if self._bookkeeping_engine is None:
+            connect, statement = self._timeouts
+            self._bookkeeping_engine = make_engine(self.url, pool_size=2, max_overflow=0,
+                                                   connect_timeout=connect,
+                                                   statement_timeout=statement)
+        return self._bookkeeping_engine
 
     async def take_read_turn(self) -> asyncio.Semaphore:
         """A place among the connections read-only units of work take from their pool, first
@@ -113,8 +127,9 @@ class SqlDatabase:
         places = pool.size() + max(0, getattr(pool, "_max_overflow", 0))
         return max(1, places - 1)  # SQLite: the group commit's batch holds one
 
-    def __call__(self, read_only: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self, read_only, self.sender)
+    def __call__(self, read_only: bool = False, *, bookkeeping: bool = False
+                 ) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self, read_only, self.sender, bookkeeping=bookkeeping)
 
     def _probe_engine(self) -> AsyncEngine:
         """PostgreSQL: the readers' pool, where a probe never waits behind busy writers."""
@@ -156,3 +171,5 @@ class SqlDatabase:
             await self._session_engine.dispose()
         if self._read_engine is not None:
             await self._read_engine.dispose()
+        if self._bookkeeping_engine is not None:
+            await self._bookkeeping_engine.dispose()

@@ -38,9 +38,10 @@ if TYPE_CHECKING:
 
 class SqlUnitOfWork(UnitOfWork):
     def __init__(self, db: SqlDatabase, read_only: bool = False,
-                 sender: OutboxSender | None = None) -> None:
+                 sender: OutboxSender | None = None, *, bookkeeping: bool = False) -> None:
         super().__init__(read_only, sender)
         self._db = db
+        self._bookkeeping = bookkeeping and db.dialect == "postgresql"  # SQLite: one writer
         self._conn: AsyncConnection | None = None
         self._member: Batch | None = None  # SQLite: this writer's place in a group commit
         self._gw: Gateway | None = None
@@ -54,7 +55,9 @@ class SqlUnitOfWork(UnitOfWork):
             self._bind()
             return
         try:
-            if not self.read_only:
+            if self._bookkeeping and not self.read_only:
+                self._conn = await self._db.bookkeeping_engine.connect()
+            elif not self.read_only:
                 self._conn = await self._db.engine.connect()
             else:
                 self._turn = await self._db.take_read_turn()

@@ -48,10 +48,10 @@ class SwitchableDatabase:
     db: MemoryDatabase = field(default_factory=MemoryDatabase)
     down: bool = False
 
-    def __call__(self, read_only: bool = False) -> Any:
+    def __call__(self, read_only: bool = False, *, bookkeeping: bool = False) -> Any:
         if self.down:
             raise StorageDown("connection refused")
-        return self.db(read_only)
+        return self.db(read_only, bookkeeping=bookkeeping)
 
 
 @dataclass
