@@ -61,10 +61,7 @@ class SqlDatabase:
         empty (with one pool, as many jobs as pooled connections each held a lock and waited
         for a second connection until the pool's timeout)."""
         if self._session_engine is None:
-            connect, statement = self._timeouts
-            self._session_engine = make_engine(self.url, pool_size=2, max_overflow=8,
-                                               connect_timeout=connect,
-                                               statement_timeout=statement)
+            self._session_engine = self._engine_beside(pool_size=2, max_overflow=8)
         return self._session_engine
 
     @property
@@ -75,10 +72,8 @@ class SqlDatabase:
         pre-checkout, which Telegram waits for) never queues behind the writers' transactions
         for a connection."""
         if self._read_engine is None:
-            connect, statement = self._timeouts
-            self._read_engine = make_engine(self.url, pool_size=self._read_pool,
-                                            max_overflow=0, connect_timeout=connect,
-                                            statement_timeout=statement, autocommit=True)
+            self._read_engine = self._engine_beside(pool_size=self._read_pool, max_overflow=0,
+                                                    autocommit=True)
         return self._read_engine
 
     @property
@@ -88,11 +83,14 @@ class SqlDatabase:
         (with one pool, under load the results of confirmations already sent waited behind
         the payments, and a crash meanwhile made those confirmations go out twice)."""
         if self._bookkeeping_engine is None:
-            connect, statement = self._timeouts
-            self._bookkeeping_engine = make_engine(self.url, pool_size=2, max_overflow=0,
-                                                   connect_timeout=connect,
-                                                   statement_timeout=statement)
+            self._bookkeeping_engine = self._engine_beside(pool_size=2, max_overflow=0)
         return self._bookkeeping_engine
+
+    def _engine_beside(self, **options: Any) -> AsyncEngine:
+        """Another engine on the same database, with the main one's timeouts."""
+        connect, statement = self._timeouts
+        return make_engine(self.url, connect_timeout=connect, statement_timeout=statement,
+                           **options)
 
     async def take_read_turn(self) -> asyncio.Semaphore:
         """A place among the connections read-only units of work take from their pool, first
