@@ -59,8 +59,8 @@ async def link(deps: Deps, uow: UnitOfWork, telegram_user_id: int, user_id: str,
                                     "user: unlink it there first")
     made = TelegramLink(telegram_user_id, user_id, now, via)
     await uow.links.add(made)  # a concurrent link of the same account: Conflict, retried
-    held = await uow.ledger.balance(ledger.user_account(telegram_only_user(telegram_user_id)))
-    await _move_own_credits(deps, uow, made, held)
+    if await uow.ledger.balance(ledger.user_account(telegram_only_user(telegram_user_id))) > 0:
+        await _move_own_credits(deps, uow, made)
     return made
 
 
@@ -77,7 +77,7 @@ async def link_on_payment(deps: Deps, uow: UnitOfWork, telegram_user_id: int, us
     if held <= 0:
         await uow.links.put_if_absent(made)
     elif await uow.links.add_if_absent(made):
-        await _move_own_credits(deps, uow, made, held)
+        await _move_own_credits(deps, uow, made)
 
 
 def own_account_of(telegram_user_id: int | None, user_id: str) -> str | None:
@@ -88,14 +88,12 @@ def own_account_of(telegram_user_id: int | None, user_id: str) -> str | None:
     return ledger.user_account(telegram_only_user(telegram_user_id))
 
 
-async def _move_own_credits(deps: Deps, uow: UnitOfWork, made: TelegramLink, held: int) -> None:
-    """The credits the Telegram-only account holds go to the user it is now linked to. `held`,
-    read before the link was made, only says whether to look: the amount moved is the
-    account's balance as the transfer holds it (on PostgreSQL that read may be older than the
-    link's write: a spend or a credit may have committed while the write waited for a
-    concurrent link of the same account)."""
-    if held <= 0:
-        return
+async def _move_own_credits(deps: Deps, uow: UnitOfWork, made: TelegramLink) -> None:
+    """The credits the Telegram-only account holds go to the user it is now linked to, called
+    when a read of its balance said it held some. That read only says whether to look: the
+    amount moved is the account's balance as the transfer holds it (on PostgreSQL that read
+    may be older than the link's write: a spend or a credit may have committed while the write
+    waited for a concurrent link of the same account)."""
     own = telegram_only_user(made.telegram_user_id)
     source, target = ledger.user_account(own), ledger.user_account(made.user_id)
     accounts = await uow.ledger.accounts([source, target])

@@ -122,14 +122,13 @@ class SqlLedger:
     async def accounts_and_held(self, ids: Sequence[str], held_by: str | None
                                 ) -> tuple[dict[str, Account], int]:
         """On PostgreSQL the held balance comes in the accounts' statement when they are a
-        purchase's two (a user's, a system account) and `held_by` is neither loaded nor
-        pending; otherwise it is read after them (on SQLite a call, not a round trip)."""
+        purchase's two (a user's, a system account) and `held_by` is not loaded; otherwise it
+        is read after them (on SQLite a call, not a round trip)."""
         wanted = sorted(set(ids) - self._loaded.keys())
         held: int | None = None
         if wanted:
             glance = (held_by if held_by is not None and held_by not in wanted
-                      and held_by not in self._loaded and held_by not in self._pending
-                      else None)
+                      and held_by not in self._loaded else None)
             rows, held = await self._open_or_read(wanted, glance)
             for account_id in wanted:
                 balance, version = rows[account_id]
