@@ -294,16 +294,15 @@ def _serve(config: StarportConfig, args: argparse.Namespace) -> int:
                   f"{config.generated_admin_token} (made up for this run; set "
                   "STARPORT_ADMIN_TOKEN to keep one)", file=sys.stderr)
     if args.workers > 1:
-        from starport.entrypoints.http.workers import PortInUse, Workers, listening_sockets
+        from starport.entrypoints.http.workers import PortInUse, Workers, listening_socket
 
         os.environ[JOBS_ENV] = "0" if args.no_jobs else "1"
         try:
-            sockets = listening_sockets(config.starport_host, config.starport_port,
-                                        args.workers)
+            listener = listening_socket(config.starport_host, config.starport_port)
         except PortInUse as exc:
             print(f"starport: {exc.strerror}", file=sys.stderr)
             return 1
-        return Workers(options, sockets).run()
+        return Workers(options, listener, args.workers).run()
     server = uvicorn.Server(uvicorn.Config(serving_app(config, jobs=not args.no_jobs),
                                            **options))  # type: ignore[arg-type]
     sock = server.config.bind_socket()  # a busy port fails here, before any job starts

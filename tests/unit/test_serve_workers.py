@@ -1,5 +1,6 @@
-"""`serve --workers`: the parent's rules for a worker that ends (entrypoints/http/workers.py),
-with stand-in processes; the real processes and sockets are in tests/e2e/test_e2e_serve_cli.py."""
+"""`serve --workers`: the parent's rules for a worker that ends, with stand-in processes, and
+how it hands connections to workers, over real sockets (entrypoints/http/workers.py); the real
+processes are in tests/e2e/test_e2e_serve_cli.py."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def supervisor(monkeypatch: pytest.MonkeyPatch) -> tuple[w.Workers, list[FakePro
     clock = Clock()
     monkeypatch.setattr(w.time, "monotonic", clock)
     started: list[FakeProcess] = []
-    sup = w.Workers({}, [socket.socket(), socket.socket()])
+    sup = w.Workers({}, socket.socket(), 2)
 
     def start(index: int) -> Any:
         process = FakeProcess(len(started) + 1)
@@ -50,8 +51,8 @@ def supervisor(monkeypatch: pytest.MonkeyPatch) -> tuple[w.Workers, list[FakePro
     for index in range(2):
         sup._processes.append(sup._start(index))
     yield sup, started, clock
-    for sock in sup._sockets:
-        sock.close()
+    sup._dispatch.close()
+    sup._listener.close()
 
 
 def test_a_first_worker_that_cannot_start_stops_the_server(supervisor: Any) -> None:
@@ -86,3 +87,94 @@ def test_a_replacement_that_cannot_start_is_retried_later_and_later(supervisor: 
         sup._replace_the_dead()
     assert waits == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 30.0]
     assert started[1].alive  # the other worker served all along
+
+
+@pytest.fixture
+def dispatch() -> Any:
+    listener = w.listening_socket("127.0.0.1", 0)
+    d = w.Dispatcher(listener, 2)
+    ends = [d.attach(0), d.attach(1)]
+    clients: list[socket.socket] = []
+
+    def connect(n: int) -> list[socket.socket]:
+        before = sum(d.open)
+        made = [socket.create_connection(listener.getsockname()) for _ in range(n)]
+        clients.extend(made)
+        for _ in range(50):  # until the parent has accepted and handed them all
+            d.serve(0.05)
+            if sum(d.open) >= before + n or not any(d.channels):
+                break
+        return made
+
+    yield d, ends, connect
+    for sock in [*clients, *ends]:
+        sock.close()
+    d.close()
+    listener.close()
+
+
+def _received(end: socket.socket) -> list[socket.socket]:
+    end.setblocking(False)
+    got: list[socket.socket] = []
+    while True:
+        try:
+            data, fds, _, _ = socket.recv_fds(end, 64, 64)
+        except BlockingIOError:
+            return got
+        assert data == w.HANDED * len(fds)
+        got.extend(socket.socket(fileno=fd) for fd in fds)
+
+
+def test_connections_opened_together_are_split_evenly(dispatch: Any) -> None:
+    d, ends, connect = dispatch
+    connect(16)
+    assert d.open == [8, 8]
+    got = [_received(end) for end in ends]
+    assert [len(g) for g in got] == [8, 8]
+    for sock in got[0] + got[1]:
+        sock.close()
+
+
+def test_the_handed_descriptor_is_the_clients_connection(dispatch: Any) -> None:
+    d, ends, connect = dispatch
+    (client,) = connect(1)
+    index = d.open.index(1)
+    (served,) = _received(ends[index])
+    client.sendall(b"ping")
+    served.settimeout(2)
+    assert served.recv(4) == b"ping"
+    assert served.getpeername() == client.getsockname()
+    served.close()
+
+
+def test_the_next_connections_go_where_connections_closed(dispatch: Any) -> None:
+    d, ends, connect = dispatch
+    connect(8)
+    assert d.open == [4, 4]
+    ends[1].sendall(w.CLOSED * 3)  # the second worker's three connections closed
+    d.serve(0.5)
+    assert d.open == [4, 1]
+    connect(4)
+    assert d.open == [5, 4]  # three to the second, then in turn
+
+
+def test_a_worker_gone_gets_nothing_and_none_left_leaves_connections_waiting(
+        dispatch: Any) -> None:
+    d, ends, connect = dispatch
+    ends[0].close()  # the first worker died
+    connect(3)
+    assert d.channels[0] is None and d.open[1] == 3
+    assert len(_received(ends[1])) == 3
+    ends[1].close()
+    d.serve(0.5)  # its end of file read
+    assert d.channels == [None, None]
+    (waiting,) = connect(1)  # accepted by the kernel, not by the parent: it waits
+    assert d.open == [0, 0]
+    later = d.attach(0)  # a replacement
+    try:
+        d.serve(0.5)
+        (served,) = _received(later)
+        assert d.open == [1, 0] and served.getpeername() == waiting.getsockname()
+        served.close()
+    finally:
+        later.close()

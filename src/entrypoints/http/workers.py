@@ -1,26 +1,35 @@
-"""`starport serve --workers N`: N server processes, each accepting on a listening socket of its
-own, all bound to the one address with SO_REUSEPORT, so that the kernel spreads new connections
-across them by their addresses.
+"""`starport serve --workers N`: N server processes behind one listening socket. The parent
+accepts every connection and hands it to the worker serving the fewest open connections (its
+descriptor sent over a Unix socket pair, `handed.py` on the worker's side); each worker says
+when one of its connections closes.
 
-Why not uvicorn's own workers: they share one listening socket, and whichever process wakes
-first accepts every connection waiting. Telegram keeps its webhook connections open (up to 40,
-`max_connections`), as does a proxy in front; with a shared socket one worker took most of them
-and did most of the work (measured with bench/webhook.py: one worker at 77% of a core, the other
-at 10%). The parent binds every socket before any worker starts (a busy port fails at once,
-including one held by another process with SO_REUSEPORT), keeps one worker per socket, replaces
-a worker that dies (its socket stays open meanwhile: connections wait in its backlog, none is
-refused), and on SIGINT or SIGTERM stops them all, each finishing what it serves."""
+Why not the kernel's spreading: uvicorn's own workers share one listening socket, and whichever
+process wakes first accepts every connection waiting (measured with bench/webhook.py: one worker
+at 77% of a core, the other at 10%). A socket per worker bound with SO_REUSEPORT spreads new
+connections by a hash of their addresses, so 32 connections opened together split as coins
+fall, 20 and 12 or worse one time in five (20 and 12 seen under bench/webhook.py), and stay so:
+Telegram keeps its webhook connections open (up to 40, `max_connections`), as does a proxy in
+front, so the worker with more served more for as long as they lasted, and its payers waited
+longer. Handed over, 32 connections split 16 and 16, and connections that close make room
+where they closed.
+
+The parent binds before any worker starts (a busy port fails at once), replaces a worker that
+dies (meanwhile the others take every new connection; none is refused), and on SIGINT or
+SIGTERM stops them all, each finishing what it serves. A worker whose parent is gone stops."""
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
 import os
+import selectors
 import signal
 import socket
 import time
 from multiprocessing.process import BaseProcess
 from typing import Any
+
+from starport.entrypoints.http.handed import CLOSED, HANDED
 
 log = logging.getLogger(__name__)
 
@@ -29,59 +38,155 @@ STOP_GRACE = 30.0  # seconds a worker may take to finish its requests before it 
 STEADY = 10.0  # a worker that ran this long before it ended is replaced at once
 MAX_BACKOFF = 30.0  # seconds between replacements of a worker that keeps ending early
 BACKLOG = 2048
+TICK = 0.5  # seconds between looks at the workers' processes
+ACCEPTS = 64  # connections accepted in a row before the workers' sockets are read again
 
 
 class PortInUse(OSError):
     pass
 
 
-def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
-    """`count` sockets listening on (host, port) together. A port anything else listens on,
-    with or without SO_REUSEPORT, is refused: a probe bound without the option finds it."""
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The socket every connection arrives on; a port anything else listens on is refused."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET  # as uvicorn binds
-    address = (host, port)
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(address)
-        except OSError as exc:
-            raise PortInUse(exc.errno, f"{host}:{port} is in use ({exc.strerror})") from exc
-    made: list[socket.socket] = []
+    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        for _ in range(count):
-            sock = socket.socket(family, socket.SOCK_STREAM)
-            made.append(sock)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-            sock.bind(address)
-            sock.listen(BACKLOG)
-            sock.set_inheritable(True)
-    except BaseException:
-        for sock in made:
-            sock.close()
-        raise
-    return made
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(BACKLOG)
+    except OSError as exc:
+        sock.close()
+        raise PortInUse(exc.errno, f"{host}:{port} is in use ({exc.strerror})") from exc
+    sock.setblocking(False)
+    return sock
 
 
-def serve_one(options: dict[str, Any], sock: socket.socket) -> None:
-    """A worker: the app from the environment (`asgi:create`), on its own socket."""
+def serve_one(options: dict[str, Any], channel: socket.socket) -> None:
+    """A worker: the app from the environment (`asgi:create`), on the connections handed."""
     import uvicorn
 
+    from starport.entrypoints.http.handed import HandedServer
+
     config = uvicorn.Config("starport.entrypoints.http.asgi:create", factory=True, **options)
-    uvicorn.Server(config).run(sockets=[sock])
+    HandedServer(config, channel).run()
+
+
+class Dispatcher:
+    """The parent's side of the workers' sockets: which worker serves how many connections,
+    and the next connection to the one serving the fewest (ties in turn)."""
+
+    def __init__(self, listener: socket.socket, slots: int) -> None:
+        self.listener = listener
+        self.channels: list[socket.socket | None] = [None] * slots
+        self.open = [0] * slots  # connections handed to each worker and not closed yet
+        self._turn = 0
+        self._selector = selectors.DefaultSelector()
+        self._listening = False
+
+    def attach(self, index: int) -> socket.socket:
+        """A new socket pair for the worker about to start in `index`: its end returned."""
+        self.detach(index)
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        ours.setblocking(False)
+        self.channels[index] = ours
+        self.open[index] = 0
+        self._selector.register(ours, selectors.EVENT_READ, index)
+        self._listen(True)
+        return theirs
+
+    def detach(self, index: int) -> None:
+        """The worker in `index` is gone: nothing more is handed to it."""
+        ours = self.channels[index]
+        if ours is None:
+            return
+        self._selector.unregister(ours)
+        ours.close()
+        self.channels[index] = None
+        self.open[index] = 0
+        if not any(self.channels):  # connections wait in the backlog for a worker
+            self._listen(False)
+
+    def _listen(self, on: bool) -> None:
+        if on != self._listening:
+            if on:
+                self._selector.register(self.listener, selectors.EVENT_READ, None)
+            else:
+                self._selector.unregister(self.listener)
+            self._listening = on
+
+    def serve(self, timeout: float) -> None:
+        """Wait up to `timeout` for connections and the workers' news, and deal with them."""
+        for key, _ in self._selector.select(timeout):
+            if key.data is None:
+                self._accept()
+            else:
+                self._read(key.data)
+
+    def _accept(self) -> None:
+        for _ in range(ACCEPTS):
+            try:
+                conn, _ = self.listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # out of descriptors, say: try again on the next wake
+                log.warning("serve: could not accept a connection: %s", exc)
+                return
+            with conn:  # the worker has its own copy once sent
+                self.hand(conn)
+
+    def hand(self, conn: socket.socket) -> int | None:
+        """Send `conn` to the worker serving the fewest; None if no worker could take it."""
+        order = sorted((n, (i - self._turn) % len(self.open), i)
+                       for i, n in enumerate(self.open) if self.channels[i] is not None)
+        for _, _, index in order:
+            channel = self.channels[index]
+            assert channel is not None
+            try:
+                socket.send_fds(channel, [HANDED], [conn.fileno()])
+            except (BlockingIOError, InterruptedError):  # that worker is not reading
+                continue
+            except OSError:  # that worker is gone
+                self.detach(index)
+                continue
+            self.open[index] += 1
+            self._turn = (index + 1) % len(self.open)
+            return index
+        log.warning("serve: no worker could take a connection; closed it")
+        return None
+
+    def _read(self, index: int) -> None:
+        channel = self.channels[index]
+        assert channel is not None
+        try:
+            data = channel.recv(4096)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:  # the worker is gone; the supervisor replaces it
+            self.detach(index)
+            return
+        self.open[index] = max(0, self.open[index] - data.count(CLOSED))
+
+    def close(self) -> None:
+        for index in range(len(self.channels)):
+            self.detach(index)
+        self._listen(False)
+        self._selector.close()
 
 
 class Workers:
-    """One process per socket, kept alive until told to stop."""
+    """One process per slot, kept alive until told to stop, each handed connections."""
 
-    def __init__(self, options: dict[str, Any], sockets: list[socket.socket]) -> None:
+    def __init__(self, options: dict[str, Any], listener: socket.socket, count: int) -> None:
         self._options = options
-        self._sockets = sockets
+        self._listener = listener
+        self._dispatch = Dispatcher(listener, count)
         self._context = multiprocessing.get_context("spawn")
         self._processes: list[BaseProcess] = []
-        self._started = [0.0] * len(sockets)  # when each socket's current worker started
-        self._backoff = [0.0] * len(sockets)  # the wait before replacing it if it ends early
-        self._due: list[float | None] = [None] * len(sockets)  # its replacement's start
+        self._started = [0.0] * count  # when each slot's current worker started
+        self._backoff = [0.0] * count  # the wait before replacing it if it ends early
+        self._due: list[float | None] = [None] * count  # its replacement's start
         self._stopping = False
 
     def run(self) -> int:
@@ -89,26 +194,32 @@ class Workers:
                                                                       signal.SIGTERM)}
         status = 0
         try:
-            for index in range(len(self._sockets)):  # one by one: all stopped if one fails
+            for index in range(len(self._started)):  # one by one: all stopped if one fails
                 self._processes.append(self._start(index))
             log.info("serving with %d workers: %s", len(self._processes),
                      ", ".join(str(p.pid) for p in self._processes))
+            looked = time.monotonic()
             while not self._stopping:
-                time.sleep(0.5)
-                status = self._replace_the_dead()
+                self._dispatch.serve(TICK)
+                if time.monotonic() - looked >= TICK:
+                    looked = time.monotonic()
+                    status = self._replace_the_dead()
         finally:
             self._stop_all()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            for sock in self._sockets:
-                sock.close()
+            self._dispatch.close()
+            self._listener.close()
         return status
 
     def _start(self, index: int) -> BaseProcess:
-        process = self._context.Process(target=serve_one,
-                                        args=(self._options, self._sockets[index]),
+        channel = self._dispatch.attach(index)
+        process = self._context.Process(target=serve_one, args=(self._options, channel),
                                         name="starport-worker")
-        process.start()
+        try:
+            process.start()
+        finally:
+            channel.close()  # the worker has its copy: its end of file is the worker's end
         self._started[index] = time.monotonic()
         return process
 
@@ -132,6 +243,7 @@ class Workers:
                 continue
             if process.is_alive():
                 continue
+            self._dispatch.detach(index)
             process.join()
             first = self._backoff[index] == 0.0  # never replaced yet
             if process.exitcode == STARTUP_FAILURE and first:
