@@ -46,8 +46,14 @@ CPU is read from /proc (server with its workers, stand-in) and from the load pro
 over the clocked time, as a share of one core (/proc counts in 10 ms ticks: the bare server's
 runs last a tenth of a second or so at the defaults, so its figures are the noisiest).
 
+CPU ms/payment: the server's processes' CPU (and PostgreSQL's, for the PostgreSQL server)
+over the clocked time, per payment. `--rounds N`: every server N times, in turn, each time a
+fresh process; then a summary of each server over the rounds (medians; the worst pre-checkout
+p99; each ratio to the guides' bot taken within its round, its median and its lowest).
+
 Run: `python -m bench.webhook [--database sqlite|postgres|both] [--payments 600]
-[--concurrency 32] [--burst 256] [--burst-payments 1024] [--workers 2] [--only ...]`."""
+[--concurrency 32] [--burst 256] [--burst-payments 1024] [--workers 2] [--rounds 1]
+[--only ...]`."""
 
 from __future__ import annotations
 
@@ -55,6 +61,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -93,6 +100,7 @@ class Run:
     notes: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     confirmed_within: float = 0.0  # seconds from the first send to the last confirmation
+    cpu_per_payment: float = 0.0  # CPU seconds per payment: the server's, PostgreSQL's added
 
     @property
     def confirmed_rate(self) -> float:
@@ -141,6 +149,9 @@ async def measure(server: Server, standin: StandIn, env: dict[str, str], first: 
     database_cpu, busy = database_cpu_seconds() - cpu[2], machine_busy_seconds() - cpu[3]
     run = Run(server.name, result)
     paid = len(result.paid)
+    if paid:
+        uses_postgres = getattr(server, "database", None) == "postgres"
+        run.cpu_per_payment = (server_cpu + (database_cpu if uses_postgres else 0.0)) / paid
     expected = paid if server.sends_confirmations else 0
     calls = await standin.sent_since(before, "sendMessage", expected)
     run.db = await server.db_after()
@@ -211,10 +222,10 @@ def _ms(value: float) -> str:
     return f"{value:.1f}"
 
 
-def report(level: Level, runs: dict[str, Run]) -> str:
+def report(level: Level, runs: dict[str, Run], prefix: str = "") -> str:
     header = ("server", "payments/s", "confirmed/s", "paid p50 ms", "paid p99 ms",
-              "pre p50 ms", "pre p99 ms", "errors", "stmts/payment", "writes/update", "x bare",
-              "x guides", "x guides confirmed")
+              "pre p50 ms", "pre p99 ms", "errors", "CPU ms/payment", "stmts/payment",
+              "writes/update", "x bare", "x guides", "x guides confirmed")
     bare, guides = runs.get(Bare.name), runs.get(Guides.name)
     rows: list[tuple[str, ...]] = [header]
     for run in runs.values():
@@ -228,14 +239,45 @@ def report(level: Level, runs: dict[str, Run]) -> str:
             _ms(r.percentile(r.pay_latencies, 50)), _ms(r.percentile(r.pay_latencies, 99)),
             _ms(r.percentile(r.pre_latencies, 50)), _ms(r.percentile(r.pre_latencies, 99)),
             str(r.errors),
+            f"{run.cpu_per_payment * 1000:.2f}" if run.cpu_per_payment else "-",
             (db.text(db.statements_per_payment) + workers) if db else "n/a",
             db.text(db.writes_per_update) if db else "n/a",
             f"{r.rate / bare.result.rate:.2f}" if bare and bare.result.rate else "-",
             f"{r.rate / guides.result.rate:.2f}" if guides and guides.result.rate else "-",
             f"{run.confirmed_rate / guides.confirmed_rate:.2f}"
             if guides and guides.confirmed_rate and run.confirmed_rate else "-"))
-    return (f"\n{level.label}: {level.payments} payments, {level.concurrency} concurrent payers"
-            f" (one keep-alive connection each)\n" + table(rows))
+    return (f"\n{prefix}{level.label}: {level.payments} payments, {level.concurrency} concurrent"
+            f" payers (one keep-alive connection each)\n" + table(rows))
+
+
+def summary(level: Level, rounds: list[dict[str, Run]]) -> str:
+    """Each server over the rounds: the median, and the worst round beside it. A ratio is
+    taken within each round (against the guides' bot of that round), then summarised."""
+    header = ("server", "rounds", "payments/s", "confirmed/s", "pre p99 ms, worst",
+              "CPU ms/payment", "x guides", "x guides, lowest", "x guides confirmed",
+              "x guides confirmed, lowest")
+    rows: list[tuple[str, ...]] = [header]
+    names = list(dict.fromkeys(name for runs in rounds for name in runs))
+    for name in names:
+        runs = [(r[name], r.get(Guides.name)) for r in rounds if name in r]
+        rates = [run.result.rate for run, _ in runs]
+        confirmed = [run.confirmed_rate for run, _ in runs if run.confirmed_rate]
+        pre = [run.result.percentile(run.result.pre_latencies, 99) for run, _ in runs]
+        cpu = [run.cpu_per_payment * 1000 for run, _ in runs if run.cpu_per_payment]
+        x = [run.result.rate / g.result.rate for run, g in runs if g and g.result.rate]
+        xc = [run.confirmed_rate / g.confirmed_rate for run, g in runs
+              if g and g.confirmed_rate and run.confirmed_rate]
+        rows.append((name, str(len(runs)), _median(rates, "{:.0f}"), _median(confirmed, "{:.0f}"),
+                     f"{_median(pre, '{:.1f}')}, {max(pre):.1f}" if pre else "-",
+                     _median(cpu, "{:.2f}"), _median(x, "{:.2f}"),
+                     f"{min(x):.2f}" if x else "-", _median(xc, "{:.2f}"),
+                     f"{min(xc):.2f}" if xc else "-"))
+    return (f"\n{level.label}, over {len(rounds)} rounds (medians): {level.payments} payments, "
+            f"{level.concurrency} concurrent payers\n" + table(rows))
+
+
+def _median(values: list[float], form: str) -> str:
+    return form.format(statistics.median(values)) if values else "-"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -251,6 +293,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="`starport serve --workers N` on PostgreSQL (1: without the flag)")
     p.add_argument("--logs", default=None,
                    help="a directory to keep the servers' logs in (default: a temporary one)")
+    p.add_argument("--rounds", type=int, default=1,
+                   help="run every server this many times, in turn, and add a summary of "
+                        "medians (each ratio taken within its round)")
     p.add_argument("--only", default=",".join(SERVERS),
                    help=f"servers to run, comma-separated, of {','.join(SERVERS)}")
     return p
@@ -265,6 +310,29 @@ def _servers(args: argparse.Namespace) -> list[str]:
     return [s for s in SERVERS if s in wanted and s not in skip]
 
 
+async def _run_one(name: str, args: argparse.Namespace, logs: Path, env: dict[str, str],
+                   standin: StandIn, levels: list[Level],
+                   results: dict[Level, dict[str, Run]]) -> list[str]:
+    """One server through the levels, its runs put in `results`; the failures returned."""
+    async with contextlib.AsyncExitStack() as own:
+        made: dict[str, type[Server]] = {"bare": Bare, "guides": Guides}
+        common = (own, env, logs, standin.url, TOKEN, SECRET)
+        server = (made[name](*common) if name in made else Starport(
+            *common, database=name, workers=args.workers if name == "postgres" else 1))
+        print(f"{server.name}:", flush=True)
+        try:
+            runs = await run_server(server, levels, standin, env)
+        except Exception as exc:
+            print(f"  FAILED: {type(exc).__name__}: {exc}", flush=True)
+            return [f"{server.name}: {type(exc).__name__}: {exc}"]
+    failures: list[str] = []
+    for level, run in runs.items():
+        if level in results:
+            results[level][server.name] = run
+        failures += [f"{server.name}, {level.label}: {f}" for f in run.failures]
+    return failures
+
+
 async def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     names = _servers(args)
@@ -273,7 +341,7 @@ async def main(argv: list[str] | None = None) -> int:
     warmup = Level("warm-up", args.warmup, min(8, args.concurrency))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "pkg"), str(ROOT)])}
     started = time.perf_counter()
-    results: dict[Level, dict[str, Run]] = {level: {} for level in levels}
+    rounds: list[dict[Level, dict[str, Run]]] = []
     failures: list[str] = []
     with (contextlib.nullcontext(args.logs) if args.logs
           else tempfile.TemporaryDirectory(prefix="bench-webhook-")) as tmp:
@@ -284,28 +352,25 @@ async def main(argv: list[str] | None = None) -> int:
             stack.callback(proc.stop)
             await wait_tcp(proc, port)
             standin = StandIn(proc, port)
-            for name in names:
-                async with contextlib.AsyncExitStack() as own:
-                    made: dict[str, type[Server]] = {"bare": Bare, "guides": Guides}
-                    common = (own, env, Path(tmp) / name, standin.url, TOKEN, SECRET)
-                    (Path(tmp) / name).mkdir()
-                    server = (made[name](*common) if name in made else Starport(
-                        *common, database=name, workers=args.workers if name == "postgres" else 1))
-                    print(f"{server.name}:", flush=True)
-                    try:
-                        runs = await run_server(
-                            server, ([warmup] if args.warmup else []) + levels, standin, env)
-                    except Exception as exc:
-                        failures.append(f"{server.name}: {type(exc).__name__}: {exc}")
-                        print(f"  FAILED: {type(exc).__name__}: {exc}", flush=True)
-                        continue
-                    for level, run in runs.items():
-                        if level in results:
-                            results[level][server.name] = run
-                        failures += [f"{server.name}, {level.label}: {f}" for f in run.failures]
-    for level in levels:
-        if results[level]:
-            print(report(level, results[level]))
+            for number in range(1, args.rounds + 1):
+                if args.rounds > 1:
+                    print(f"round {number} of {args.rounds}", flush=True)
+                results: dict[Level, dict[str, Run]] = {level: {} for level in levels}
+                rounds.append(results)
+                for name in names:
+                    logs = Path(tmp) / (name if args.rounds == 1 else f"{name}-{number}")
+                    (Path(tmp) / logs.name).mkdir()
+                    failures += await _run_one(name, args, logs, env, standin,
+                                               ([warmup] if args.warmup else []) + levels,
+                                               results)
+    for number, results in enumerate(rounds, 1):
+        for level in levels:
+            if results[level]:
+                print(report(level, results[level],
+                             f"round {number}: " if len(rounds) > 1 else ""))
+    if len(rounds) > 1:
+        for level in levels:
+            print(summary(level, [results[level] for results in rounds]))
     print(f"\nstatements per payment and write transactions per update: Starport's /metrics"
           f" counters over the run (see the module docstring); total "
           f"{time.perf_counter() - started:.0f} s")

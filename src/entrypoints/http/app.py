@@ -10,7 +10,8 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp
 
 from starport.entrypoints.http import (
     admin,
@@ -27,6 +28,7 @@ from starport.entrypoints.http import (
 )
 from starport.entrypoints.http.body_limit import BodyLimit
 from starport.entrypoints.http.errors import EXCEPTION_HANDLERS
+from starport.entrypoints.http.lanes import Lane
 from starport.entrypoints.http.middleware import RequestContext
 from starport.entrypoints.observability import Metrics
 from starport.entrypoints.runtime import Runtime
@@ -55,11 +57,16 @@ def create_app(runtime: Runtime, metrics: Metrics | None = None) -> Starlette:
         *ops.ROUTES, *mini_app.ROUTES, *mini_app.sandbox_routes(runtime), *CONSOLE_ROUTES,
         *sandbox_mounts(runtime),
     ]
-    app = Starlette(
+    max_body = runtime.config.starport_max_body_bytes
+    webhook = next(r for r in telegram_webhook.ROUTES if isinstance(r, Route))
+    app = StarportApp(
+        lane=lambda stack: Lane(stack, webhook, [
+            lambda a: RequestContext(a, metrics=metrics),
+            lambda a: BodyLimit(a, max_bytes=max_body)]),
         routes=routes,
         middleware=[*cors(runtime.config.cors_origins),
                     Middleware(RequestContext, metrics=metrics),
-                    Middleware(BodyLimit, max_bytes=runtime.config.starport_max_body_bytes)],
+                    Middleware(BodyLimit, max_bytes=max_body)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
@@ -67,6 +74,18 @@ def create_app(runtime: Runtime, metrics: Metrics | None = None) -> Starlette:
     app.state.runtime = runtime
     app.state.metrics = metrics
     return app
+
+
+class StarportApp(Starlette):
+    """Starlette, with the Telegram webhook's lane ahead of its middleware (`lanes.py`)."""
+
+    def __init__(self, *, lane: Any, **kwargs: Any) -> None:
+        self._lane = lane
+        super().__init__(**kwargs)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        lane: ASGIApp = self._lane(super().build_middleware_stack())
+        return lane
 
 
 def cors(origins: list[str]) -> list[Middleware]:
