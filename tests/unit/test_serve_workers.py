@@ -178,3 +178,18 @@ def test_a_worker_gone_gets_nothing_and_none_left_leaves_connections_waiting(
         served.close()
     finally:
         later.close()
+
+
+def test_a_worker_that_cannot_take_one_more_is_passed_over_not_dropped(
+        dispatch: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    d, _, connect = dispatch
+    real = socket.send_fds
+
+    def refusing(sock: socket.socket, *args: Any) -> int:
+        if sock is d.channels[0]:
+            raise OSError(109, "Too many references")  # ETOOMANYREFS: descriptors in flight
+        return real(sock, *args)
+
+    monkeypatch.setattr(w.socket, "send_fds", refusing)
+    connect(2)
+    assert d.open == [0, 2] and d.channels[0] is not None  # still there for the next one

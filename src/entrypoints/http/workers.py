@@ -143,10 +143,11 @@ class Dispatcher:
             assert channel is not None
             try:
                 socket.send_fds(channel, [HANDED], [conn.fileno()])
-            except (BlockingIOError, InterruptedError):  # that worker is not reading
-                continue
-            except OSError:  # that worker is gone
+            except (BrokenPipeError, ConnectionResetError):  # that worker is gone
                 self.detach(index)
+                continue
+            except OSError as exc:  # not reading (its buffer full), or too many in flight
+                log.debug("serve: worker %d could not take a connection: %s", index, exc)
                 continue
             self.open[index] += 1
             self._turn = (index + 1) % len(self.open)
