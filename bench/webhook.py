@@ -359,7 +359,7 @@ async def main(argv: list[str] | None = None) -> int:
                 rounds.append(results)
                 for name in names:
                     logs = Path(tmp) / (name if args.rounds == 1 else f"{name}-{number}")
-                    (Path(tmp) / logs.name).mkdir()
+                    os.mkdir(logs)
                     failures += await _run_one(name, args, logs, env, standin,
                                                ([warmup] if args.warmup else []) + levels,
                                                results)

@@ -57,16 +57,12 @@ def create_app(runtime: Runtime, metrics: Metrics | None = None) -> Starlette:
         *ops.ROUTES, *mini_app.ROUTES, *mini_app.sandbox_routes(runtime), *CONSOLE_ROUTES,
         *sandbox_mounts(runtime),
     ]
-    max_body = runtime.config.starport_max_body_bytes
-    webhook = next(r for r in telegram_webhook.ROUTES if isinstance(r, Route))
+    edge = [Middleware(RequestContext, metrics=metrics),
+            Middleware(BodyLimit, max_bytes=runtime.config.starport_max_body_bytes)]
     app = StarportApp(
-        lane=lambda stack: Lane(stack, webhook, [
-            lambda a: RequestContext(a, metrics=metrics),
-            lambda a: BodyLimit(a, max_bytes=max_body)]),
+        lane=next(r for r in telegram_webhook.ROUTES if isinstance(r, Route)), edge=edge,
         routes=routes,
-        middleware=[*cors(runtime.config.cors_origins),
-                    Middleware(RequestContext, metrics=metrics),
-                    Middleware(BodyLimit, max_bytes=max_body)],
+        middleware=[*cors(runtime.config.cors_origins), *edge],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
@@ -77,15 +73,15 @@ def create_app(runtime: Runtime, metrics: Metrics | None = None) -> Starlette:
 
 
 class StarportApp(Starlette):
-    """Starlette, with the Telegram webhook's lane ahead of its middleware (`lanes.py`)."""
+    """Starlette, with a route's lane ahead of its middleware (`lanes.py`): that route under
+    `edge` only, the middleware every request passes."""
 
-    def __init__(self, *, lane: Any, **kwargs: Any) -> None:
-        self._lane = lane
+    def __init__(self, *, lane: Route, edge: list[Middleware], **kwargs: Any) -> None:
+        self._lane_route, self._edge = lane, edge
         super().__init__(**kwargs)
 
     def build_middleware_stack(self) -> ASGIApp:
-        lane: ASGIApp = self._lane(super().build_middleware_stack())
-        return lane
+        return Lane(super().build_middleware_stack(), self._lane_route, self._edge)
 
 
 def cors(origins: list[str]) -> list[Middleware]:

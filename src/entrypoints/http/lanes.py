@@ -13,25 +13,23 @@ application's ordinary way."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 
 class Lane:
-    def __init__(self, app: ASGIApp, route: Route,
-                 wrap: list[Callable[[ASGIApp], ASGIApp]]) -> None:
+    def __init__(self, app: ASGIApp, route: Route, middleware: list[Middleware]) -> None:
         """`app`: the application's ordinary stack; `route`: the route given a lane of its
-        own; `wrap`: middleware factories (outermost first) taking the endpoint's app."""
+        own; `middleware`: what wraps it there, outermost first (as Starlette's are given)."""
         self.app = app
         self.route = route
         self.path = route.path
         self.methods = route.methods or set()
         lane: ASGIApp = self._endpoint
-        for make in reversed(wrap):
-            lane = make(lane)
+        for cls, args, kwargs in reversed(middleware):
+            lane = cls(lane, *args, **kwargs)
         self.lane = lane
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
