@@ -193,3 +193,13 @@ def test_a_worker_that_cannot_take_one_more_is_passed_over_not_dropped(
     monkeypatch.setattr(w.socket, "send_fds", refusing)
     connect(2)
     assert d.open == [0, 2] and d.channels[0] is not None  # still there for the next one
+
+
+def test_news_of_a_worker_detached_earlier_in_the_same_wake_is_ignored(dispatch: Any) -> None:
+    d, ends, connect = dispatch
+    ends[0].close()  # died: its end of file is news, and a hand-over to it fails
+    d.detach(0)  # as a hand-over in this wake, before its news is read, does
+    d._read(0)  # its news, from the same select
+    assert d.channels[0] is None and d.open == [0, 0]
+    connect(1)
+    assert d.open == [0, 1]

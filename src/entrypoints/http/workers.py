@@ -157,7 +157,8 @@ class Dispatcher:
 
     def _read(self, index: int) -> None:
         channel = self.channels[index]
-        assert channel is not None
+        if channel is None:  # detached earlier in this wake (a hand-over found it gone)
+            return
         try:
             data = channel.recv(4096)
         except (BlockingIOError, InterruptedError):
