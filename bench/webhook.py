@@ -288,7 +288,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
     p.add_argument("--payments", type=int, default=600)
     p.add_argument("--concurrency", type=int, default=32)
-    p.add_argument("--burst", type=int, default=256, help="concurrent payers of the burst run")
+    p.add_argument("--burst", type=int, default=256,
+                   help="concurrent payers of the burst run (0: no burst run)")
     p.add_argument("--burst-payments", type=int, default=1024)
     p.add_argument("--warmup", type=int, default=64, help="payments before the measured runs")
     p.add_argument("--workers", "--pg-workers", dest="workers", type=int, default=2,
@@ -338,8 +339,9 @@ async def _run_one(name: str, args: argparse.Namespace, logs: Path, env: dict[st
 async def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     names = _servers(args)
-    levels = [Level("main", args.payments, args.concurrency),
-              Level("burst", args.burst_payments, args.burst)]
+    levels = [Level("main", args.payments, args.concurrency)]
+    if args.burst > 0 and args.burst_payments > 0:
+        levels.append(Level("burst", args.burst_payments, args.burst))
     warmup = Level("warm-up", args.warmup, min(8, args.concurrency))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "pkg"), str(ROOT)])}
     started = time.perf_counter()
