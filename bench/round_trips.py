@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import statistics
 import sys
 import time
@@ -29,7 +30,8 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 
-ADMIN = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "database": "postgres"}
+from bench._starport import create_database, drop_database
+
 TICK = os.sysconf("SC_CLK_TCK")
 
 SCHEMA = """
@@ -82,8 +84,7 @@ async def pay_asyncpg(conn: Any, n: int) -> None:
 
 
 def _psycopg_sql(sql: str) -> str:
-    """$1 placeholders as psycopg's %s, in order of first use (each used once but $5)."""
-    import re
+    """$N placeholders as psycopg's named %(N)s (the values given by `_named`)."""
     return re.sub(r"\$(\d+)", lambda m: f"%({m.group(1)})s", sql)
 
 
@@ -164,9 +165,9 @@ async def _run(variant: str, pay: Pay, dsn: str, first: int, count: int,
 
 async def _warm(variant: str, conn: Any) -> None:
     if variant == "asyncpg":
-        await conn.fetch(ACCOUNTS.replace("$1", "'user:warm'"))
+        await conn.fetch(ACCOUNTS, "user:warm")
     else:
-        await (await conn.execute(ACCOUNTS_P.replace("%(1)s", "'user:warm'"))).fetchall()
+        await (await conn.execute(ACCOUNTS_P, _named("user:warm"))).fetchall()
         await conn.commit()
 
 
@@ -187,9 +188,7 @@ async def main(argv: list[str] | None = None) -> int:
         print('psycopg is not installed: pip install "psycopg[binary]"')
         return 2
     name = f"starport_round_trips_{os.getpid()}"
-    admin = await asyncpg.connect(**ADMIN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    dsn = f"postgresql://postgres@127.0.0.1:5432/{name}"
+    dsn = (await create_database(name)).replace("postgresql+asyncpg://", "postgresql://")
     results: dict[str, list[tuple[float, float, float]]] = {v: [] for v in VARIANTS}
     try:
         total = args.transactions * args.rounds * len(VARIANTS)
@@ -215,8 +214,7 @@ async def main(argv: list[str] | None = None) -> int:
         await check.close()
         print(f"\nsessions paid: {paid} of {first} ({'ok' if paid == first else 'WRONG'})")
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        await drop_database(name)
     base = results["asyncpg"]
     print(f"\nmedians over {args.rounds} rounds, {args.transactions} transactions each at "
           f"{args.concurrency} connections; CPU per transaction; ratio of the sum to asyncpg's "
