@@ -308,6 +308,28 @@ async def _fetch_asyncpg(adapt: Any, sql: str, args: list[Any], dialect: Dialect
         raise
 
 
+async def end_transaction(adapt: Any, commit: bool) -> None:
+    """COMMIT or ROLLBACK the transaction the short path began on the driver (SQLAlchemy's
+    adapter does the same in `commit()` / `rollback()`, from inside its greenlet bridge). A
+    connection the server ended has nothing left to roll back."""
+    transaction = adapt._transaction
+    if transaction is None:
+        return
+    if not commit and adapt._connection.is_closed():
+        adapt._transaction = None
+        return
+    end = transaction.commit if commit else transaction.rollback
+    try:
+        await adapt._call_and_discard(end)
+    except Exception as exc:
+        try:
+            adapt._handle_exception(exc)  # asyncpg's error as the DB-API error it maps to
+        except adapt.dbapi.Error as translated:
+            raise DBAPIError.instance("COMMIT" if commit else "ROLLBACK", None, translated,
+                                      adapt.dbapi.Error) from exc
+        raise
+
+
 class FastResult:
     """What callers use of a `CursorResult`: rows by attribute and position, mappings,
     `first`, `one`, `scalar`, `all`, `rowcount`."""

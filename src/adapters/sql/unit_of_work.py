@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from starport.adapters.sql.engine import READ_ONLY
+from starport.adapters.sql.fast_path import end_transaction
 from starport.adapters.sql.gateway import Gateway, translate
 from starport.adapters.sql.group_commit import Batch
 from starport.adapters.sql.repositories.back_office import SqlAudit, SqlBackOffice
@@ -68,7 +69,12 @@ class SqlUnitOfWork(UnitOfWork):
                 else:  # SQLite: a plain BEGIN, which never waits for the writer
                     self._conn = await self._db.engine.connect()
                     self._conn = await self._conn.execution_options(**{READ_ONLY: True})
-            await self._conn.begin()
+            if self._db.dialect != "postgresql":
+                await self._conn.begin()
+            # PostgreSQL: no SQLAlchemy transaction up front. The short path begins one on the
+            # driver with its first statement, an ordinary statement makes SQLAlchemy begin
+            # its own on that same one, and the end goes to whichever began (`_end`): two
+            # hops through SQLAlchemy's greenlet bridge fewer per unit of work.
             if self.read_only:
                 self._db.counts.read_transactions += 1
             else:
@@ -143,7 +149,7 @@ class SqlUnitOfWork(UnitOfWork):
             await self._leave(committed=True)
             return
         try:
-            await self._conn.commit()
+            await self._end(commit=True)
         except DBAPIError as exc:
             raise translate(exc) from exc
         for key in self._bot_messages.saved:  # a reader meanwhile may have cached the old text
@@ -179,13 +185,28 @@ class SqlUnitOfWork(UnitOfWork):
         self._gw.raw = self._raw()
         return conn
 
+    async def _end(self, commit: bool) -> None:
+        """COMMIT or ROLLBACK: through SQLAlchemy when it began the transaction, else on the
+        driver, where the short path began it (if anything ran at all)."""
+        assert self._conn is not None
+        if self._conn.in_transaction():
+            await (self._conn.commit() if commit else self._conn.rollback())
+        elif self._gw is not None and self._gw.asyncpg is not None:
+            await end_transaction(self._gw.asyncpg, commit)
+
+    def _dropped(self) -> bool:
+        """PostgreSQL: the server ended this connection (a restart, a timeout) while it was in
+        use. A statement on the short path fails with it outside SQLAlchemy, which therefore
+        never learns; the pool would hand the dead connection to the next unit of work."""
+        adapt = self._gw.asyncpg if self._gw is not None else None
+        return adapt is not None and adapt._connection.is_closed()
+
     async def _rollback(self) -> None:
         if self._member is not None:
             await self._leave(committed=False)
             return
-        if self._conn is not None and self._conn.in_transaction():
-            await self._conn.rollback()
         if self._conn is not None:
+            await self._end(commit=False)
             self._bind()
 
     async def _close(self) -> None:
@@ -194,6 +215,8 @@ class SqlUnitOfWork(UnitOfWork):
             return
         try:
             if self._conn is not None:
+                if self._dropped():  # not back to the pool: the next unit would fail on it
+                    await self._conn.invalidate()
                 await self._conn.close()
         finally:
             self._conn = None

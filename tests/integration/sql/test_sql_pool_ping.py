@@ -61,3 +61,32 @@ async def test_a_connection_back_in_use_at_once_is_not_pinged(
         assert len(pings) == 1
     finally:
         await db.dispose()
+
+
+@pytest.mark.parametrize("ends", ["rollback", "commit"])
+async def test_a_connection_dropped_in_use_fails_one_unit_and_is_not_handed_out_again(
+        pg_url: str, monkeypatch: pytest.MonkeyPatch, ends: str) -> None:
+    """The short path (links.get is `hot`) on a connection the server ended: that unit of work
+    fails, and the pool replaces the connection instead of handing it to the next one."""
+    db = SqlDatabase(pg_url, pool_size=1, max_overflow=0)
+    monkeypatch.setattr(engine, "PING_AFTER_IDLE", 3600.0)  # no ping: only use can tell
+    try:
+        first = await _backend_pid(db)
+        with pytest.raises(Exception):  # noqa: B017 - whichever error the lost connection gives
+            async with db() as uow:
+                await uow.links.get(1)  # begins the transaction, on the short path
+                other = SqlDatabase(pg_url)
+                try:
+                    await _drop(other, first)
+                finally:
+                    await other.dispose()
+                await uow.links.get(2)
+                if ends == "commit":
+                    await uow.commit()
+        for _ in range(3):  # every later unit of work runs, on a new connection
+            async with db() as uow:
+                assert await uow.links.get(-3) is None  # no such link: a user id is positive
+                await uow.commit()
+        assert await _backend_pid(db) != first
+    finally:
+        await db.dispose()
