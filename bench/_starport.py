@@ -100,8 +100,12 @@ class Starport(Server):
                 raise RuntimeError(f"{exc}\n(this starport has no `serve --workers` yet: "
                                    "run with --pg-workers 1)") from None
             raise
+        # A pooled connection is dropped after 2 s idle, well before `serve` closes it (after
+        # 5 s, `timeout_keep_alive`): with both at 5 s, a request sent on a connection as the
+        # server closed it failed with a ReadError (seen preparing sessions, twice).
         self.http = httpx.AsyncClient(
             base_url=self.base_url, timeout=30.0, trust_env=False,
+            limits=httpx.Limits(keepalive_expiry=2.0),
             headers={"Authorization": f"Bearer {self.api_token}"})
         self.stack.push_async_callback(self.http.aclose)
         self.updates = Updates(self.port, "/api/telegram/webhook", self.secret)
