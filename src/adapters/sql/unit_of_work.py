@@ -196,10 +196,17 @@ class SqlUnitOfWork(UnitOfWork):
 
     def _dropped(self) -> bool:
         """PostgreSQL: the server ended this connection (a restart, a timeout) while it was in
-        use. A statement on the short path fails with it outside SQLAlchemy, which therefore
-        never learns; the pool would hand the dead connection to the next unit of work."""
+        use, or it is left inside a transaction nobody will end. A statement on the short path
+        fails outside SQLAlchemy, which therefore never learns; the pool would hand such a
+        connection to the next unit of work."""
         adapt = self._gw.asyncpg if self._gw is not None else None
-        return adapt is not None and adapt._connection.is_closed()
+        if adapt is None:
+            return False
+        conn = adapt._connection
+        # Or the driver forgot a transaction the server still has: a cancel that landed in
+        # BEGIN, or a second one in the ROLLBACK (the next unit would nest in it, or fail).
+        return conn.is_closed() or (adapt._transaction is None and (
+            conn.is_in_transaction() or conn._top_xact is not None))
 
     async def _rollback(self) -> None:
         if self._member is not None:
