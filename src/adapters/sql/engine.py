@@ -64,6 +64,20 @@ def make_engine(url: str | URL, *, pool_size: int | None = None,
 
 
 PING_AFTER_IDLE = 2.0  # seconds a pooled connection may rest before it is checked at checkout
+_SERVER_DROPPED_AT: dict[str, float] = {}  # server -> when a connection in use was found ended
+
+
+def _server(url: URL) -> str:
+    return f"{url.host}:{url.port}/{url.database}"
+
+
+def note_server_dropped(url: str | URL) -> None:
+    """A connection in use was found ended by the server (a restart, a failover, a timeout):
+    every connection to it made or last checked before now is pinged at its next checkout,
+    once, in every engine of this process on that database. SQLAlchemy does the same for a
+    disconnect it sees itself (it replaces every connection older than the failure); the
+    short path's failures happen outside it (`SqlUnitOfWork._close`)."""
+    _SERVER_DROPPED_AT[_server(make_url(url))] = time.monotonic()
 
 
 def _ping_when_idle(engine: AsyncEngine) -> None:
@@ -72,7 +86,14 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
     pinged first and replaced if the server dropped it (a restart, an idle timeout). A ping on
     asyncpg is BEGIN, `;`, ROLLBACK: three round trips on every checkout, more than a payment's
     pre-checkout itself. A connection that breaks while in use fails its statement, as it would
-    have after a ping, and SQLAlchemy then replaces every connection older than the failure."""
+    have after a ping, and then every connection older than the failure is checked before it
+    is used again (SQLAlchemy's own disconnect handling, or `note_server_dropped`): after a
+    server restart one unit of work fails, not one per pooled connection."""
+    server = _server(engine.url)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _new(dbapi_connection: Any, record: Any) -> None:
+        record.info["checked"] = time.monotonic()
 
     @event.listens_for(engine.sync_engine, "checkin")
     def _rested_from(dbapi_connection: Any, record: Any) -> None:
@@ -80,13 +101,16 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "checkout")
     def _ping(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        now = time.monotonic()
         since = record.info.get("checked_in")
-        if since is None or time.monotonic() - since < PING_AFTER_IDLE:
+        suspect = record.info.get("checked", 0.0) < _SERVER_DROPPED_AT.get(server, -1.0)
+        if not suspect and (since is None or now - since < PING_AFTER_IDLE):
             return
         try:
             engine.dialect.do_ping(dbapi_connection)
         except Exception as exc:  # the pool retries the checkout with a new connection
             raise DisconnectionError(f"a rested connection was dropped: {exc}") from exc
+        record.info["checked"] = now
 
 
 def _postgres_timeouts(driver: str, connect: float, statement: float | None) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from starport.adapters.sql.engine import READ_ONLY
+from starport.adapters.sql.engine import READ_ONLY, note_server_dropped
 from starport.adapters.sql.fast_path import end_transaction
 from starport.adapters.sql.gateway import Gateway, translate
 from starport.adapters.sql.group_commit import Batch
@@ -194,19 +194,23 @@ class SqlUnitOfWork(UnitOfWork):
         elif self._gw is not None and self._gw.asyncpg is not None:
             await end_transaction(self._gw.asyncpg, commit)
 
-    def _dropped(self) -> bool:
-        """PostgreSQL: the server ended this connection (a restart, a timeout) while it was in
-        use, or it is left inside a transaction nobody will end. A statement on the short path
-        fails outside SQLAlchemy, which therefore never learns; the pool would hand such a
-        connection to the next unit of work."""
+    def _dropped(self) -> str | None:
+        """PostgreSQL: "ended" when the server ended this connection (a restart, a timeout)
+        while it was in use, "stuck" when it is left inside a transaction nobody will end. A
+        statement on the short path fails outside SQLAlchemy, which therefore never learns;
+        the pool would hand such a connection to the next unit of work."""
         adapt = self._gw.asyncpg if self._gw is not None else None
         if adapt is None:
-            return False
+            return None
         conn = adapt._connection
-        # Or the driver forgot a transaction the server still has: a cancel that landed in
+        if conn.is_closed():
+            return "ended"
+        # The driver forgot a transaction the server still has: a cancel that landed in
         # BEGIN, or a second one in the ROLLBACK (the next unit would nest in it, or fail).
-        return conn.is_closed() or (adapt._transaction is None and (
-            conn.is_in_transaction() or conn._top_xact is not None))
+        if adapt._transaction is None and (conn.is_in_transaction()
+                                           or conn._top_xact is not None):
+            return "stuck"
+        return None
 
     async def _rollback(self) -> None:
         if self._member is not None:
@@ -222,8 +226,11 @@ class SqlUnitOfWork(UnitOfWork):
             return
         try:
             if self._conn is not None:
-                if self._dropped():  # not back to the pool: the next unit would fail on it
+                dropped = self._dropped()
+                if dropped is not None:  # not back to the pool: the next unit would fail on it
                     await self._conn.invalidate()
+                if dropped == "ended":  # a restart ends them all: check the others before use
+                    note_server_dropped(self._db.url)
                 await self._conn.close()
         finally:
             self._conn = None

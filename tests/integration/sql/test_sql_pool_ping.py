@@ -91,3 +91,37 @@ async def test_a_connection_dropped_in_use_fails_one_unit_and_is_not_handed_out_
         assert await _backend_pid(db) != first
     finally:
         await db.dispose()
+
+
+async def test_after_a_restart_one_unit_fails_not_one_per_pooled_connection(
+        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every pooled connection ended at once (a restart, a failover): the unit of work that
+    meets the first dead one fails, and the rest are checked before use and replaced."""
+    db = SqlDatabase(pg_url, pool_size=3, max_overflow=0)
+    monkeypatch.setattr(engine, "PING_AFTER_IDLE", 3600.0)  # all back in use at once
+    try:
+        conns = [await db.engine.connect() for _ in range(3)]  # three pooled connections
+        pids = []
+        for conn in conns:
+            pids.append((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+            await conn.rollback()
+        for conn in conns:
+            await conn.close()
+        other = SqlDatabase(pg_url)
+        try:
+            for pid in pids:
+                await _drop(other, pid)
+        finally:
+            await other.dispose()
+        failed = 0
+        for n in range(6):
+            try:
+                async with db() as uow:
+                    assert await uow.links.get(-3 - n) is None  # the short path
+                    await uow.commit()
+            except Exception:  # whichever error the ended connection gives
+                failed += 1
+        assert failed == 1
+        assert await _backend_pid(db) not in pids
+    finally:
+        await db.dispose()
