@@ -38,6 +38,8 @@ class LoadResult:
     started_at: float = 0.0  # Unix time of the first send (comparable with the stand-in's)
     cpu: float = 0.0  # CPU seconds the load process used over that time
     pre_latencies: list[float] = field(default_factory=list)  # seconds, sorted
+    opening_pre: list[float] = field(default_factory=list)  # seconds, sorted: the pre-checkouts
+    # sent at the first instant, one per payer (the opening burst)
     pay_latencies: list[float] = field(default_factory=list)
     statuses: Counter[str] = field(default_factory=Counter)  # "pre 200", "pay 503", "pay none"
     pre_answers: Counter[str] = field(default_factory=Counter)  # in_body | outcome_ok | other
@@ -136,9 +138,11 @@ async def _drive(job: Job) -> LoadResult:
     pre_bodies: list[bytes] = []
     pay_bodies: list[bytes] = []
     pending: Iterator[int] = iter(range(len(job.payments)))
+    opening = True  # until the first pre-checkout is answered, every one sent is in the opening
 
     async def exchange(conn: Connection, kind: str, request: bytes, latencies: list[float],
                        bodies: list[bytes]) -> tuple[Connection, bool]:
+        in_opening = kind == "pre" and opening  # sent before any was answered
         started = time.perf_counter()
         try:
             status, body = await conn.send(request)
@@ -146,6 +150,8 @@ async def _drive(job: Job) -> LoadResult:
             status, body = 0, str(exc).encode()
             conn = await _connect(job.port)  # the next request gets a new connection
         latencies.append(time.perf_counter() - started)
+        if in_opening:
+            result.opening_pre.append(latencies[-1])
         result.statuses[f"{kind} {status or 'none'}"] += 1
         bodies.append(body)
         ok = 200 <= status < 300
@@ -156,9 +162,11 @@ async def _drive(job: Job) -> LoadResult:
         return conn, ok
 
     async def payer(conn: Connection) -> None:
+        nonlocal opening
         for n in pending:
             pre, pay = job.payments[n]
             conn, ok = await exchange(conn, "pre", pre, result.pre_latencies, pre_bodies)
+            opening = False
             if not ok:
                 continue  # Telegram takes no money after a failed pre-checkout
             result.paid.append(n)
@@ -186,6 +194,7 @@ async def _drive(job: Job) -> LoadResult:
     if result.timed_out:
         result.errors += len(job.payments) - len(pre_bodies) + len(result.paid) - len(pay_bodies)
     result.pre_latencies.sort()
+    result.opening_pre.sort()
     result.pay_latencies.sort()
     for body in pre_bodies:
         result.pre_answers[_pre_checkout_answer(body)] += 1
