@@ -22,6 +22,8 @@ from starport.adapters.sql.repositories.records import MessageCache
 from starport.adapters.sql.unit_of_work import SqlUnitOfWork
 from starport.application.unit_of_work import OutboxSender
 
+READERS_FIRST_FOR = 0.05  # seconds a write unit of work waits at most for waiting reads
+
 
 class SqlDatabase:
     """Built once from a URL (`DATABASE_URL`); calling it gives a new unit of work. `sender`
@@ -49,6 +51,8 @@ class SqlDatabase:
         self.statement_timeout = statement_timeout  # seconds (None: none), as the engines'
         self._read_pool = max(1, min(3, pool_size or 3))
         self._read_turns: asyncio.Semaphore | None = None
+        self._readers_waiting = 0
+        self._no_reader_waiting: asyncio.Event | None = None
         self._session_engine: AsyncEngine | None = None
         self._read_engine: AsyncEngine | None = None
         self._bookkeeping_engine: AsyncEngine | None = None
@@ -110,13 +114,37 @@ class SqlDatabase:
         if not turn.locked():  # free: taken at once, no timer
             await turn.acquire()
             return turn
+        if self._readers_waiting == 0 and self._no_reader_waiting is not None:
+            self._no_reader_waiting.clear()
+        self._readers_waiting += 1
         try:
             async with asyncio.timeout(self._timeouts[0]):
                 await turn.acquire()
         except TimeoutError:
             raise exc.TimeoutError(f"no database connection free within "
                                    f"{self._timeouts[0]:g} s") from None
+        finally:
+            self._readers_waiting -= 1
+            if self._readers_waiting == 0 and self._no_reader_waiting is not None:
+                self._no_reader_waiting.set()
         return turn
+
+    async def let_readers_first(self) -> None:
+        """PostgreSQL: a write unit of work about to start waits while reads wait for a place,
+        at most `READERS_FIRST_FOR` seconds. A read is a pre-checkout, which Telegram waits for;
+        a payment is not. Without this, in an opening burst (32 pre-checkouts at once, then
+        each payer's payment as soon as its pre-checkout is answered) the last pre-checkouts
+        queued for the readers' 3 places behind payments that came after them, and took 45 to
+        90 ms (bench/webhook.py, docs/benchmarks.md, twelfth pass). Bounded, so that a steady
+        stream of reads cannot starve the writers, and so that a task which holds a read place
+        while it opens a write unit of work waits no longer than that."""
+        if self._readers_waiting == 0:
+            return
+        if self._no_reader_waiting is None:
+            self._no_reader_waiting = asyncio.Event()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(READERS_FIRST_FOR):
+                await self._no_reader_waiting.wait()
 
     def _read_places(self) -> int:
         if self.dialect == "postgresql":

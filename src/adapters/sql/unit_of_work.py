@@ -59,6 +59,7 @@ class SqlUnitOfWork(UnitOfWork):
             if self._bookkeeping and not self.read_only:
                 self._conn = await self._db.bookkeeping_engine.connect()
             elif not self.read_only:
+                await self._db.let_readers_first()
                 self._conn = await self._db.engine.connect()
             else:
                 self._turn = await self._db.take_read_turn()
