@@ -5,6 +5,7 @@ of work about to start waits too, for at most `READERS_FIRST_FOR`
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
@@ -28,9 +29,16 @@ async def _write(db: SqlDatabase, entered: list[str]) -> None:
         await uow.cursors.get("anything")
 
 
-async def _until(condition: object, what: str) -> None:
+@pytest.fixture
+async def db(pg_url: str) -> AsyncIterator[SqlDatabase]:
+    one = SqlDatabase(pg_url, pool_size=1)  # one reader's place
+    yield one
+    await one.dispose()
+
+
+async def _until(condition: Callable[[], bool], what: str) -> None:
     for _ in range(500):
-        if callable(condition) and condition():
+        if condition():
             return
         await asyncio.sleep(0.01)
     raise AssertionError(f"never: {what}")
@@ -47,53 +55,41 @@ async def _a_read_waiting(db: SqlDatabase, entered: list[str], release: asyncio.
 
 
 async def test_a_write_waits_while_a_read_waits_for_its_place(
-        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        db: SqlDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(database, "READERS_FIRST_FOR", 60.0)  # only the read can free it
-    db = SqlDatabase(pg_url, pool_size=1)  # one reader's place
     entered: list[str] = []
     release = asyncio.Event()
-    try:
-        holder, waiting = await _a_read_waiting(db, entered, release)
-        writer = asyncio.create_task(_write(db, entered))
-        await asyncio.sleep(0.2)
-        assert entered == ["first read"]  # the write has not begun: a read is waiting
-        release.set()
-        await asyncio.gather(holder, waiting, writer)
-        assert entered == ["first read", "second read", "write"]
-    finally:
-        await db.dispose()
+    holder, waiting = await _a_read_waiting(db, entered, release)
+    writer = asyncio.create_task(_write(db, entered))
+    await asyncio.sleep(0.2)
+    assert entered == ["first read"]  # the write has not begun: a read is waiting
+    release.set()
+    await asyncio.gather(holder, waiting, writer)
+    assert entered == ["first read", "second read", "write"]
 
 
 async def test_a_write_waits_no_longer_than_the_bound(
-        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        db: SqlDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(database, "READERS_FIRST_FOR", 0.05)
-    db = SqlDatabase(pg_url, pool_size=1)
     entered: list[str] = []
     release = asyncio.Event()
-    try:
-        holder, waiting = await _a_read_waiting(db, entered, release)
-        await _write(db, entered)  # done while the second read still waits
-        assert entered == ["first read", "write"]
-        assert db._readers_waiting == 1
-        release.set()
-        await asyncio.gather(holder, waiting)
-        assert entered == ["first read", "write", "second read"]
-    finally:
-        await db.dispose()
+    holder, waiting = await _a_read_waiting(db, entered, release)
+    await _write(db, entered)  # done while the second read still waits
+    assert entered == ["first read", "write"]
+    assert db._readers_waiting == 1
+    release.set()
+    await asyncio.gather(holder, waiting)
+    assert entered == ["first read", "write", "second read"]
 
 
 async def test_without_a_waiting_read_a_write_starts_at_once(
-        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        db: SqlDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(database, "READERS_FIRST_FOR", 60.0)
-    db = SqlDatabase(pg_url, pool_size=1)
     entered: list[str] = []
     release = asyncio.Event()
-    try:
-        holder = asyncio.create_task(_read(db, entered, "read", release))
-        await _until(lambda: entered == ["read"], "the read holds the place")
-        await asyncio.wait_for(_write(db, entered), 30)  # a read holds a place; none waits
-        assert entered == ["read", "write"]
-        release.set()
-        await holder
-    finally:
-        await db.dispose()
+    holder = asyncio.create_task(_read(db, entered, "read", release))
+    await _until(lambda: entered == ["read"], "the read holds the place")
+    await asyncio.wait_for(_write(db, entered), 30)  # a read holds a place; none waits
+    assert entered == ["read", "write"]
+    release.set()
+    await holder
