@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -66,18 +66,20 @@ _FOR_CHECKOUT = hot(
 class SqlSessions:
     def __init__(self, gw: Gateway) -> None:
         self._gw = gw
-        self._locked: set[str] = set()  # read FOR UPDATE in this transaction: the row is there
+        # Read FOR UPDATE in this transaction, by id: the row's values as the database holds
+        # them (as read, then as last written), so that `save` sets only what changed.
+        self._locked: dict[str, Mapping[str, Any]] = {}
 
     async def add(self, session: PaymentSession) -> None:
         await self._gw.execute(_INSERT, m.session_values(session))
         self._gw.keep("session", session.id, session)
 
     async def get(self, session_id: str) -> PaymentSession | None:
-        found = await self._load(_GET_UNLOCKED if self._gw.read_only else _GET,
-                                 {"b_id": session_id})
-        if found and not self._gw.read_only:
-            self._locked.add(session_id)
-        return found[0] if found else None
+        if self._gw.read_only:
+            found = await self._load(_GET_UNLOCKED, {"b_id": session_id})
+            return found[0] if found else None
+        row = (await self._gw.execute(_GET, {"b_id": session_id})).mappings().first()
+        return self._adopt_locked(row) if row is not None else None
 
     async def with_charge(self, session_id: str, provider: Provider, charge_id: str
                           ) -> tuple[PaymentSession | None, Charge | None]:
@@ -101,7 +103,7 @@ class SqlSessions:
         return self._adopt_locked(row), charge
 
     def _adopt_locked(self, row: Any) -> PaymentSession:
-        self._locked.add(row["id"])
+        self._locked[row["id"]] = row
         session: PaymentSession = self._gw.adopt("session", row["id"], m.session_from(row))
         return session
 
@@ -137,11 +139,18 @@ class SqlSessions:
 
     async def save(self, session: PaymentSession) -> None:
         values = m.session_values(session)
-        changes = {k: v for k, v in values.items() if k != "id"}
-        if session.id in self._locked:
-            await self._gw.write(_UPDATE, {**changes, "b_id": session.id})
+        stored = self._locked.get(session.id)
+        if stored is not None:
+            # Only the columns that changed: SQLite rewrites the entry of every index on a
+            # column the UPDATE sets, changed or not (eight on this table), and PostgreSQL
+            # can keep the row's index entries (a HOT update) when no indexed column is set.
+            changes = {k: v for k, v in values.items() if k != "id" and stored[k] != v}
+            if changes:
+                await self._gw.write(_UPDATE, {**changes, "b_id": session.id})
+            self._locked[session.id] = values
             self._gw.keep("session", session.id, session)
             return
+        changes = {k: v for k, v in values.items() if k != "id"}
         result = await self._gw.execute(_UPDATE, {**changes, "b_id": session.id})
         if result.rowcount == 0:
             await self._gw.execute(_INSERT, values)
