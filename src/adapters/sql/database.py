@@ -47,6 +47,11 @@ class SqlDatabase:
         self.group: GroupCommit | None = (GroupCommit(self.engine, self.counts)
                                           if is_sqlite(self.url) else None)
         self.messages = MessageCache()
+        # SQLite: read-only units on the same pool, their connections marked once here (a
+        # connection's own `execution_options` makes a new connection object each time)
+        self.sqlite_readers: AsyncEngine | None = (
+            self.engine.execution_options(**{READ_ONLY: True}) if self.group is not None
+            else None)
         self._timeouts = (connect_timeout, statement_timeout)
         self.statement_timeout = statement_timeout  # seconds (None: none), as the engines'
         self._read_pool = max(1, min(3, pool_size or 3))

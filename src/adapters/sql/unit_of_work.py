@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import weakref
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from starport.adapters.sql.engine import READ_ONLY, note_server_dropped
+from starport.adapters.sql.engine import note_server_dropped
 from starport.adapters.sql.fast_path import end_transaction
 from starport.adapters.sql.gateway import Gateway, translate
 from starport.adapters.sql.group_commit import Batch
@@ -36,6 +37,34 @@ from starport.application.unit_of_work import OutboxSender, UnitOfWork
 if TYPE_CHECKING:
     from starport.adapters.sql.database import SqlDatabase
 
+R = TypeVar("R")
+
+
+class _Repository(Generic[R]):
+    """A unit of work's repository: made over the unit's current transaction when first used
+    in it, then the same one until the transaction ends (`SqlUnitOfWork._bind`)."""
+
+    def __init__(self, make: Callable[[SqlUnitOfWork], R]) -> None:
+        self._make = make
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, uow: None, owner: type) -> _Repository[R]: ...
+
+    @overload
+    def __get__(self, uow: SqlUnitOfWork, owner: type) -> R: ...
+
+    def __get__(self, uow: SqlUnitOfWork | None, owner: type) -> R | _Repository[R]:
+        if uow is None:
+            return self
+        made = uow._repos.get(self._name)
+        if made is None:
+            made = uow._repos[self._name] = self._make(uow)
+        return made  # type: ignore[return-value]
+
 
 class SqlUnitOfWork(UnitOfWork):
     def __init__(self, db: SqlDatabase, read_only: bool = False,
@@ -46,6 +75,7 @@ class SqlUnitOfWork(UnitOfWork):
         self._conn: AsyncConnection | None = None
         self._member: Batch | None = None  # SQLite: this writer's place in a group commit
         self._gw: Gateway | None = None
+        self._repos: dict[str, object] = {}  # by name, this transaction's (`_Repository`)
         self._turn: asyncio.Semaphore | None = None  # a reader's place (take_read_turn)
 
     async def _begin(self) -> None:
@@ -68,8 +98,8 @@ class SqlUnitOfWork(UnitOfWork):
                     # the gateway refuses writes
                     self._conn = await self._db.read_engine.connect()
                 else:  # SQLite: a plain BEGIN, which never waits for the writer
-                    self._conn = await self._db.engine.connect()
-                    self._conn = await self._conn.execution_options(**{READ_ONLY: True})
+                    assert self._db.sqlite_readers is not None
+                    self._conn = await self._db.sqlite_readers.connect()
             if self._db.dialect != "postgresql":
                 await self._conn.begin()
             # PostgreSQL: no SQLAlchemy transaction up front. The short path begins one on the
@@ -89,31 +119,41 @@ class SqlUnitOfWork(UnitOfWork):
 
     def _bind(self) -> None:
         """Fresh repositories: no identity map, cached account or pending delta outlives the
-        transaction it was read in."""
+        transaction it was read in. Each is made when the transaction first uses it (a
+        payment's units use four or five of the nineteen)."""
         assert self._conn is not None
-        gw = self._gw = Gateway(self._conn, self._db.counts, self.read_only, self._raw(),
-                                self._asyncpg())
-        self._ledger = SqlLedger(gw, self._db.lock_system_accounts)
-        self.ledger = self._ledger
-        self.sessions = SqlSessions(gw)
-        self.charges = SqlCharges(gw)
-        self.refunds = SqlRefunds(gw)
-        self.patrons = SqlPatrons(gw)
-        self.memberships = SqlMemberships(gw)
-        self.invites = SqlInvites(gw)
-        self.bonuses = SqlBonuses(gw)
-        self._bot_messages = SqlBotMessages(gw, self._db.messages)
-        self.bot_messages = self._bot_messages
-        self.deliveries = SqlDeliveries(gw)
-        self.outbox = SqlOutbox(gw)
-        self.cursors = SqlCursors(gw)
-        self.limits = SqlLimits(gw)
-        self.idempotency = SqlIdempotency(gw)
-        self.links = SqlLinks(gw)
-        self.link_tokens = SqlLinkTokens(gw)
-        self.back_office = SqlBackOffice(gw)
-        self.audit = SqlAudit(gw)
-        self.support = SqlSupport(gw)
+        self._gw = Gateway(self._conn, self._db.counts, self.read_only, self._raw(),
+                           self._asyncpg())
+        self._repos = {}
+
+    ledger = _Repository(lambda u: SqlLedger(u._tx(), u._db.lock_system_accounts))
+    sessions = _Repository(lambda u: SqlSessions(u._tx()))
+    charges = _Repository(lambda u: SqlCharges(u._tx()))
+    refunds = _Repository(lambda u: SqlRefunds(u._tx()))
+    patrons = _Repository(lambda u: SqlPatrons(u._tx()))
+    memberships = _Repository(lambda u: SqlMemberships(u._tx()))
+    invites = _Repository(lambda u: SqlInvites(u._tx()))
+    bonuses = _Repository(lambda u: SqlBonuses(u._tx()))
+    bot_messages = _Repository(lambda u: SqlBotMessages(u._tx(), u._db.messages))
+    deliveries = _Repository(lambda u: SqlDeliveries(u._tx()))
+    outbox = _Repository(lambda u: SqlOutbox(u._tx()))
+    cursors = _Repository(lambda u: SqlCursors(u._tx()))
+    limits = _Repository(lambda u: SqlLimits(u._tx()))
+    idempotency = _Repository(lambda u: SqlIdempotency(u._tx()))
+    links = _Repository(lambda u: SqlLinks(u._tx()))
+    link_tokens = _Repository(lambda u: SqlLinkTokens(u._tx()))
+    back_office = _Repository(lambda u: SqlBackOffice(u._tx()))
+    audit = _Repository(lambda u: SqlAudit(u._tx()))
+    support = _Repository(lambda u: SqlSupport(u._tx()))
+
+    def _tx(self) -> Gateway:
+        assert self._gw is not None, "a repository is used inside its unit of work"
+        return self._gw
+
+    def _saved_messages(self) -> Iterable[str]:
+        """The bot messages this transaction changed (made only if it used them)."""
+        made = self._repos.get("bot_messages")
+        return made.saved if isinstance(made, SqlBotMessages) else ()
 
     def _raw(self) -> sqlite3.Connection | None:
         """SQLite's own connection under this transaction, for the short path (fast_path)."""
@@ -143,7 +183,9 @@ class SqlUnitOfWork(UnitOfWork):
 
     async def _commit(self) -> None:
         assert self._conn is not None
-        await self._ledger.flush()
+        ledger = self._repos.get("ledger")
+        if isinstance(ledger, SqlLedger):
+            await ledger.flush()
         if self._gw is not None:
             await self._gw.flush(committing=True)  # PostgreSQL: what waited, in one trip
         if self._member is not None:
@@ -153,7 +195,7 @@ class SqlUnitOfWork(UnitOfWork):
             await self._end(commit=True)
         except DBAPIError as exc:
             raise translate(exc) from exc
-        for key in self._bot_messages.saved:  # a reader meanwhile may have cached the old text
+        for key in self._saved_messages():  # a reader meanwhile may have cached the old text
             self._db.messages.forget(key)
         self._bind()
 
@@ -168,7 +210,7 @@ class SqlUnitOfWork(UnitOfWork):
         self._conn = None
         if committed:
             await self._db.group.commit(member)
-            for key in self._bot_messages.saved:
+            for key in self._saved_messages():
                 self._db.messages.forget(key)
         else:
             self._db.group.rollback(member)
@@ -176,8 +218,8 @@ class SqlUnitOfWork(UnitOfWork):
     async def reopen(self) -> AsyncConnection:
         if self._turn is None:
             self._turn = await self._db.take_read_turn()
-        conn = await self._db.engine.connect()
-        conn = await conn.execution_options(**{READ_ONLY: True})
+        assert self._db.sqlite_readers is not None  # only a member of a group commit leaves
+        conn = await self._db.sqlite_readers.connect()
         await conn.begin()
         self._db.counts.read_transactions += 1
         self._conn = conn
