@@ -303,6 +303,10 @@ def _serve(config: StarportConfig, args: argparse.Namespace) -> int:
             print(f"starport: {exc.strerror}", file=sys.stderr)
             return 1
         return Workers(options, listener, args.workers).run()
+    from starport.entrypoints.observability import configure_logging
+
+    configure_logging(config.starport_log_format, config.starport_log_level,
+                      secrets=config.secrets, keep_loggers=True)  # this process serves now
     server = uvicorn.Server(uvicorn.Config(serving_app(config, jobs=not args.no_jobs),
                                            **options))  # type: ignore[arg-type]
     sock = server.config.bind_socket()  # a busy port fails here, before any job starts

@@ -78,9 +78,15 @@ class OncePerBurst(logging.Filter):
 
 
 def configure_logging(fmt: str = "auto", level: str = "INFO",
-                      secrets: Iterable[str | None] = ()) -> None:
+                      secrets: Iterable[str | None] = (), *, keep_loggers: bool = False) -> None:
     """JSON lines when stderr is not a terminal (or fmt="json"), a console renderer otherwise.
-    Standard-library loggers (the use cases') go through the same processors, context included."""
+    Standard-library loggers (the use cases') go through the same processors, context included.
+
+    `keep_loggers`: for a server process, configured once before it logs. A module's logger
+    is then made at its first line and kept; otherwise every line makes it anew (three
+    `bind`s of structlog's lazy proxy), even a line below the level: six per payment. A
+    process that configures again later (a test) must not keep them: its old loggers would
+    keep the old processors."""
     as_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     redactor = Redactor(secrets)
     shared: list[Any] = [
@@ -99,7 +105,7 @@ def configure_logging(fmt: str = "auto", level: str = "INFO",
                     structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=False,
+        cache_logger_on_first_use=keep_loggers,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,

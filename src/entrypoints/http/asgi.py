@@ -61,5 +61,5 @@ def create() -> Starlette:
 
     config = StarportConfig()
     configure_logging(config.starport_log_format, config.starport_log_level,
-                      secrets=config.secrets)
+                      secrets=config.secrets, keep_loggers=True)
     return serving_app(config, jobs=os.environ.get(JOBS_ENV, "1") != "0")
