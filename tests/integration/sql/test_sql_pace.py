@@ -13,6 +13,8 @@ import pytest
 from starport.adapters.sql import SqlDatabase
 from starport.adapters.sql.pace import SqlPace
 
+SLACK = 0.02  # seconds: see assert_disjoint_and_not_past
+
 
 async def takes_two_processes(url: str, rounds: int = 40) -> list[tuple[float, float, float]]:
     """(begins, ends, now at the time of taking) of every stretch both processes took."""
@@ -39,7 +41,10 @@ def assert_disjoint_and_not_past(stretches: list[tuple[float, float, float]]) ->
     ordered = sorted(stretches)
     for (_, ends, _), (begins, _, _) in itertools.pairwise(ordered):
         assert begins >= ends - 1e-6, ordered
-    assert all(begins >= now - 1e-3 for begins, _, now in stretches)
+    # PostgreSQL reads its clock twice per take (the SET's and the RETURNING's
+    # clock_timestamp()): a backend preempted between them on a busy machine reports a `now`
+    # a few milliseconds after the stretch it computed began (seen once here at over 1 ms).
+    assert all(begins >= now - SLACK for begins, _, now in stretches)
 
 
 async def test_sqlite_processes_share_one_schedule(sqlite_url: str) -> None:
