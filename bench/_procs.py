@@ -79,10 +79,23 @@ def _cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICK if fields else 0.0
 
 
+def _machine_cpu() -> list[int]:
+    """The whole machine's line of /proc/stat, in ticks: user nice system idle iowait irq
+    softirq steal ..."""
+    return [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+
+
 def machine_busy_seconds() -> float:
-    """CPU seconds the whole machine spent busy (all cores, idle and iowait left out)."""
-    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    """CPU seconds the whole machine spent busy (all cores, idle and iowait left out; steal
+    counted in)."""
+    fields = _machine_cpu()
     return (sum(fields[:8]) - fields[3] - fields[4]) / _TICK
+
+
+def machine_steal_seconds() -> float:
+    """CPU seconds this virtual machine's cores waited while the host ran something else."""
+    fields = _machine_cpu()
+    return fields[7] / _TICK if len(fields) > 7 else 0.0
 
 
 def database_cpu_seconds() -> float:

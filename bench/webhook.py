@@ -76,7 +76,14 @@ import httpx
 
 from bench._load import Job, LoadResult, run_load
 from bench._metrics import DbWork
-from bench._procs import Proc, database_cpu_seconds, free_port, machine_busy_seconds, wait_tcp
+from bench._procs import (
+    Proc,
+    database_cpu_seconds,
+    free_port,
+    machine_busy_seconds,
+    machine_steal_seconds,
+    wait_tcp,
+)
 from bench._servers import Bare, BooksError, Guides, Server
 from bench._starport import Starport
 from bench._util import table
@@ -145,11 +152,12 @@ async def measure(server: Server, standin: StandIn, env: dict[str, str], first: 
     before = await standin.counts()
     await server.db_before()
     cpu = (server.cpu_seconds(), standin.proc.cpu_seconds(), database_cpu_seconds(),
-           machine_busy_seconds())
+           machine_busy_seconds(), machine_steal_seconds())
     job = Job(server.port, payments, level.concurrency, timeout=60 + 0.25 * level.payments)
     result = await run_load(job, env)
     server_cpu, standin_cpu = server.cpu_seconds() - cpu[0], standin.proc.cpu_seconds() - cpu[1]
     database_cpu, busy = database_cpu_seconds() - cpu[2], machine_busy_seconds() - cpu[3]
+    steal = machine_steal_seconds() - cpu[4]
     run = Run(server.name, result)
     paid = len(result.paid)
     if paid:
@@ -201,7 +209,8 @@ async def measure(server: Server, standin: StandIn, env: dict[str, str], first: 
                      f"{server_cpu / wall:.0%}, stand-in {standin_cpu / wall:.0%}, "
                      f"load {result.cpu / wall:.0%}, PostgreSQL {database_cpu / wall:.0%} "
                      "(its processes alive at both ends); "
-                     f"the machine busy {busy / wall:.0%} of {os.cpu_count()} cores' 100%")
+                     f"the machine busy {busy / wall:.0%} of {os.cpu_count()} cores' 100%, "
+                     f"of it steal (the host running others) {steal / wall:.0%}")
     if run.db is not None:
         run.notes.append(
             f"database: {run.db.text(run.db.reads_per_update)} read transactions per update; "
