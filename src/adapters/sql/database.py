@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import exc, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from starport.adapters.sql.engine import (
     BUSY_TIMEOUT_MS,
     READ_ONLY,
+    RECYCLE,
     is_sqlite,
     make_engine,
     url_from_env,
 )
 from starport.adapters.sql.gateway import Statements
 from starport.adapters.sql.group_commit import GroupCommit
+from starport.adapters.sql.kept import KeptConnections
 from starport.adapters.sql.repositories.records import MessageCache
 from starport.adapters.sql.unit_of_work import SqlUnitOfWork
 from starport.application.unit_of_work import OutboxSender
@@ -61,6 +64,38 @@ class SqlDatabase:
         self._session_engine: AsyncEngine | None = None
         self._read_engine: AsyncEngine | None = None
         self._bookkeeping_engine: AsyncEngine | None = None
+        self._kept: dict[int, KeptConnections] = {}  # PostgreSQL, by id of the engine
+
+    def kept(self, engine: AsyncEngine) -> KeptConnections:
+        """PostgreSQL: the connections units of work hand on over this engine (`kept`)."""
+        found = self._kept.get(id(engine))
+        if found is None:
+            found = self._kept[id(engine)] = KeptConnections(engine, RECYCLE)
+        return found
+
+    @contextlib.asynccontextmanager
+    async def connection(self, engine: AsyncEngine, *, keep: bool = True
+                         ) -> AsyncIterator[AsyncConnection]:
+        """A connection of `engine` outside a unit of work. PostgreSQL: taken where units of
+        work hand theirs on (a connection kept there is no longer in the pool: taking one
+        from the pool alone could wait for it until the pool's timeout), and given back there
+        (`keep`: False for a connection whose options were changed, which goes back through
+        the pool's checkin and its reset)."""
+        if self.dialect != "postgresql":
+            async with engine.connect() as conn:
+                yield conn
+            return
+        kept = self.kept(engine)
+        conn = await kept.take()
+        try:
+            yield conn
+        except BaseException:
+            await conn.close()
+            raise
+        if keep:
+            await kept.give(conn)
+        else:
+            await conn.close()
 
     @property
     def session_engine(self) -> AsyncEngine:
@@ -169,7 +204,7 @@ class SqlDatabase:
     async def ping(self) -> None:
         """Raises when the database cannot be reached (the caller bounds the wait). On SQLite a
         plain BEGIN: a health check never queues behind the writer."""
-        async with self._probe_engine().connect() as conn:
+        async with self.connection(self._probe_engine(), keep=False) as conn:
             conn = await conn.execution_options(**{READ_ONLY: True})
             await conn.execute(text("SELECT 1"))
             await conn.rollback()
@@ -179,7 +214,7 @@ class SqlDatabase:
         from starport.adapters.sql import migrate
 
         try:
-            async with self._probe_engine().connect() as conn:
+            async with self.connection(self._probe_engine(), keep=False) as conn:
                 conn = await conn.execution_options(**{READ_ONLY: True})
                 found = (await conn.execute(text("SELECT version_num FROM alembic_version"))
                          ).scalar()
@@ -197,6 +232,9 @@ class SqlDatabase:
     async def dispose(self) -> None:
         if self.group is not None:
             await self.group.close()
+        kept, self._kept = self._kept, {}
+        for connections in kept.values():
+            await connections.close()
         await self.engine.dispose()
         if self._session_engine is not None:
             await self._session_engine.dispose()

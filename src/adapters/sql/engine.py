@@ -55,7 +55,7 @@ def make_engine(url: str | URL, *, pool_size: int | None = None,
     # a transaction waits for a pooled one instead, up to the connect timeout.
     engine = create_async_engine(
         u, echo=echo, pool_size=pool_size or 5, max_overflow=0 if max_overflow is None
-        else max_overflow, pool_recycle=1800, pool_timeout=connect_timeout,
+        else max_overflow, pool_recycle=RECYCLE, pool_timeout=connect_timeout,
         isolation_level="AUTOCOMMIT" if autocommit else "READ COMMITTED",
         connect_args=_postgres_timeouts(u.get_driver_name(), connect_timeout, statement_timeout),
     )
@@ -64,11 +64,22 @@ def make_engine(url: str | URL, *, pool_size: int | None = None,
 
 
 PING_AFTER_IDLE = 2.0  # seconds a pooled connection may rest before it is checked at checkout
+RECYCLE = 1800.0  # seconds a PostgreSQL connection serves before the pool replaces it
 _SERVER_DROPPED_AT: dict[str, float] = {}  # server -> when a connection in use was found ended
+# What a connection's pool record knows of it (`record.info`), by monotonic time:
+BORN = "born"  # made
+CHECKED = "checked"  # made, or last pinged
+CHECKED_IN = "checked_in"  # last given back to the pool
 
 
-def _server(url: URL) -> str:
-    return f"{url.host}:{url.port}/{url.database}"
+def server_of(url: str | URL) -> str:
+    u = make_url(url)
+    return f"{u.host}:{u.port}/{u.database}"
+
+
+def suspect(info: dict[str, Any], server: str) -> bool:
+    """Made or last checked before a connection to its server was found dropped."""
+    return bool(info.get(CHECKED, 0.0) < _SERVER_DROPPED_AT.get(server, -1.0))
 
 
 def note_server_dropped(url: str | URL) -> None:
@@ -77,7 +88,7 @@ def note_server_dropped(url: str | URL) -> None:
     once, in every engine of this process on that database. SQLAlchemy does the same for a
     disconnect it sees itself (it replaces every connection older than the failure); the
     short path's failures happen outside it (`SqlUnitOfWork._close`)."""
-    _SERVER_DROPPED_AT[_server(make_url(url))] = time.monotonic()
+    _SERVER_DROPPED_AT[server_of(url)] = time.monotonic()
 
 
 def _ping_when_idle(engine: AsyncEngine) -> None:
@@ -89,28 +100,27 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
     have after a ping, and then every connection older than the failure is checked before it
     is used again (SQLAlchemy's own disconnect handling, or `note_server_dropped`): after a
     server restart one unit of work fails, not one per pooled connection."""
-    server = _server(engine.url)
+    server = server_of(engine.url)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _new(dbapi_connection: Any, record: Any) -> None:
-        record.info["checked"] = time.monotonic()
+        record.info[BORN] = record.info[CHECKED] = time.monotonic()
 
     @event.listens_for(engine.sync_engine, "checkin")
     def _rested_from(dbapi_connection: Any, record: Any) -> None:
-        record.info["checked_in"] = time.monotonic()
+        record.info[CHECKED_IN] = time.monotonic()
 
     @event.listens_for(engine.sync_engine, "checkout")
     def _ping(dbapi_connection: Any, record: Any, proxy: Any) -> None:
         now = time.monotonic()
-        since = record.info.get("checked_in")
-        suspect = record.info.get("checked", 0.0) < _SERVER_DROPPED_AT.get(server, -1.0)
-        if not suspect and (since is None or now - since < PING_AFTER_IDLE):
+        since = record.info.get(CHECKED_IN)
+        if not suspect(record.info, server) and (since is None or now - since < PING_AFTER_IDLE):
             return
         try:
             engine.dialect.do_ping(dbapi_connection)
         except Exception as exc:  # the pool retries the checkout with a new connection
             raise DisconnectionError(f"a rested connection was dropped: {exc}") from exc
-        record.info["checked"] = now
+        record.info[CHECKED] = now
 
 
 def _postgres_timeouts(driver: str, connect: float, statement: float | None) -> dict[str, Any]:

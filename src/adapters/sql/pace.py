@@ -72,15 +72,15 @@ class SqlPace:
         without SQLAlchemy's execution machinery, which cost more CPU than the statement; every
         Bot API call of a busy process waits for a take now and then."""
         if self._db.dialect == "postgresql":
-            async with self._db.engine.connect() as conn:
+            async with self._db.connection(self._db.engine) as conn:
                 raw = await conn.get_raw_connection()
                 try:
                     found = await raw.driver_connection.fetchrow(  # type: ignore[union-attr]
                         _TAKE_ASYNCPG, self._name, float(span),
                         timeout=self._db.statement_timeout)
                 except BaseException:  # SQLAlchemy saw none of it: the pool must not keep a
-                    await conn.invalidate()  # connection that may have died with it
-                    raise
+                    await conn.invalidate()  # connection that may have died with it (nor
+                    raise  # `connection`: invalidated, it goes back through the pool)
             return float(found["begins"]), float(found["now"])
         row = (await self._one(self._statement, {"name": self._name, "span": span})).one()
         return float(row.begins), float(row.now)
@@ -89,8 +89,8 @@ class SqlPace:
         """One statement, a transaction of its own. PostgreSQL: in autocommit (one round trip
         instead of BEGIN, the statement and COMMIT). SQLite: queued with this process's
         other writers."""
-        if self._db.dialect == "postgresql":
-            async with self._db.engine.connect() as conn:
+        if self._db.dialect == "postgresql":  # its isolation level changed: not kept after
+            async with self._db.connection(self._db.engine, keep=False) as conn:
                 conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
                 return await conn.execute(statement, values)
         async with self._db.exclusive_writes(), self._db.engine.begin() as conn:

@@ -9,12 +9,13 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from starport.adapters.sql.engine import note_server_dropped
 from starport.adapters.sql.fast_path import end_transaction
 from starport.adapters.sql.gateway import Gateway, translate
 from starport.adapters.sql.group_commit import Batch
+from starport.adapters.sql.kept import KeptConnections
 from starport.adapters.sql.repositories.back_office import SqlAudit, SqlBackOffice
 from starport.adapters.sql.repositories.charges import SqlCharges
 from starport.adapters.sql.repositories.deliveries import SqlDeliveries
@@ -77,6 +78,8 @@ class SqlUnitOfWork(UnitOfWork):
         self._gw: Gateway | None = None
         self._repos: dict[str, object] = {}  # by name, this transaction's (`_Repository`)
         self._turn: asyncio.Semaphore | None = None  # a reader's place (take_read_turn)
+        self._kept: KeptConnections | None = None  # PostgreSQL: where the connection goes back
+        self._spent: list[Gateway] = []  # gateways of its ended transactions (kept connection)
 
     async def _begin(self) -> None:
         group = None if self.read_only else self._db.group
@@ -87,16 +90,16 @@ class SqlUnitOfWork(UnitOfWork):
             return
         try:
             if self._bookkeeping and not self.read_only:
-                self._conn = await self._db.bookkeeping_engine.connect()
+                self._conn = await self._connect(self._db.bookkeeping_engine)
             elif not self.read_only:
                 await self._db.let_readers_first()
-                self._conn = await self._db.engine.connect()
+                self._conn = await self._connect(self._db.engine)
             else:
                 self._turn = await self._db.take_read_turn()
                 if self._db.dialect == "postgresql":
                     # each statement on its own (autocommit): see SqlDatabase.read_engine;
                     # the gateway refuses writes
-                    self._conn = await self._db.read_engine.connect()
+                    self._conn = await self._connect(self._db.read_engine)
                 else:  # SQLite: a plain BEGIN, which never waits for the writer
                     assert self._db.sqlite_readers is not None
                     self._conn = await self._db.sqlite_readers.connect()
@@ -117,11 +120,21 @@ class SqlUnitOfWork(UnitOfWork):
             raise
         self._bind()
 
+    async def _connect(self, engine: AsyncEngine) -> AsyncConnection:
+        """PostgreSQL: a connection an earlier unit of work handed on, if it can be trusted
+        (`kept`); otherwise, and on SQLite, the pool's."""
+        if self._db.dialect != "postgresql":
+            return await engine.connect()
+        self._kept = self._db.kept(engine)
+        return await self._kept.take()
+
     def _bind(self) -> None:
         """Fresh repositories: no identity map, cached account or pending delta outlives the
         transaction it was read in. Each is made when the transaction first uses it (a
         payment's units use four or five of the nineteen)."""
         assert self._conn is not None
+        if self._gw is not None and self._kept is not None:
+            self._spent.append(self._gw)  # detached with the unit's own at its end (`_close`)
         self._gw = Gateway(self._conn, self._db.counts, self.read_only, self._raw(),
                            self._asyncpg())
         self._repos = {}
@@ -274,9 +287,18 @@ class SqlUnitOfWork(UnitOfWork):
                     await self._conn.invalidate()
                 if dropped == "ended":  # a restart ends them all: check the others before use
                     note_server_dropped(self._db.url)
-                await self._conn.close()
+                if self._kept is not None and dropped is None:
+                    await self._kept.give(self._conn)  # for the next unit, or to the pool
+                else:
+                    await self._conn.close()
         finally:
+            if self._kept is not None:  # the connection may serve another unit of work now:
+                for gw in [*self._spent, *([self._gw] if self._gw is not None else [])]:
+                    gw.conn = _Ended()  # type: ignore[assignment]  # nothing of this one's
+                    gw.asyncpg = None  # repositories may reach it
+                self._spent = []
             self._conn = None
+            self._kept = None
             turn, self._turn = self._turn, None
             if turn is not None:
                 turn.release()
@@ -293,3 +315,10 @@ class _AfterCommit:
         if uow is None:
             raise RuntimeError("this unit of work has ended")
         return await (await uow.reopen()).execute(statement, params)
+
+
+class _Ended:
+    """Where an ended unit of work's statements go once its connection was handed on."""
+
+    async def execute(self, statement: Any, params: Any = None) -> Any:
+        raise RuntimeError("this unit of work has ended")

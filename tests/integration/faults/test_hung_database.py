@@ -51,7 +51,7 @@ async def test_a_statement_on_a_hung_database_fails_as_unavailable(live_pg_url: 
     async with FreezableProxy(port).running() as proxy:
         db = SqlDatabase(through(live_pg_url, proxy), connect_timeout=1, statement_timeout=1)
         try:
-            async with db.engine.connect() as conn:
+            async with db.connection(db.engine) as conn:
                 assert (await conn.execute(text("SELECT 1"))).scalar() == 1
                 proxy.freeze()
                 failed = await failure_of(conn.execute(text("SELECT 2")))
@@ -59,7 +59,7 @@ async def test_a_statement_on_a_hung_database_fails_as_unavailable(live_pg_url: 
             failed = await failure_of(db.ping())  # a new connection cannot be made either
             assert database_unavailable(failed), repr(failed)
             proxy.thaw()
-            async with db.engine.connect() as conn:
+            async with db.connection(db.engine) as conn:
                 assert (await conn.execute(text("SELECT 4"))).scalar() == 4
         finally:
             await db.dispose()

@@ -83,7 +83,7 @@ async def test_postgres_lock_of_a_dead_session_is_free(pg_jobs_url: str) -> None
             # The holder's session dies. pg_terminate_backend only signals the backend: with a
             # timeout (PostgreSQL 14+) it returns once the backend is gone and its locks with it
             # (without one, the next line raced the backend's exit: a flaky failure in CI).
-            async with two.engine.connect() as conn:
+            async with two.connection(two.engine) as conn:
                 await conn.execute(text(
                     "SELECT pg_terminate_backend(pid, 5000) FROM pg_locks "
                     "WHERE locktype = 'advisory' "

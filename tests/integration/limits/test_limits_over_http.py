@@ -81,7 +81,7 @@ async def test_the_limit_holds_across_two_instances_sharing_one_database(
     assert Counter(r.status_code for r in responses) == {201: limit, 429: tries - limit}
     db = SqlDatabase(database_url)
     try:
-        async with db.engine.connect() as conn:
+        async with db.connection(db.engine) as conn:
             created = (await conn.execute(select(func.count()).select_from(sessions)
                                           .where(sessions.c.user_id == "host-busy"))).scalar()
     finally:

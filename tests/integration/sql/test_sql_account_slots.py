@@ -35,7 +35,7 @@ async def backend_pid(uow: UnitOfWork) -> int:
 
 
 async def row_and_parts(db: SqlDatabase, account: str) -> tuple[int, list[tuple[int, int]]]:
-    async with db.engine.connect() as conn:
+    async with db.connection(db.engine) as conn:
         row = (await conn.execute(select(accounts.c.balance)
                                   .where(accounts.c.id == account))).scalar_one()
         parts = (await conn.execute(
@@ -125,7 +125,7 @@ async def test_going_back_folds_the_parts_into_the_rows(pg_admin_url: str) -> No
         migrate.downgrade(url, "0012_back_office")
         db = SqlDatabase(url)
         try:
-            async with db.engine.connect() as conn:
+            async with db.connection(db.engine) as conn:
                 found = (await conn.execute(text(
                     "SELECT balance, version FROM ledger_accounts WHERE id = :id"),
                     {"id": SALES})).one()

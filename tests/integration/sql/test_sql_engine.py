@@ -26,7 +26,7 @@ async def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(
         sqlite_url: str) -> None:
     db = SqlDatabase(sqlite_url)
     try:
-        async with db.engine.connect() as conn:
+        async with db.connection(db.engine) as conn:
             pragmas = [(await conn.execute(text(f"PRAGMA {name}"))).scalar()
                        for name in ("journal_mode", "foreign_keys", "busy_timeout")]
             await conn.rollback()

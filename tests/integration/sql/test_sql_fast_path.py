@@ -66,7 +66,7 @@ async def test_a_session_written_and_read_on_the_short_path_is_the_session(
     raw.close()
     db2 = SqlDatabase(sqlite_url)
     try:
-        async with db2.engine.connect() as conn:
+        async with db2.connection(db2.engine) as conn:
             through_sa = (await conn.execute(
                 select(sessions.c.paid_at).where(sessions.c.id == "fast-1"))).scalar()
     finally:

@@ -43,7 +43,7 @@ async def test_a_payers_language_costs_no_statement_and_picks_the_text(race: Rac
                                   await pay(race, 4, None))
     # Then each costs the same statements, and reads their own text
     assert russian == brazilian == nobody
-    async with race.db.engine.connect() as conn:
+    async with race.db.connection(race.db.engine) as conn:
         rows = (await conn.execute(select(outbox.c.chat_id, outbox.c.payload))).all()
     texts = {chat: payload["text"] for chat, payload in rows}
     assert texts == {1: "Paid: +100.", 2: "Оплачено: +100.", 3: "Paid: +100.",

@@ -22,7 +22,7 @@ async def schema_of(url: str) -> tuple[list[object], set[str]]:
 
     db = SqlDatabase(url)
     try:
-        async with db.engine.connect() as conn:
+        async with db.connection(db.engine) as conn:
             return await conn.run_sync(read)
     finally:
         await db.dispose()
@@ -82,7 +82,7 @@ async def check_languages_migration(url: str, monkeypatch: pytest.MonkeyPatch) -
         assert [tuple(r) for r in texts] == [("buy_menu", "ru")]
         assert [tuple(r) for r in changes] == [("ru",)]
         migrate.downgrade(url, "0008_telegram_links", default_language="ru")
-        async with db.engine.connect() as conn:
+        async with db.connection(db.engine) as conn:
             kept = (await conn.execute(text("SELECT key, template FROM bot_messages"))).all()
         assert [tuple(r) for r in kept] == [("buy_menu", "Выберите:")]
     finally:

@@ -12,14 +12,14 @@ pytestmark = pytest.mark.postgres
 
 
 async def _backend_pid(db: SqlDatabase) -> int:
-    async with db.engine.connect() as conn:
+    async with db.connection(db.engine) as conn:
         pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
         await conn.rollback()
     return int(pid)
 
 
 async def _drop(db: SqlDatabase, pid: int) -> None:
-    async with db.engine.connect() as conn:
+    async with db.connection(db.engine) as conn:
         await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
         await conn.commit()
 

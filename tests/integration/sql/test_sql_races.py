@@ -150,7 +150,7 @@ async def test_one_charge_cannot_pay_two_sessions(race: Race) -> None:
 async def _until_a_statement_waits_for_a_lock(db: SqlDatabase) -> None:
     async with asyncio.timeout(20):
         while True:
-            async with db.read_engine.connect() as conn:
+            async with db.connection(db.read_engine) as conn:
                 found = (await conn.execute(text(
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
                     "AND datname = current_database()"))).scalar()

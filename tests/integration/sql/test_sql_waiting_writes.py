@@ -58,7 +58,7 @@ async def stored_session(db: SqlDatabase, session_id: str) -> None:
 
 
 async def rows(db: SqlDatabase, statement: Any) -> list[Any]:
-    async with db.engine.connect() as conn:
+    async with db.connection(db.engine) as conn:
         return list(await conn.execute(statement))
 
 
