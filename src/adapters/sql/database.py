@@ -70,7 +70,8 @@ class SqlDatabase:
         """PostgreSQL: the connections units of work hand on over this engine (`kept`)."""
         found = self._kept.get(id(engine))
         if found is None:
-            found = self._kept[id(engine)] = KeptConnections(engine, RECYCLE)
+            found = self._kept[id(engine)] = KeptConnections(engine, RECYCLE,
+                                                             self._timeouts[0])
         return found
 
     @contextlib.asynccontextmanager
@@ -90,12 +91,9 @@ class SqlDatabase:
         try:
             yield conn
         except BaseException:
-            await conn.close()
+            await kept.give(conn, reusable=False)
             raise
-        if keep:
-            await kept.give(conn)
-        else:
-            await conn.close()
+        await kept.give(conn, reusable=keep)
 
     @property
     def session_engine(self) -> AsyncEngine:

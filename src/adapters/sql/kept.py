@@ -7,23 +7,30 @@ fresh data stack for the interpreter (an mmap, its page faults, a munmap when th
 ends): under the payment benchmark that was about 6% of a PostgreSQL worker's CPU (perf on
 Python 3.13 with its perf trampoline), for the two or three units of work of a payment. Here a
 unit of work gives its connection back to a per-engine stack instead, and the next unit takes
-it from there; the pool still counts it as checked out, so the pool's size still bounds the
-connections.
+it from there. The pool still counts it as checked out; this side never takes more from the
+pool than the pool holds (`_capacity`), and a unit finding none kept and the pool's share all
+out waits here, for one to be given back, up to the pool's timeout. As in the pool's own
+queue, a connection given back goes to whoever takes next, and a waiter woken finds it or
+waits again: handing it to the longest waiter (fair) left it idle for a turn of the event loop
+each time, which cost the writers a sixth of their throughput when their pool was fair
+(docs/benchmarks.md, second pass).
 
 What the pool's checkout would have checked is checked on taking one (`_trusted`):
 - a connection that rested `PING_AFTER_IDLE` or more goes back to the pool first, with its
   rest kept, so the pool's checkout pings it (`engine._ping_when_idle`);
 - so does one made or last checked before the server was found to have dropped a connection
   (`engine.note_server_dropped`), and one older than the pool's recycle time.
-A connection is kept only when it is idle and sound (`keepable`); any other goes back through
-the pool's own checkin, which resets or discards it, as before. While a unit of work waits for
-the pool, connections go back to the pool, to the waiting unit, rather than onto the stack."""
+A connection is kept only when it is idle and sound (`keepable`) with the engine's own
+options; any other goes back through the pool's own checkin, which resets or discards it."""
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import time
 from typing import Any
 
+from sqlalchemy import exc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from starport.adapters.sql import engine as engines
@@ -32,45 +39,68 @@ from starport.adapters.sql import engine as engines
 class KeptConnections:
     """One engine's connections between units of work (PostgreSQL, one event loop)."""
 
-    def __init__(self, engine: AsyncEngine, recycle: float) -> None:
+    def __init__(self, engine: AsyncEngine, recycle: float, timeout: float) -> None:
         self._engine = engine
         self._server = engines.server_of(engine.url)
         self._recycle = recycle  # seconds; negative: never
+        self._timeout = timeout  # seconds a unit of work waits for a connection at most
+        pool: Any = engine.pool
+        self._capacity = max(1, pool.size() + max(0, getattr(pool, "_max_overflow", 0)))
         self._kept: list[tuple[AsyncConnection, float]] = []  # (connection, kept since)
-        self._waiting = 0  # units of work waiting for the pool
+        self._out = 0  # connections taken from the pool (kept, in use, or being opened)
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
 
     def __len__(self) -> int:
         return len(self._kept)
 
-    async def take(self) -> AsyncConnection:
-        """The connection kept last, if it can be trusted without a check; else the pool's."""
-        while self._kept:
-            conn, since = self._kept.pop()
-            if self._trusted(conn, since):
-                return conn
-            await _back_to_pool(conn, rested_since=since)
-        self._waiting += 1
-        try:
-            return await self._engine.connect()
-        finally:
-            self._waiting -= 1
+    @property
+    def waiting(self) -> int:
+        return len(self._waiters)
 
-    async def give(self, conn: AsyncConnection) -> None:
-        """Kept for the next unit of work when it is idle and sound and nobody waits for the
-        pool; otherwise back through the pool's checkin."""
-        if (self._waiting or not keepable(conn)
-                or conn.sync_connection is None
-                or conn.sync_connection.get_execution_options()
-                != self._engine.sync_engine.get_execution_options()):
-            await conn.close()
+    async def take(self) -> AsyncConnection:
+        """A kept connection if one can be trusted, else a new one from the pool while this
+        side holds fewer than the pool's size, else the next one given back."""
+        deadline: float | None = None
+        while True:
+            while self._kept:
+                conn, since = self._kept.pop()
+                if self._trusted(conn, since):
+                    return conn
+                await self._back_to_pool(conn, rested_since=since)
+            if self._out < self._capacity:
+                self._out += 1
+                try:
+                    return await self._engine.connect()
+                except BaseException:
+                    self._out -= 1
+                    self._wake()
+                    raise
+            loop = asyncio.get_running_loop()
+            if deadline is None:
+                deadline = loop.time() + self._timeout
+            await self._wait(deadline)
+
+    async def give(self, conn: AsyncConnection, *, reusable: bool = True) -> None:
+        """Kept for the next unit of work when `reusable` and idle, sound and with the
+        engine's options; otherwise back through the pool's checkin (a connection that broke
+        is discarded there)."""
+        if reusable and self._keepable(conn):
+            self._kept.append((conn, time.monotonic()))
+            self._wake()
             return
-        self._kept.append((conn, time.monotonic()))
+        await self._back_to_pool(conn)
 
     async def close(self) -> None:
         """Every kept connection back to the pool (before the engine is disposed)."""
         kept, self._kept = self._kept, []
         for conn, since in kept:
-            await _back_to_pool(conn, rested_since=since)
+            await self._back_to_pool(conn, rested_since=since)
+
+    def _keepable(self, conn: AsyncConnection) -> bool:
+        sync = conn.sync_connection
+        return (sync is not None and keepable(conn)
+                and sync.get_execution_options() == self._engine.sync_engine
+                .get_execution_options())
 
     def _trusted(self, conn: AsyncConnection, since: float) -> bool:
         now = time.monotonic()
@@ -80,6 +110,45 @@ class KeptConnections:
         if engines.suspect(info, self._server):
             return False
         return self._recycle < 0 or now - info.get(engines.BORN, now) < self._recycle
+
+    async def _wait(self, deadline: float) -> None:
+        """Until a connection is given back (or the pool's share frees up), or the deadline:
+        then the pool's own timeout error, as a checkout that waited too long raises."""
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            async with asyncio.timeout_at(deadline):
+                await waiter
+        except BaseException as error:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+            elif waiter.done() and not waiter.cancelled():
+                self._wake()  # woken, but leaving: the wake-up goes to the next waiter
+            if isinstance(error, TimeoutError):
+                raise exc.TimeoutError(
+                    f"no connection of the pool free within {self._timeout:g} s "
+                    f"({self._capacity} in use)") from None
+            raise
+
+    def _wake(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
+    async def _back_to_pool(self, conn: AsyncConnection,
+                            rested_since: float | None = None) -> None:
+        """Checked in (reset, or discarded if it broke), with its rest counted from when it
+        was kept (the checkin marks it given back now)."""
+        info = conn.info if not conn.invalidated and conn.sync_connection is not None else None
+        try:
+            await conn.close()
+        finally:
+            self._out -= 1
+            self._wake()
+        if info is not None and rested_since is not None:
+            info[engines.CHECKED_IN] = rested_since
 
 
 def keepable(conn: AsyncConnection) -> bool:
@@ -96,11 +165,3 @@ def keepable(conn: AsyncConnection) -> bool:
     mutex = getattr(adapt, "_execute_mutex", None)
     return not (driver.is_closed() or driver.is_in_transaction() or protocol is None
                 or protocol._is_cancelling() or mutex is None or mutex.locked())
-
-
-async def _back_to_pool(conn: AsyncConnection, rested_since: float) -> None:
-    """Checked in, with its rest counted from when it was kept (the checkin marks it now)."""
-    info = conn.info if not conn.invalidated else None
-    await conn.close()  # its checkin marks it given back now
-    if info is not None:
-        info[engines.CHECKED_IN] = rested_since

@@ -287,8 +287,8 @@ class SqlUnitOfWork(UnitOfWork):
                     await self._conn.invalidate()
                 if dropped == "ended":  # a restart ends them all: check the others before use
                     note_server_dropped(self._db.url)
-                if self._kept is not None and dropped is None:
-                    await self._kept.give(self._conn)  # for the next unit, or to the pool
+                if self._kept is not None:  # for the next unit, or back to the pool
+                    await self._kept.give(self._conn, reusable=dropped is None)
                 else:
                     await self._conn.close()
         finally:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, text
+from sqlalchemy import exc as sa_exc
 
 from starport.adapters.sql import SqlDatabase, engine
 from starport.adapters.sql import database as database_module
@@ -48,10 +49,10 @@ async def test_units_of_work_hand_one_connection_on(pg_url: str) -> None:
         await db.dispose()
 
 
-async def test_a_unit_waiting_for_the_pool_gets_the_connection_given_back(pg_url: str) -> None:
-    """One connection, two units: the second waits in the pool while the first runs, and the
-    first's connection goes to it (kept instead, the second would wait out the pool's timeout,
-    1 s here, and fail)."""
+async def test_a_unit_waiting_for_a_connection_gets_the_one_given_back(pg_url: str) -> None:
+    """One connection, two units: the second waits while the first runs, and gets the first's
+    connection when it is given back (had it waited in the pool instead, the connection kept
+    here would never reach it: a pool timeout, 1 s here)."""
     db = SqlDatabase(pg_url, pool_size=1, max_overflow=0, connect_timeout=1.0)
     first_in = asyncio.Event()
     release = asyncio.Event()
@@ -73,11 +74,37 @@ async def test_a_unit_waiting_for_the_pool_gets_the_connection_given_back(pg_url
         await first_in.wait()
         for _ in range(20):  # the second unit gets to the pool and waits there
             await asyncio.sleep(0.01)
-        assert db.kept(db.engine)._waiting == 1
+        assert db.kept(db.engine).waiting == 1
         release.set()
         await one
         assert await two > 0  # no pool timeout
-        assert len(db.kept(db.engine)) == 1  # kept once nobody waited
+        assert len(db.kept(db.engine)) == 1
+        assert db.engine.pool.checkedout() == 1  # type: ignore[attr-defined]  # never more
+    finally:
+        await db.dispose()
+
+
+async def test_a_unit_that_waits_past_the_pool_timeout_fails_as_a_checkout_would(
+        pg_url: str) -> None:
+    db = SqlDatabase(pg_url, pool_size=1, max_overflow=0, connect_timeout=0.3)
+    inside = asyncio.Event()
+    release = asyncio.Event()
+
+    async def holder() -> None:
+        async with db() as uow:
+            await uow.links.get(-1)
+            inside.set()
+            await release.wait()
+
+    try:
+        held = asyncio.create_task(holder())
+        await inside.wait()
+        with pytest.raises(sa_exc.TimeoutError):
+            await _pid_in_unit(db)
+        assert db.kept(db.engine).waiting == 0
+        release.set()
+        await held
+        assert await _pid_in_unit(db) > 0  # nothing lost: the next unit runs
     finally:
         await db.dispose()
 
