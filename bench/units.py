@@ -51,7 +51,7 @@ class _ThroughThePool:
     async def take(self) -> AsyncConnection:
         return await self._engine.connect()
 
-    async def give(self, conn: AsyncConnection) -> None:
+    async def give(self, conn: AsyncConnection, *, reusable: bool = True) -> None:
         await conn.close()
 
     async def close(self) -> None:
