@@ -49,6 +49,7 @@ class KeptConnections:
         self._kept: list[tuple[AsyncConnection, float]] = []  # (connection, kept since)
         self._out = 0  # connections taken from the pool (kept, in use, or being opened)
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._closed = False  # after `close`: nothing kept any more
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -84,14 +85,16 @@ class KeptConnections:
         """Kept for the next unit of work when `reusable` and idle, sound and with the
         engine's options; otherwise back through the pool's checkin (a connection that broke
         is discarded there)."""
-        if reusable and self._keepable(conn):
+        if reusable and not self._closed and self._keepable(conn):
             self._kept.append((conn, time.monotonic()))
             self._wake()
             return
         await self._back_to_pool(conn)
 
     async def close(self) -> None:
-        """Every kept connection back to the pool (before the engine is disposed)."""
+        """Every kept connection back to the pool (before the engine is disposed), and those
+        of units of work still running when they end."""
+        self._closed = True
         kept, self._kept = self._kept, []
         for conn, since in kept:
             await self._back_to_pool(conn, rested_since=since)

@@ -237,3 +237,27 @@ async def test_dispose_gives_the_kept_connections_back(pg_url: str) -> None:
     pool: Any = db.engine.pool
     await db.dispose()
     assert pool.checkedout() == 0
+
+
+async def test_a_unit_ending_after_dispose_gives_its_connection_back_to_the_pool(
+        pg_url: str) -> None:
+    db = SqlDatabase(pg_url, pool_size=1, max_overflow=0)
+    inside = asyncio.Event()
+    release = asyncio.Event()
+
+    async def unit() -> None:
+        async with db() as uow:
+            await uow.links.get(-1)
+            inside.set()
+            await release.wait()
+            await uow.commit()
+
+    task = asyncio.create_task(unit())
+    await inside.wait()
+    kept = db.kept(db.engine)
+    await db.dispose()  # a shutdown while the unit runs
+    release.set()
+    await task
+    assert len(kept) == 0  # not kept for nobody
+    assert kept._out == 0
+    await db.dispose()
