@@ -20,8 +20,8 @@ What the pool's checkout would have checked is checked on taking one (`_trusted`
   rest kept, so the pool's checkout pings it (`engine._ping_when_idle`);
 - so does one made or last checked before the server was found to have dropped a connection
   (`engine.note_server_dropped`), and one older than the pool's recycle time.
-A connection is kept only when it is idle and sound (`keepable`) with the engine's own
-options; any other goes back through the pool's own checkin, which resets or discards it."""
+A connection is kept only when it is idle and sound with the engine's own options
+(`_keepable`); any other goes back through the pool's own checkin, which resets or discards it."""
 
 from __future__ import annotations
 
@@ -100,10 +100,22 @@ class KeptConnections:
             await self._back_to_pool(conn, rested_since=since)
 
     def _keepable(self, conn: AsyncConnection) -> bool:
+        """Idle and sound with the engine's own options: no transaction on either side,
+        nothing in flight, not closed."""
         sync = conn.sync_connection
-        return (sync is not None and keepable(conn)
-                and sync.get_execution_options() == self._engine.sync_engine
-                .get_execution_options())
+        if sync is None or conn.invalidated or conn.in_transaction():
+            return False
+        if sync.get_execution_options() != self._engine.sync_engine.get_execution_options():
+            return False
+        fairy: Any = sync._dbapi_connection
+        adapt = fairy.dbapi_connection if fairy is not None else None
+        driver = getattr(adapt, "_connection", None)
+        if driver is None or getattr(adapt, "_transaction", None) is not None:
+            return False
+        protocol = getattr(driver, "_protocol", None)
+        mutex = getattr(adapt, "_execute_mutex", None)
+        return not (driver.is_closed() or driver.is_in_transaction() or protocol is None
+                    or protocol._is_cancelling() or mutex is None or mutex.locked())
 
     def _trusted(self, conn: AsyncConnection, since: float) -> bool:
         now = time.monotonic()
@@ -152,19 +164,3 @@ class KeptConnections:
             self._wake()
         if info is not None and rested_since is not None:
             info[engines.CHECKED_IN] = rested_since
-
-
-def keepable(conn: AsyncConnection) -> bool:
-    """Idle and sound: no transaction on either side, nothing in flight, not closed."""
-    if conn.invalidated or conn.in_transaction():
-        return False
-    sync = conn.sync_connection
-    fairy: Any = sync._dbapi_connection if sync is not None else None
-    adapt = fairy.dbapi_connection if fairy is not None else None
-    driver = getattr(adapt, "_connection", None)
-    if driver is None or getattr(adapt, "_transaction", None) is not None:
-        return False
-    protocol = getattr(driver, "_protocol", None)
-    mutex = getattr(adapt, "_execute_mutex", None)
-    return not (driver.is_closed() or driver.is_in_transaction() or protocol is None
-                or protocol._is_cancelling() or mutex is None or mutex.locked())

@@ -36,6 +36,26 @@ async def _pid_in_unit(db: SqlDatabase) -> int:
     return pid
 
 
+class _Holder:
+    """A unit of work holding its connection (`inside` once it has it) until `release`."""
+
+    def __init__(self, db: SqlDatabase) -> None:
+        self.inside = asyncio.Event()
+        self.release = asyncio.Event()
+        self.task = asyncio.create_task(self._run(db))
+
+    async def _run(self, db: SqlDatabase) -> None:
+        async with db() as uow:
+            await uow.links.get(-1)
+            self.inside.set()
+            await self.release.wait()
+            await uow.commit()
+
+    async def end(self) -> None:
+        self.release.set()
+        await self.task
+
+
 async def test_units_of_work_hand_one_connection_on(pg_url: str) -> None:
     db = SqlDatabase(pg_url, pool_size=3, max_overflow=0)
     checkouts = _count_checkouts(db)
@@ -54,29 +74,14 @@ async def test_a_unit_waiting_for_a_connection_gets_the_one_given_back(pg_url: s
     connection when it is given back (had it waited in the pool instead, the connection kept
     here would never reach it: a pool timeout, 1 s here)."""
     db = SqlDatabase(pg_url, pool_size=1, max_overflow=0, connect_timeout=1.0)
-    first_in = asyncio.Event()
-    release = asyncio.Event()
-
-    async def first() -> None:
-        async with db() as uow:
-            await uow.links.get(-1)
-            first_in.set()
-            await release.wait()
-            await uow.commit()
-
-    async def second() -> int:
-        await first_in.wait()
-        return await _pid_in_unit(db)
-
     try:
-        one = asyncio.create_task(first())
-        two = asyncio.create_task(second())
-        await first_in.wait()
+        first = _Holder(db)
+        await first.inside.wait()
+        two = asyncio.create_task(_pid_in_unit(db))
         for _ in range(20):  # the second unit gets to the pool and waits there
             await asyncio.sleep(0.01)
         assert db.kept(db.engine).waiting == 1
-        release.set()
-        await one
+        await first.end()
         assert await two > 0  # no pool timeout
         assert len(db.kept(db.engine)) == 1
         assert db.engine.pool.checkedout() == 1  # type: ignore[attr-defined]  # never more
@@ -87,23 +92,13 @@ async def test_a_unit_waiting_for_a_connection_gets_the_one_given_back(pg_url: s
 async def test_a_unit_that_waits_past_the_pool_timeout_fails_as_a_checkout_would(
         pg_url: str) -> None:
     db = SqlDatabase(pg_url, pool_size=1, max_overflow=0, connect_timeout=0.3)
-    inside = asyncio.Event()
-    release = asyncio.Event()
-
-    async def holder() -> None:
-        async with db() as uow:
-            await uow.links.get(-1)
-            inside.set()
-            await release.wait()
-
     try:
-        held = asyncio.create_task(holder())
-        await inside.wait()
+        held = _Holder(db)
+        await held.inside.wait()
         with pytest.raises(sa_exc.TimeoutError):
             await _pid_in_unit(db)
         assert db.kept(db.engine).waiting == 0
-        release.set()
-        await held
+        await held.end()
         assert await _pid_in_unit(db) > 0  # nothing lost: the next unit runs
     finally:
         await db.dispose()
@@ -242,22 +237,11 @@ async def test_dispose_gives_the_kept_connections_back(pg_url: str) -> None:
 async def test_a_unit_ending_after_dispose_gives_its_connection_back_to_the_pool(
         pg_url: str) -> None:
     db = SqlDatabase(pg_url, pool_size=1, max_overflow=0)
-    inside = asyncio.Event()
-    release = asyncio.Event()
-
-    async def unit() -> None:
-        async with db() as uow:
-            await uow.links.get(-1)
-            inside.set()
-            await release.wait()
-            await uow.commit()
-
-    task = asyncio.create_task(unit())
-    await inside.wait()
+    held = _Holder(db)
+    await held.inside.wait()
     kept = db.kept(db.engine)
     await db.dispose()  # a shutdown while the unit runs
-    release.set()
-    await task
+    await held.end()
     assert len(kept) == 0  # not kept for nobody
     assert kept._out == 0
     await db.dispose()
